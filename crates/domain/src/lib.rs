@@ -1,0 +1,17 @@
+//! gongkai-domain: the rules of government information disclosure, with no I/O.
+//!
+//! Everything here is pure: types, official labels, the annual-report model and its
+//! consistency checks, identifier validation and the deterministic ledger generators used by
+//! `gongkai demo` and `gongkai gen`. Storage lives in `gongkai-db`, HTTP in `gongkai-web`,
+//! rendering in `gongkai-export`.
+
+pub mod codes;
+pub mod error;
+pub mod ledger;
+pub mod numfmt;
+pub mod period;
+pub mod report;
+pub mod synth;
+pub mod uscc;
+
+pub use error::DomainError;
