@@ -1,1 +1,19 @@
+//! gongkai-db: the only crate that speaks SQL.
+//!
+//! One codebase for SQLite and PostgreSQL: [`Db`] holds either pool, and every query is written
+//! once in the SQL both dialects accept (`$n` placeholders, `CAST(… AS BIGINT)` around sums,
+//! `WITH RECURSIVE`, `RETURNING`), run through the [`on_db!`] macro which instantiates it for the
+//! pool at hand. DDL differs per dialect and lives in `migrations/{sqlite,postgres}`; a test
+//! checks that both define the same tables and columns.
 
+mod error;
+mod ledger;
+mod pool;
+mod report;
+
+pub use error::DbError;
+pub use ledger::{AgencyRow, LoadProgress};
+pub use pool::{Backend, Db};
+pub use report::PeriodSpec;
+
+pub mod testing;

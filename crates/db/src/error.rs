@@ -1,0 +1,20 @@
+use thiserror::Error;
+
+/// Errors of the storage layer, with Chinese messages for the user.
+#[derive(Debug, Error)]
+pub enum DbError {
+    #[error("无法打开数据库“{url}”：{source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("数据库地址“{0}”无效：应为 sqlite:路径 或 postgres://…")]
+    BadUrl(String),
+    #[error("数据库迁移失败：{0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("数据库操作失败：{0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("未找到机构“{0}”")]
+    UnknownAgency(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Domain(#[from] gongkai_domain::DomainError),
+}

@@ -1,0 +1,329 @@
+//! Writing and reading the ledger.
+
+use std::collections::HashMap;
+
+use gongkai_domain::ledger::{AgencyLedger, NewAgency};
+use gongkai_domain::period::beijing_date;
+use sqlx::QueryBuilder;
+use sqlx::types::Json;
+use time::Date;
+
+use crate::{Db, DbError, on_db};
+
+/// An agency as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AgencyRow {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub parent_id: Option<i64>,
+    pub established: Option<Date>,
+}
+
+/// Progress of a long load: called with (done, total) agencies.
+pub type LoadProgress<'a> = &'a (dyn Fn(usize, usize) + Sync);
+
+/// Rows per multi-row INSERT (well under SQLite's 32 766 bound parameters).
+const CHUNK: usize = 1000;
+
+/// Tables in an order that respects foreign keys when deleting.
+const TABLES_CHILD_FIRST: &[&str] = &[
+    "narrative_template",
+    "report_tally",
+    "appeal",
+    "request",
+    "policy_loan",
+    "policy_push",
+    "channel_post",
+    "channel",
+    "bidder",
+    "notice",
+    "section",
+    "project",
+    "fee_income",
+    "admin_decision",
+    "disclosure_item",
+    "agency",
+];
+
+impl Db {
+    /// All agencies, parents first.
+    pub async fn agencies(&self) -> Result<Vec<AgencyRow>, DbError> {
+        let sql = "SELECT id, code, name, parent_id, established FROM agency ORDER BY id";
+        Ok(on_db!(self, p => sqlx::query_as::<_, AgencyRow>(sql).fetch_all(p).await?))
+    }
+
+    pub async fn agency(&self, code: &str) -> Result<AgencyRow, DbError> {
+        let sql = "SELECT id, code, name, parent_id, established FROM agency WHERE code = $1";
+        let row = on_db!(self, p => sqlx::query_as::<_, AgencyRow>(sql).bind(code).fetch_optional(p).await?);
+        row.ok_or_else(|| DbError::UnknownAgency(code.to_string()))
+    }
+
+    /// True when the database holds any agency (so `demo` must not overwrite it).
+    pub async fn has_data(&self) -> Result<bool, DbError> {
+        let n: i64 = on_db!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM agency").fetch_one(p).await?);
+        Ok(n > 0)
+    }
+
+    /// Deletes every record (for `demo --reset`), in one transaction.
+    pub async fn clear(&self) -> Result<(), DbError> {
+        on_db!(self, p => {
+            let mut tx = p.begin().await?;
+            for t in TABLES_CHILD_FIRST {
+                sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {t}"))).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Creates an agency. The code must be new and the parent, if named, must exist.
+    pub async fn add_agency(&self, a: &NewAgency) -> Result<AgencyRow, DbError> {
+        validate_agency(a)?;
+        if self.agency(&a.code).await.is_ok() {
+            return Err(DbError::Conflict(format!("机构代码“{}”已存在", a.code)));
+        }
+        let parent_id = match &a.parent {
+            Some(code) => Some(self.agency(code).await?.id),
+            None => None,
+        };
+        let sql = "INSERT INTO agency (code, name, parent_id, established) VALUES ($1, $2, $3, $4)";
+        on_db!(self, p => sqlx::query(sql).bind(&a.code).bind(&a.name).bind(parent_id).bind(a.established).execute(p).await.map(|_| ())?);
+        self.agency(&a.code).await
+    }
+
+    /// Writes a whole agency ledger in one transaction.
+    pub async fn insert_ledger(&self, agency_id: i64, l: &AgencyLedger) -> Result<(), DbError> {
+        on_db!(self, p => {
+            let mut tx = p.begin().await?;
+            // Projects, then sections, then notices, then bidders: each in chunks, ids mapped back by code.
+            let mut project_ids: HashMap<&str, i64> = HashMap::new();
+            for chunk in l.projects.chunks(CHUNK) {
+                let mut q = QueryBuilder::new("INSERT INTO project (agency_id, code, name, category, region) ");
+                q.push_values(chunk, |mut b, pr| {
+                    b.push_bind(agency_id).push_bind(&pr.code).push_bind(&pr.name).push_bind(pr.category.code()).push_bind(&pr.region);
+                });
+                q.push(" RETURNING id, code");
+                for (id, code) in q.build_query_as::<(i64, String)>().fetch_all(&mut *tx).await? {
+                    if let Some(pr) = chunk.iter().find(|pr| pr.code == code) {
+                        project_ids.insert(pr.code.as_str(), id);
+                    }
+                }
+            }
+            let sections: Vec<(i64, &gongkai_domain::ledger::Section)> = l
+                .projects
+                .iter()
+                .flat_map(|pr| pr.sections.iter().map(move |s| (pr, s)))
+                .map(|(pr, s)| (project_ids.get(pr.code.as_str()).copied().unwrap_or_default(), s))
+                .collect();
+            let mut section_ids: HashMap<&str, i64> = HashMap::new();
+            for chunk in sections.chunks(CHUNK) {
+                let mut q = QueryBuilder::new("INSERT INTO section (agency_id, project_id, code, name, ocid) ");
+                q.push_values(chunk, |mut b, (pid, s)| {
+                    b.push_bind(agency_id).push_bind(*pid).push_bind(&s.code).push_bind(&s.name).push_bind(format!("ocds-gongkai-{}", s.code));
+                });
+                q.push(" RETURNING id, code");
+                let by_code: HashMap<&str, &str> = chunk.iter().map(|(_, s)| (s.code.as_str(), s.code.as_str())).collect();
+                for (id, code) in q.build_query_as::<(i64, String)>().fetch_all(&mut *tx).await? {
+                    if let Some(k) = by_code.get(code.as_str()) {
+                        section_ids.insert(k, id);
+                    }
+                }
+            }
+            let notices: Vec<(i64, Option<i64>, &gongkai_domain::ledger::Notice)> = l
+                .notices()
+                .map(|(pr, s, n)| {
+                    (
+                        project_ids.get(pr.code.as_str()).copied().unwrap_or_default(),
+                        s.and_then(|s| section_ids.get(s.code.as_str()).copied()),
+                        n,
+                    )
+                })
+                .collect();
+            let mut bidders: Vec<(i64, &gongkai_domain::ledger::Bidder)> = Vec::new();
+            for chunk in notices.chunks(CHUNK) {
+                let mut q = QueryBuilder::new(
+                    "INSERT INTO notice (agency_id, project_id, section_id, notice_no, type, title, published_at, published_on, dates, elements) ",
+                );
+                q.push_values(chunk, |mut b, (pid, sid, n)| {
+                    b.push_bind(agency_id)
+                        .push_bind(*pid)
+                        .push_bind(*sid)
+                        .push_bind(&n.no)
+                        .push_bind(n.ntype.code())
+                        .push_bind(&n.title)
+                        .push_bind(n.published)
+                        .push_bind(beijing_date(n.published))
+                        .push_bind(Json(&n.dates))
+                        .push_bind(Json(&n.elements));
+                });
+                q.push(" RETURNING id, notice_no");
+                let by_no: HashMap<&str, &gongkai_domain::ledger::Notice> = chunk.iter().map(|(_, _, n)| (n.no.as_str(), *n)).collect();
+                for (id, no) in q.build_query_as::<(i64, String)>().fetch_all(&mut *tx).await? {
+                    if let Some(n) = by_no.get(no.as_str()) {
+                        bidders.extend(n.bidders.iter().map(|b| (id, b)));
+                    }
+                }
+            }
+            for chunk in bidders.chunks(CHUNK * 4) {
+                let mut q = QueryBuilder::new("INSERT INTO bidder (notice_id, name, uscc) ");
+                q.push_values(chunk, |mut b, (nid, bd)| {
+                    b.push_bind(*nid).push_bind(&bd.name).push_bind(&bd.uscc);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            for c in &l.channels {
+                let id: i64 = sqlx::query_scalar("INSERT INTO channel (agency_id, code, name, kind) VALUES ($1, $2, $3, $4) RETURNING id")
+                    .bind(agency_id).bind(&c.code).bind(&c.name).bind(c.kind.code())
+                    .fetch_one(&mut *tx).await?;
+                for chunk in c.posts.chunks(CHUNK) {
+                    let mut q = QueryBuilder::new("INSERT INTO channel_post (channel_id, title, published_on, reads) ");
+                    q.push_values(chunk, |mut b, post| {
+                        b.push_bind(id).push_bind(&post.title).push_bind(post.published_on).push_bind(post.reads);
+                    });
+                    q.build().execute(&mut *tx).await?;
+                }
+            }
+            for chunk in l.pushes.chunks(CHUNK) {
+                let mut q = QueryBuilder::new("INSERT INTO policy_push (agency_id, policy, pushed_on, recipient) ");
+                q.push_values(chunk, |mut b, x| {
+                    b.push_bind(agency_id).push_bind(&x.policy).push_bind(x.pushed_on).push_bind(&x.recipient);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            for chunk in l.loans.chunks(CHUNK) {
+                let mut q = QueryBuilder::new("INSERT INTO policy_loan (agency_id, policy, granted_on, borrower, amount_fen) ");
+                q.push_values(chunk, |mut b, x| {
+                    b.push_bind(agency_id).push_bind(&x.policy).push_bind(x.granted_on).push_bind(&x.borrower).push_bind(x.amount_fen);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            for chunk in l.items.chunks(CHUNK) {
+                let mut q = QueryBuilder::new(
+                    "INSERT INTO disclosure_item (agency_id, index_no, title, summary, doc_no, publisher, generated_on, published_on, attr, art20_item, doc_kind, repealed_on, catalogue) ",
+                );
+                q.push_values(chunk, |mut b, x| {
+                    b.push_bind(agency_id).push_bind(&x.index_no).push_bind(&x.title).push_bind(&x.summary).push_bind(&x.doc_no)
+                        .push_bind(&x.publisher).push_bind(x.generated_on).push_bind(x.published_on).push_bind(x.attr.code())
+                        .push_bind(x.art20_item).push_bind(x.doc_kind.code()).push_bind(x.repealed_on).push_bind(&x.catalogue);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            for chunk in l.decisions.chunks(CHUNK) {
+                let mut q = QueryBuilder::new("INSERT INTO admin_decision (agency_id, kind, decided_on, doc_no) ");
+                q.push_values(chunk, |mut b, x| {
+                    b.push_bind(agency_id).push_bind(x.kind.code()).push_bind(x.decided_on).push_bind(&x.doc_no);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            for chunk in l.fees.chunks(CHUNK) {
+                let mut q = QueryBuilder::new("INSERT INTO fee_income (agency_id, item, received_on, amount_fen) ");
+                q.push_values(chunk, |mut b, x| {
+                    b.push_bind(agency_id).push_bind(&x.item).push_bind(x.received_on).push_bind(x.amount_fen);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            let mut request_ids: HashMap<String, i64> = HashMap::new();
+            for chunk in l.requests.chunks(CHUNK) {
+                let mut q = QueryBuilder::new(
+                    "INSERT INTO request (agency_id, case_no, received_on, channel, applicant_type, subject, closed_on, outcome, withdrawn, fee_fen) ",
+                );
+                q.push_values(chunk, |mut b, x| {
+                    b.push_bind(agency_id).push_bind(&x.case_no).push_bind(x.received_on).push_bind(x.channel.code())
+                        .push_bind(x.applicant_type.code()).push_bind(&x.subject).push_bind(x.closed_on)
+                        .push_bind(x.outcome.map(|o| o.code())).push_bind(x.withdrawn).push_bind(x.fee_fen);
+                });
+                q.push(" RETURNING id, case_no");
+                for (id, no) in q.build_query_as::<(i64, String)>().fetch_all(&mut *tx).await? {
+                    request_ids.insert(no, id);
+                }
+            }
+            for chunk in l.appeals.chunks(CHUNK) {
+                let mut q = QueryBuilder::new("INSERT INTO appeal (agency_id, request_id, appeal_no, kind, filed_on, decided_on, result) ");
+                q.push_values(chunk, |mut b, x| {
+                    let rid = x.case_no.as_ref().and_then(|c| request_ids.get(c).copied());
+                    b.push_bind(agency_id).push_bind(rid).push_bind(&x.appeal_no).push_bind(x.kind.code())
+                        .push_bind(x.filed_on).push_bind(x.decided_on).push_bind(x.result.map(|r| r.code()));
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Adds (or replaces) a hand-entered count for one cell of table 三 or 四 of a year.
+    pub async fn set_tally(&self, agency_id: i64, year: i32, table_no: i32, row: &str, column: &str, value: i64, note: &str) -> Result<(), DbError> {
+        let sql = "INSERT INTO report_tally (agency_id, year, table_no, row_code, column_code, value, note) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                   ON CONFLICT (agency_id, year, table_no, row_code, column_code) DO UPDATE SET value = excluded.value, note = excluded.note";
+        on_db!(self, p => sqlx::query(sql).bind(agency_id).bind(year).bind(table_no).bind(row).bind(column).bind(value).bind(note).execute(p).await.map(|_| ())?);
+        Ok(())
+    }
+
+    /// The agency's own narrative template, if it has edited one.
+    pub async fn narrative_template(&self, agency_id: i64) -> Result<Option<String>, DbError> {
+        let sql = "SELECT body FROM narrative_template WHERE agency_id = $1";
+        Ok(on_db!(self, p => sqlx::query_scalar::<_, String>(sql).bind(agency_id).fetch_optional(p).await?))
+    }
+
+    pub async fn set_narrative_template(&self, agency_id: i64, body: &str) -> Result<(), DbError> {
+        let sql = "INSERT INTO narrative_template (agency_id, body) VALUES ($1, $2) \
+                   ON CONFLICT (agency_id) DO UPDATE SET body = excluded.body, updated_at = CURRENT_TIMESTAMP";
+        on_db!(self, p => sqlx::query(sql).bind(agency_id).bind(body).execute(p).await.map(|_| ())?);
+        Ok(())
+    }
+
+    /// Loads the demo agency `wuzhong-ggzy` with its ledger. Refuses on a database that holds
+    /// data unless `reset`, which first deletes everything.
+    pub async fn load_demo(&self, reset: bool) -> Result<AgencyRow, DbError> {
+        use gongkai_domain::synth;
+        if self.has_data().await? {
+            if !reset {
+                return Err(DbError::Conflict("数据库中已有数据，demo 不会覆盖；如需清空后重新载入演示数据，请加 --reset".into()));
+            }
+            self.clear().await?;
+        }
+        let ledger = synth::demo_ledger();
+        let agency = self
+            .add_agency(&NewAgency {
+                code: synth::DEMO_CODE.into(),
+                name: synth::DEMO_NAME.into(),
+                parent: None,
+                established: Some(synth::DEMO_ESTABLISHED),
+            })
+            .await?;
+        self.insert_ledger(agency.id, &ledger).await?;
+        Ok(agency)
+    }
+
+    /// Writes the synthetic province of `gongkai gen`: a parent and `spec.agencies` children.
+    pub async fn load_gen(&self, spec: &gongkai_domain::synth::GenSpec, progress: LoadProgress<'_>) -> Result<(), DbError> {
+        use gongkai_domain::synth;
+        let parent = synth::gen_parent();
+        if self.agency(&parent.code).await.is_ok() {
+            return Err(DbError::Conflict("数据库中已有合成数据（gen-province），请换一个空数据库".into()));
+        }
+        self.add_agency(&parent).await?;
+        for i in 0..spec.agencies {
+            let a = self.add_agency(&synth::gen_agency(i)).await?;
+            let ledger = synth::gen_ledger(spec, i);
+            self.insert_ledger(a.id, &ledger).await?;
+            progress(i + 1, spec.agencies);
+        }
+        Ok(())
+    }
+}
+
+fn validate_agency(a: &NewAgency) -> Result<(), DbError> {
+    use gongkai_domain::DomainError as E;
+    let code_ok = !a.code.is_empty()
+        && a.code.len() <= 64
+        && a.code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !code_ok {
+        return Err(E::invalid("CODE", format!("机构代码“{}”只能由字母、数字、- 和 _ 组成（1–64 个字符）", a.code)).into());
+    }
+    if a.name.trim().is_empty() {
+        return Err(E::invalid("--name", "机构名称不能为空").into());
+    }
+    Ok(())
+}

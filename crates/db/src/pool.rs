@@ -1,0 +1,159 @@
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+use crate::DbError;
+
+/// Runs the same query code on whichever pool (or transaction) a [`Db`] holds.
+///
+/// `on_db!(db, pool => body)` expands to a `match` with one arm per backend, binding `pool` to
+/// the backend's pool; the body is compiled once per backend.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite($pool) => $body,
+            $crate::Db::Pg($pool) => $body,
+        }
+    };
+}
+
+/// Which database a [`Db`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A connection pool to SQLite or PostgreSQL.
+#[derive(Debug, Clone)]
+pub enum Db {
+    Sqlite(SqlitePool),
+    Pg(PgPool),
+}
+
+impl Db {
+    /// Opens `sqlite:PATH` (created if missing; WAL, foreign keys on) or `postgres://…`, and
+    /// brings the schema up to date.
+    pub async fn connect(url: &str) -> Result<Db, DbError> {
+        let db = Self::open(url).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+
+    /// Opens without migrating.
+    pub async fn open(url: &str) -> Result<Db, DbError> {
+        let connect_err = |source| DbError::Connect { url: redact(url), source };
+        if let Some(rest) = url.strip_prefix("sqlite:") {
+            let path = rest.trim_start_matches("//");
+            if path.is_empty() {
+                return Err(DbError::BadUrl(url.to_string()));
+            }
+            let opts = if path == ":memory:" {
+                SqliteConnectOptions::from_str("sqlite::memory:").map_err(connect_err)?
+            } else {
+                SqliteConnectOptions::new().filename(path).create_if_missing(true)
+            }
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(10));
+            let max = if path == ":memory:" { 1 } else { 4 };
+            let pool = SqlitePoolOptions::new().max_connections(max).connect_with(opts).await.map_err(connect_err)?;
+            Ok(Db::Sqlite(pool))
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url).map_err(connect_err)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await
+                .map_err(connect_err)?;
+            Ok(Db::Pg(pool))
+        } else {
+            Err(DbError::BadUrl(url.to_string()))
+        }
+    }
+
+    /// Applies the embedded migrations of the backend.
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        match self {
+            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Db::Pg(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Pg(_) => Backend::Postgres,
+        }
+    }
+
+    /// True when the database answers.
+    pub async fn ping(&self) -> bool {
+        on_db!(self, p => sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(p).await.is_ok())
+    }
+
+    /// Table name → sorted column names, read from the live schema (for the parity test and
+    /// for `gongkai doctor`-style checks).
+    pub async fn schema(&self) -> Result<std::collections::BTreeMap<String, Vec<String>>, DbError> {
+        let rows: Vec<(String, String)> = match self {
+            Db::Sqlite(p) => {
+                sqlx::query_as(
+                    "SELECT m.name, c.name FROM sqlite_master m JOIN pragma_table_info(m.name) c \
+                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%'",
+                )
+                .fetch_all(p)
+                .await?
+            }
+            Db::Pg(p) => {
+                sqlx::query_as(
+                    "SELECT table_name::text, column_name::text FROM information_schema.columns \
+                     WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%'",
+                )
+                .fetch_all(p)
+                .await?
+            }
+        };
+        let mut out: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for (t, c) in rows {
+            out.entry(t).or_default().push(c);
+        }
+        for cols in out.values_mut() {
+            cols.sort();
+        }
+        Ok(out)
+    }
+
+    pub async fn close(&self) {
+        on_db!(self, p => p.close().await)
+    }
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..s + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn passwords_are_not_shown() {
+        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(super::redact("sqlite:x.db"), "sqlite:x.db");
+    }
+}

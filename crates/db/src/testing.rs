@@ -1,0 +1,60 @@
+//! Fresh databases for tests, on the backend chosen by the environment.
+//!
+//! `GONGKAI_TEST_DB` unset: a new SQLite file in the temp directory. Set to a PostgreSQL URL
+//! (of any database on the server): a new database `gk_test_…` is created on that server.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use sqlx::Connection;
+
+static SEQ: AtomicU32 = AtomicU32::new(0);
+
+/// The PostgreSQL server URL tests run against, if any.
+pub fn postgres_server() -> Option<String> {
+    std::env::var("GONGKAI_TEST_DB").ok().filter(|u| u.starts_with("postgres"))
+}
+
+fn unique_name() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("gk_test_{}_{}_{}", std::process::id(), SEQ.fetch_add(1, Ordering::Relaxed), nanos)
+}
+
+/// A URL of a new, empty database on the test backend.
+pub async fn fresh_url() -> String {
+    match postgres_server() {
+        Some(server) => fresh_postgres(&server).await,
+        None => fresh_sqlite_url(),
+    }
+}
+
+/// A URL of a new SQLite file.
+pub fn fresh_sqlite_url() -> String {
+    let path = std::env::temp_dir().join(format!("{}.db", unique_name()));
+    format!("sqlite:{}", path.display())
+}
+
+/// Creates a new database on the PostgreSQL server and returns its URL.
+pub async fn fresh_postgres(server: &str) -> String {
+    let name = unique_name();
+    let mut conn = match sqlx::PgConnection::connect(server).await {
+        Ok(c) => c,
+        Err(e) => panic!("cannot reach the test PostgreSQL at {server}: {e}"),
+    };
+    if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await {
+        panic!("cannot create test database: {e}");
+    }
+    let _ = conn.close().await;
+    match server.rfind('/') {
+        Some(i) if i > "postgres://".len() => format!("{}/{name}", &server[..i]),
+        _ => format!("{server}/{name}"),
+    }
+}
+
+/// A migrated, empty database on the test backend.
+pub async fn fresh_db() -> crate::Db {
+    let url = fresh_url().await;
+    match crate::Db::connect(&url).await {
+        Ok(db) => db,
+        Err(e) => panic!("cannot open {url}: {e}"),
+    }
+}

@@ -1,0 +1,6 @@
+//! Storage and report tests. One binary; the backend is chosen by `GONGKAI_TEST_DB`
+//! (unset: SQLite; a postgres:// URL: a fresh database per test on that server).
+
+mod ledger;
+mod report;
+mod schema;
