@@ -1,1 +1,281 @@
-fn main() {}
+//! `gongkai`: the command line (contracts.md §1). Thin: parse, call the library crates, print.
+//! Exit status: 0 success, 1 the input was read but fails its checks, 2 the command could not run.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow, bail};
+use clap::{Args, Parser, Subcommand};
+use gongkai_db::{Db, PeriodSpec};
+use gongkai_domain::ledger::NewAgency;
+use gongkai_domain::period::parse_date;
+use gongkai_export::Format;
+
+#[derive(Parser)]
+#[command(name = "gongkai", version, about = "政府信息公开工作平台（公共资源交易中心）")]
+struct Cli {
+    /// 数据库：sqlite:路径 或 postgres://…
+    #[arg(long, global = true, env = "GONGKAI_DB", default_value = "sqlite:gongkai.db")]
+    db: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// 启动门户、后台和 API
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+    },
+    /// 载入演示机构 wuzhong-ggzy 并启动服务
+    Demo {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+        /// 只载入数据，不启动服务
+        #[arg(long)]
+        no_serve: bool,
+        /// 清空数据库后重新载入
+        #[arg(long)]
+        reset: bool,
+    },
+    /// 机构管理
+    Agency {
+        #[command(subcommand)]
+        command: AgencyCommand,
+    },
+    /// 生成政府信息公开工作年度报告
+    Report(ReportArgs),
+    /// 年度报告文字部分模板
+    Template {
+        #[command(subcommand)]
+        command: TemplateCommand,
+    },
+    /// 生成确定性的合成数据（用于性能测试）
+    Gen {
+        #[arg(long)]
+        agencies: usize,
+        #[arg(long, default_value_t = 1)]
+        years: i32,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// 最后一个年度（默认去年）
+        #[arg(long)]
+        last_year: Option<i32>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AgencyCommand {
+    /// 新建机构
+    Add {
+        code: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        parent: Option<String>,
+        /// 成立日期 YYYY-MM-DD
+        #[arg(long)]
+        established: Option<String>,
+    },
+    /// 列出机构
+    List,
+}
+
+#[derive(Subcommand)]
+enum TemplateCommand {
+    /// 打印机构当前使用的模板（未设置时为默认模板）
+    Show {
+        #[arg(long)]
+        agency: String,
+    },
+    /// 设置机构的模板（TOML 文件）
+    Set {
+        #[arg(long)]
+        agency: String,
+        file: PathBuf,
+    },
+}
+
+#[derive(Args)]
+struct ReportArgs {
+    #[arg(long)]
+    agency: String,
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    year: Option<i32>,
+    #[arg(long, requires = "to")]
+    from: Option<String>,
+    #[arg(long, requires = "from")]
+    to: Option<String>,
+    /// json | md | html | docx | xlsx
+    #[arg(long, default_value = "md")]
+    format: String,
+    /// 输出文件（默认标准输出）
+    #[arg(short = 'o', long)]
+    output: Option<PathBuf>,
+    /// 使用此模板文件代替机构模板
+    #[arg(long)]
+    template: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("GONGKAI_LOG").unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("错误：无法启动运行时：{e}");
+            return ExitCode::from(2);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("错误：{}", message(&e));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The error chain joined with "：", skipping causes already quoted by the message above them.
+fn message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !out.contains(&text) {
+            if !out.is_empty() {
+                out.push('：');
+            }
+            out.push_str(&text);
+        }
+    }
+    out
+}
+
+async fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Serve { bind } => {
+            let db = Db::connect(&cli.db).await?;
+            gongkai_web::serve(db, bind).await.with_context(|| format!("无法在 {bind} 上启动服务"))?;
+            Ok(0)
+        }
+        Command::Demo { bind, no_serve, reset } => {
+            let db = Db::connect(&cli.db).await?;
+            let a = db.load_demo(reset).await?;
+            eprintln!("已载入演示机构 {}（{}）", a.name, a.code);
+            if !no_serve {
+                eprintln!("打开 http://{bind}/ 查看年度报告");
+                gongkai_web::serve(db, bind).await.with_context(|| format!("无法在 {bind} 上启动服务"))?;
+            }
+            Ok(0)
+        }
+        Command::Agency { command: AgencyCommand::Add { code, name, parent, established } } => {
+            let established = established.map(|d| parse_date(&d, "--established")).transpose()?;
+            let db = Db::connect(&cli.db).await?;
+            let a = db.add_agency(&NewAgency { code, name, parent, established }).await?;
+            println!("已创建机构 {}（{}）", a.name, a.code);
+            Ok(0)
+        }
+        Command::Agency { command: AgencyCommand::List } => {
+            let db = Db::connect(&cli.db).await?;
+            let all = db.agencies().await?;
+            for a in &all {
+                let parent = a.parent_id.and_then(|p| all.iter().find(|x| x.id == p)).map(|p| p.code.as_str()).unwrap_or("-");
+                let est = a.established.map(gongkai_domain::period::iso).unwrap_or_else(|| "-".into());
+                println!("{}\t{}\t上级：{}\t成立：{}", a.code, a.name, parent, est);
+            }
+            Ok(0)
+        }
+        Command::Template { command } => template(&cli.db, command).await,
+        Command::Report(args) => report(&cli.db, args).await,
+        Command::Gen { agencies, years, seed, last_year } => {
+            if agencies == 0 || years < 1 {
+                bail!("--agencies 和 --years 必须至少为 1");
+            }
+            let last_year = last_year.unwrap_or_else(|| gongkai_domain::period::beijing_date(time::OffsetDateTime::now_utc()).year() - 1);
+            let db = Db::connect(&cli.db).await?;
+            let spec = gongkai_domain::synth::GenSpec { agencies, years, seed, last_year };
+            let start = std::time::Instant::now();
+            db.load_gen(&spec, &|done, total| {
+                if done == total || done % 10 == 0 {
+                    eprint!("\r已生成 {done}/{total} 个机构");
+                }
+            })
+            .await?;
+            eprintln!("\n完成：{agencies} 个机构 × {years} 年，用时 {:.1} 秒", start.elapsed().as_secs_f64());
+            Ok(0)
+        }
+    }
+}
+
+async fn template(url: &str, command: TemplateCommand) -> Result<u8> {
+    let db = Db::connect(url).await?;
+    match command {
+        TemplateCommand::Show { agency } => {
+            let a = db.agency(&agency).await?;
+            let t = db.narrative_template(a.id).await?.unwrap_or_else(|| gongkai_export::DEFAULT_TEMPLATE.to_string());
+            print!("{t}");
+        }
+        TemplateCommand::Set { agency, file } => {
+            let a = db.agency(&agency).await?;
+            let body = std::fs::read_to_string(&file).with_context(|| format!("无法读取模板文件 {}", file.display()))?;
+            gongkai_export::narrative::validate(&body).with_context(|| format!("模板文件 {}", file.display()))?;
+            db.set_narrative_template(a.id, &body).await?;
+            println!("已更新 {} 的年度报告模板", a.name);
+        }
+    }
+    Ok(0)
+}
+
+async fn report(url: &str, args: ReportArgs) -> Result<u8> {
+    let format = Format::from_code(&args.format)
+        .ok_or_else(|| anyhow!("--format 的取值“{}”无效，可选：json、md、html、docx、xlsx", args.format))?;
+    let spec = match (args.year, &args.from, &args.to) {
+        (Some(y), None, None) => PeriodSpec::Year(y),
+        (None, Some(f), Some(t)) => PeriodSpec::Range(parse_date(f, "--from")?, parse_date(t, "--to")?),
+        _ => bail!("请用 --year YYYY 或 --from DATE --to DATE 指定统计期间"),
+    };
+    let template_override = match &args.template {
+        Some(p) => {
+            let t = std::fs::read_to_string(p).with_context(|| format!("无法读取模板文件 {}", p.display()))?;
+            gongkai_export::narrative::validate(&t).with_context(|| format!("模板文件 {}", p.display()))?;
+            Some(t)
+        }
+        None => None,
+    };
+    let db = Db::connect(url).await?;
+    let agency = db.agency(&args.agency).await?;
+    let report = db.report(&args.agency, spec).await?;
+    let template = match template_override {
+        Some(t) => t,
+        None => db.narrative_template(agency.id).await?.unwrap_or_else(|| gongkai_export::DEFAULT_TEMPLATE.to_string()),
+    };
+    let bytes = gongkai_export::render(&report, &template, format)?;
+    match &args.output {
+        Some(path) => std::fs::write(path, &bytes).with_context(|| format!("无法写入 {}", path.display()))?,
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(&bytes).context("无法写到标准输出")?;
+            out.flush().ok();
+        }
+    }
+    if report.valid {
+        Ok(0)
+    } else {
+        for c in report.failures() {
+            eprintln!("校验未通过 {} {}：{}", c.rule, c.place, c.message);
+        }
+        Ok(1)
+    }
+}

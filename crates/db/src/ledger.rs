@@ -327,3 +327,13 @@ fn validate_agency(a: &NewAgency) -> Result<(), DbError> {
     }
     Ok(())
 }
+
+impl Db {
+    /// The year of the agency's earliest notice or request, if any.
+    pub async fn first_activity_year(&self, agency_id: i64) -> Result<Option<i32>, DbError> {
+        let sql = "SELECT MIN(d) FROM (SELECT MIN(published_on) AS d FROM notice WHERE agency_id = $1 \
+                   UNION ALL SELECT MIN(received_on) FROM request WHERE agency_id = $1) x";
+        let d: Option<Date> = on_db!(self, p => sqlx::query_scalar(sql).bind(agency_id).fetch_one(p).await?);
+        Ok(d.map(|d| d.year()))
+    }
+}

@@ -1,1 +1,158 @@
+//! gongkai-export: the annual report as documents — Markdown, HTML, DOCX, XLSX and JSON.
+//!
+//! Input is an [`AnnualReport`] (computed elsewhere) and the narrative template (TOML whose
+//! values are minijinja templates quoting the figures). No database, no HTTP. Every format is
+//! produced from the same [`Document`]: the six sections with their official titles, the
+//! narrative paragraphs and the three tables laid out as [`layout::Grid`]s.
 
+mod docx;
+mod html;
+pub mod layout;
+mod md;
+pub mod narrative;
+mod xlsx;
+
+use gongkai_domain::report::AnnualReport;
+use thiserror::Error;
+
+pub use narrative::{DEFAULT_TEMPLATE, Narrative};
+
+/// Errors while producing a document.
+#[derive(Debug, Error)]
+pub enum ExportError {
+    #[error("文字部分模板有误（{key}）：{message}")]
+    Template { key: String, message: String },
+    #[error("生成 DOCX 失败：{0}")]
+    Docx(String),
+    #[error("生成 XLSX 失败：{0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+    #[error("生成 JSON 失败：{0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Output formats of `gongkai report`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Md,
+    Html,
+    Docx,
+    Xlsx,
+}
+
+impl Format {
+    pub fn from_code(s: &str) -> Option<Format> {
+        Some(match s {
+            "json" => Format::Json,
+            "md" | "markdown" => Format::Md,
+            "html" => Format::Html,
+            "docx" => Format::Docx,
+            "xlsx" => Format::Xlsx,
+            _ => return None,
+        })
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Json => "json",
+            Format::Md => "md",
+            Format::Html => "html",
+            Format::Docx => "docx",
+            Format::Xlsx => "xlsx",
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Json => "application/json; charset=utf-8",
+            Format::Md => "text/markdown; charset=utf-8",
+            Format::Html => "text/html; charset=utf-8",
+            Format::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+}
+
+/// The six official section titles (regulations.md §1.2).
+pub const SECTION_TITLES: [&str; 6] = [
+    "一、总体情况",
+    "二、主动公开政府信息情况",
+    "三、收到和处理政府信息公开申请情况",
+    "四、政府信息公开行政复议、行政诉讼情况",
+    "五、存在的主要问题及改进情况",
+    "六、其他需要报告的事项",
+];
+
+/// A block of a section.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    Paragraph(String),
+    Table(layout::Grid),
+}
+
+/// A report laid out for rendering.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    pub title: String,
+    pub preamble: Vec<String>,
+    pub sections: Vec<(String, Vec<Block>)>,
+}
+
+impl Document {
+    /// Lays out a report with the narrative produced from `template` (TOML; see
+    /// [`DEFAULT_TEMPLATE`]).
+    pub fn build(report: &AnnualReport, template: &str) -> Result<Document, ExportError> {
+        let n = narrative::render(template, report)?;
+        let para = |v: &[String]| v.iter().cloned().map(Block::Paragraph).collect::<Vec<_>>();
+        let sections = vec![
+            (SECTION_TITLES[0].to_string(), para(&n.overview)),
+            (SECTION_TITLES[1].to_string(), vec![Block::Table(layout::table2(&report.proactive))]),
+            (SECTION_TITLES[2].to_string(), vec![Block::Table(layout::table3(&report.requests))]),
+            (SECTION_TITLES[3].to_string(), vec![Block::Table(layout::table4(&report.appeals))]),
+            (SECTION_TITLES[4].to_string(), para(&n.problems)),
+            (SECTION_TITLES[5].to_string(), para(&n.other)),
+        ];
+        Ok(Document { title: n.title, preamble: n.preamble, sections })
+    }
+}
+
+/// Renders a report in a format. `template` is the narrative template (TOML).
+pub fn render(report: &AnnualReport, template: &str, format: Format) -> Result<Vec<u8>, ExportError> {
+    if format == Format::Json {
+        let mut v = serde_json::to_vec_pretty(report)?;
+        v.push(b'\n');
+        return Ok(v);
+    }
+    let doc = Document::build(report, template)?;
+    Ok(match format {
+        Format::Md => md::render(&doc).into_bytes(),
+        Format::Html => html::render(&doc).into_bytes(),
+        Format::Docx => docx::render(&doc)?,
+        Format::Xlsx => xlsx::render(&doc)?,
+        Format::Json => unreachable_json(),
+    })
+}
+
+fn unreachable_json() -> Vec<u8> {
+    Vec::new()
+}
+
+/// Splits a paragraph into (text, bold) runs on `**…**` markers.
+pub(crate) fn runs(p: &str) -> Vec<(&str, bool)> {
+    let mut out = Vec::new();
+    let mut bold = false;
+    for (i, part) in p.split("**").enumerate() {
+        if i > 0 {
+            bold = !bold;
+        }
+        if !part.is_empty() {
+            out.push((part, bold));
+        }
+    }
+    out
+}
+
+/// The report's HTML body (no `<html>` wrapper), for embedding in a portal page.
+pub fn html_body(doc: &Document) -> String {
+    html::body(doc)
+}
