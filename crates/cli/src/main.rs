@@ -14,10 +14,19 @@ use gongkai_domain::period::parse_date;
 use gongkai_export::Format;
 
 #[derive(Parser)]
-#[command(name = "gongkai", version, about = "政府信息公开工作平台（公共资源交易中心）")]
+#[command(
+    name = "gongkai",
+    version,
+    about = "政府信息公开工作平台（公共资源交易中心）"
+)]
 struct Cli {
     /// 数据库：sqlite:路径 或 postgres://…
-    #[arg(long, global = true, env = "GONGKAI_DB", default_value = "sqlite:gongkai.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "GONGKAI_DB",
+        default_value = "sqlite:gongkai.db"
+    )]
     db: String,
     #[command(subcommand)]
     command: Command,
@@ -129,7 +138,10 @@ fn main() -> ExitCode {
         }
     };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("GONGKAI_LOG").unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("GONGKAI_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let rt = match tokio::runtime::Runtime::new() {
@@ -167,45 +179,91 @@ async fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Serve { bind } => {
             let db = Db::connect(&cli.db).await?;
-            gongkai_web::serve(db, bind).await.with_context(|| format!("无法在 {bind} 上启动服务"))?;
+            gongkai_web::serve(db, bind)
+                .await
+                .with_context(|| format!("无法在 {bind} 上启动服务"))?;
             Ok(0)
         }
-        Command::Demo { bind, no_serve, reset } => {
+        Command::Demo {
+            bind,
+            no_serve,
+            reset,
+        } => {
             let db = Db::connect(&cli.db).await?;
             let a = db.load_demo(reset).await?;
             eprintln!("已载入演示机构 {}（{}）", a.name, a.code);
             if !no_serve {
                 eprintln!("打开 http://{bind}/ 查看年度报告");
-                gongkai_web::serve(db, bind).await.with_context(|| format!("无法在 {bind} 上启动服务"))?;
+                gongkai_web::serve(db, bind)
+                    .await
+                    .with_context(|| format!("无法在 {bind} 上启动服务"))?;
             }
             Ok(0)
         }
-        Command::Agency { command: AgencyCommand::Add { code, name, parent, established } } => {
-            let established = established.map(|d| parse_date(&d, "--established")).transpose()?;
+        Command::Agency {
+            command:
+                AgencyCommand::Add {
+                    code,
+                    name,
+                    parent,
+                    established,
+                },
+        } => {
+            let established = established
+                .map(|d| parse_date(&d, "--established"))
+                .transpose()?;
             let db = Db::connect(&cli.db).await?;
-            let a = db.add_agency(&NewAgency { code, name, parent, established }).await?;
+            let a = db
+                .add_agency(&NewAgency {
+                    code,
+                    name,
+                    parent,
+                    established,
+                })
+                .await?;
             println!("已创建机构 {}（{}）", a.name, a.code);
             Ok(0)
         }
-        Command::Agency { command: AgencyCommand::List } => {
+        Command::Agency {
+            command: AgencyCommand::List,
+        } => {
             let db = Db::connect(&cli.db).await?;
             let all = db.agencies().await?;
             for a in &all {
-                let parent = a.parent_id.and_then(|p| all.iter().find(|x| x.id == p)).map(|p| p.code.as_str()).unwrap_or("-");
-                let est = a.established.map(gongkai_domain::period::iso).unwrap_or_else(|| "-".into());
+                let parent = a
+                    .parent_id
+                    .and_then(|p| all.iter().find(|x| x.id == p))
+                    .map(|p| p.code.as_str())
+                    .unwrap_or("-");
+                let est = a
+                    .established
+                    .map(gongkai_domain::period::iso)
+                    .unwrap_or_else(|| "-".into());
                 println!("{}\t{}\t上级：{}\t成立：{}", a.code, a.name, parent, est);
             }
             Ok(0)
         }
         Command::Template { command } => template(&cli.db, command).await,
         Command::Report(args) => report(&cli.db, args).await,
-        Command::Gen { agencies, years, seed, last_year } => {
+        Command::Gen {
+            agencies,
+            years,
+            seed,
+            last_year,
+        } => {
             if agencies == 0 || years < 1 {
                 bail!("--agencies 和 --years 必须至少为 1");
             }
-            let last_year = last_year.unwrap_or_else(|| gongkai_domain::period::beijing_date(time::OffsetDateTime::now_utc()).year() - 1);
+            let last_year = last_year.unwrap_or_else(|| {
+                gongkai_domain::period::beijing_date(time::OffsetDateTime::now_utc()).year() - 1
+            });
             let db = Db::connect(&cli.db).await?;
-            let spec = gongkai_domain::synth::GenSpec { agencies, years, seed, last_year };
+            let spec = gongkai_domain::synth::GenSpec {
+                agencies,
+                years,
+                seed,
+                last_year,
+            };
             let start = std::time::Instant::now();
             db.load_gen(&spec, &|done, total| {
                 if done == total || done % 10 == 0 {
@@ -213,7 +271,10 @@ async fn run(cli: Cli) -> Result<u8> {
                 }
             })
             .await?;
-            eprintln!("\n完成：{agencies} 个机构 × {years} 年，用时 {:.1} 秒", start.elapsed().as_secs_f64());
+            eprintln!(
+                "\n完成：{agencies} 个机构 × {years} 年，用时 {:.1} 秒",
+                start.elapsed().as_secs_f64()
+            );
             Ok(0)
         }
     }
@@ -224,13 +285,18 @@ async fn template(url: &str, command: TemplateCommand) -> Result<u8> {
     match command {
         TemplateCommand::Show { agency } => {
             let a = db.agency(&agency).await?;
-            let t = db.narrative_template(a.id).await?.unwrap_or_else(|| gongkai_export::DEFAULT_TEMPLATE.to_string());
+            let t = db
+                .narrative_template(a.id)
+                .await?
+                .unwrap_or_else(|| gongkai_export::DEFAULT_TEMPLATE.to_string());
             print!("{t}");
         }
         TemplateCommand::Set { agency, file } => {
             let a = db.agency(&agency).await?;
-            let body = std::fs::read_to_string(&file).with_context(|| format!("无法读取模板文件 {}", file.display()))?;
-            gongkai_export::narrative::validate(&body).with_context(|| format!("模板文件 {}", file.display()))?;
+            let body = std::fs::read_to_string(&file)
+                .with_context(|| format!("无法读取模板文件 {}", file.display()))?;
+            gongkai_export::narrative::validate(&body)
+                .with_context(|| format!("模板文件 {}", file.display()))?;
             db.set_narrative_template(a.id, &body).await?;
             println!("已更新 {} 的年度报告模板", a.name);
         }
@@ -239,17 +305,25 @@ async fn template(url: &str, command: TemplateCommand) -> Result<u8> {
 }
 
 async fn report(url: &str, args: ReportArgs) -> Result<u8> {
-    let format = Format::from_code(&args.format)
-        .ok_or_else(|| anyhow!("--format 的取值“{}”无效，可选：json、md、html、docx、xlsx", args.format))?;
+    let format = Format::from_code(&args.format).ok_or_else(|| {
+        anyhow!(
+            "--format 的取值“{}”无效，可选：json、md、html、docx、xlsx",
+            args.format
+        )
+    })?;
     let spec = match (args.year, &args.from, &args.to) {
         (Some(y), None, None) => PeriodSpec::Year(y),
-        (None, Some(f), Some(t)) => PeriodSpec::Range(parse_date(f, "--from")?, parse_date(t, "--to")?),
+        (None, Some(f), Some(t)) => {
+            PeriodSpec::Range(parse_date(f, "--from")?, parse_date(t, "--to")?)
+        }
         _ => bail!("请用 --year YYYY 或 --from DATE --to DATE 指定统计期间"),
     };
     let template_override = match &args.template {
         Some(p) => {
-            let t = std::fs::read_to_string(p).with_context(|| format!("无法读取模板文件 {}", p.display()))?;
-            gongkai_export::narrative::validate(&t).with_context(|| format!("模板文件 {}", p.display()))?;
+            let t = std::fs::read_to_string(p)
+                .with_context(|| format!("无法读取模板文件 {}", p.display()))?;
+            gongkai_export::narrative::validate(&t)
+                .with_context(|| format!("模板文件 {}", p.display()))?;
             Some(t)
         }
         None => None,
@@ -259,11 +333,16 @@ async fn report(url: &str, args: ReportArgs) -> Result<u8> {
     let report = db.report(&args.agency, spec).await?;
     let template = match template_override {
         Some(t) => t,
-        None => db.narrative_template(agency.id).await?.unwrap_or_else(|| gongkai_export::DEFAULT_TEMPLATE.to_string()),
+        None => db
+            .narrative_template(agency.id)
+            .await?
+            .unwrap_or_else(|| gongkai_export::DEFAULT_TEMPLATE.to_string()),
     };
     let bytes = gongkai_export::render(&report, &template, format)?;
     match &args.output {
-        Some(path) => std::fs::write(path, &bytes).with_context(|| format!("无法写入 {}", path.display()))?,
+        Some(path) => {
+            std::fs::write(path, &bytes).with_context(|| format!("无法写入 {}", path.display()))?
+        }
         None => {
             let mut out = std::io::stdout().lock();
             out.write_all(&bytes).context("无法写到标准输出")?;

@@ -253,7 +253,16 @@ impl Db {
     }
 
     /// Adds (or replaces) a hand-entered count for one cell of table 三 or 四 of a year.
-    pub async fn set_tally(&self, agency_id: i64, year: i32, table_no: i32, row: &str, column: &str, value: i64, note: &str) -> Result<(), DbError> {
+    pub async fn set_tally(
+        &self,
+        agency_id: i64,
+        year: i32,
+        table_no: i32,
+        row: &str,
+        column: &str,
+        value: i64,
+        note: &str,
+    ) -> Result<(), DbError> {
         let sql = "INSERT INTO report_tally (agency_id, year, table_no, row_code, column_code, value, note) VALUES ($1, $2, $3, $4, $5, $6, $7) \
                    ON CONFLICT (agency_id, year, table_no, row_code, column_code) DO UPDATE SET value = excluded.value, note = excluded.note";
         on_db!(self, p => sqlx::query(sql).bind(agency_id).bind(year).bind(table_no).bind(row).bind(column).bind(value).bind(note).execute(p).await.map(|_| ())?);
@@ -263,7 +272,9 @@ impl Db {
     /// The agency's own narrative template, if it has edited one.
     pub async fn narrative_template(&self, agency_id: i64) -> Result<Option<String>, DbError> {
         let sql = "SELECT body FROM narrative_template WHERE agency_id = $1";
-        Ok(on_db!(self, p => sqlx::query_scalar::<_, String>(sql).bind(agency_id).fetch_optional(p).await?))
+        Ok(
+            on_db!(self, p => sqlx::query_scalar::<_, String>(sql).bind(agency_id).fetch_optional(p).await?),
+        )
     }
 
     pub async fn set_narrative_template(&self, agency_id: i64, body: &str) -> Result<(), DbError> {
@@ -279,7 +290,10 @@ impl Db {
         use gongkai_domain::synth;
         if self.has_data().await? {
             if !reset {
-                return Err(DbError::Conflict("数据库中已有数据，demo 不会覆盖；如需清空后重新载入演示数据，请加 --reset".into()));
+                return Err(DbError::Conflict(
+                    "数据库中已有数据，demo 不会覆盖；如需清空后重新载入演示数据，请加 --reset"
+                        .into(),
+                ));
             }
             self.clear().await?;
         }
@@ -297,11 +311,17 @@ impl Db {
     }
 
     /// Writes the synthetic province of `gongkai gen`: a parent and `spec.agencies` children.
-    pub async fn load_gen(&self, spec: &gongkai_domain::synth::GenSpec, progress: LoadProgress<'_>) -> Result<(), DbError> {
+    pub async fn load_gen(
+        &self,
+        spec: &gongkai_domain::synth::GenSpec,
+        progress: LoadProgress<'_>,
+    ) -> Result<(), DbError> {
         use gongkai_domain::synth;
         let parent = synth::gen_parent();
         if self.agency(&parent.code).await.is_ok() {
-            return Err(DbError::Conflict("数据库中已有合成数据（gen-province），请换一个空数据库".into()));
+            return Err(DbError::Conflict(
+                "数据库中已有合成数据（gen-province），请换一个空数据库".into(),
+            ));
         }
         self.add_agency(&parent).await?;
         for i in 0..spec.agencies {
@@ -318,9 +338,18 @@ fn validate_agency(a: &NewAgency) -> Result<(), DbError> {
     use gongkai_domain::DomainError as E;
     let code_ok = !a.code.is_empty()
         && a.code.len() <= 64
-        && a.code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+        && a.code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !code_ok {
-        return Err(E::invalid("CODE", format!("机构代码“{}”只能由字母、数字、- 和 _ 组成（1–64 个字符）", a.code)).into());
+        return Err(E::invalid(
+            "CODE",
+            format!(
+                "机构代码“{}”只能由字母、数字、- 和 _ 组成（1–64 个字符）",
+                a.code
+            ),
+        )
+        .into());
     }
     if a.name.trim().is_empty() {
         return Err(E::invalid("--name", "机构名称不能为空").into());
@@ -333,7 +362,8 @@ impl Db {
     pub async fn first_activity_year(&self, agency_id: i64) -> Result<Option<i32>, DbError> {
         let sql = "SELECT MIN(d) FROM (SELECT MIN(published_on) AS d FROM notice WHERE agency_id = $1 \
                    UNION ALL SELECT MIN(received_on) FROM request WHERE agency_id = $1) x";
-        let d: Option<Date> = on_db!(self, p => sqlx::query_scalar(sql).bind(agency_id).fetch_one(p).await?);
+        let d: Option<Date> =
+            on_db!(self, p => sqlx::query_scalar(sql).bind(agency_id).fetch_one(p).await?);
         Ok(d.map(|d| d.year()))
     }
 }

@@ -46,7 +46,10 @@ impl Db {
 
     /// Opens without migrating.
     pub async fn open(url: &str) -> Result<Db, DbError> {
-        let connect_err = |source| DbError::Connect { url: redact(url), source };
+        let connect_err = |source| DbError::Connect {
+            url: redact(url),
+            source,
+        };
         if let Some(rest) = url.strip_prefix("sqlite:") {
             let path = rest.trim_start_matches("//");
             if path.is_empty() {
@@ -55,14 +58,20 @@ impl Db {
             let opts = if path == ":memory:" {
                 SqliteConnectOptions::from_str("sqlite::memory:").map_err(connect_err)?
             } else {
-                SqliteConnectOptions::new().filename(path).create_if_missing(true)
+                SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
             }
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
             let max = if path == ":memory:" { 1 } else { 4 };
-            let pool = SqlitePoolOptions::new().max_connections(max).connect_with(opts).await.map_err(connect_err)?;
+            let pool = SqlitePoolOptions::new()
+                .max_connections(max)
+                .connect_with(opts)
+                .await
+                .map_err(connect_err)?;
             Ok(Db::Sqlite(pool))
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let opts = PgConnectOptions::from_str(url).map_err(connect_err)?;
@@ -153,7 +162,10 @@ fn redact(url: &str) -> String {
 mod tests {
     #[test]
     fn passwords_are_not_shown() {
-        assert_eq!(super::redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            super::redact("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(super::redact("sqlite:x.db"), "sqlite:x.db");
     }
 }

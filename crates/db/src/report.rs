@@ -3,12 +3,14 @@
 //! Every query is restricted to the agency and its descendants through the same recursive CTE,
 //! so a parent's report aggregates its children.
 
-use gongkai_domain::codes::{AppealKind, AppealResult, ApplicantType, ChannelKind, NoticeType, Outcome};
+use gongkai_domain::codes::{
+    AppealKind, AppealResult, ApplicantType, ChannelKind, NoticeType, Outcome,
+};
 use gongkai_domain::ledger::FullProcessRule;
 use gongkai_domain::period::Period;
 use gongkai_domain::report::{
-    AgencyRef, AnnualReport, ChannelFigure, DocCounts, Figures, ReportInputs, T3_COLS, T3Row, Table2, Table3, Table4,
-    t3_column_code,
+    AgencyRef, AnnualReport, ChannelFigure, DocCounts, Figures, ReportInputs, T3_COLS, T3Row,
+    Table2, Table3, Table4, t3_column_code,
 };
 use time::{Date, Duration};
 
@@ -42,7 +44,11 @@ impl Db {
         Ok(AnnualReport::new(inputs))
     }
 
-    async fn report_inputs(&self, agency: &AgencyRow, period: Period) -> Result<ReportInputs, DbError> {
+    async fn report_inputs(
+        &self,
+        agency: &AgencyRow,
+        period: Period,
+    ) -> Result<ReportInputs, DbError> {
         let requests = self.table3(agency.id, period).await?;
         // R6 compares with the previous period when the agency existed then.
         let prev_to = period.from - Duration::days(1);
@@ -50,14 +56,20 @@ impl Db {
             Some(e) if e > prev_to => None,
             _ => {
                 let prev = Period::year(prev_to.year(), agency.established)?;
-                let prev = Period { to: prev_to, from: prev.from.min(prev_to) };
+                let prev = Period {
+                    to: prev_to,
+                    from: prev.from.min(prev_to),
+                };
                 let t = self.table3(agency.id, prev).await?;
                 Some(t.cells[T3Row::CarriedForward.index()])
             }
         };
         let (figures, channels) = self.figures(agency.id, period, &requests).await?;
         Ok(ReportInputs {
-            agency: AgencyRef { code: agency.code.clone(), name: agency.name.clone() },
+            agency: AgencyRef {
+                code: agency.code.clone(),
+                name: agency.name.clone(),
+            },
             period,
             proactive: self.table2(agency.id, period).await?,
             requests,
@@ -81,7 +93,11 @@ impl Db {
             .bind(agency_id).bind(p.from).bind(p.to).fetch_all(pool).await?);
         let mut t = Table2::default();
         for (kind, issued, repealed, in_force) in rows {
-            let c = DocCounts { issued, repealed, in_force };
+            let c = DocCounts {
+                issued,
+                repealed,
+                in_force,
+            };
             if kind == "rule" {
                 t.rules = c;
             } else {
@@ -136,7 +152,11 @@ impl Db {
         let rows: Vec<(String, String, i64)> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(closed))
             .bind(agency_id).bind(p.from).bind(p.to).fetch_all(pool).await?);
         for (applicant, outcome, n) in rows {
-            t.add_cases(T3Row::Outcome(Outcome::from_code(&outcome)?), ApplicantType::from_code(&applicant)?, n);
+            t.add_cases(
+                T3Row::Outcome(Outcome::from_code(&outcome)?),
+                ApplicantType::from_code(&applicant)?,
+                n,
+            );
         }
         t.fill_total_processed();
         for (row, col, v) in self.tallies(agency_id, p, 3).await? {
@@ -149,7 +169,12 @@ impl Db {
         Ok(t)
     }
 
-    async fn tallies(&self, agency_id: i64, p: Period, table_no: i32) -> Result<Vec<(String, String, i64)>, DbError> {
+    async fn tallies(
+        &self,
+        agency_id: i64,
+        p: Period,
+        table_no: i32,
+    ) -> Result<Vec<(String, String, i64)>, DbError> {
         if p.from.year() != p.to.year() {
             return Ok(vec![]);
         }
@@ -157,8 +182,10 @@ impl Db {
             "{TREE}SELECT row_code, column_code, CAST(SUM(value) AS BIGINT) FROM report_tally \
              WHERE agency_id IN (SELECT id FROM tree) AND year = $2 AND table_no = $3 GROUP BY row_code, column_code"
         );
-        Ok(on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(agency_id).bind(p.to.year()).bind(table_no).fetch_all(pool).await?))
+        Ok(
+            on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(agency_id).bind(p.to.year()).bind(table_no).fetch_all(pool).await?),
+        )
     }
 
     /// Table 四: appeals filed in the period or still undecided at its start (contracts.md §2.4).
@@ -172,11 +199,19 @@ impl Db {
             .bind(agency_id).bind(p.from).bind(p.to).fetch_all(pool).await?);
         let mut t = Table4::default();
         for (kind, col, n) in rows {
-            t.add(AppealKind::from_code(&kind)?, AppealResult::from_code(&col)?, n);
+            t.add(
+                AppealKind::from_code(&kind)?,
+                AppealResult::from_code(&col)?,
+                n,
+            );
         }
         for (row, col, v) in self.tallies(agency_id, p, 4).await? {
             let k = AppealKind::ALL.iter().find(|k| k.code() == row);
-            let c = AppealResult::ALL.iter().map(|r| r.code()).chain(["total"]).position(|c| c == col);
+            let c = AppealResult::ALL
+                .iter()
+                .map(|r| r.code())
+                .chain(["total"])
+                .position(|c| c == col);
             if let (Some(k), Some(c)) = (k, c) {
                 t.cells[k.index()][c] += v;
             }
@@ -185,7 +220,12 @@ impl Db {
     }
 
     /// The figures the narrative quotes (contracts.md §3.4, §4).
-    pub async fn figures(&self, agency_id: i64, p: Period, t3: &Table3) -> Result<(Figures, Vec<ChannelFigure>), DbError> {
+    pub async fn figures(
+        &self,
+        agency_id: i64,
+        p: Period,
+        t3: &Table3,
+    ) -> Result<(Figures, Vec<ChannelFigure>), DbError> {
         let mut f = Figures {
             requests_received: t3.get(T3Row::NewReceived, gongkai_domain::report::TOTAL_COL),
             ..Figures::default()
@@ -198,7 +238,9 @@ impl Db {
         );
         (f.trading_notices, f.plans_and_intentions) = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(agency_id).bind(p.from).bind(p.to).fetch_one(pool).await?);
-        f.sections_full_process = self.sections_full_process(agency_id, p, &FullProcessRule::default()).await?;
+        f.sections_full_process = self
+            .sections_full_process(agency_id, p, &FullProcessRule::default())
+            .await?;
         let sql = format!(
             "{TREE}SELECT COUNT(DISTINCT b.uscc) FROM bidder b JOIN notice n ON n.id = b.notice_id \
              WHERE n.type IN ('bid_opening', 'candidate_publicity') AND n.section_id IN ( \
@@ -225,7 +267,12 @@ impl Db {
                 }
                 _ => {}
             }
-            channels.push(ChannelFigure { kind, name, posts, reads });
+            channels.push(ChannelFigure {
+                kind,
+                name,
+                posts,
+                reads,
+            });
         }
         let sql = format!(
             "{TREE}SELECT COUNT(*) FROM policy_push WHERE agency_id IN (SELECT id FROM tree) AND pushed_on BETWEEN $2 AND $3"
@@ -250,20 +297,38 @@ impl Db {
     /// Sections whose required stages all have a published notice, the last of them inside the
     /// period (contracts.md §3.4). The stage groups are data; their notice-type codes are
     /// validated enum codes, so they are inlined as literals.
-    pub async fn sections_full_process(&self, agency_id: i64, p: Period, rule: &FullProcessRule) -> Result<i64, DbError> {
+    pub async fn sections_full_process(
+        &self,
+        agency_id: i64,
+        p: Period,
+        rule: &FullProcessRule,
+    ) -> Result<i64, DbError> {
         let mut total = 0;
         for (category, groups) in &rule.stages {
             if groups.is_empty() {
                 continue;
             }
-            let lit = |ts: &Vec<NoticeType>| ts.iter().map(|t| format!("'{}'", t.code())).collect::<Vec<_>>().join(", ");
+            let lit = |ts: &Vec<NoticeType>| {
+                ts.iter()
+                    .map(|t| format!("'{}'", t.code()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
             let cols: Vec<String> = groups
                 .iter()
                 .enumerate()
-                .map(|(i, g)| format!("MIN(CASE WHEN n.type IN ({}) THEN n.published_on END) AS g{i}", lit(g)))
+                .map(|(i, g)| {
+                    format!(
+                        "MIN(CASE WHEN n.type IN ({}) THEN n.published_on END) AS g{i}",
+                        lit(g)
+                    )
+                })
                 .collect();
-            let all_present: Vec<String> = (0..groups.len()).map(|i| format!("g{i} IS NOT NULL")).collect();
-            let any_inside: Vec<String> = (0..groups.len()).map(|i| format!("g{i} >= $2")).collect();
+            let all_present: Vec<String> = (0..groups.len())
+                .map(|i| format!("g{i} IS NOT NULL"))
+                .collect();
+            let any_inside: Vec<String> =
+                (0..groups.len()).map(|i| format!("g{i} >= $2")).collect();
             let sql = format!(
                 "{TREE}SELECT COUNT(*) FROM (SELECT {} FROM section s JOIN notice n ON n.section_id = s.id \
                  JOIN project pr ON pr.id = s.project_id WHERE s.agency_id IN (SELECT id FROM tree) \
@@ -282,14 +347,20 @@ impl Db {
 
     /// The benchmark's lower bound: table 三's counts in one hand-written aggregate query
     /// (no tallies, no report assembly). Returns (row code, applicant type, count) triples.
-    pub async fn table3_baseline(&self, agency_id: i64, p: Period) -> Result<Vec<(String, String, i64)>, DbError> {
+    pub async fn table3_baseline(
+        &self,
+        agency_id: i64,
+        p: Period,
+    ) -> Result<Vec<(String, String, i64)>, DbError> {
         let sql = format!(
             "{TREE}SELECT CASE WHEN closed_on BETWEEN $2 AND $3 THEN COALESCE(outcome, 'other_other') ELSE 'carried_forward' END AS r, \
              applicant_type, CAST(SUM(CASE WHEN received_on >= $2 THEN 1 ELSE 0 END) AS BIGINT) \
              FROM request WHERE agency_id IN (SELECT id FROM tree) AND received_on <= $3 \
              AND (closed_on IS NULL OR closed_on >= $2) GROUP BY r, applicant_type"
         );
-        Ok(on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(agency_id).bind(p.from).bind(p.to).fetch_all(pool).await?))
+        Ok(
+            on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(agency_id).bind(p.from).bind(p.to).fetch_all(pool).await?),
+        )
     }
 }

@@ -11,12 +11,22 @@ static SEQ: AtomicU32 = AtomicU32::new(0);
 
 /// The PostgreSQL server URL tests run against, if any.
 pub fn postgres_server() -> Option<String> {
-    std::env::var("GONGKAI_TEST_DB").ok().filter(|u| u.starts_with("postgres"))
+    std::env::var("GONGKAI_TEST_DB")
+        .ok()
+        .filter(|u| u.starts_with("postgres"))
 }
 
 fn unique_name() -> String {
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    format!("gk_test_{}_{}_{}", std::process::id(), SEQ.fetch_add(1, Ordering::Relaxed), nanos)
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
+    format!(
+        "gk_test_{}_{}_{}",
+        std::process::id(),
+        SEQ.fetch_add(1, Ordering::Relaxed),
+        nanos
+    )
 }
 
 /// A URL of a new, empty database on the test backend.
@@ -40,7 +50,10 @@ pub async fn fresh_postgres(server: &str) -> String {
         Ok(c) => c,
         Err(e) => panic!("cannot reach the test PostgreSQL at {server}: {e}"),
     };
-    if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await {
+    if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+    {
         panic!("cannot create test database: {e}");
     }
     let _ = conn.close().await;

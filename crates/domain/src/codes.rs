@@ -208,7 +208,10 @@ code_enum!(
 impl NoticeType {
     /// Plans and intentions are counted apart from trading notices (contracts.md §3.4).
     pub fn is_plan(self) -> bool {
-        matches!(self, NoticeType::TenderPlan | NoticeType::ProcurementIntention)
+        matches!(
+            self,
+            NoticeType::TenderPlan | NoticeType::ProcurementIntention
+        )
     }
 }
 
@@ -266,10 +269,22 @@ mod tests {
 
     #[test]
     fn outcome_groups_follow_the_table() {
-        let deny = Outcome::ALL.iter().filter(|o| o.group() == OutcomeGroup::Deny).count();
-        let unable = Outcome::ALL.iter().filter(|o| o.group() == OutcomeGroup::Unable).count();
-        let noproc = Outcome::ALL.iter().filter(|o| o.group() == OutcomeGroup::NoProcess).count();
-        let other = Outcome::ALL.iter().filter(|o| o.group() == OutcomeGroup::Other).count();
+        let deny = Outcome::ALL
+            .iter()
+            .filter(|o| o.group() == OutcomeGroup::Deny)
+            .count();
+        let unable = Outcome::ALL
+            .iter()
+            .filter(|o| o.group() == OutcomeGroup::Unable)
+            .count();
+        let noproc = Outcome::ALL
+            .iter()
+            .filter(|o| o.group() == OutcomeGroup::NoProcess)
+            .count();
+        let other = Outcome::ALL
+            .iter()
+            .filter(|o| o.group() == OutcomeGroup::Other)
+            .count();
         assert_eq!((deny, unable, noproc, other), (8, 3, 5, 3));
     }
 }

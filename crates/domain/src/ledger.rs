@@ -4,8 +4,8 @@
 use time::{Date, OffsetDateTime};
 
 use crate::codes::{
-    AppealKind, AppealResult, ApplicantType, ChannelKind, DecisionKind, DisclosureAttr, DocKind, NoticeType,
-    Outcome, RequestChannel, TradingCategory,
+    AppealKind, AppealResult, ApplicantType, ChannelKind, DecisionKind, DisclosureAttr, DocKind,
+    NoticeType, Outcome, RequestChannel, TradingCategory,
 };
 
 /// An agency (机关/单位) of the deployment.
@@ -169,10 +169,11 @@ impl AgencyLedger {
     /// Every notice with its project and section, in generation order.
     pub fn notices(&self) -> impl Iterator<Item = (&Project, Option<&Section>, &Notice)> {
         self.projects.iter().flat_map(|p| {
-            p.notices
-                .iter()
-                .map(move |n| (p, None, n))
-                .chain(p.sections.iter().flat_map(move |s| s.notices.iter().map(move |n| (p, Some(s), n))))
+            p.notices.iter().map(move |n| (p, None, n)).chain(
+                p.sections
+                    .iter()
+                    .flat_map(move |s| s.notices.iter().map(move |n| (p, Some(s), n))),
+            )
         })
     }
 }
@@ -191,9 +192,20 @@ impl Default for FullProcessRule {
             stages: vec![
                 (
                     TradingCategory::Engineering,
-                    vec![vec![N::TenderNotice, N::PrequalificationNotice], vec![N::CandidatePublicity], vec![N::AwardResult]],
+                    vec![
+                        vec![N::TenderNotice, N::PrequalificationNotice],
+                        vec![N::CandidatePublicity],
+                        vec![N::AwardResult],
+                    ],
                 ),
-                (TradingCategory::Procurement, vec![vec![N::TenderNotice], vec![N::AwardResult], vec![N::Contract]]),
+                (
+                    TradingCategory::Procurement,
+                    vec![
+                        vec![N::TenderNotice],
+                        vec![N::AwardResult],
+                        vec![N::Contract],
+                    ],
+                ),
             ],
         }
     }
@@ -202,11 +214,19 @@ impl Default for FullProcessRule {
 impl FullProcessRule {
     /// The date a section became fully disclosed: the latest of the first publication dates of
     /// its required stages, or `None` when a stage is missing or the category has no rule.
-    pub fn completed_on(&self, category: TradingCategory, notices: &[(NoticeType, Date)]) -> Option<Date> {
+    pub fn completed_on(
+        &self,
+        category: TradingCategory,
+        notices: &[(NoticeType, Date)],
+    ) -> Option<Date> {
         let groups = &self.stages.iter().find(|(c, _)| *c == category)?.1;
         let mut last: Option<Date> = None;
         for g in groups {
-            let first = notices.iter().filter(|(t, _)| g.contains(t)).map(|(_, d)| *d).min()?;
+            let first = notices
+                .iter()
+                .filter(|(t, _)| g.contains(t))
+                .map(|(_, d)| *d)
+                .min()?;
             last = Some(last.map_or(first, |l| l.max(first)));
         }
         last

@@ -14,7 +14,11 @@ pub fn approx(n: i64) -> String {
         return n.to_string();
     }
     let floor = n - n % 100;
-    if floor == n { n.to_string() } else { format!("{floor}余") }
+    if floor == n {
+        n.to_string()
+    } else {
+        format!("{floor}余")
+    }
 }
 
 /// Writes `units / 10^scale` as a decimal string without trailing zeros ("4437", "20.3").
@@ -56,21 +60,33 @@ pub fn parse_money(s: &str, unit_yuan: i64, field: &str) -> Result<i64, DomainEr
         Some((w, f)) => (w, f),
         None => (t, ""),
     };
-    if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) || !frac.bytes().all(|b| b.is_ascii_digit()) {
+    if whole.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+    {
         return Err(bad());
     }
     // scale: digits of 分 in one unit
     let fen_per_unit = unit_yuan.checked_mul(100).ok_or_else(bad)?;
     let scale = fen_per_unit.to_string().len() as u32 - 1;
     if frac.len() as u32 > scale {
-        return Err(DomainError::invalid(field, format!("“{s}”的小数位过多（最小单位为分）")));
+        return Err(DomainError::invalid(
+            field,
+            format!("“{s}”的小数位过多（最小单位为分）"),
+        ));
     }
     let w: i64 = whole.parse().map_err(|_| bad())?;
-    let mut f: i64 = if frac.is_empty() { 0 } else { frac.parse().map_err(|_| bad())? };
+    let mut f: i64 = if frac.is_empty() {
+        0
+    } else {
+        frac.parse().map_err(|_| bad())?
+    };
     for _ in frac.len() as u32..scale {
         f *= 10;
     }
-    w.checked_mul(fen_per_unit).and_then(|x| x.checked_add(f)).ok_or_else(bad)
+    w.checked_mul(fen_per_unit)
+        .and_then(|x| x.checked_add(f))
+        .ok_or_else(bad)
 }
 
 /// "2024年5月29日".
@@ -101,7 +117,12 @@ mod tests {
         assert_eq!(fen_to_yuan(12_345), "123.45");
         assert_eq!(parse_money("20.3", 10_000, "x"), Ok(20_300_000));
         assert_eq!(parse_money("4437", 10_000, "x"), Ok(4_437_000_000));
-        assert!(parse_money("-1", 1, "金额").unwrap_err().to_string().contains("金额"));
+        assert!(
+            parse_money("-1", 1, "金额")
+                .unwrap_err()
+                .to_string()
+                .contains("金额")
+        );
         assert!(parse_money("1.234", 1, "金额").is_err());
         assert!(parse_money("", 1, "金额").is_err());
     }

@@ -18,7 +18,11 @@ impl Period {
     /// A period from explicit dates; `from` must not be after `to`.
     pub fn new(from: Date, to: Date) -> Result<Self, DomainError> {
         if from > to {
-            return Err(DomainError::Period(format!("开始日期 {} 晚于结束日期 {}", iso(from), iso(to))));
+            return Err(DomainError::Period(format!(
+                "开始日期 {} 晚于结束日期 {}",
+                iso(from),
+                iso(to)
+            )));
         }
         Ok(Period { from, to })
     }
@@ -50,7 +54,10 @@ impl Period {
                 iso(e),
                 iso(self.to)
             ))),
-            Some(e) if e > self.from => Ok(Period { from: e, to: self.to }),
+            Some(e) if e > self.from => Ok(Period {
+                from: e,
+                to: self.to,
+            }),
             _ => Ok(self),
         }
     }
@@ -73,7 +80,8 @@ pub fn iso(d: Date) -> String {
 /// Parses `YYYY-MM-DD`; the error names the field.
 pub fn parse_date(s: &str, field: &str) -> Result<Date, DomainError> {
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(s.trim(), &fmt).map_err(|_| DomainError::invalid(field, format!("“{s}”不是有效日期（应为 YYYY-MM-DD）")))
+    Date::parse(s.trim(), &fmt)
+        .map_err(|_| DomainError::invalid(field, format!("“{s}”不是有效日期（应为 YYYY-MM-DD）")))
 }
 
 pub mod iso_date {
@@ -93,7 +101,10 @@ mod tests {
     #[test]
     fn year_is_clipped_to_establishment() {
         let p = Period::year(2024, Some(date!(2024 - 05 - 29))).unwrap();
-        assert_eq!((p.from, p.to), (date!(2024 - 05 - 29), date!(2024 - 12 - 31)));
+        assert_eq!(
+            (p.from, p.to),
+            (date!(2024 - 05 - 29), date!(2024 - 12 - 31))
+        );
         let p = Period::year(2025, Some(date!(2024 - 05 - 29))).unwrap();
         assert_eq!(p.from, date!(2025 - 01 - 01));
         assert!(Period::year(2023, Some(date!(2024 - 05 - 29))).is_err());
@@ -102,7 +113,12 @@ mod tests {
     #[test]
     fn from_after_to_is_refused() {
         assert!(Period::new(date!(2024 - 02 - 01), date!(2024 - 01 - 01)).is_err());
-        assert!(parse_date("2024-13-01", "--from").unwrap_err().to_string().contains("--from"));
+        assert!(
+            parse_date("2024-13-01", "--from")
+                .unwrap_err()
+                .to_string()
+                .contains("--from")
+        );
     }
 }
 

@@ -5,8 +5,8 @@
 //! The tables hold signed integers so that a bad ledger (for example hand-entered tallies of a
 //! migrating office) can be represented and *reported* as failing R4 instead of being hidden.
 
-use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 
 use crate::codes::{AppealKind, AppealResult, ApplicantType, Outcome};
 use crate::numfmt::fen_to_wan_yuan;
@@ -85,12 +85,18 @@ impl T3Row {
 
 /// Column keys of table 三 in order.
 pub fn t3_column_code(col: usize) -> &'static str {
-    ApplicantType::ALL.get(col).map(|a| a.code()).unwrap_or("total")
+    ApplicantType::ALL
+        .get(col)
+        .map(|a| a.code())
+        .unwrap_or("total")
 }
 
 /// Column labels of table 三 in order (the innermost header).
 pub fn t3_column_label(col: usize) -> &'static str {
-    ApplicantType::ALL.get(col).map(|a| a.label()).unwrap_or("总计")
+    ApplicantType::ALL
+        .get(col)
+        .map(|a| a.label())
+        .unwrap_or("总计")
 }
 
 /// 件数 triple of table 二 block (一).
@@ -134,7 +140,9 @@ pub struct Table3 {
 
 impl Default for Table3 {
     fn default() -> Self {
-        Table3 { cells: [[0; T3_COLS]; T3_ROWS] }
+        Table3 {
+            cells: [[0; T3_COLS]; T3_ROWS],
+        }
     }
 }
 
@@ -156,7 +164,10 @@ impl Table3 {
     /// Sets （七）总计 to the sum of the outcome rows, column by column.
     pub fn fill_total_processed(&mut self) {
         for c in 0..T3_COLS {
-            let s: i64 = Outcome::ALL.iter().map(|o| self.get(T3Row::Outcome(*o), c)).sum();
+            let s: i64 = Outcome::ALL
+                .iter()
+                .map(|o| self.get(T3Row::Outcome(*o), c))
+                .sum();
             self.set(T3Row::TotalProcessed, c, s);
         }
     }
@@ -302,7 +313,12 @@ pub struct AnnualReport {
 impl AnnualReport {
     /// Evaluates every check on the inputs.
     pub fn new(i: ReportInputs) -> Self {
-        let checks = check_tables(&i.proactive, &i.requests, &i.appeals, i.previous_carried_forward.as_ref());
+        let checks = check_tables(
+            &i.proactive,
+            &i.requests,
+            &i.appeals,
+            i.previous_carried_forward.as_ref(),
+        );
         let valid = checks.iter().all(|c| c.ok);
         AnnualReport {
             format: "2021",
@@ -325,7 +341,12 @@ impl AnnualReport {
 }
 
 /// Evaluates R1–R4, R6 (when the previous period is known) and the table 四 totals.
-pub fn check_tables(t2: &Table2, t3: &Table3, t4: &Table4, prev_forward: Option<&[i64; T3_COLS]>) -> Vec<Check> {
+pub fn check_tables(
+    t2: &Table2,
+    t3: &Table3,
+    t4: &Table4,
+    prev_forward: Option<&[i64; T3_COLS]>,
+) -> Vec<Check> {
     let mut out = Vec::new();
     let col_where = |c: usize| format!("表三 {}", t3_column_label(c));
 
@@ -343,7 +364,11 @@ pub fn check_tables(t2: &Table2, t3: &Table3, t4: &Table4, prev_forward: Option<
             message: if ok {
                 format!("一({a}) + 二({b}) = 三（七）({p}) + 四({f})")
             } else {
-                format!("不平衡：一({a}) + 二({b}) = {}，三（七）({p}) + 四({f}) = {}", a + b, p + f)
+                format!(
+                    "不平衡：一({a}) + 二({b}) = {}，三（七）({p}) + 四({f}) = {}",
+                    a + b,
+                    p + f
+                )
             },
         });
     }
@@ -366,7 +391,10 @@ pub fn check_tables(t2: &Table2, t3: &Table3, t4: &Table4, prev_forward: Option<
     }
     // R3: （七）总计 = sum of the 21 outcome rows, per column.
     for c in 0..T3_COLS {
-        let sum: i64 = Outcome::ALL.iter().map(|o| t3.get(T3Row::Outcome(*o), c)).sum();
+        let sum: i64 = Outcome::ALL
+            .iter()
+            .map(|o| t3.get(T3Row::Outcome(*o), c))
+            .sum();
         let total = t3.get(T3Row::TotalProcessed, c);
         let ok = sum == total;
         out.push(Check {
@@ -386,8 +414,14 @@ pub fn check_tables(t2: &Table2, t3: &Table3, t4: &Table4, prev_forward: Option<
         ("规章 本年废止件数", t2.rules.repealed),
         ("规章 现行有效件数", t2.rules.in_force),
         ("行政规范性文件 本年制发件数", t2.normative_documents.issued),
-        ("行政规范性文件 本年废止件数", t2.normative_documents.repealed),
-        ("行政规范性文件 现行有效件数", t2.normative_documents.in_force),
+        (
+            "行政规范性文件 本年废止件数",
+            t2.normative_documents.repealed,
+        ),
+        (
+            "行政规范性文件 现行有效件数",
+            t2.normative_documents.in_force,
+        ),
         ("行政许可", t2.licensing_decisions),
         ("行政处罚", t2.penalty_decisions),
         ("行政强制", t2.enforcement_decisions),
@@ -406,17 +440,26 @@ pub fn check_tables(t2: &Table2, t3: &Table3, t4: &Table4, prev_forward: Option<
             }
         }
     }
-    out.push(r4("表三", &neg3.iter().map(String::as_str).collect::<Vec<_>>()));
+    out.push(r4(
+        "表三",
+        &neg3.iter().map(String::as_str).collect::<Vec<_>>(),
+    ));
     let mut neg4 = Vec::new();
     for k in AppealKind::ALL {
         for (i, v) in t4.cells[k.index()].iter().enumerate() {
             if *v < 0 {
-                let col = AppealResult::ALL.get(i).map(|r| r.label()).unwrap_or("总计");
+                let col = AppealResult::ALL
+                    .get(i)
+                    .map(|r| r.label())
+                    .unwrap_or("总计");
                 neg4.push(format!("{} {col}", k.label()));
             }
         }
     }
-    out.push(r4("表四", &neg4.iter().map(String::as_str).collect::<Vec<_>>()));
+    out.push(r4(
+        "表四",
+        &neg4.iter().map(String::as_str).collect::<Vec<_>>(),
+    ));
     // R6: 二 of this period = 四 of the previous one.
     if let Some(prev) = prev_forward {
         for c in 0..T3_COLS {
@@ -484,13 +527,27 @@ mod tests {
         t
     }
 
-    fn failing(t2: &Table2, t3: &Table3, t4: &Table4, prev: Option<&[i64; 7]>) -> Vec<(&'static str, String)> {
-        check_tables(t2, t3, t4, prev).into_iter().filter(|c| !c.ok).map(|c| (c.rule, c.place)).collect()
+    fn failing(
+        t2: &Table2,
+        t3: &Table3,
+        t4: &Table4,
+        prev: Option<&[i64; 7]>,
+    ) -> Vec<(&'static str, String)> {
+        check_tables(t2, t3, t4, prev)
+            .into_iter()
+            .filter(|c| !c.ok)
+            .map(|c| (c.rule, c.place))
+            .collect()
     }
 
     #[test]
     fn a_balanced_report_passes_every_check() {
-        let checks = check_tables(&Table2::default(), &balanced(), &Table4::default(), Some(&[0, 2, 0, 0, 0, 0, 2]));
+        let checks = check_tables(
+            &Table2::default(),
+            &balanced(),
+            &Table4::default(),
+            Some(&[0, 2, 0, 0, 0, 0, 2]),
+        );
         assert!(checks.iter().all(|c| c.ok), "{checks:?}");
         // 7 R1 + 25 R2 + 7 R3 + 3 R4 + 7 R6 + 3 T4
         assert_eq!(checks.len(), 52);
@@ -505,16 +562,25 @@ mod tests {
         t.add_cases(T3Row::NewReceived, A::Research, 1);
         assert_eq!(
             failing(&t2, &t, &t4, None),
-            vec![("R1", "表三 科研机构".to_string()), ("R1", "表三 总计".to_string())]
+            vec![
+                ("R1", "表三 科研机构".to_string()),
+                ("R1", "表三 总计".to_string())
+            ]
         );
         // R2: a total that is not the row sum.
         let mut t = balanced();
         t.cells[T3Row::CarriedForward.index()][TOTAL_COL] += 1;
         t.cells[T3Row::NewReceived.index()][TOTAL_COL] += 1;
-        assert_eq!(failing(&t2, &t, &t4, None), vec![
-            ("R2", "一、本年新收政府信息公开申请数量".to_string()),
-            ("R2", "四、结转下年度继续办理".to_string()),
-        ].into_iter().map(|(r, p)| (r, format!("表三 {p}"))).collect::<Vec<_>>());
+        assert_eq!(
+            failing(&t2, &t, &t4, None),
+            vec![
+                ("R2", "一、本年新收政府信息公开申请数量".to_string()),
+                ("R2", "四、结转下年度继续办理".to_string()),
+            ]
+            .into_iter()
+            .map(|(r, p)| (r, format!("表三 {p}")))
+            .collect::<Vec<_>>()
+        );
         // R3: （七）总计 not the sum of the outcomes (and so R1 too).
         let mut t = balanced();
         t.cells[T3Row::TotalProcessed.index()][0] -= 1;
@@ -522,41 +588,68 @@ mod tests {
         t.cells[T3Row::TotalProcessed.index()][TOTAL_COL] -= 1;
         t.cells[T3Row::CarriedForward.index()][TOTAL_COL] += 1;
         let f = failing(&t2, &t, &t4, None);
-        assert_eq!(f, vec![("R3", "表三 自然人".to_string()), ("R3", "表三 总计".to_string())]);
+        assert_eq!(
+            f,
+            vec![
+                ("R3", "表三 自然人".to_string()),
+                ("R3", "表三 总计".to_string())
+            ]
+        );
         // R4: a negative cell in each table.
         let mut t2n = Table2::default();
         t2n.penalty_decisions = -1;
-        assert_eq!(failing(&t2n, &balanced(), &t4, None), vec![("R4", "表二".to_string())]);
+        assert_eq!(
+            failing(&t2n, &balanced(), &t4, None),
+            vec![("R4", "表二".to_string())]
+        );
         let mut t4n = Table4::default();
         t4n.cells[1][0] = -1;
         t4n.cells[1][4] = -1;
-        assert_eq!(failing(&t2, &balanced(), &t4n, None), vec![("R4", "表四".to_string())]);
+        assert_eq!(
+            failing(&t2, &balanced(), &t4n, None),
+            vec![("R4", "表四".to_string())]
+        );
         let mut t = balanced();
         t.cells[T3Row::Outcome(Outcome::Granted).index()][0] = 4;
         t.cells[T3Row::Outcome(Outcome::Granted).index()][1] = -1;
         t.cells[T3Row::Outcome(Outcome::Partial).index()][0] = -1;
         t.cells[T3Row::Outcome(Outcome::Partial).index()][1] = 3;
-        assert_eq!(failing(&t2, &t, &t4, None), vec![("R4", "表三".to_string())]);
+        assert_eq!(
+            failing(&t2, &t, &t4, None),
+            vec![("R4", "表三".to_string())]
+        );
         // R6: carried over differs from last year's carried forward.
         assert_eq!(
             failing(&t2, &balanced(), &t4, Some(&[0, 3, 0, 0, 0, 0, 3])),
-            vec![("R6", "表三 商业企业".to_string()), ("R6", "表三 总计".to_string())]
+            vec![
+                ("R6", "表三 商业企业".to_string()),
+                ("R6", "表三 总计".to_string())
+            ]
         );
         // T4: a group total that is not the sum of its results.
         let mut t4b = Table4::default();
         t4b.cells[0] = [10, 1, 0, 0, 0];
-        assert_eq!(failing(&t2, &balanced(), &t4b, None), vec![("T4", "表四 行政复议".to_string())]);
+        assert_eq!(
+            failing(&t2, &balanced(), &t4b, None),
+            vec![("T4", "表四 行政复议".to_string())]
+        );
     }
 
     #[test]
     fn json_has_every_row_and_column() {
         let r = AnnualReport::new(ReportInputs {
-            agency: AgencyRef { code: "a".into(), name: "甲".into() },
+            agency: AgencyRef {
+                code: "a".into(),
+                name: "甲".into(),
+            },
             period: Period::year(2024, None).unwrap_or_else(|e| panic!("{e}")),
             proactive: Table2::default(),
             requests: balanced(),
             appeals: Table4::default(),
-            figures: Figures { policy_loan_amount_fen: 4_437_000_000, ..Figures::default() },
+            figures: Figures {
+                policy_loan_amount_fen: 4_437_000_000,
+                ..Figures::default()
+            },
             channels: vec![],
             previous_carried_forward: None,
         });

@@ -12,8 +12,8 @@ use time::macros::{date, time as hms};
 use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Weekday};
 
 use crate::codes::{
-    AppealKind, AppealResult, ApplicantType, ChannelKind, DisclosureAttr, DocKind, NoticeType as N, Outcome,
-    RequestChannel, TradingCategory as Cat,
+    AppealKind, AppealResult, ApplicantType, ChannelKind, DisclosureAttr, DocKind, NoticeType as N,
+    Outcome, RequestChannel, TradingCategory as Cat,
 };
 use crate::ledger::*;
 use crate::period::{BEIJING, Period, beijing_date};
@@ -44,51 +44,215 @@ pub mod demo_targets {
 
 /// The places of 吴忠市 with their administrative division codes.
 const WUZHONG: &[(&str, &str, &[&str])] = &[
-    ("吴忠市本级", "640300", &["市区", "滨河新区", "金积工业园区"]),
-    ("利通区", "640302", &["金积镇", "金银滩镇", "高闸镇", "扁担沟镇", "上桥镇", "古城镇", "东塔寺乡", "板桥乡", "马莲渠乡", "郭家桥乡"]),
-    ("红寺堡区", "640303", &["红寺堡镇", "太阳山镇", "大河乡", "新庄集乡", "柳泉乡", "南川乡"]),
-    ("盐池县", "640323", &["花马池镇", "大水坑镇", "惠安堡镇", "高沙窝镇", "王乐井乡", "冯记沟乡", "青山乡", "麻黄山乡"]),
-    ("同心县", "640324", &["豫海镇", "河西镇", "韦州镇", "下马关镇", "预旺镇", "王团镇", "丁塘镇", "田老庄乡", "马高庄乡", "张家塬乡", "兴隆乡"]),
-    ("青铜峡市", "640381", &["小坝镇", "大坝镇", "青铜峡镇", "叶盛镇", "瞿靖镇", "峡口镇", "邵岗镇", "陈袁滩镇"]),
+    (
+        "吴忠市本级",
+        "640300",
+        &["市区", "滨河新区", "金积工业园区"],
+    ),
+    (
+        "利通区",
+        "640302",
+        &[
+            "金积镇",
+            "金银滩镇",
+            "高闸镇",
+            "扁担沟镇",
+            "上桥镇",
+            "古城镇",
+            "东塔寺乡",
+            "板桥乡",
+            "马莲渠乡",
+            "郭家桥乡",
+        ],
+    ),
+    (
+        "红寺堡区",
+        "640303",
+        &[
+            "红寺堡镇",
+            "太阳山镇",
+            "大河乡",
+            "新庄集乡",
+            "柳泉乡",
+            "南川乡",
+        ],
+    ),
+    (
+        "盐池县",
+        "640323",
+        &[
+            "花马池镇",
+            "大水坑镇",
+            "惠安堡镇",
+            "高沙窝镇",
+            "王乐井乡",
+            "冯记沟乡",
+            "青山乡",
+            "麻黄山乡",
+        ],
+    ),
+    (
+        "同心县",
+        "640324",
+        &[
+            "豫海镇",
+            "河西镇",
+            "韦州镇",
+            "下马关镇",
+            "预旺镇",
+            "王团镇",
+            "丁塘镇",
+            "田老庄乡",
+            "马高庄乡",
+            "张家塬乡",
+            "兴隆乡",
+        ],
+    ),
+    (
+        "青铜峡市",
+        "640381",
+        &[
+            "小坝镇",
+            "大坝镇",
+            "青铜峡镇",
+            "叶盛镇",
+            "瞿靖镇",
+            "峡口镇",
+            "邵岗镇",
+            "陈袁滩镇",
+        ],
+    ),
 ];
 
 const ENGINEERING_WORKS: &[&str] = &[
-    "农村道路提升改造工程", "高标准农田建设项目", "老旧小区改造工程", "供水管网改造工程", "污水处理厂提标改造工程",
-    "中小学校舍维修改造工程", "卫生院业务用房建设项目", "黄河堤防加固工程", "灌区渠道砌护工程", "街道雨污分流改造工程",
-    "集中供热管网改造工程", "美丽乡村建设项目", "人居环境整治项目", "冷链物流园建设项目", "文化活动中心建设项目",
-    "养老服务中心建设项目", "公共厕所改造工程", "防洪排涝工程", "光伏发电配套工程", "生态修复治理项目",
-    "移民安置区基础设施配套工程", "设施农业大棚建设项目", "畜牧养殖园区基础设施项目", "城市道路照明改造工程",
+    "农村道路提升改造工程",
+    "高标准农田建设项目",
+    "老旧小区改造工程",
+    "供水管网改造工程",
+    "污水处理厂提标改造工程",
+    "中小学校舍维修改造工程",
+    "卫生院业务用房建设项目",
+    "黄河堤防加固工程",
+    "灌区渠道砌护工程",
+    "街道雨污分流改造工程",
+    "集中供热管网改造工程",
+    "美丽乡村建设项目",
+    "人居环境整治项目",
+    "冷链物流园建设项目",
+    "文化活动中心建设项目",
+    "养老服务中心建设项目",
+    "公共厕所改造工程",
+    "防洪排涝工程",
+    "光伏发电配套工程",
+    "生态修复治理项目",
+    "移民安置区基础设施配套工程",
+    "设施农业大棚建设项目",
+    "畜牧养殖园区基础设施项目",
+    "城市道路照明改造工程",
 ];
-const ENGINEERING_LOTS: &[&str] = &["施工", "监理", "勘察设计", "施工一标段", "施工二标段", "全过程造价咨询"];
+const ENGINEERING_LOTS: &[&str] = &[
+    "施工",
+    "监理",
+    "勘察设计",
+    "施工一标段",
+    "施工二标段",
+    "全过程造价咨询",
+];
 const PROCUREMENT_GOODS: &[&str] = &[
-    "医疗设备采购项目", "教学设备采购项目", "办公家具采购项目", "信息化系统建设项目", "物业管理服务采购项目",
-    "食堂食材配送服务项目", "环卫保洁服务采购项目", "公务用车采购项目", "图书采购项目", "校服采购项目",
-    "农机具采购项目", "监控设备采购项目", "绿化养护服务项目", "课桌椅采购项目", "消防器材采购项目",
-    "体检服务采购项目", "法律顾问服务采购项目", "审计服务采购项目", "网络安全等级保护测评服务项目", "救护车采购项目",
+    "医疗设备采购项目",
+    "教学设备采购项目",
+    "办公家具采购项目",
+    "信息化系统建设项目",
+    "物业管理服务采购项目",
+    "食堂食材配送服务项目",
+    "环卫保洁服务采购项目",
+    "公务用车采购项目",
+    "图书采购项目",
+    "校服采购项目",
+    "农机具采购项目",
+    "监控设备采购项目",
+    "绿化养护服务项目",
+    "课桌椅采购项目",
+    "消防器材采购项目",
+    "体检服务采购项目",
+    "法律顾问服务采购项目",
+    "审计服务采购项目",
+    "网络安全等级保护测评服务项目",
+    "救护车采购项目",
 ];
 const PROCUREMENT_BUYERS: &[&str] = &[
-    "人民医院", "中医医院", "第一中学", "第二中学", "实验小学", "教育局", "卫生健康局", "农业农村局", "自然资源局",
-    "住房和城乡建设局", "市场监督管理局", "公安局", "民政局", "文化旅游广电局", "水务局", "城市管理局", "妇幼保健院",
+    "人民医院",
+    "中医医院",
+    "第一中学",
+    "第二中学",
+    "实验小学",
+    "教育局",
+    "卫生健康局",
+    "农业农村局",
+    "自然资源局",
+    "住房和城乡建设局",
+    "市场监督管理局",
+    "公安局",
+    "民政局",
+    "文化旅游广电局",
+    "水务局",
+    "城市管理局",
+    "妇幼保健院",
 ];
-const LAND_ITEMS: &[&str] = &["国有建设用地使用权挂牌出让", "采矿权挂牌出让", "国有建设用地使用权拍卖出让"];
-const ASSET_ITEMS: &[&str] = &["国有资产公开拍卖", "商铺租赁权公开招租", "报废车辆公开处置", "国有企业股权转让"];
+const LAND_ITEMS: &[&str] = &[
+    "国有建设用地使用权挂牌出让",
+    "采矿权挂牌出让",
+    "国有建设用地使用权拍卖出让",
+];
+const ASSET_ITEMS: &[&str] = &[
+    "国有资产公开拍卖",
+    "商铺租赁权公开招租",
+    "报废车辆公开处置",
+    "国有企业股权转让",
+];
 
 const NAME_A: &[&str] = &[
-    "宁", "塞", "黄河", "贺兰", "六盘", "朔", "银", "吴", "青", "盐", "红", "金", "鑫", "瑞", "泰", "华", "恒", "盛",
-    "丰", "安", "康", "润", "嘉", "博", "中", "同", "利", "兴", "宏", "远", "正", "德", "信", "通", "达", "隆",
+    "宁", "塞", "黄河", "贺兰", "六盘", "朔", "银", "吴", "青", "盐", "红", "金", "鑫", "瑞", "泰",
+    "华", "恒", "盛", "丰", "安", "康", "润", "嘉", "博", "中", "同", "利", "兴", "宏", "远", "正",
+    "德", "信", "通", "达", "隆",
 ];
 const NAME_B: &[&str] = &[
-    "源", "泽", "川", "峰", "原", "城", "发", "晟", "昌", "宇", "森", "禾", "辰", "弘", "锦", "耀", "裕", "诚", "润",
-    "邦", "新", "天", "和", "鼎", "凯", "越", "盈", "旭", "创", "建",
+    "源", "泽", "川", "峰", "原", "城", "发", "晟", "昌", "宇", "森", "禾", "辰", "弘", "锦", "耀",
+    "裕", "诚", "润", "邦", "新", "天", "和", "鼎", "凯", "越", "盈", "旭", "创", "建",
 ];
 const TRADES: &[&str] = &[
-    "建设工程", "建筑安装工程", "市政工程", "路桥工程", "水利水电工程", "园林绿化工程", "工程监理", "工程咨询",
-    "勘察设计", "电力工程", "科技", "信息技术", "医疗器械", "商贸", "教育装备", "物业服务", "环保科技", "农业科技",
-    "家具制造", "电子科技",
+    "建设工程",
+    "建筑安装工程",
+    "市政工程",
+    "路桥工程",
+    "水利水电工程",
+    "园林绿化工程",
+    "工程监理",
+    "工程咨询",
+    "勘察设计",
+    "电力工程",
+    "科技",
+    "信息技术",
+    "医疗器械",
+    "商贸",
+    "教育装备",
+    "物业服务",
+    "环保科技",
+    "农业科技",
+    "家具制造",
+    "电子科技",
 ];
 const PROVINCES: &[(&str, &str)] = &[
-    ("宁夏", "640100"), ("宁夏", "640300"), ("宁夏", "640200"), ("宁夏", "640400"), ("宁夏", "640500"),
-    ("甘肃", "620100"), ("陕西", "610100"), ("内蒙古", "150100"), ("山东", "370100"), ("河南", "410100"),
+    ("宁夏", "640100"),
+    ("宁夏", "640300"),
+    ("宁夏", "640200"),
+    ("宁夏", "640400"),
+    ("宁夏", "640500"),
+    ("甘肃", "620100"),
+    ("陕西", "610100"),
+    ("内蒙古", "150100"),
+    ("山东", "370100"),
+    ("河南", "410100"),
 ];
 
 fn at(d: Date, h: u8, m: u8) -> OffsetDateTime {
@@ -115,19 +279,31 @@ pub fn company_pool(rng: &mut ChaCha8Rng, n: usize) -> Vec<Bidder> {
     let mut out = Vec::with_capacity(n);
     let mut serial: u32 = rng.random_range(10_000_000..20_000_000);
     while out.len() < n {
-        let (prov, div) = PROVINCES[if rng.random_bool(0.7) { rng.random_range(0..5) } else { rng.random_range(0..PROVINCES.len()) }];
+        let (prov, div) = PROVINCES[if rng.random_bool(0.7) {
+            rng.random_range(0..5)
+        } else {
+            rng.random_range(0..PROVINCES.len())
+        }];
         let a = NAME_A[rng.random_range(0..NAME_A.len())];
         let b = NAME_B[rng.random_range(0..NAME_B.len())];
         let c = NAME_B[rng.random_range(0..NAME_B.len())];
         let trade = TRADES[rng.random_range(0..TRADES.len())];
-        let form = if rng.random_bool(0.85) { "有限公司" } else { "有限责任公司" };
+        let form = if rng.random_bool(0.85) {
+            "有限公司"
+        } else {
+            "有限责任公司"
+        };
         let name = format!("{prov}{a}{b}{c}{trade}{form}");
         if !seen.insert(name.clone()) {
             continue;
         }
         serial += rng.random_range(1..5000);
         let body = format!("MA{:06}", serial % 1_000_000);
-        let body = if rng.random_bool(0.5) { format!("{:08}", serial) } else { body };
+        let body = if rng.random_bool(0.5) {
+            format!("{:08}", serial)
+        } else {
+            body
+        };
         if let Some(code) = uscc::make_enterprise(div, &body) {
             out.push(Bidder { name, uscc: code });
         }
@@ -153,7 +329,14 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn notice(&mut self, ntype: N, title: String, day: Date, dates: serde_json::Value, elements: serde_json::Value) -> Notice {
+    fn notice(
+        &mut self,
+        ntype: N,
+        title: String,
+        day: Date,
+        dates: serde_json::Value,
+        elements: serde_json::Value,
+    ) -> Notice {
         self.notice_seq += 1;
         let h = self.rng.random_range(8..18);
         let m = self.rng.random_range(0..60);
@@ -212,7 +395,13 @@ impl Builder<'_> {
         }
         if plan.terminated == Some(0) {
             let d = weekday(d0 + Duration::days(self.rng.random_range(7..18)));
-            v.push(self.notice(N::Termination, format!("{full}终止公告"), d, json!({}), json!({"reason": "采购需求调整"})));
+            v.push(self.notice(
+                N::Termination,
+                format!("{full}终止公告"),
+                d,
+                json!({}),
+                json!({"reason": "采购需求调整"}),
+            ));
             return v;
         }
         let mut opening = self.notice(
@@ -222,7 +411,13 @@ impl Builder<'_> {
             json!({}),
             json!({"opened_at": iso(deadline)}),
         );
-        opening.bidders = vec![Bidder { name: String::new(), uscc: String::new() }; plan.terminated.unwrap_or(plan.bidders)];
+        opening.bidders = vec![
+            Bidder {
+                name: String::new(),
+                uscc: String::new()
+            };
+            plan.terminated.unwrap_or(plan.bidders)
+        ];
         v.push(opening);
         if plan.terminated.is_some() {
             let d = weekday(deadline + Duration::days(self.rng.random_range(1..4)));
@@ -247,7 +442,13 @@ impl Builder<'_> {
                 json!({"report_received": iso(report), "publicity_end": iso(end)}),
                 json!({"candidates": 3}),
             );
-            c.bidders = vec![Bidder { name: String::new(), uscc: String::new() }; 3.min(plan.bidders)];
+            c.bidders = vec![
+                Bidder {
+                    name: String::new(),
+                    uscc: String::new()
+                };
+                3.min(plan.bidders)
+            ];
             v.push(c);
             determined = weekday(end + Duration::days(1));
         } else {
@@ -264,17 +465,32 @@ impl Builder<'_> {
             return v;
         }
         let signed = weekday(determined + Duration::days(self.rng.random_range(5..21)));
-        v.push(self.notice(N::Contract, format!("{full}合同公告"), signed, json!({"signed": iso(signed)}), json!({})));
+        v.push(self.notice(
+            N::Contract,
+            format!("{full}合同公告"),
+            signed,
+            json!({"signed": iso(signed)}),
+            json!({}),
+        ));
         if plan.acceptance {
             let d = weekday(signed + Duration::days(self.rng.random_range(20..70)));
-            v.push(self.notice(N::Acceptance, format!("{full}履约验收公告"), d, json!({}), json!({"result": "合格"})));
+            v.push(self.notice(
+                N::Acceptance,
+                format!("{full}履约验收公告"),
+                d,
+                json!({}),
+                json!({"result": "合格"}),
+            ));
         }
         v
     }
 }
 
 fn completed(rule: &FullProcessRule, cat: Cat, notices: &[Notice]) -> Option<Date> {
-    let stages: Vec<(N, Date)> = notices.iter().map(|n| (n.ntype, beijing_date(n.published))).collect();
+    let stages: Vec<(N, Date)> = notices
+        .iter()
+        .map(|n| (n.ntype, beijing_date(n.published)))
+        .collect();
     rule.completed_on(cat, &stages)
 }
 
@@ -292,19 +508,36 @@ fn project_name(rng: &mut ChaCha8Rng, cat: Cat, year: i32) -> (String, String) {
     let (region, town) = place(rng);
     let name = match cat {
         Cat::Engineering => {
-            let r = if region == "吴忠市本级" { "吴忠市" } else { region };
-            format!("{r}{year}年{town}{}", ENGINEERING_WORKS[rng.random_range(0..ENGINEERING_WORKS.len())])
+            let r = if region == "吴忠市本级" {
+                "吴忠市"
+            } else {
+                region
+            };
+            format!(
+                "{r}{year}年{town}{}",
+                ENGINEERING_WORKS[rng.random_range(0..ENGINEERING_WORKS.len())]
+            )
         }
         Cat::Procurement => {
-            let r = if region == "吴忠市本级" { "吴忠市" } else { region };
+            let r = if region == "吴忠市本级" {
+                "吴忠市"
+            } else {
+                region
+            };
             format!(
                 "{r}{}{}",
                 PROCUREMENT_BUYERS[rng.random_range(0..PROCUREMENT_BUYERS.len())],
                 PROCUREMENT_GOODS[rng.random_range(0..PROCUREMENT_GOODS.len())]
             )
         }
-        Cat::Land => format!("{region}{town}{}", LAND_ITEMS[rng.random_range(0..LAND_ITEMS.len())]),
-        _ => format!("{region}{}", ASSET_ITEMS[rng.random_range(0..ASSET_ITEMS.len())]),
+        Cat::Land => format!(
+            "{region}{town}{}",
+            LAND_ITEMS[rng.random_range(0..LAND_ITEMS.len())]
+        ),
+        _ => format!(
+            "{region}{}",
+            ASSET_ITEMS[rng.random_range(0..ASSET_ITEMS.len())]
+        ),
     };
     (name, region.to_string())
 }
@@ -321,7 +554,13 @@ fn cat_code(c: Cat) -> &'static str {
 
 fn plan_notice(b: &mut Builder<'_>, cat: Cat, project: &str, day: Date) -> Notice {
     if cat == Cat::Engineering {
-        b.notice(N::TenderPlan, format!("{project}招标计划"), day, json!({}), json!({"expected_month": iso(day)}))
+        b.notice(
+            N::TenderPlan,
+            format!("{project}招标计划"),
+            day,
+            json!({}),
+            json!({"expected_month": iso(day)}),
+        )
     } else {
         let start = day + Duration::days(40);
         b.notice(
@@ -345,7 +584,13 @@ struct YearShape {
 
 /// Generates the trading ledger of one agency for one period, returning the projects and the
 /// number of bidder slots on openings inside the period.
-fn trading(b: &mut Builder<'_>, shape: &YearShape, period: Period, code_prefix: &str, rule: &FullProcessRule) -> Vec<Project> {
+fn trading(
+    b: &mut Builder<'_>,
+    shape: &YearShape,
+    period: Period,
+    code_prefix: &str,
+    rule: &FullProcessRule,
+) -> Vec<Project> {
     let year = period.to.year();
     let mut projects: Vec<Project> = Vec::new();
     let mut proj_seq = 0;
@@ -362,27 +607,42 @@ fn trading(b: &mut Builder<'_>, shape: &YearShape, period: Period, code_prefix: 
         }
     };
     let late_start = period.to - Duration::days(56);
-    let mut add_sections = |b: &mut Builder<'_>, projects: &mut Vec<Project>, count: usize, kind: u8| {
+    let mut add_sections = |b: &mut Builder<'_>,
+                            projects: &mut Vec<Project>,
+                            count: usize,
+                            kind: u8| {
         let mut made = 0;
         while made < count {
             let cat = match kind {
                 3 => {
-                    if b.rng.random_bool(0.6) { Cat::Land } else { Cat::StateAsset }
+                    if b.rng.random_bool(0.6) {
+                        Cat::Land
+                    } else {
+                        Cat::StateAsset
+                    }
                 }
                 _ => {
-                    if b.rng.random_bool(0.57) { Cat::Engineering } else { Cat::Procurement }
+                    if b.rng.random_bool(0.57) {
+                        Cat::Engineering
+                    } else {
+                        Cat::Procurement
+                    }
                 }
             };
             let mut p = new_project(b, cat);
             let lots = match cat {
-                Cat::Engineering => *[1, 1, 1, 2, 2, 3].get(b.rng.random_range(0..6)).unwrap_or(&1),
+                Cat::Engineering => *[1, 1, 1, 2, 2, 3]
+                    .get(b.rng.random_range(0..6))
+                    .unwrap_or(&1),
                 Cat::Procurement => b.rng.random_range(1..4),
                 _ => 1,
             }
             .min(count - made);
             for lot in 0..lots {
                 let lot_name = match cat {
-                    Cat::Engineering if lots > 1 => ENGINEERING_LOTS[lot % ENGINEERING_LOTS.len()].to_string(),
+                    Cat::Engineering if lots > 1 => {
+                        ENGINEERING_LOTS[lot % ENGINEERING_LOTS.len()].to_string()
+                    }
                     Cat::Procurement if lots > 1 => format!("第{}包", lot + 1),
                     _ => String::new(),
                 };
@@ -390,15 +650,27 @@ fn trading(b: &mut Builder<'_>, shape: &YearShape, period: Period, code_prefix: 
                 for _attempt in 0..50 {
                     let start = match kind {
                         0 | 2 | 3 => random_date(b.rng, period.from, late_start.max(period.from)),
-                        _ => random_date(b.rng, period.to - Duration::days(28), period.to - Duration::days(3)),
+                        _ => random_date(
+                            b.rng,
+                            period.to - Duration::days(28),
+                            period.to - Duration::days(3),
+                        ),
                     };
                     let plan = SectionPlan {
                         category: cat,
                         start,
-                        bidders: if cat == Cat::Engineering { b.rng.random_range(6..17) } else { b.rng.random_range(3..9) },
+                        bidders: if cat == Cat::Engineering {
+                            b.rng.random_range(6..17)
+                        } else {
+                            b.rng.random_range(3..9)
+                        },
                         clarification: b.rng.random_bool(0.25),
                         acceptance: cat == Cat::Procurement && b.rng.random_bool(0.45),
-                        terminated: if kind == 2 { Some(if b.rng.random_bool(0.5) { 0 } else { 2 }) } else { None },
+                        terminated: if kind == 2 {
+                            Some(if b.rng.random_bool(0.5) { 0 } else { 2 })
+                        } else {
+                            None
+                        },
                     };
                     let saved = b.notice_seq;
                     let notices = b.section(&p.name, &lot_name, &plan);
@@ -411,7 +683,11 @@ fn trading(b: &mut Builder<'_>, shape: &YearShape, period: Period, code_prefix: 
                     if ok {
                         p.sections.push(Section {
                             code: format!("{}-{:02}", p.code, lot + 1),
-                            name: if lot_name.is_empty() { p.name.clone() } else { format!("{}{}", p.name, lot_name) },
+                            name: if lot_name.is_empty() {
+                                p.name.clone()
+                            } else {
+                                format!("{}{}", p.name, lot_name)
+                            },
                             notices,
                         });
                         made += 1;
@@ -436,14 +712,23 @@ fn trading(b: &mut Builder<'_>, shape: &YearShape, period: Period, code_prefix: 
         if plans >= shape.plans || !matches!(p.category, Cat::Engineering | Cat::Procurement) {
             continue;
         }
-        let first = p.sections.iter().flat_map(|s| &s.notices).map(|n| beijing_date(n.published)).min();
+        let first = p
+            .sections
+            .iter()
+            .flat_map(|s| &s.notices)
+            .map(|n| beijing_date(n.published))
+            .min();
         if let Some(first) = first {
             let earliest = period.from;
             if first - Duration::days(2) < earliest {
                 continue;
             }
             let latest = first - Duration::days(2);
-            let day = weekday(random_date(b.rng, (first - Duration::days(45)).max(earliest), latest));
+            let day = weekday(random_date(
+                b.rng,
+                (first - Duration::days(45)).max(earliest),
+                latest,
+            ));
             if day > latest {
                 continue;
             }
@@ -453,7 +738,11 @@ fn trading(b: &mut Builder<'_>, shape: &YearShape, period: Period, code_prefix: 
         }
     }
     while plans < shape.plans {
-        let cat = if b.rng.random_bool(0.45) { Cat::Engineering } else { Cat::Procurement };
+        let cat = if b.rng.random_bool(0.45) {
+            Cat::Engineering
+        } else {
+            Cat::Procurement
+        };
         let mut p = new_project(b, cat);
         let day = loop {
             let d = weekday(random_date(b.rng, period.from, period.to));
@@ -507,7 +796,11 @@ fn assign_bidders(rng: &mut ChaCha8Rng, projects: &mut [Project], pool: &[Bidder
 fn count_in(projects: &[Project], period: Period, pred: impl Fn(N) -> bool) -> usize {
     projects
         .iter()
-        .flat_map(|p| p.notices.iter().chain(p.sections.iter().flat_map(|s| &s.notices)))
+        .flat_map(|p| {
+            p.notices
+                .iter()
+                .chain(p.sections.iter().flat_map(|s| &s.notices))
+        })
         .filter(|n| pred(n.ntype) && period.contains(beijing_date(n.published)))
         .count()
 }
@@ -523,11 +816,9 @@ fn calibrate_trading(b: &mut Builder<'_>, projects: &mut [Project], period: Peri
             if have <= target {
                 break 'drop;
             }
-            if let Some(i) = s
-                .notices
-                .iter()
-                .position(|n| n.ntype == N::Clarification && period.contains(beijing_date(n.published)))
-            {
+            if let Some(i) = s.notices.iter().position(|n| {
+                n.ntype == N::Clarification && period.contains(beijing_date(n.published))
+            }) {
                 s.notices.remove(i);
                 have -= 1;
             }
@@ -542,27 +833,44 @@ fn calibrate_trading(b: &mut Builder<'_>, projects: &mut [Project], period: Peri
                 if have >= target {
                     return;
                 }
-                let contract = s.notices.iter().find(|n| n.ntype == N::Contract).map(|n| beijing_date(n.published));
+                let contract = s
+                    .notices
+                    .iter()
+                    .find(|n| n.ntype == N::Contract)
+                    .map(|n| beijing_date(n.published));
                 let has_acceptance = s.notices.iter().any(|n| n.ntype == N::Acceptance);
                 if round == 0 && p.category == Cat::Procurement && !has_acceptance {
                     if let Some(signed) = contract {
                         let d = weekday(signed + Duration::days(b.rng.random_range(15..40)));
                         if period.contains(d) {
-                            let n = b.notice(N::Acceptance, format!("{}履约验收公告", s.name), d, json!({}), json!({"result": "合格"}));
+                            let n = b.notice(
+                                N::Acceptance,
+                                format!("{}履约验收公告", s.name),
+                                d,
+                                json!({}),
+                                json!({"result": "合格"}),
+                            );
                             s.notices.push(n);
                             have += 1;
                         }
                     }
                 }
                 if round >= 1 {
-                    let tender = s.notices.iter().find(|n| n.ntype == N::TenderNotice).cloned();
+                    let tender = s
+                        .notices
+                        .iter()
+                        .find(|n| n.ntype == N::TenderNotice)
+                        .cloned();
                     if let Some(t) = tender {
                         let d0 = beijing_date(t.published);
                         let d = weekday(d0 + Duration::days(round as i64 + 1));
                         if period.contains(d) && d0 < d {
                             let n = b.notice(
                                 N::Clarification,
-                                format!("{project_name}{}补充公告", if round > 1 { "第二次" } else { "" }),
+                                format!(
+                                    "{project_name}{}补充公告",
+                                    if round > 1 { "第二次" } else { "" }
+                                ),
                                 d,
                                 json!({"bid_deadline": t.dates["bid_deadline"].clone()}),
                                 json!({"content": "补充说明"}),
@@ -606,7 +914,9 @@ fn demo_channels(rng: &mut ChaCha8Rng, period: Period) -> Vec<Channel> {
         "吴忠市公共资源交易服务中心开展优化营商环境专项行动",
         "市公共资源交易服务中心2024年工作总结",
     ];
-    let mut portal_days: Vec<Date> = (0..PORTAL_POSTS).map(|_| weekday(random_date(rng, period.from, period.to - Duration::days(3)))).collect();
+    let mut portal_days: Vec<Date> = (0..PORTAL_POSTS)
+        .map(|_| weekday(random_date(rng, period.from, period.to - Duration::days(3))))
+        .collect();
     portal_days.sort();
     let portal = Channel {
         code: "portal".into(),
@@ -615,7 +925,11 @@ fn demo_channels(rng: &mut ChaCha8Rng, period: Period) -> Vec<Channel> {
         posts: portal_days
             .into_iter()
             .zip(portal_titles)
-            .map(|(d, t)| ChannelPost { title: t.into(), published_on: d, reads: rng.random_range(80..400) })
+            .map(|(d, t)| ChannelPost {
+                title: t.into(),
+                published_on: d,
+                reads: rng.random_range(80..400),
+            })
             .collect(),
     };
     let topics = [
@@ -628,7 +942,9 @@ fn demo_channels(rng: &mut ChaCha8Rng, period: Period) -> Vec<Channel> {
         "政府采购支持中小企业发展政策解读",
         "中心业务动态",
     ];
-    let mut days: Vec<Date> = (0..WECHAT_POSTS).map(|_| random_date(rng, period.from, period.to)).collect();
+    let mut days: Vec<Date> = (0..WECHAT_POSTS)
+        .map(|_| random_date(rng, period.from, period.to))
+        .collect();
     days.sort();
     let reads = split(rng, WECHAT_READS, WECHAT_POSTS as usize, 1);
     let wechat = Channel {
@@ -639,7 +955,11 @@ fn demo_channels(rng: &mut ChaCha8Rng, period: Period) -> Vec<Channel> {
             .into_iter()
             .zip(reads)
             .enumerate()
-            .map(|(i, (d, r))| ChannelPost { title: format!("{}（第{}期）", topics[i % topics.len()], i + 1), published_on: d, reads: r })
+            .map(|(i, (d, r))| ChannelPost {
+                title: format!("{}（第{}期）", topics[i % topics.len()], i + 1),
+                published_on: d,
+                reads: r,
+            })
             .collect(),
     };
     vec![portal, wechat]
@@ -647,13 +967,48 @@ fn demo_channels(rng: &mut ChaCha8Rng, period: Period) -> Vec<Channel> {
 
 fn demo_items(period: Period) -> Vec<DisclosureItem> {
     let items = [
-        ("机构职能", "吴忠市公共资源交易服务中心主要职责", "中心承担全市公共资源交易服务等职责。", Some(1)),
-        ("机构职能", "吴忠市公共资源交易服务中心内设机构", "中心内设综合科、交易服务科、信息技术科。", Some(1)),
-        ("领导信息", "吴忠市公共资源交易服务中心领导分工", "中心领导班子成员及分工。", Some(1)),
-        ("政务公开制度", "吴忠市公共资源交易服务中心信息发布工作方案", "规范中心信息采编、审核、发布等工作，实行三审三校制度。", None),
-        ("政府信息公开指南", "吴忠市公共资源交易服务中心政府信息公开指南", "说明主动公开范围、依申请公开的受理机构和程序。", None),
-        ("服务事项", "公共资源交易服务事项清单", "中心提供的交易服务事项、办理流程和时限。", Some(9)),
-        ("收费标准", "公共资源交易服务收费情况说明", "中心不向交易主体收取交易服务费。", Some(8)),
+        (
+            "机构职能",
+            "吴忠市公共资源交易服务中心主要职责",
+            "中心承担全市公共资源交易服务等职责。",
+            Some(1),
+        ),
+        (
+            "机构职能",
+            "吴忠市公共资源交易服务中心内设机构",
+            "中心内设综合科、交易服务科、信息技术科。",
+            Some(1),
+        ),
+        (
+            "领导信息",
+            "吴忠市公共资源交易服务中心领导分工",
+            "中心领导班子成员及分工。",
+            Some(1),
+        ),
+        (
+            "政务公开制度",
+            "吴忠市公共资源交易服务中心信息发布工作方案",
+            "规范中心信息采编、审核、发布等工作，实行三审三校制度。",
+            None,
+        ),
+        (
+            "政府信息公开指南",
+            "吴忠市公共资源交易服务中心政府信息公开指南",
+            "说明主动公开范围、依申请公开的受理机构和程序。",
+            None,
+        ),
+        (
+            "服务事项",
+            "公共资源交易服务事项清单",
+            "中心提供的交易服务事项、办理流程和时限。",
+            Some(9),
+        ),
+        (
+            "收费标准",
+            "公共资源交易服务收费情况说明",
+            "中心不向交易主体收取交易服务费。",
+            Some(8),
+        ),
     ];
     items
         .iter()
@@ -679,11 +1034,24 @@ fn demo_items(period: Period) -> Vec<DisclosureItem> {
 pub fn demo_ledger() -> AgencyLedger {
     use demo_targets::*;
     let mut rng = ChaCha8Rng::seed_from_u64(0x5775_2024_0529);
-    let period = Period { from: DEMO_ESTABLISHED, to: date!(2024 - 12 - 31) };
+    let period = Period {
+        from: DEMO_ESTABLISHED,
+        to: date!(2024 - 12 - 31),
+    };
     let rule = FullProcessRule::default();
     let pool = company_pool(&mut rng, BIDDERS as usize);
-    let mut b = Builder { rng: &mut rng, prefix: "WZGG".into(), notice_seq: 0 };
-    let shape = YearShape { complete: SECTIONS_FULL_PROCESS as usize, partial: 290, terminated: 46, land: 64, plans: PLANS_AND_INTENTIONS as usize };
+    let mut b = Builder {
+        rng: &mut rng,
+        prefix: "WZGG".into(),
+        notice_seq: 0,
+    };
+    let shape = YearShape {
+        complete: SECTIONS_FULL_PROCESS as usize,
+        partial: 290,
+        terminated: 46,
+        land: 64,
+        plans: PLANS_AND_INTENTIONS as usize,
+    };
     let mut projects = trading(&mut b, &shape, period, "WZGGZY", &rule);
     calibrate_trading(&mut b, &mut projects, period, TRADING_NOTICES as usize);
     // Enough bidder slots inside the period for every pool company to bid at least once.
@@ -696,11 +1064,17 @@ pub fn demo_ledger() -> AgencyLedger {
     if slots < pool.len() {
         let mut missing = pool.len() - slots;
         'grow: loop {
-            for p in projects.iter_mut().filter(|p| p.category == Cat::Engineering) {
+            for p in projects
+                .iter_mut()
+                .filter(|p| p.category == Cat::Engineering)
+            {
                 for s in p.sections.iter_mut() {
                     for n in s.notices.iter_mut() {
                         if n.ntype == N::BidOpening && period.contains(beijing_date(n.published)) {
-                            n.bidders.push(Bidder { name: String::new(), uscc: String::new() });
+                            n.bidders.push(Bidder {
+                                name: String::new(),
+                                uscc: String::new(),
+                            });
                             missing -= 1;
                             if missing == 0 {
                                 break 'grow;
@@ -723,10 +1097,17 @@ pub fn demo_ledger() -> AgencyLedger {
         .filter_map(|n| n.bidders.first())
         .collect();
     for i in 0..POLICY_PUSHES as usize {
-        let w = winners.get(i % winners.len().max(1)).map(|b| b.name.clone()).unwrap_or_default();
+        let w = winners
+            .get(i % winners.len().max(1))
+            .map(|b| b.name.clone())
+            .unwrap_or_default();
         pushes.push(PolicyPush {
             policy: "政府采购信用融资（政采贷）".into(),
-            pushed_on: weekday(random_date(&mut rng, period.from, period.to - Duration::days(3))),
+            pushed_on: weekday(random_date(
+                &mut rng,
+                period.from,
+                period.to - Duration::days(3),
+            )),
             recipient: w,
         });
     }
@@ -737,8 +1118,15 @@ pub fn demo_ledger() -> AgencyLedger {
         .enumerate()
         .map(|(i, a)| PolicyLoan {
             policy: "政府采购信用融资（政采贷）".into(),
-            granted_on: weekday(random_date(&mut rng, period.from + Duration::days(20), period.to - Duration::days(3))),
-            borrower: pushes.get(i * 4).map(|p| p.recipient.clone()).unwrap_or_default(),
+            granted_on: weekday(random_date(
+                &mut rng,
+                period.from + Duration::days(20),
+                period.to - Duration::days(3),
+            )),
+            borrower: pushes
+                .get(i * 4)
+                .map(|p| p.recipient.clone())
+                .unwrap_or_default(),
             amount_fen: a,
         })
         .collect();
@@ -765,7 +1153,12 @@ pub struct GenSpec {
 
 /// The synthetic parent agency.
 pub fn gen_parent() -> NewAgency {
-    NewAgency { code: "gen-province".into(), name: "合成省公共资源交易监督管理局".into(), parent: None, established: Some(date!(2000 - 01 - 01)) }
+    NewAgency {
+        code: "gen-province".into(),
+        name: "合成省公共资源交易监督管理局".into(),
+        parent: None,
+        established: Some(date!(2000 - 01 - 01)),
+    }
 }
 
 /// The `i`-th synthetic child agency (0-based).
@@ -781,16 +1174,39 @@ pub fn gen_agency(i: usize) -> NewAgency {
 /// The ledger of one synthetic agency: per year about 1000 trading notices and 100 requests,
 /// so 10³ agencies over one year make a province (10⁶ notices, 10⁵ requests).
 pub fn gen_ledger(spec: &GenSpec, index: usize) -> AgencyLedger {
-    let mut rng = ChaCha8Rng::seed_from_u64(spec.seed ^ ((index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)));
+    let mut rng = ChaCha8Rng::seed_from_u64(
+        spec.seed ^ ((index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+    );
     let pool = company_pool(&mut rng, 400);
     let mut ledger = AgencyLedger::default();
     let mut case_seq = 0;
     for y in (spec.last_year - spec.years + 1)..=spec.last_year {
-        let period = Period { from: Date::from_calendar_date(y, time::Month::January, 1).unwrap_or(date!(2024 - 01 - 01)), to: Date::from_calendar_date(y, time::Month::December, 31).unwrap_or(date!(2024 - 12 - 31)) };
-        let shape = YearShape { complete: 150, partial: 20, terminated: 8, land: 10, plans: 120 };
+        let period = Period {
+            from: Date::from_calendar_date(y, time::Month::January, 1)
+                .unwrap_or(date!(2024 - 01 - 01)),
+            to: Date::from_calendar_date(y, time::Month::December, 31)
+                .unwrap_or(date!(2024 - 12 - 31)),
+        };
+        let shape = YearShape {
+            complete: 150,
+            partial: 20,
+            terminated: 8,
+            land: 10,
+            plans: 120,
+        };
         let prefix = format!("G{:04}{y}", index + 1);
-        let mut b = Builder { rng: &mut rng, prefix, notice_seq: 0 };
-        let mut projects = trading(&mut b, &shape, period, &format!("GEN{:04}", index + 1), &FullProcessRule::default());
+        let mut b = Builder {
+            rng: &mut rng,
+            prefix,
+            notice_seq: 0,
+        };
+        let mut projects = trading(
+            &mut b,
+            &shape,
+            period,
+            &format!("GEN{:04}", index + 1),
+            &FullProcessRule::default(),
+        );
         assign_bidders(&mut rng, &mut projects, &pool, period);
         ledger.projects.extend(projects);
         for _ in 0..100 {
@@ -798,20 +1214,34 @@ pub fn gen_ledger(spec: &GenSpec, index: usize) -> AgencyLedger {
             let received = random_date(&mut rng, period.from, period.to);
             let open = rng.random_bool(0.05);
             let withdrawn = !open && rng.random_bool(0.03);
-            let closed = if open { None } else { Some(received + Duration::days(rng.random_range(1..35))) };
+            let closed = if open {
+                None
+            } else {
+                Some(received + Duration::days(rng.random_range(1..35)))
+            };
             let outcome = if open {
                 None
             } else if withdrawn {
                 Some(Outcome::OtherOther)
             } else {
                 let r = rng.random_range(0..100);
-                Some(if r < 55 { Outcome::Granted } else if r < 65 { Outcome::Partial } else { Outcome::ALL[rng.random_range(2..21)] })
+                Some(if r < 55 {
+                    Outcome::Granted
+                } else if r < 65 {
+                    Outcome::Partial
+                } else {
+                    Outcome::ALL[rng.random_range(2..21)]
+                })
             };
             ledger.requests.push(Request {
                 case_no: format!("YSQ-{y}-{case_seq:05}"),
                 received_on: received,
                 channel: RequestChannel::ALL[rng.random_range(0..RequestChannel::ALL.len())],
-                applicant_type: ApplicantType::ALL[if rng.random_bool(0.7) { 0 } else { rng.random_range(1..6) }],
+                applicant_type: ApplicantType::ALL[if rng.random_bool(0.7) {
+                    0
+                } else {
+                    rng.random_range(1..6)
+                }],
                 subject: "申请公开某项目招标投标相关信息".into(),
                 closed_on: closed,
                 outcome,
@@ -820,7 +1250,11 @@ pub fn gen_ledger(spec: &GenSpec, index: usize) -> AgencyLedger {
             });
             if !open && rng.random_bool(0.03) {
                 let filed = closed.unwrap_or(received) + Duration::days(rng.random_range(10..60));
-                let decided = if rng.random_bool(0.8) { Some(filed + Duration::days(rng.random_range(30..90))) } else { None };
+                let decided = if rng.random_bool(0.8) {
+                    Some(filed + Duration::days(rng.random_range(30..90)))
+                } else {
+                    None
+                };
                 ledger.appeals.push(Appeal {
                     appeal_no: format!("FY-{y}-{case_seq:05}"),
                     case_no: Some(format!("YSQ-{y}-{case_seq:05}")),
@@ -832,9 +1266,18 @@ pub fn gen_ledger(spec: &GenSpec, index: usize) -> AgencyLedger {
             }
         }
         let posts = (0..30)
-            .map(|i| ChannelPost { title: format!("工作动态第{}期", i + 1), published_on: random_date(&mut rng, period.from, period.to), reads: rng.random_range(10..500) })
+            .map(|i| ChannelPost {
+                title: format!("工作动态第{}期", i + 1),
+                published_on: random_date(&mut rng, period.from, period.to),
+                reads: rng.random_range(10..500),
+            })
             .collect();
-        ledger.channels.push(Channel { code: format!("wechat-{y}"), name: "公共资源交易微信公众号".into(), kind: ChannelKind::Wechat, posts });
+        ledger.channels.push(Channel {
+            code: format!("wechat-{y}"),
+            name: "公共资源交易微信公众号".into(),
+            kind: ChannelKind::Wechat,
+            posts,
+        });
     }
     ledger
 }
@@ -844,7 +1287,10 @@ mod tests {
     use super::*;
 
     fn period() -> Period {
-        Period { from: DEMO_ESTABLISHED, to: date!(2024 - 12 - 31) }
+        Period {
+            from: DEMO_ESTABLISHED,
+            to: date!(2024 - 12 - 31),
+        }
     }
 
     #[test]
@@ -852,8 +1298,14 @@ mod tests {
         use demo_targets::*;
         let l = demo_ledger();
         let p = period();
-        assert_eq!(count_in(&l.projects, p, |t| !t.is_plan()) as i64, TRADING_NOTICES);
-        assert_eq!(count_in(&l.projects, p, |t| t.is_plan()) as i64, PLANS_AND_INTENTIONS);
+        assert_eq!(
+            count_in(&l.projects, p, |t| !t.is_plan()) as i64,
+            TRADING_NOTICES
+        );
+        assert_eq!(
+            count_in(&l.projects, p, |t| t.is_plan()) as i64,
+            PLANS_AND_INTENTIONS
+        );
         let rule = FullProcessRule::default();
         let full = l
             .projects
@@ -864,26 +1316,42 @@ mod tests {
         assert_eq!(full, SECTIONS_FULL_PROCESS);
         let bidders: std::collections::HashSet<&str> = l
             .notices()
-            .filter(|(_, _, n)| matches!(n.ntype, N::BidOpening | N::CandidatePublicity) && p.contains(beijing_date(n.published)))
+            .filter(|(_, _, n)| {
+                matches!(n.ntype, N::BidOpening | N::CandidatePublicity)
+                    && p.contains(beijing_date(n.published))
+            })
             .flat_map(|(_, _, n)| n.bidders.iter().map(|b| b.uscc.as_str()))
             .collect();
         assert_eq!(bidders.len() as i64, BIDDERS);
         for b in l.notices().flat_map(|(_, _, n)| &n.bidders) {
             assert!(uscc::validate(&b.uscc, "uscc").is_ok(), "{}", b.uscc);
         }
-        assert_eq!(l.loans.iter().map(|x| x.amount_fen).sum::<i64>(), POLICY_LOAN_FEN);
+        assert_eq!(
+            l.loans.iter().map(|x| x.amount_fen).sum::<i64>(),
+            POLICY_LOAN_FEN
+        );
         assert_eq!(l.loans.len() as i64, POLICY_LOANS);
         assert_eq!(l.pushes.len() as i64, POLICY_PUSHES);
-        let wechat = l.channels.iter().find(|c| c.kind == ChannelKind::Wechat).map(|c| c.posts.iter().map(|p| p.reads).sum::<i64>());
+        let wechat = l
+            .channels
+            .iter()
+            .find(|c| c.kind == ChannelKind::Wechat)
+            .map(|c| c.posts.iter().map(|p| p.reads).sum::<i64>());
         assert_eq!(wechat, Some(WECHAT_READS));
         // Notice ids are unique within the agency.
-        let ids: std::collections::HashSet<&str> = l.notices().map(|(_, _, n)| n.no.as_str()).collect();
+        let ids: std::collections::HashSet<&str> =
+            l.notices().map(|(_, _, n)| n.no.as_str()).collect();
         assert_eq!(ids.len(), l.notices().count());
     }
 
     #[test]
     fn generation_is_deterministic() {
-        let spec = GenSpec { agencies: 2, years: 1, seed: 7, last_year: 2025 };
+        let spec = GenSpec {
+            agencies: 2,
+            years: 1,
+            seed: 7,
+            last_year: 2025,
+        };
         assert_eq!(gen_ledger(&spec, 1), gen_ledger(&spec, 1));
         assert_ne!(gen_ledger(&spec, 0).projects[0].name, String::new());
     }

@@ -7,7 +7,9 @@
 use crate::DomainError;
 
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 const ORG_WEIGHTS: [u32; 8] = [3, 7, 9, 10, 5, 8, 4, 2];
 
 fn value(c: u8) -> Option<u32> {
@@ -54,7 +56,10 @@ pub fn org_check_char(body8: &str) -> Option<char> {
 pub fn validate(code: &str, field: &str) -> Result<(), DomainError> {
     let c = code.trim();
     if c.chars().count() != 18 {
-        return Err(DomainError::invalid(field, format!("统一社会信用代码“{code}”应为18位")));
+        return Err(DomainError::invalid(
+            field,
+            format!("统一社会信用代码“{code}”应为18位"),
+        ));
     }
     if let Some(bad) = c.bytes().find(|b| value(*b).is_none()) {
         return Err(DomainError::invalid(
@@ -62,7 +67,8 @@ pub fn validate(code: &str, field: &str) -> Result<(), DomainError> {
             format!("统一社会信用代码“{code}”含非法字符“{}”", bad as char),
         ));
     }
-    let expected = check_char(&c[..17]).ok_or_else(|| DomainError::invalid(field, "统一社会信用代码无法校验"))?;
+    let expected = check_char(&c[..17])
+        .ok_or_else(|| DomainError::invalid(field, "统一社会信用代码无法校验"))?;
     let actual = c.as_bytes()[17] as char;
     if expected != actual {
         return Err(DomainError::invalid(
@@ -92,7 +98,9 @@ mod tests {
         // Published codes of well-known enterprises.
         validate("914403001922038216", "uscc").unwrap_or_else(|e| panic!("{e}"));
         validate("91440300708461136T", "uscc").unwrap_or_else(|e| panic!("{e}"));
-        let e = validate("914403001922038217", "bidders[0].uscc").unwrap_err().to_string();
+        let e = validate("914403001922038217", "bidders[0].uscc")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("bidders[0].uscc") && e.contains("校验位"), "{e}");
         assert!(validate("123", "uscc").is_err());
         assert!(validate("91440300192203821I", "uscc").is_err());

@@ -1,14 +1,18 @@
 //! DOCX (Office Open XML) with 宋体 text and the tables' merged cells (gridSpan, vMerge).
 
 use docx_rs::{
-    AlignmentType, Docx, Paragraph, Run, RunFonts, Table, TableCell, TableRow, VAlignType, VMergeType, WidthType,
+    AlignmentType, Docx, Paragraph, Run, RunFonts, Table, TableCell, TableRow, VAlignType,
+    VMergeType, WidthType,
 };
 
 use crate::layout::Grid;
 use crate::{Block, Document, ExportError, runs};
 
 fn fonts() -> RunFonts {
-    RunFonts::new().east_asia("宋体").ascii("Times New Roman").hi_ansi("Times New Roman")
+    RunFonts::new()
+        .east_asia("宋体")
+        .ascii("Times New Roman")
+        .hi_ansi("Times New Roman")
 }
 
 fn text_para(p: &str, size: usize) -> Paragraph {
@@ -27,18 +31,42 @@ pub fn render(doc: &Document) -> Result<Vec<u8>, ExportError> {
     let mut d = Docx::new();
     d = d.add_paragraph(
         Paragraph::new()
-            .add_run(Run::new().add_text(&doc.title).fonts(RunFonts::new().east_asia("方正小标宋简体")).size(36).bold())
+            .add_run(
+                Run::new()
+                    .add_text(&doc.title)
+                    .fonts(RunFonts::new().east_asia("方正小标宋简体"))
+                    .size(36)
+                    .bold(),
+            )
             .align(AlignmentType::Center),
     );
     for p in &doc.preamble {
-        d = d.add_paragraph(text_para(p, 28).indent(None, Some(docx_rs::SpecialIndentType::FirstLine(560)), None, None));
+        d = d.add_paragraph(text_para(p, 28).indent(
+            None,
+            Some(docx_rs::SpecialIndentType::FirstLine(560)),
+            None,
+            None,
+        ));
     }
     for (title, blocks) in &doc.sections {
-        d = d.add_paragraph(Paragraph::new().add_run(Run::new().add_text(title).fonts(RunFonts::new().east_asia("黑体")).size(30).bold()));
+        d = d.add_paragraph(
+            Paragraph::new().add_run(
+                Run::new()
+                    .add_text(title)
+                    .fonts(RunFonts::new().east_asia("黑体"))
+                    .size(30)
+                    .bold(),
+            ),
+        );
         for b in blocks {
             match b {
                 Block::Paragraph(p) => {
-                    d = d.add_paragraph(text_para(p, 28).indent(None, Some(docx_rs::SpecialIndentType::FirstLine(560)), None, None))
+                    d = d.add_paragraph(text_para(p, 28).indent(
+                        None,
+                        Some(docx_rs::SpecialIndentType::FirstLine(560)),
+                        None,
+                        None,
+                    ))
                 }
                 Block::Table(g) => {
                     d = d.add_table(table(g));
@@ -48,7 +76,9 @@ pub fn render(doc: &Document) -> Result<Vec<u8>, ExportError> {
         }
     }
     let mut buf = std::io::Cursor::new(Vec::new());
-    d.build().pack(&mut buf).map_err(|e| ExportError::Docx(e.to_string()))?;
+    d.build()
+        .pack(&mut buf)
+        .map_err(|e| ExportError::Docx(e.to_string()))?;
     Ok(buf.into_inner())
 }
 
@@ -71,7 +101,11 @@ fn table(g: &Grid) -> Table {
         while c < g.cols {
             if let Some((_, _, cell)) = placed.iter().find(|(rr, cc, _)| *rr == r && *cc == c) {
                 let width: usize = widths[c..(c + cell.colspan).min(g.cols)].iter().sum();
-                let size = if cell.text.chars().count() > 20 { 18 } else { 21 };
+                let size = if cell.text.chars().count() > 20 {
+                    18
+                } else {
+                    21
+                };
                 let mut para = Paragraph::new().add_run({
                     let run = Run::new().add_text(&cell.text).fonts(fonts()).size(size);
                     if cell.header { run.bold() } else { run }
@@ -79,7 +113,10 @@ fn table(g: &Grid) -> Table {
                 if cell.header || cell.number {
                     para = para.align(AlignmentType::Center);
                 }
-                let mut tc = TableCell::new().add_paragraph(para).width(width, WidthType::Dxa).vertical_align(VAlignType::Center);
+                let mut tc = TableCell::new()
+                    .add_paragraph(para)
+                    .width(width, WidthType::Dxa)
+                    .vertical_align(VAlignType::Center);
                 if cell.colspan > 1 {
                     tc = tc.grid_span(cell.colspan);
                 }
@@ -88,11 +125,15 @@ fn table(g: &Grid) -> Table {
                 }
                 cells.push(tc);
                 c += cell.colspan;
-            } else if let Some((_, _, cell)) =
-                placed.iter().find(|(rr, cc, cell)| *cc == c && *rr < r && r < rr + cell.rowspan)
+            } else if let Some((_, _, cell)) = placed
+                .iter()
+                .find(|(rr, cc, cell)| *cc == c && *rr < r && r < rr + cell.rowspan)
             {
                 let width: usize = widths[c..(c + cell.colspan).min(g.cols)].iter().sum();
-                let mut tc = TableCell::new().add_paragraph(Paragraph::new()).width(width, WidthType::Dxa).vertical_merge(VMergeType::Continue);
+                let mut tc = TableCell::new()
+                    .add_paragraph(Paragraph::new())
+                    .width(width, WidthType::Dxa)
+                    .vertical_merge(VMergeType::Continue);
                 if cell.colspan > 1 {
                     tc = tc.grid_span(cell.colspan);
                 }

@@ -23,14 +23,23 @@ pub fn escape(s: &str) -> String {
 fn para(p: &str) -> String {
     let inner: String = runs(p)
         .into_iter()
-        .map(|(t, b)| if b { format!("<strong>{}</strong>", escape(t)) } else { escape(t) })
+        .map(|(t, b)| {
+            if b {
+                format!("<strong>{}</strong>", escape(t))
+            } else {
+                escape(t)
+            }
+        })
         .collect();
     format!("<p>{inner}</p>\n")
 }
 
 /// The report body (title, sections, tables) without `<html>`, for embedding in a page.
 pub fn body(doc: &Document) -> String {
-    let mut s = format!("<article class=\"report\">\n<h1>{}</h1>\n", escape(&doc.title));
+    let mut s = format!(
+        "<article class=\"report\">\n<h1>{}</h1>\n",
+        escape(&doc.title)
+    );
     for p in &doc.preamble {
         s.push_str(&para(p));
     }
@@ -63,11 +72,18 @@ pub fn render(doc: &Document) -> String {
 }
 
 fn table(g: &Grid) -> String {
-    let mut s = format!("<table class=\"official\" data-table=\"{}\">\n", escape(&g.name));
+    let mut s = format!(
+        "<table class=\"official\" data-table=\"{}\">\n",
+        escape(&g.name)
+    );
     for (r, row) in g.rows.iter().enumerate() {
         s.push_str("<tr>");
         for c in row {
-            let tag = if c.header || (g.header_rows == 0 && row.len() == 1) { "th" } else { "td" };
+            let tag = if c.header || (g.header_rows == 0 && row.len() == 1) {
+                "th"
+            } else {
+                "td"
+            };
             let mut attrs = String::new();
             if c.colspan > 1 {
                 attrs.push_str(&format!(" colspan=\"{}\"", c.colspan));
@@ -79,7 +95,11 @@ fn table(g: &Grid) -> String {
                 attrs.push_str(" scope=\"col\"");
             }
             if tag == "td" {
-                attrs.push_str(if c.number { " class=\"num\"" } else { " class=\"label\"" });
+                attrs.push_str(if c.number {
+                    " class=\"num\""
+                } else {
+                    " class=\"label\""
+                });
             }
             s.push_str(&format!("<{tag}{attrs}>{}</{tag}>", escape(&c.text)));
         }

@@ -16,13 +16,31 @@ pub struct Cell {
 
 impl Cell {
     fn h(text: &str, colspan: usize, rowspan: usize) -> Cell {
-        Cell { text: text.to_string(), colspan, rowspan, header: true, number: false }
+        Cell {
+            text: text.to_string(),
+            colspan,
+            rowspan,
+            header: true,
+            number: false,
+        }
     }
     fn label(text: &str, colspan: usize, rowspan: usize) -> Cell {
-        Cell { text: text.to_string(), colspan, rowspan, header: false, number: false }
+        Cell {
+            text: text.to_string(),
+            colspan,
+            rowspan,
+            header: false,
+            number: false,
+        }
     }
     fn num(v: impl ToString, colspan: usize) -> Cell {
-        Cell { text: v.to_string(), colspan, rowspan: 1, header: false, number: true }
+        Cell {
+            text: v.to_string(),
+            colspan,
+            rowspan: 1,
+            header: false,
+            number: true,
+        }
     }
 }
 
@@ -65,8 +83,18 @@ pub fn table2(t: &Table2) -> Grid {
     let block = |title: &str| vec![Cell::h(title, 4, 1)];
     let rows = vec![
         block("第二十条第（一）项"),
-        vec![Cell::h("信息内容", 1, 1), Cell::h("本年制发件数", 1, 1), Cell::h("本年废止件数", 1, 1), Cell::h("现行有效件数", 1, 1)],
-        vec![Cell::label("规章", 1, 1), Cell::num(t.rules.issued, 1), Cell::num(t.rules.repealed, 1), Cell::num(t.rules.in_force, 1)],
+        vec![
+            Cell::h("信息内容", 1, 1),
+            Cell::h("本年制发件数", 1, 1),
+            Cell::h("本年废止件数", 1, 1),
+            Cell::h("现行有效件数", 1, 1),
+        ],
+        vec![
+            Cell::label("规章", 1, 1),
+            Cell::num(t.rules.issued, 1),
+            Cell::num(t.rules.repealed, 1),
+            Cell::num(t.rules.in_force, 1),
+        ],
         vec![
             Cell::label("行政规范性文件", 1, 1),
             Cell::num(t.normative_documents.issued, 1),
@@ -75,16 +103,36 @@ pub fn table2(t: &Table2) -> Grid {
         ],
         block("第二十条第（五）项"),
         vec![Cell::h("信息内容", 1, 1), Cell::h("本年处理决定数量", 3, 1)],
-        vec![Cell::label("行政许可", 1, 1), Cell::num(t.licensing_decisions, 3)],
+        vec![
+            Cell::label("行政许可", 1, 1),
+            Cell::num(t.licensing_decisions, 3),
+        ],
         block("第二十条第（六）项"),
         vec![Cell::h("信息内容", 1, 1), Cell::h("本年处理决定数量", 3, 1)],
-        vec![Cell::label("行政处罚", 1, 1), Cell::num(t.penalty_decisions, 3)],
-        vec![Cell::label("行政强制", 1, 1), Cell::num(t.enforcement_decisions, 3)],
+        vec![
+            Cell::label("行政处罚", 1, 1),
+            Cell::num(t.penalty_decisions, 3),
+        ],
+        vec![
+            Cell::label("行政强制", 1, 1),
+            Cell::num(t.enforcement_decisions, 3),
+        ],
         block("第二十条第（八）项"),
-        vec![Cell::h("信息内容", 1, 1), Cell::h("本年收费金额（单位：万元）", 3, 1)],
-        vec![Cell::label("行政事业性收费", 1, 1), Cell::num(fen_to_wan_yuan(t.fees_fen), 3)],
+        vec![
+            Cell::h("信息内容", 1, 1),
+            Cell::h("本年收费金额（单位：万元）", 3, 1),
+        ],
+        vec![
+            Cell::label("行政事业性收费", 1, 1),
+            Cell::num(fen_to_wan_yuan(t.fees_fen), 3),
+        ],
     ];
-    Grid { name: "表二".into(), cols: 4, rows, header_rows: 0 }
+    Grid {
+        name: "表二".into(),
+        cols: 4,
+        rows,
+        header_rows: 0,
+    }
 }
 
 /// The note in table 三's top-left header cell.
@@ -94,7 +142,11 @@ pub const T3_NOTE: &str = "（本列数据的勾稽关系为：第一项加第�
 pub fn table3(t: &Table3) -> Grid {
     let mut rows = vec![
         vec![Cell::h(T3_NOTE, 3, 3), Cell::h("申请人情况", 7, 1)],
-        vec![Cell::h("自然人", 1, 2), Cell::h("法人或其他组织", 5, 1), Cell::h("总计", 1, 2)],
+        vec![
+            Cell::h("自然人", 1, 2),
+            Cell::h("法人或其他组织", 5, 1),
+            Cell::h("总计", 1, 2),
+        ],
         vec![
             Cell::h("商业企业", 1, 1),
             Cell::h("科研机构", 1, 1),
@@ -108,8 +160,14 @@ pub fn table3(t: &Table3) -> Grid {
         head.extend(values(row));
         rows.push(head);
     };
-    line(vec![Cell::label(T3Row::NewReceived.label(), 3, 1)], T3Row::NewReceived);
-    line(vec![Cell::label(T3Row::CarriedOver.label(), 3, 1)], T3Row::CarriedOver);
+    line(
+        vec![Cell::label(T3Row::NewReceived.label(), 3, 1)],
+        T3Row::NewReceived,
+    );
+    line(
+        vec![Cell::label(T3Row::CarriedOver.label(), 3, 1)],
+        T3Row::CarriedOver,
+    );
     // 三、本年度办理结果 spans the 21 outcome rows and （七）总计.
     let mut first = true;
     let mut prev_group: Option<OutcomeGroup> = None;
@@ -133,9 +191,20 @@ pub fn table3(t: &Table3) -> Grid {
         prev_group = Some(g);
         line(head, T3Row::Outcome(*o));
     }
-    line(vec![Cell::label(T3Row::TotalProcessed.label(), 2, 1)], T3Row::TotalProcessed);
-    line(vec![Cell::label(T3Row::CarriedForward.label(), 3, 1)], T3Row::CarriedForward);
-    Grid { name: "表三".into(), cols: 10, rows, header_rows: 3 }
+    line(
+        vec![Cell::label(T3Row::TotalProcessed.label(), 2, 1)],
+        T3Row::TotalProcessed,
+    );
+    line(
+        vec![Cell::label(T3Row::CarriedForward.label(), 3, 1)],
+        T3Row::CarriedForward,
+    );
+    Grid {
+        name: "表三".into(),
+        cols: 10,
+        rows,
+        header_rows: 3,
+    }
 }
 
 /// Table 四 (regulations.md §1.7): one data row of 15 values.
@@ -143,11 +212,31 @@ pub fn table4(t: &Table4) -> Grid {
     let results = || AppealResult::ALL.iter().map(|r| r.label()).chain(["总计"]);
     let mut row1: Vec<Cell> = results().map(|l| Cell::h(l, 1, 2)).collect();
     row1.push(Cell::h(AppealKind::LitigationDirect.label(), 5, 1));
-    row1.push(Cell::h(AppealKind::LitigationAfterReconsideration.label(), 5, 1));
-    let row2: Vec<Cell> = results().chain(results()).map(|l| Cell::h(l, 1, 1)).collect();
-    let data: Vec<Cell> = AppealKind::ALL.iter().flat_map(|k| t.cells[k.index()].iter().map(|v| Cell::num(v, 1))).collect();
-    let rows = vec![vec![Cell::h("行政复议", 5, 1), Cell::h("行政诉讼", 10, 1)], row1, row2, data];
-    Grid { name: "表四".into(), cols: 15, rows, header_rows: 3 }
+    row1.push(Cell::h(
+        AppealKind::LitigationAfterReconsideration.label(),
+        5,
+        1,
+    ));
+    let row2: Vec<Cell> = results()
+        .chain(results())
+        .map(|l| Cell::h(l, 1, 1))
+        .collect();
+    let data: Vec<Cell> = AppealKind::ALL
+        .iter()
+        .flat_map(|k| t.cells[k.index()].iter().map(|v| Cell::num(v, 1)))
+        .collect();
+    let rows = vec![
+        vec![Cell::h("行政复议", 5, 1), Cell::h("行政诉讼", 10, 1)],
+        row1,
+        row2,
+        data,
+    ];
+    Grid {
+        name: "表四".into(),
+        cols: 15,
+        rows,
+        header_rows: 3,
+    }
 }
 
 #[cfg(test)]
@@ -160,10 +249,18 @@ mod tests {
 
     #[test]
     fn grids_tile_their_rectangles() {
-        for g in [table2(&Table2::default()), table3(&Table3::default()), table4(&Table4::default())] {
+        for g in [
+            table2(&Table2::default()),
+            table3(&Table3::default()),
+            table4(&Table4::default()),
+        ] {
             assert_eq!(area(&g), g.cols * g.rows.len(), "{}", g.name);
             for (r, c, cell) in g.placed() {
-                assert!(r + cell.rowspan <= g.rows.len() && c + cell.colspan <= g.cols, "{} {r},{c}", g.name);
+                assert!(
+                    r + cell.rowspan <= g.rows.len() && c + cell.colspan <= g.cols,
+                    "{} {r},{c}",
+                    g.name
+                );
             }
         }
         let t3 = table3(&Table3::default());
@@ -171,6 +268,13 @@ mod tests {
         assert_eq!(t3.placed().iter().filter(|(_, _, c)| c.number).count(), 175);
         let t4 = table4(&Table4::default());
         assert_eq!(t4.placed().iter().filter(|(_, _, c)| c.number).count(), 15);
-        assert_eq!(table2(&Table2::default()).placed().iter().filter(|(_, _, c)| c.number).count(), 10);
+        assert_eq!(
+            table2(&Table2::default())
+                .placed()
+                .iter()
+                .filter(|(_, _, c)| c.number)
+                .count(),
+            10
+        );
     }
 }

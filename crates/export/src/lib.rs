@@ -67,7 +67,9 @@ impl Format {
             Format::Json => "application/json; charset=utf-8",
             Format::Md => "text/markdown; charset=utf-8",
             Format::Html => "text/html; charset=utf-8",
-            Format::Docx => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            Format::Docx => {
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+            }
             Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         }
     }
@@ -106,18 +108,35 @@ impl Document {
         let para = |v: &[String]| v.iter().cloned().map(Block::Paragraph).collect::<Vec<_>>();
         let sections = vec![
             (SECTION_TITLES[0].to_string(), para(&n.overview)),
-            (SECTION_TITLES[1].to_string(), vec![Block::Table(layout::table2(&report.proactive))]),
-            (SECTION_TITLES[2].to_string(), vec![Block::Table(layout::table3(&report.requests))]),
-            (SECTION_TITLES[3].to_string(), vec![Block::Table(layout::table4(&report.appeals))]),
+            (
+                SECTION_TITLES[1].to_string(),
+                vec![Block::Table(layout::table2(&report.proactive))],
+            ),
+            (
+                SECTION_TITLES[2].to_string(),
+                vec![Block::Table(layout::table3(&report.requests))],
+            ),
+            (
+                SECTION_TITLES[3].to_string(),
+                vec![Block::Table(layout::table4(&report.appeals))],
+            ),
             (SECTION_TITLES[4].to_string(), para(&n.problems)),
             (SECTION_TITLES[5].to_string(), para(&n.other)),
         ];
-        Ok(Document { title: n.title, preamble: n.preamble, sections })
+        Ok(Document {
+            title: n.title,
+            preamble: n.preamble,
+            sections,
+        })
     }
 }
 
 /// Renders a report in a format. `template` is the narrative template (TOML).
-pub fn render(report: &AnnualReport, template: &str, format: Format) -> Result<Vec<u8>, ExportError> {
+pub fn render(
+    report: &AnnualReport,
+    template: &str,
+    format: Format,
+) -> Result<Vec<u8>, ExportError> {
     if format == Format::Json {
         let mut v = serde_json::to_vec_pretty(report)?;
         v.push(b'\n');

@@ -53,7 +53,11 @@ fn table(g: &Grid) -> String {
             if row.len() == 1 {
                 out.push_str(&format!("\n**{}**\n\n", texts[0]));
             } else if row.iter().all(|c| c.header) {
-                out.push_str(&format!("| {} |\n|{}\n", texts.join(" | "), " --- |".repeat(row.len())));
+                out.push_str(&format!(
+                    "| {} |\n|{}\n",
+                    texts.join(" | "),
+                    " --- |".repeat(row.len())
+                ));
             } else {
                 out.push_str(&format!("| {} |\n", texts.join(" | ")));
             }
@@ -65,7 +69,11 @@ fn table(g: &Grid) -> String {
         return out;
     }
     let value_cols: Vec<usize> = {
-        let mut v: Vec<usize> = placed.iter().filter(|(_, _, c)| c.number).map(|(_, c, _)| *c).collect();
+        let mut v: Vec<usize> = placed
+            .iter()
+            .filter(|(_, _, c)| c.number)
+            .map(|(_, c, _)| *c)
+            .collect();
         v.sort();
         v.dedup();
         v
@@ -75,7 +83,9 @@ fn table(g: &Grid) -> String {
     let header_of = |col: usize| -> String {
         let mut parts: Vec<&str> = placed
             .iter()
-            .filter(|(r, c, cell)| *r < g.header_rows && cell.header && *c <= col && col < c + cell.colspan)
+            .filter(|(r, c, cell)| {
+                *r < g.header_rows && cell.header && *c <= col && col < c + cell.colspan
+            })
             .map(|(_, _, cell)| cell.text.as_str())
             .collect();
         if g.name == "表三" {
@@ -83,26 +93,46 @@ fn table(g: &Grid) -> String {
         }
         parts.join(" ")
     };
-    let label_head = if g.name == "表三" { "申请人情况" } else { "" };
+    let label_head = if g.name == "表三" {
+        "申请人情况"
+    } else {
+        ""
+    };
     if g.name == "表三" {
         out.push_str(&format!("{}\n\n", crate::layout::T3_NOTE));
+        out.push_str("申请人情况：自然人；法人或其他组织（商业企业、科研机构、社会公益组织、法律服务机构、其他）；总计\n\n");
     }
     let heads: Vec<String> = value_cols.iter().map(|c| esc(&header_of(*c))).collect();
     if g.name == "表四" {
-        out.push_str(&format!("| {} |\n|{}\n", heads.join(" | "), " --- |".repeat(heads.len())));
+        out.push_str(&format!(
+            "| {} |\n|{}\n",
+            heads.join(" | "),
+            " --- |".repeat(heads.len())
+        ));
     } else {
-        out.push_str(&format!("| {label_head} | {} |\n|{}\n", heads.join(" | "), " --- |".repeat(heads.len() + 1)));
+        out.push_str(&format!(
+            "| {label_head} | {} |\n|{}\n",
+            heads.join(" | "),
+            " --- |".repeat(heads.len() + 1)
+        ));
     }
     for r in g.header_rows..g.rows.len() {
         let label: Vec<String> = covering(r).iter().map(|c| c.text.clone()).collect();
-        let mut vals: Vec<(usize, &str)> =
-            placed.iter().filter(|(rr, _, c)| *rr == r && c.number).map(|(_, c, cell)| (*c, cell.text.as_str())).collect();
+        let mut vals: Vec<(usize, &str)> = placed
+            .iter()
+            .filter(|(rr, _, c)| *rr == r && c.number)
+            .map(|(_, c, cell)| (*c, cell.text.as_str()))
+            .collect();
         vals.sort_by_key(|(c, _)| *c);
         let vals: Vec<&str> = vals.into_iter().map(|(_, t)| t).collect();
         if g.name == "表四" {
             out.push_str(&format!("| {} |\n", vals.join(" | ")));
         } else {
-            out.push_str(&format!("| {} | {} |\n", esc(&label.join(" ")), vals.join(" | ")));
+            out.push_str(&format!(
+                "| {} | {} |\n",
+                esc(&label.join(" ")),
+                vals.join(" | ")
+            ));
         }
     }
     out

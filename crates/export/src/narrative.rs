@@ -29,10 +29,18 @@ pub struct Narrative {
 /// The values a template can quote.
 pub fn context(r: &AnnualReport) -> serde_json::Value {
     let channel = |k: ChannelKind| {
-        r.channels.iter().filter(|c| c.kind == k).max_by_key(|c| c.posts).map(|c| {
-            let (posts, reads) = r.channels.iter().filter(|x| x.kind == k).fold((0, 0), |a, x| (a.0 + x.posts, a.1 + x.reads));
-            json!({"name": c.name, "posts": posts, "reads": reads})
-        })
+        r.channels
+            .iter()
+            .filter(|c| c.kind == k)
+            .max_by_key(|c| c.posts)
+            .map(|c| {
+                let (posts, reads) = r
+                    .channels
+                    .iter()
+                    .filter(|x| x.kind == k)
+                    .fold((0, 0), |a, x| (a.0 + x.posts, a.1 + x.reads));
+                json!({"name": c.name, "posts": posts, "reads": reads})
+            })
     };
     let t = &r.requests;
     json!({
@@ -63,24 +71,39 @@ pub fn validate(template: &str) -> Result<(), ExportError> {
     let env = environment();
     for key in KEYS {
         if let Some(src) = table.get(key).and_then(|v| v.as_str()) {
-            env.template_from_str(src).map_err(|e| ExportError::Template { key: key.into(), message: e.to_string() })?;
+            env.template_from_str(src)
+                .map_err(|e| ExportError::Template {
+                    key: key.into(),
+                    message: e.to_string(),
+                })?;
         }
     }
     Ok(())
 }
 
 fn parse(template: &str) -> Result<toml::Table, ExportError> {
-    let table: toml::Table = toml::from_str(template)
-        .map_err(|e| ExportError::Template { key: "TOML".into(), message: e.message().to_string() })?;
+    let table: toml::Table = toml::from_str(template).map_err(|e| ExportError::Template {
+        key: "TOML".into(),
+        message: e.message().to_string(),
+    })?;
     for (k, v) in &table {
         if !KEYS.contains(&k.as_str()) {
-            return Err(ExportError::Template { key: k.clone(), message: format!("未知的模板项，可用：{}", KEYS.join("、")) });
+            return Err(ExportError::Template {
+                key: k.clone(),
+                message: format!("未知的模板项，可用：{}", KEYS.join("、")),
+            });
         }
         if !v.is_str() {
-            return Err(ExportError::Template { key: k.clone(), message: "应为字符串".into() });
+            return Err(ExportError::Template {
+                key: k.clone(),
+                message: "应为字符串".into(),
+            });
         }
     }
-    Ok(table.into_iter().filter_map(|(k, v)| v.as_str().map(|s| (k, toml::Value::String(s.to_string())))).collect())
+    Ok(table
+        .into_iter()
+        .filter_map(|(k, v)| v.as_str().map(|s| (k, toml::Value::String(s.to_string()))))
+        .collect())
 }
 
 fn environment() -> minijinja::Environment<'static> {
@@ -96,11 +119,22 @@ pub fn render(template: &str, r: &AnnualReport) -> Result<Narrative, ExportError
     let env = environment();
     let ctx = context(r);
     let get = |key: &str| -> Result<String, ExportError> {
-        let src = own.get(key).or_else(|| default.get(key)).and_then(|v| v.as_str()).unwrap_or("");
-        env.render_str(src, &ctx).map_err(|e| ExportError::Template { key: key.into(), message: e.to_string() })
+        let src = own
+            .get(key)
+            .or_else(|| default.get(key))
+            .and_then(|v| v.as_str())
+            .unwrap_or("");
+        env.render_str(src, &ctx)
+            .map_err(|e| ExportError::Template {
+                key: key.into(),
+                message: e.to_string(),
+            })
     };
     let paras = |s: String| -> Vec<String> {
-        s.split("\n\n").map(|p| p.lines().map(str::trim).collect::<Vec<_>>().join("")).filter(|p| !p.is_empty()).collect()
+        s.split("\n\n")
+            .map(|p| p.lines().map(str::trim).collect::<Vec<_>>().join(""))
+            .filter(|p| !p.is_empty())
+            .collect()
     };
     Ok(Narrative {
         title: get("title")?.trim().to_string(),

@@ -8,7 +8,10 @@ use crate::{Block, Document, ExportError};
 
 pub fn render(doc: &Document) -> Result<Vec<u8>, ExportError> {
     let mut wb = Workbook::new();
-    let title = Format::new().set_bold().set_font_size(14).set_font_name("宋体");
+    let title = Format::new()
+        .set_bold()
+        .set_font_size(14)
+        .set_font_name("宋体");
     let section = Format::new().set_bold().set_font_name("宋体");
     let cell = Format::new()
         .set_border(FormatBorder::Thin)
@@ -55,8 +58,15 @@ pub fn render(doc: &Document) -> Result<Vec<u8>, ExportError> {
         r += 1;
         for b in blocks {
             match b {
-                Block::Paragraph(p) => text.write_string_with_format(r, 0, p.replace("**", ""), &wrap)?,
-                Block::Table(g) => text.write_string_with_format(r, 0, format!("（见“表格”工作表{}）", g.name), &wrap)?,
+                Block::Paragraph(p) => {
+                    text.write_string_with_format(r, 0, p.replace("**", ""), &wrap)?
+                }
+                Block::Table(g) => text.write_string_with_format(
+                    r,
+                    0,
+                    format!("（见“表格”工作表{}）", g.name),
+                    &wrap,
+                )?,
             };
             r += 1;
         }

@@ -27,7 +27,10 @@ fn beijing_today() -> time::Date {
 
 /// The application's router.
 pub fn router(db: Db) -> Router {
-    let state = AppState { db, today: beijing_today };
+    let state = AppState {
+        db,
+        today: beijing_today,
+    };
     Router::new()
         .route("/", get(home))
         .route("/healthz", get(healthz))
@@ -55,7 +58,10 @@ impl From<DbError> for WebError {
             DbError::Domain(_) => WebError(StatusCode::BAD_REQUEST, e.to_string()),
             other => {
                 tracing::error!("{other}");
-                WebError(StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误，请稍后再试".into())
+                WebError(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "服务器内部错误，请稍后再试".into(),
+                )
             }
         }
     }
@@ -70,7 +76,14 @@ struct ErrorPage {
 
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        (self.0, ErrorPage { status: self.0.as_u16(), message: self.1 }).into_response()
+        (
+            self.0,
+            ErrorPage {
+                status: self.0.as_u16(),
+                message: self.1,
+            },
+        )
+            .into_response()
     }
 }
 
@@ -87,7 +100,11 @@ async fn healthz(State(s): State<AppState>) -> Response {
 }
 
 async fn css() -> Response {
-    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("../static/site.css")).into_response()
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../static/site.css"),
+    )
+        .into_response()
 }
 
 struct AgencyLink {
@@ -106,7 +123,13 @@ async fn home(State(s): State<AppState>) -> Result<Response, WebError> {
     if agencies.len() == 1 {
         return agency(State(s), Path(agencies[0].code.clone())).await;
     }
-    let agencies = agencies.into_iter().map(|a| AgencyLink { code: a.code, name: a.name }).collect();
+    let agencies = agencies
+        .into_iter()
+        .map(|a| AgencyLink {
+            code: a.code,
+            name: a.name,
+        })
+        .collect();
     Ok(Home { agencies }.into_response())
 }
 
@@ -130,7 +153,11 @@ async fn agency(State(s): State<AppState>, Path(code): Path<String>) -> Result<R
     let today = (s.today)();
     let first = match a.established {
         Some(e) => e.year(),
-        None => s.db.first_activity_year(a.id).await?.unwrap_or(today.year()),
+        None => {
+            s.db.first_activity_year(a.id)
+                .await?
+                .unwrap_or(today.year())
+        }
     };
     let mut reports = Vec::new();
     for year in (first..=today.year()).rev() {
@@ -143,7 +170,12 @@ async fn agency(State(s): State<AppState>, Path(code): Path<String>) -> Result<R
             });
         }
     }
-    Ok(AgencyPage { code: a.code, name: a.name, reports }.into_response())
+    Ok(AgencyPage {
+        code: a.code,
+        name: a.name,
+        reports,
+    }
+    .into_response())
 }
 
 #[derive(Template, WebTemplate)]
@@ -158,18 +190,30 @@ struct ReportPage {
     body: String,
 }
 
-async fn report(State(s): State<AppState>, Path((code, file)): Path<(String, String)>) -> Result<Response, WebError> {
+async fn report(
+    State(s): State<AppState>,
+    Path((code, file)): Path<(String, String)>,
+) -> Result<Response, WebError> {
     let (year, ext) = file.split_once('.').unwrap_or((file.as_str(), ""));
-    let year: i32 = year.parse().map_err(|_| WebError(StatusCode::NOT_FOUND, format!("年度“{year}”无效")))?;
+    let year: i32 = year
+        .parse()
+        .map_err(|_| WebError(StatusCode::NOT_FOUND, format!("年度“{year}”无效")))?;
     let format = if ext.is_empty() {
         None
     } else {
-        Some(Format::from_code(ext).ok_or_else(|| WebError(StatusCode::NOT_FOUND, format!("不支持的格式“{ext}”")))?)
+        Some(
+            Format::from_code(ext)
+                .ok_or_else(|| WebError(StatusCode::NOT_FOUND, format!("不支持的格式“{ext}”")))?,
+        )
     };
     let a = s.db.agency(&code).await?;
     let r = s.db.report(&code, PeriodSpec::Year(year)).await?;
-    let template = s.db.narrative_template(a.id).await?.unwrap_or_else(|| gongkai_export::DEFAULT_TEMPLATE.to_string());
-    let render_err = |e: gongkai_export::ExportError| WebError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
+    let template =
+        s.db.narrative_template(a.id)
+            .await?
+            .unwrap_or_else(|| gongkai_export::DEFAULT_TEMPLATE.to_string());
+    let render_err =
+        |e: gongkai_export::ExportError| WebError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
     match format {
         None => {
             let doc = gongkai_export::Document::build(&r, &template).map_err(render_err)?;
@@ -179,7 +223,10 @@ async fn report(State(s): State<AppState>, Path((code, file)): Path<(String, Str
                 agency_name: a.name,
                 year,
                 valid: r.valid,
-                failures: r.failures().map(|c| format!("{} {}：{}", c.rule, c.place, c.message)).collect(),
+                failures: r
+                    .failures()
+                    .map(|c| format!("{} {}：{}", c.rule, c.place, c.message))
+                    .collect(),
                 body: gongkai_export::html_body(&doc),
             }
             .into_response())
@@ -190,7 +237,10 @@ async fn report(State(s): State<AppState>, Path((code, file)): Path<(String, Str
             Ok((
                 [
                     (header::CONTENT_TYPE, f.content_type().to_string()),
-                    (header::CONTENT_DISPOSITION, format!("inline; filename=\"{filename}\"")),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("inline; filename=\"{filename}\""),
+                    ),
                 ],
                 bytes,
             )

@@ -8,8 +8,14 @@ use time::macros::date;
 async fn demo_reproduces_the_reference_report() {
     let db = fresh_db().await;
     db.load_demo(false).await.unwrap_or_else(|e| panic!("{e}"));
-    let r = db.report("wuzhong-ggzy", PeriodSpec::Year(2024)).await.unwrap_or_else(|e| panic!("{e}"));
-    assert_eq!((r.period.from, r.period.to), (date!(2024 - 05 - 29), date!(2024 - 12 - 31)));
+    let r = db
+        .report("wuzhong-ggzy", PeriodSpec::Year(2024))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (r.period.from, r.period.to),
+        (date!(2024 - 05 - 29), date!(2024 - 12 - 31))
+    );
     assert_eq!(r.agency.name, "吴忠市公共资源交易服务中心");
     let f = &r.figures;
     assert_eq!(f.trading_notices, t::TRADING_NOTICES);
@@ -17,8 +23,14 @@ async fn demo_reproduces_the_reference_report() {
     assert_eq!(f.sections_full_process, 977);
     assert!((1500..1600).contains(&f.plans_and_intentions));
     assert!((7400..7500).contains(&f.bidders));
-    assert_eq!((f.portal_posts, f.wechat_posts, f.wechat_reads), (6, 49, 4565));
-    assert_eq!((f.policy_pushes, f.policy_loans, f.policy_loan_amount_fen), (294, 60, 4_437_000_000));
+    assert_eq!(
+        (f.portal_posts, f.wechat_posts, f.wechat_reads),
+        (6, 49, 4565)
+    );
+    assert_eq!(
+        (f.policy_pushes, f.policy_loans, f.policy_loan_amount_fen),
+        (294, 60, 4_437_000_000)
+    );
     assert_eq!(f.requests_received, 0);
     assert!(r.requests.cells.iter().flatten().all(|v| *v == 0));
     assert!(r.appeals.cells.iter().flatten().all(|v| *v == 0));
@@ -32,26 +44,59 @@ async fn demo_reproduces_the_reference_report() {
 #[tokio::test]
 async fn demo_refuses_a_database_with_data_unless_reset() {
     let db = fresh_db().await;
-    db.add_agency(&NewAgency { code: "other".into(), name: "某局".into(), parent: None, established: None })
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    db.add_agency(&NewAgency {
+        code: "other".into(),
+        name: "某局".into(),
+        parent: None,
+        established: None,
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     let e = db.load_demo(false).await.unwrap_err();
     assert!(matches!(e, DbError::Conflict(_)), "{e}");
     assert!(e.to_string().contains("--reset"));
     // Nothing was written.
     assert_eq!(db.agencies().await.map(|a| a.len()).unwrap_or(0), 1);
     db.load_demo(true).await.unwrap_or_else(|e| panic!("{e}"));
-    let codes: Vec<String> = db.agencies().await.unwrap_or_default().into_iter().map(|a| a.code).collect();
+    let codes: Vec<String> = db
+        .agencies()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| a.code)
+        .collect();
     assert_eq!(codes, vec!["wuzhong-ggzy".to_string()]);
 }
 
 #[tokio::test]
 async fn agencies_are_validated() {
     let db = fresh_db().await;
-    let a = |code: &str, parent: Option<&str>| NewAgency { code: code.into(), name: "某中心".into(), parent: parent.map(Into::into), established: None };
-    db.add_agency(&a("p", None)).await.unwrap_or_else(|e| panic!("{e}"));
-    assert!(matches!(db.add_agency(&a("p", None)).await, Err(DbError::Conflict(_))));
-    assert!(matches!(db.add_agency(&a("c", Some("nope"))).await, Err(DbError::UnknownAgency(_))));
-    assert!(db.add_agency(&a("有空格 x", None)).await.unwrap_err().to_string().contains("机构代码"));
-    assert!(matches!(db.report("nope", PeriodSpec::Year(2024)).await, Err(DbError::UnknownAgency(_))));
+    let a = |code: &str, parent: Option<&str>| NewAgency {
+        code: code.into(),
+        name: "某中心".into(),
+        parent: parent.map(Into::into),
+        established: None,
+    };
+    db.add_agency(&a("p", None))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(matches!(
+        db.add_agency(&a("p", None)).await,
+        Err(DbError::Conflict(_))
+    ));
+    assert!(matches!(
+        db.add_agency(&a("c", Some("nope"))).await,
+        Err(DbError::UnknownAgency(_))
+    ));
+    assert!(
+        db.add_agency(&a("有空格 x", None))
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("机构代码")
+    );
+    assert!(matches!(
+        db.report("nope", PeriodSpec::Year(2024)).await,
+        Err(DbError::UnknownAgency(_))
+    ));
 }

@@ -43,7 +43,12 @@ fn item(no: &str, kind: DocKind, generated: Date, repealed: Option<Date>) -> Dis
 async fn hand_built() -> Db {
     let db = fresh_db().await;
     let parent = db
-        .add_agency(&NewAgency { code: "city".into(), name: "某市政府办公室".into(), parent: None, established: None })
+        .add_agency(&NewAgency {
+            code: "city".into(),
+            name: "某市政府办公室".into(),
+            parent: None,
+            established: None,
+        })
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let child = db
@@ -60,39 +65,109 @@ async fn hand_built() -> Db {
     let mut l = AgencyLedger::default();
     l.requests = vec![
         // Received 2023, closed 2024: carried over into 2024.
-        req("2023-1", date!(2023 - 12 - 20), A::NaturalPerson, Some((date!(2024 - 01 - 15), O::Granted))),
+        req(
+            "2023-1",
+            date!(2023 - 12 - 20),
+            A::NaturalPerson,
+            Some((date!(2024 - 01 - 15), O::Granted)),
+        ),
         // Received and closed in 2023: not in the 2024 report at all.
-        req("2023-2", date!(2023 - 06 - 01), A::Commercial, Some((date!(2023 - 06 - 20), O::Partial))),
+        req(
+            "2023-2",
+            date!(2023 - 06 - 01),
+            A::Commercial,
+            Some((date!(2023 - 06 - 20), O::Partial)),
+        ),
         // Received 2024, closed 2024.
-        req("2024-1", date!(2024 - 03 - 01), A::Commercial, Some((date!(2024 - 03 - 20), O::DenyThirdParty))),
-        req("2024-2", date!(2024 - 04 - 01), A::NaturalPerson, Some((date!(2024 - 04 - 10), O::UnableNotHeld))),
+        req(
+            "2024-1",
+            date!(2024 - 03 - 01),
+            A::Commercial,
+            Some((date!(2024 - 03 - 20), O::DenyThirdParty)),
+        ),
+        req(
+            "2024-2",
+            date!(2024 - 04 - 01),
+            A::NaturalPerson,
+            Some((date!(2024 - 04 - 10), O::UnableNotHeld)),
+        ),
         // Received 2024, still open at year end: carried forward.
         req("2024-3", date!(2024 - 12 - 25), A::LegalService, None),
         // Received 2024, closed 2025: carried forward from 2024.
-        req("2024-4", date!(2024 - 12 - 30), A::Research, Some((date!(2025 - 01 - 20), O::Granted))),
+        req(
+            "2024-4",
+            date!(2024 - 12 - 30),
+            A::Research,
+            Some((date!(2025 - 01 - 20), O::Granted)),
+        ),
     ];
-    let mut w = req("2024-5", date!(2024 - 05 - 01), A::OtherOrg, Some((date!(2024 - 05 - 03), O::OtherOther)));
+    let mut w = req(
+        "2024-5",
+        date!(2024 - 05 - 01),
+        A::OtherOrg,
+        Some((date!(2024 - 05 - 03), O::OtherOther)),
+    );
     w.withdrawn = true;
     w.fee_fen = 38_000;
     l.requests.push(w);
     l.appeals = vec![
-        Appeal { appeal_no: "F1".into(), case_no: Some("2024-1".into()), kind: AppealKind::Reconsideration, filed_on: date!(2024 - 04 - 01), decided_on: Some(date!(2024 - 06 - 01)), result: Some(AppealResult::Upheld) },
-        Appeal { appeal_no: "F2".into(), case_no: Some("2024-2".into()), kind: AppealKind::LitigationDirect, filed_on: date!(2024 - 05 - 01), decided_on: Some(date!(2025 - 02 - 01)), result: Some(AppealResult::Corrected) },
+        Appeal {
+            appeal_no: "F1".into(),
+            case_no: Some("2024-1".into()),
+            kind: AppealKind::Reconsideration,
+            filed_on: date!(2024 - 04 - 01),
+            decided_on: Some(date!(2024 - 06 - 01)),
+            result: Some(AppealResult::Upheld),
+        },
+        Appeal {
+            appeal_no: "F2".into(),
+            case_no: Some("2024-2".into()),
+            kind: AppealKind::LitigationDirect,
+            filed_on: date!(2024 - 05 - 01),
+            decided_on: Some(date!(2025 - 02 - 01)),
+            result: Some(AppealResult::Corrected),
+        },
         // Filed 2023, still undecided at 2024-01-01: counted in 2024.
-        Appeal { appeal_no: "F0".into(), case_no: None, kind: AppealKind::Reconsideration, filed_on: date!(2023 - 11 - 01), decided_on: Some(date!(2024 - 02 - 01)), result: Some(AppealResult::Other) },
+        Appeal {
+            appeal_no: "F0".into(),
+            case_no: None,
+            kind: AppealKind::Reconsideration,
+            filed_on: date!(2023 - 11 - 01),
+            decided_on: Some(date!(2024 - 02 - 01)),
+            result: Some(AppealResult::Other),
+        },
     ];
     l.items = vec![
         item("1", DocKind::NormativeDocument, date!(2023 - 05 - 01), None),
         item("2", DocKind::NormativeDocument, date!(2024 - 05 - 01), None),
-        item("3", DocKind::NormativeDocument, date!(2022 - 05 - 01), Some(date!(2024 - 07 - 01))),
+        item(
+            "3",
+            DocKind::NormativeDocument,
+            date!(2022 - 05 - 01),
+            Some(date!(2024 - 07 - 01)),
+        ),
         item("4", DocKind::Other, date!(2024 - 05 - 01), None),
     ];
     l.decisions = vec![
-        Decision { kind: DecisionKind::Penalty, decided_on: date!(2024 - 02 - 02), doc_no: "罚1".into() },
-        Decision { kind: DecisionKind::Penalty, decided_on: date!(2023 - 02 - 02), doc_no: "罚0".into() },
+        Decision {
+            kind: DecisionKind::Penalty,
+            decided_on: date!(2024 - 02 - 02),
+            doc_no: "罚1".into(),
+        },
+        Decision {
+            kind: DecisionKind::Penalty,
+            decided_on: date!(2023 - 02 - 02),
+            doc_no: "罚0".into(),
+        },
     ];
-    l.fees = vec![FeeIncome { item: "某收费".into(), received_on: date!(2024 - 08 - 01), amount_fen: 20_300_000 }];
-    db.insert_ledger(child.id, &l).await.unwrap_or_else(|e| panic!("{e}"));
+    l.fees = vec![FeeIncome {
+        item: "某收费".into(),
+        received_on: date!(2024 - 08 - 01),
+        amount_fen: 20_300_000,
+    }];
+    db.insert_ledger(child.id, &l)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let _ = parent;
     db
 }
@@ -100,25 +175,47 @@ async fn hand_built() -> Db {
 #[tokio::test]
 async fn tables_are_computed_from_the_records() {
     let db = hand_built().await;
-    let r = db.report("center", PeriodSpec::Year(2024)).await.unwrap_or_else(|e| panic!("{e}"));
+    let r = db
+        .report("center", PeriodSpec::Year(2024))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert!(r.valid, "{:?}", r.failures().collect::<Vec<_>>());
     let t = &r.requests;
     let row = |r: T3Row| t.cells[r.index()];
     assert_eq!(row(T3Row::NewReceived), [1, 1, 1, 0, 1, 1, 5]);
     assert_eq!(row(T3Row::CarriedOver), [1, 0, 0, 0, 0, 0, 1]);
     assert_eq!(row(T3Row::Outcome(Outcome::Granted)), [1, 0, 0, 0, 0, 0, 1]);
-    assert_eq!(row(T3Row::Outcome(Outcome::DenyThirdParty)), [0, 1, 0, 0, 0, 0, 1]);
-    assert_eq!(row(T3Row::Outcome(Outcome::UnableNotHeld)), [1, 0, 0, 0, 0, 0, 1]);
-    assert_eq!(row(T3Row::Outcome(Outcome::OtherOther)), [0, 0, 0, 0, 0, 1, 1]);
+    assert_eq!(
+        row(T3Row::Outcome(Outcome::DenyThirdParty)),
+        [0, 1, 0, 0, 0, 0, 1]
+    );
+    assert_eq!(
+        row(T3Row::Outcome(Outcome::UnableNotHeld)),
+        [1, 0, 0, 0, 0, 0, 1]
+    );
+    assert_eq!(
+        row(T3Row::Outcome(Outcome::OtherOther)),
+        [0, 0, 0, 0, 0, 1, 1]
+    );
     assert_eq!(row(T3Row::TotalProcessed), [2, 1, 0, 0, 0, 1, 4]);
     assert_eq!(row(T3Row::CarriedForward), [0, 0, 1, 0, 1, 0, 2]);
     // R6 ran against 2023 (the agency existed then) and holds.
-    assert_eq!(r.checks.iter().filter(|c| c.rule == "R6" && c.ok).count(), 7);
+    assert_eq!(
+        r.checks.iter().filter(|c| c.rule == "R6" && c.ok).count(),
+        7
+    );
     // Table 四: F0 (undecided at from) other, F1 upheld, F2 pending at year end.
     assert_eq!(r.appeals.cells[0], [1, 0, 1, 0, 2]);
     assert_eq!(r.appeals.cells[1], [0, 0, 0, 1, 1]);
     // Table 二.
-    assert_eq!((r.proactive.normative_documents.issued, r.proactive.normative_documents.repealed, r.proactive.normative_documents.in_force), (1, 1, 2));
+    assert_eq!(
+        (
+            r.proactive.normative_documents.issued,
+            r.proactive.normative_documents.repealed,
+            r.proactive.normative_documents.in_force
+        ),
+        (1, 1, 2)
+    );
     assert_eq!(r.proactive.penalty_decisions, 1);
     assert_eq!(r.proactive.fees_fen, 20_300_000);
     let json = serde_json::to_value(&r).unwrap_or_default();
@@ -127,20 +224,39 @@ async fn tables_are_computed_from_the_records() {
     assert_eq!(r.figures.requests_received, 5);
 
     // 2025: the case carried forward is carried over and closed.
-    let r25 = db.report("center", PeriodSpec::Year(2025)).await.unwrap_or_else(|e| panic!("{e}"));
+    let r25 = db
+        .report("center", PeriodSpec::Year(2025))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r25.requests.cells[T3Row::CarriedOver.index()][TOTAL_COL], 2);
-    assert_eq!(r25.requests.cells[T3Row::CarriedForward.index()][TOTAL_COL], 1);
+    assert_eq!(
+        r25.requests.cells[T3Row::CarriedForward.index()][TOTAL_COL],
+        1
+    );
     assert!(r25.valid);
 
     // The parent aggregates its child.
-    let rp = db.report("city", PeriodSpec::Year(2024)).await.unwrap_or_else(|e| panic!("{e}"));
+    let rp = db
+        .report("city", PeriodSpec::Year(2024))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(rp.requests, r.requests);
     assert_eq!(rp.appeals, r.appeals);
 
     // An explicit range is clipped to the establishment date; before it there is nothing.
-    let e = db.report("center", PeriodSpec::Year(2022)).await.unwrap_err().to_string();
+    let e = db
+        .report("center", PeriodSpec::Year(2022))
+        .await
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("2023-03-01"), "{e}");
-    let r = db.report("center", PeriodSpec::Range(date!(2023 - 01 - 01), date!(2023 - 12 - 31))).await.unwrap_or_else(|e| panic!("{e}"));
+    let r = db
+        .report(
+            "center",
+            PeriodSpec::Range(date!(2023 - 01 - 01), date!(2023 - 12 - 31)),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.period.from, date!(2023 - 03 - 01));
 }
 
@@ -158,17 +274,39 @@ async fn every_check_fails_once_on_bad_tallies() {
     for (rule, table, row, col, v) in cases {
         let db = hand_built().await;
         let a = db.agency("center").await.unwrap_or_else(|e| panic!("{e}"));
-        db.set_tally(a.id, 2024, *table, row, col, *v, "手工补录").await.unwrap_or_else(|e| panic!("{e}"));
-        let r = db.report("center", PeriodSpec::Year(2024)).await.unwrap_or_else(|e| panic!("{e}"));
+        db.set_tally(a.id, 2024, *table, row, col, *v, "手工补录")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let r = db
+            .report("center", PeriodSpec::Year(2024))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
         assert!(!r.valid, "{rule}");
-        assert!(r.failures().any(|c| c.rule == *rule), "{rule}: {:?}", r.failures().collect::<Vec<_>>());
+        assert!(
+            r.failures().any(|c| c.rule == *rule),
+            "{rule}: {:?}",
+            r.failures().collect::<Vec<_>>()
+        );
     }
     // R6: last year's carried-forward tally no longer matches this year's carried-over.
     let db = hand_built().await;
     let a = db.agency("center").await.unwrap_or_else(|e| panic!("{e}"));
-    db.set_tally(a.id, 2023, 3, "carried_forward", "research", 1, "").await.unwrap_or_else(|e| panic!("{e}"));
-    db.set_tally(a.id, 2023, 3, "carried_forward", "total", 1, "").await.unwrap_or_else(|e| panic!("{e}"));
-    let r = db.report("center", PeriodSpec::Year(2024)).await.unwrap_or_else(|e| panic!("{e}"));
+    db.set_tally(a.id, 2023, 3, "carried_forward", "research", 1, "")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    db.set_tally(a.id, 2023, 3, "carried_forward", "total", 1, "")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = db
+        .report("center", PeriodSpec::Year(2024))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let failed: Vec<_> = r.failures().map(|c| (c.rule, c.place.clone())).collect();
-    assert_eq!(failed, vec![("R6", "表三 科研机构".to_string()), ("R6", "表三 总计".to_string())]);
+    assert_eq!(
+        failed,
+        vec![
+            ("R6", "表三 科研机构".to_string()),
+            ("R6", "表三 总计".to_string())
+        ]
+    );
 }

@@ -1,0 +1,393 @@
+//! The command line as a user runs it: the real binary, a real database (SQLite, or PostgreSQL
+//! when `GONGKAI_TEST_DB` is set), real files.
+
+use std::io::Read;
+use std::process::{Command, Output};
+
+use gongkai_db::testing::fresh_url;
+
+fn gongkai(db: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("GONGKAI_DB")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run gongkai: {e}"))
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+async fn demo_db() -> String {
+    let url = fresh_url().await;
+    let o = gongkai(&url, &["demo", "--no-serve"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    url
+}
+
+#[tokio::test]
+async fn demo_then_report_json_prints_the_reference_figures() {
+    let db = demo_db().await;
+    let o = gongkai(
+        &db,
+        &[
+            "report",
+            "--agency",
+            "wuzhong-ggzy",
+            "--year",
+            "2024",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    assert_eq!(v["valid"], true);
+    assert_eq!(v["period"]["from"], "2024-05-29");
+    assert_eq!(v["period"]["to"], "2024-12-31");
+    let f = &v["figures"];
+    let n = |k: &str| f[k].as_i64().unwrap_or(-1);
+    assert!((5800..5900).contains(&n("trading_notices")));
+    assert_eq!(n("sections_full_process"), 977);
+    assert!((1500..1600).contains(&n("plans_and_intentions")));
+    assert!((7400..7500).contains(&n("bidders")));
+    assert_eq!(
+        (n("portal_posts"), n("wechat_posts"), n("wechat_reads")),
+        (6, 49, 4565)
+    );
+    assert_eq!((n("policy_pushes"), n("policy_loans")), (294, 60));
+    assert_eq!(f["policy_loan_amount_wan_yuan"], "4437");
+    assert_eq!(n("requests_received"), 0);
+    assert_eq!(v["requests"].as_object().map(|o| o.len()), Some(25));
+    assert!(
+        v["requests"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .all(|(_, row)| row.as_object().into_iter().flatten().all(|(_, x)| x == 0))
+    );
+    assert_eq!(v["appeals"]["reconsideration"]["total"], 0);
+    let checks = v["checks"].as_array().cloned().unwrap_or_default();
+    for rule in ["R1", "R2", "R3", "R4", "T4"] {
+        assert!(
+            checks.iter().any(|c| c["rule"] == rule && c["ok"] == true),
+            "{rule}"
+        );
+    }
+    // A second demo on the same database is refused; --reset reloads it.
+    let o = gongkai(&db, &["demo", "--no-serve"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--reset"));
+    let o = gongkai(&db, &["demo", "--no-serve", "--reset"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+#[tokio::test]
+async fn every_format_renders_to_a_file() {
+    let db = demo_db().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    for fmt in ["md", "html", "docx", "xlsx", "json"] {
+        let path = dir.path().join(format!("r.{fmt}"));
+        let p = path.to_string_lossy().to_string();
+        let o = gongkai(
+            &db,
+            &[
+                "report",
+                "--agency",
+                "wuzhong-ggzy",
+                "--year",
+                "2024",
+                "--format",
+                fmt,
+                "-o",
+                &p,
+            ],
+        );
+        assert_eq!(o.status.code(), Some(0), "{fmt}: {}", stderr(&o));
+        let bytes = std::fs::read(&path).unwrap_or_default();
+        let text = match fmt {
+            "docx" => entry(&bytes, "word/document.xml"),
+            "xlsx" => entry(&bytes, "xl/sharedStrings.xml"),
+            _ => String::from_utf8(bytes).unwrap_or_default(),
+        };
+        if fmt != "json" {
+            assert!(
+                text.contains("吴忠市公共资源交易服务中心2024年政府信息公开工作年度报告"),
+                "{fmt}"
+            );
+            assert!(text.contains("三、收到和处理政府信息公开申请情况"), "{fmt}");
+            assert!(text.contains("（七）总计"), "{fmt}");
+        }
+        if fmt != "json" && fmt != "xlsx" {
+            assert!(
+                text.contains("5800余条") && text.contains("4437万元"),
+                "{fmt}"
+            );
+        }
+    }
+    // Default: Markdown on standard output.
+    let o = gongkai(
+        &db,
+        &["report", "--agency", "wuzhong-ggzy", "--year", "2024"],
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("# 吴忠市公共资源交易服务中心2024年"));
+}
+
+fn entry(bytes: &[u8], name: &str) -> String {
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap_or_else(|e| panic!("{e}"));
+    let mut s = String::new();
+    z.by_name(name)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .read_to_string(&mut s)
+        .unwrap_or_default();
+    s
+}
+
+#[tokio::test]
+async fn bad_input_exits_2_with_a_named_field_and_writes_nothing() {
+    let db = demo_db().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.path().join("x.json");
+    let o_arg = out.to_string_lossy().to_string();
+    let cases: &[(&[&str], &str)] = &[
+        (&["report", "--agency", "nope", "--year", "2024"], "nope"),
+        (
+            &[
+                "report",
+                "--agency",
+                "wuzhong-ggzy",
+                "--year",
+                "2024",
+                "--format",
+                "pdf",
+            ],
+            "--format",
+        ),
+        (
+            &[
+                "report",
+                "--agency",
+                "wuzhong-ggzy",
+                "--from",
+                "2024-06-01",
+                "--to",
+                "2024-05-01",
+            ],
+            "晚于",
+        ),
+        (
+            &[
+                "report",
+                "--agency",
+                "wuzhong-ggzy",
+                "--from",
+                "2024-02-30",
+                "--to",
+                "2024-05-01",
+            ],
+            "--from",
+        ),
+        (
+            &["report", "--agency", "wuzhong-ggzy", "--year", "2023"],
+            "2024-05-29",
+        ),
+        (&["report", "--agency", "wuzhong-ggzy"], "--year"),
+        (&["agency", "add", "x y", "--name", "某局"], "机构代码"),
+        (
+            &[
+                "agency",
+                "add",
+                "x",
+                "--name",
+                "某局",
+                "--established",
+                "2024/01/01",
+            ],
+            "--established",
+        ),
+        (
+            &["agency", "add", "x", "--name", "某局", "--parent", "nope"],
+            "nope",
+        ),
+    ];
+    for (args, needle) in cases {
+        let mut a: Vec<&str> = args.to_vec();
+        if a[0] == "report" {
+            a.extend(["-o", &o_arg]);
+        }
+        let o = gongkai(&db, &a);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(needle), "{args:?}: {}", stderr(&o));
+        assert!(!out.exists(), "{args:?} wrote a file");
+    }
+    // The failed `agency add`s created nothing.
+    let o = gongkai(&db, &["agency", "list"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 1);
+    // Unreachable or unusable databases.
+    let o = gongkai("sqlite:/nonexistent-dir/a/b.db", &["agency", "list"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("无法打开数据库"));
+    let o = gongkai("postgres://nobody@127.0.0.1:1/x", &["agency", "list"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("无法打开数据库"));
+    let o = gongkai("mysql://x", &["agency", "list"]);
+    assert_eq!(o.status.code(), Some(2));
+    // Unwritable output.
+    let o = gongkai(
+        &db,
+        &[
+            "report",
+            "--agency",
+            "wuzhong-ggzy",
+            "--year",
+            "2024",
+            "-o",
+            "/nonexistent-dir/r.md",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("无法写入"));
+}
+
+#[tokio::test]
+async fn a_report_that_does_not_balance_exits_1() {
+    let url = fresh_url().await;
+    let o = gongkai(
+        &url,
+        &[
+            "agency",
+            "add",
+            "c",
+            "--name",
+            "某中心",
+            "--established",
+            "2020-01-01",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let db = gongkai_db::Db::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let a = db.agency("c").await.unwrap_or_else(|e| panic!("{e}"));
+    db.set_tally(a.id, 2024, 3, "new_received", "natural_person", 2, "")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    db.close().await;
+    let o = gongkai(
+        &url,
+        &[
+            "report", "--agency", "c", "--year", "2024", "--format", "json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    assert_eq!(v["valid"], false);
+    assert!(stderr(&o).contains("R1"));
+}
+
+#[tokio::test]
+async fn narrative_templates_are_stored_per_agency() {
+    let db = demo_db().await;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let good = dir.path().join("t.toml");
+    std::fs::write(
+        &good,
+        "problems = \"一是宣传不够。共有{{ figures.bidders | approx }}家企业。\"\n",
+    )
+    .unwrap_or_default();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "problems = \"{% for %}\"\n").unwrap_or_default();
+    let o = gongkai(
+        &db,
+        &[
+            "template",
+            "set",
+            "--agency",
+            "wuzhong-ggzy",
+            &bad.to_string_lossy(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("problems"), "{}", stderr(&o));
+    let o = gongkai(
+        &db,
+        &[
+            "template",
+            "set",
+            "--agency",
+            "wuzhong-ggzy",
+            &good.to_string_lossy(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = gongkai(
+        &db,
+        &["report", "--agency", "wuzhong-ggzy", "--year", "2024"],
+    );
+    let md = String::from_utf8_lossy(&o.stdout);
+    assert!(md.contains("一是宣传不够。共有7400余家企业。"), "{md}");
+    let o = gongkai(&db, &["template", "show", "--agency", "wuzhong-ggzy"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("一是宣传不够"));
+}
+
+#[tokio::test]
+async fn gen_builds_a_parent_with_children_that_aggregates() {
+    let url = fresh_url().await;
+    let o = gongkai(
+        &url,
+        &[
+            "gen",
+            "--agencies",
+            "3",
+            "--years",
+            "2",
+            "--seed",
+            "5",
+            "--last-year",
+            "2025",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = gongkai(
+        &url,
+        &[
+            "report",
+            "--agency",
+            "gen-province",
+            "--year",
+            "2025",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let parent: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    let mut sum = 0;
+    for c in ["gen-0001", "gen-0002", "gen-0003"] {
+        let o = gongkai(
+            &url,
+            &[
+                "report", "--agency", c, "--year", "2025", "--format", "json",
+            ],
+        );
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+        assert_eq!(v["valid"], true, "{c}");
+        sum += v["requests"]["new_received"]["total"].as_i64().unwrap_or(0);
+    }
+    assert_eq!(
+        parent["requests"]["new_received"]["total"].as_i64(),
+        Some(sum)
+    );
+    assert_eq!(sum, 300);
+    assert!(parent["figures"]["trading_notices"].as_i64().unwrap_or(0) > 2500);
+    // The 2025 report has a previous year in the ledger: R6 is checked.
+    assert!(
+        parent["checks"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|c| c["rule"] == "R6")
+    );
+}

@@ -1,0 +1,128 @@
+//! The portal over HTTP (the router driven in-process), on the test backend.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use gongkai_db::testing::fresh_db;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String, Vec<u8>) {
+    let res = app
+        .clone()
+        .oneshot(
+            Request::builder()
+                .uri(uri)
+                .body(Body::empty())
+                .unwrap_or_default(),
+        )
+        .await
+        .unwrap_or_else(|e| match e {});
+    let status = res.status();
+    let ct = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let body = res
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes().to_vec())
+        .unwrap_or_default();
+    (status, ct, body)
+}
+
+#[tokio::test]
+async fn the_demo_portal_lists_and_serves_the_reports() {
+    let db = fresh_db().await;
+    db.load_demo(false).await.unwrap_or_else(|e| panic!("{e}"));
+    let app = gongkai_web::router(db);
+
+    let (s, _, body) = get(&app, "/healthz").await;
+    assert_eq!((s, body.as_slice()), (StatusCode::OK, b"ok".as_slice()));
+
+    // One agency: the home page is its page, listing its reports with downloads.
+    let (s, ct, body) = get(&app, "/").await;
+    let home = String::from_utf8_lossy(&body);
+    assert_eq!(s, StatusCode::OK);
+    assert!(ct.starts_with("text/html"));
+    assert!(home.contains("吴忠市公共资源交易服务中心"));
+    assert!(home.contains("href=\"/agencies/wuzhong-ggzy/reports/2024\""));
+    assert!(home.contains("/agencies/wuzhong-ggzy/reports/2024.docx"));
+    assert!(home.contains("/agencies/wuzhong-ggzy/reports/2024.xlsx"));
+    assert!(home.contains("/agencies/wuzhong-ggzy/reports/2024.json"));
+    assert!(home.contains("2024-05-29 至 2024-12-31"));
+    assert!(
+        !home.contains("2023年"),
+        "no report before the establishment year"
+    );
+
+    let (s, _, body) = get(&app, "/agencies/wuzhong-ggzy/reports/2024").await;
+    let page = String::from_utf8_lossy(&body);
+    assert_eq!(s, StatusCode::OK);
+    for t in [
+        "一、总体情况",
+        "二、主动公开政府信息情况",
+        "三、收到和处理政府信息公开申请情况",
+        "四、政府信息公开行政复议、行政诉讼情况",
+        "五、存在的主要问题及改进情况",
+        "六、其他需要报告的事项",
+    ] {
+        assert!(page.contains(t), "{t}");
+    }
+    assert!(page.contains("5800余条"));
+    assert!(!page.contains("报告未通过勾稽关系校验"));
+    assert!(
+        !page.contains("src=\"http") && !page.contains("href=\"http"),
+        "no external assets"
+    );
+
+    let (s, ct, body) = get(&app, "/agencies/wuzhong-ggzy/reports/2024.docx").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(ct.contains("wordprocessingml"));
+    assert!(body.starts_with(b"PK"));
+    let (_, ct, body) = get(&app, "/agencies/wuzhong-ggzy/reports/2024.xlsx").await;
+    assert!(ct.contains("spreadsheetml") && body.starts_with(b"PK"));
+    let (_, ct, body) = get(&app, "/agencies/wuzhong-ggzy/reports/2024.json").await;
+    assert!(ct.starts_with("application/json"));
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+    assert_eq!(v["figures"]["sections_full_process"], 977);
+
+    // Errors are Chinese pages with the right status.
+    let (s, _, body) = get(&app, "/agencies/nope").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(String::from_utf8_lossy(&body).contains("未找到机构"));
+    let (s, _, _) = get(&app, "/agencies/wuzhong-ggzy/reports/2024.pdf").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, _, body) = get(&app, "/agencies/wuzhong-ggzy/reports/2023").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert!(String::from_utf8_lossy(&body).contains("2024-05-29"));
+    let (s, _, body) = get(&app, "/no/such/page").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(String::from_utf8_lossy(&body).contains("页面不存在"));
+}
+
+#[tokio::test]
+async fn several_agencies_get_a_list() {
+    let db = fresh_db().await;
+    for (c, n) in [("a", "甲中心"), ("b", "乙中心<script>")] {
+        db.add_agency(&gongkai_domain::ledger::NewAgency {
+            code: c.into(),
+            name: n.into(),
+            parent: None,
+            established: None,
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let app = gongkai_web::router(db);
+    let (s, _, body) = get(&app, "/").await;
+    let page = String::from_utf8_lossy(&body);
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("href=\"/agencies/a\"") && page.contains("甲中心"));
+    assert!(
+        page.contains("乙中心&#60;script&#62;") || page.contains("乙中心&lt;script&gt;"),
+        "{page}"
+    );
+}
