@@ -256,16 +256,11 @@ impl Db {
     pub async fn set_tally(
         &self,
         agency_id: i64,
-        year: i32,
-        table_no: i32,
-        row: &str,
-        column: &str,
-        value: i64,
-        note: &str,
+        t: &gongkai_domain::ledger::Tally,
     ) -> Result<(), DbError> {
         let sql = "INSERT INTO report_tally (agency_id, year, table_no, row_code, column_code, value, note) VALUES ($1, $2, $3, $4, $5, $6, $7) \
                    ON CONFLICT (agency_id, year, table_no, row_code, column_code) DO UPDATE SET value = excluded.value, note = excluded.note";
-        on_db!(self, p => sqlx::query(sql).bind(agency_id).bind(year).bind(table_no).bind(row).bind(column).bind(value).bind(note).execute(p).await.map(|_| ())?);
+        on_db!(self, p => sqlx::query(sql).bind(agency_id).bind(t.year).bind(t.table_no).bind(&t.row).bind(&t.column).bind(t.value).bind(&t.note).execute(p).await.map(|_| ())?);
         Ok(())
     }
 

@@ -232,3 +232,28 @@ impl FullProcessRule {
         last
     }
 }
+
+/// A count entered by hand for one cell of table 三 (`table_no` 3) or 四 (4) of a year, added
+/// to what the records give (for an office migrating its past years from spreadsheets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tally {
+    pub year: i32,
+    pub table_no: i32,
+    pub row: String,
+    pub column: String,
+    pub value: i64,
+    pub note: String,
+}
+
+impl Tally {
+    pub fn new(year: i32, table_no: i32, row: &str, column: &str, value: i64) -> Tally {
+        Tally {
+            year,
+            table_no,
+            row: row.into(),
+            column: column.into(),
+            value,
+            note: String::new(),
+        }
+    }
+}

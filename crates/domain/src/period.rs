@@ -93,6 +93,14 @@ pub mod iso_date {
     }
 }
 
+/// Beijing time (UTC+8), the default offset of every time without one.
+pub const BEIJING: time::UtcOffset = time::macros::offset!(+8);
+
+/// The calendar date of a time in Beijing (contracts.md §1).
+pub fn beijing_date(t: time::OffsetDateTime) -> Date {
+    t.to_offset(BEIJING).date()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,12 +128,4 @@ mod tests {
                 .contains("--from")
         );
     }
-}
-
-/// Beijing time (UTC+8), the default offset of every time without one.
-pub const BEIJING: time::UtcOffset = time::macros::offset!(+8);
-
-/// The calendar date of a time in Beijing (contracts.md §1).
-pub fn beijing_date(t: time::OffsetDateTime) -> Date {
-    t.to_offset(BEIJING).date()
 }

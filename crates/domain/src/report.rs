@@ -462,17 +462,17 @@ pub fn check_tables(
     ));
     // R6: 二 of this period = 四 of the previous one.
     if let Some(prev) = prev_forward {
-        for c in 0..T3_COLS {
+        for (c, before) in prev.iter().enumerate() {
             let now = t3.get(T3Row::CarriedOver, c);
-            let ok = now == prev[c];
+            let ok = now == *before;
             out.push(Check {
                 rule: "R6",
                 place: col_where(c),
                 ok,
                 message: if ok {
-                    format!("上年结转({now}) = 上期结转下年度({})", prev[c])
+                    format!("上年结转({now}) = 上期结转下年度({before})")
                 } else {
-                    format!("上年结转为 {now}，但上期“结转下年度继续办理”为 {}", prev[c])
+                    format!("上年结转为 {now}，但上期“结转下年度继续办理”为 {before}")
                 },
             });
         }
@@ -596,8 +596,10 @@ mod tests {
             ]
         );
         // R4: a negative cell in each table.
-        let mut t2n = Table2::default();
-        t2n.penalty_decisions = -1;
+        let t2n = Table2 {
+            penalty_decisions: -1,
+            ..Table2::default()
+        };
         assert_eq!(
             failing(&t2n, &balanced(), &t4, None),
             vec![("R4", "表二".to_string())]

@@ -839,20 +839,22 @@ fn calibrate_trading(b: &mut Builder<'_>, projects: &mut [Project], period: Peri
                     .find(|n| n.ntype == N::Contract)
                     .map(|n| beijing_date(n.published));
                 let has_acceptance = s.notices.iter().any(|n| n.ntype == N::Acceptance);
-                if round == 0 && p.category == Cat::Procurement && !has_acceptance {
-                    if let Some(signed) = contract {
-                        let d = weekday(signed + Duration::days(b.rng.random_range(15..40)));
-                        if period.contains(d) {
-                            let n = b.notice(
-                                N::Acceptance,
-                                format!("{}履约验收公告", s.name),
-                                d,
-                                json!({}),
-                                json!({"result": "合格"}),
-                            );
-                            s.notices.push(n);
-                            have += 1;
-                        }
+                if round == 0
+                    && p.category == Cat::Procurement
+                    && !has_acceptance
+                    && let Some(signed) = contract
+                {
+                    let d = weekday(signed + Duration::days(b.rng.random_range(15..40)));
+                    if period.contains(d) {
+                        let n = b.notice(
+                            N::Acceptance,
+                            format!("{}履约验收公告", s.name),
+                            d,
+                            json!({}),
+                            json!({"result": "合格"}),
+                        );
+                        s.notices.push(n);
+                        have += 1;
                     }
                 }
                 if round >= 1 {
@@ -1112,7 +1114,7 @@ pub fn demo_ledger() -> AgencyLedger {
         });
     }
     pushes.sort_by_key(|p| p.pushed_on);
-    let amounts = split(&mut rng, POLICY_LOAN_FEN, POLICY_LOANS as usize, 10_000_00);
+    let amounts = split(&mut rng, POLICY_LOAN_FEN, POLICY_LOANS as usize, 1_000_000);
     let mut loans: Vec<PolicyLoan> = amounts
         .into_iter()
         .enumerate()

@@ -65,9 +65,9 @@ impl Grid {
                 while c < self.cols && taken[r][c] {
                     c += 1;
                 }
-                for rr in r..(r + cell.rowspan).min(self.rows.len()) {
-                    for cc in c..(c + cell.colspan).min(self.cols) {
-                        taken[rr][cc] = true;
+                for row in taken.iter_mut().skip(r).take(cell.rowspan) {
+                    for slot in row.iter_mut().skip(c).take(cell.colspan) {
+                        *slot = true;
                     }
                 }
                 out.push((r, c, cell));

@@ -1,6 +1,8 @@
 //! The command line as a user runs it: the real binary, a real database (SQLite, or PostgreSQL
 //! when `GONGKAI_TEST_DB` is set), real files.
 
+#![allow(clippy::unwrap_used, clippy::field_reassign_with_default)]
+
 use std::io::Read;
 use std::process::{Command, Output};
 
@@ -271,9 +273,12 @@ async fn a_report_that_does_not_balance_exits_1() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let a = db.agency("c").await.unwrap_or_else(|e| panic!("{e}"));
-    db.set_tally(a.id, 2024, 3, "new_received", "natural_person", 2, "")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    db.set_tally(
+        a.id,
+        &gongkai_domain::ledger::Tally::new(2024, 3, "new_received", "natural_person", 2),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     db.close().await;
     let o = gongkai(
         &url,

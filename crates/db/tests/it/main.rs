@@ -1,6 +1,8 @@
 //! Storage and report tests. One binary; the backend is chosen by `GONGKAI_TEST_DB`
 //! (unset: SQLite; a postgres:// URL: a fresh database per test on that server).
 
+#![allow(clippy::unwrap_used, clippy::field_reassign_with_default)]
+
 mod ledger;
 mod report;
 mod schema;

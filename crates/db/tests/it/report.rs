@@ -274,7 +274,7 @@ async fn every_check_fails_once_on_bad_tallies() {
     for (rule, table, row, col, v) in cases {
         let db = hand_built().await;
         let a = db.agency("center").await.unwrap_or_else(|e| panic!("{e}"));
-        db.set_tally(a.id, 2024, *table, row, col, *v, "手工补录")
+        db.set_tally(a.id, &Tally::new(2024, *table, row, col, *v))
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let r = db
@@ -291,10 +291,10 @@ async fn every_check_fails_once_on_bad_tallies() {
     // R6: last year's carried-forward tally no longer matches this year's carried-over.
     let db = hand_built().await;
     let a = db.agency("center").await.unwrap_or_else(|e| panic!("{e}"));
-    db.set_tally(a.id, 2023, 3, "carried_forward", "research", 1, "")
+    db.set_tally(a.id, &Tally::new(2023, 3, "carried_forward", "research", 1))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    db.set_tally(a.id, 2023, 3, "carried_forward", "total", 1, "")
+    db.set_tally(a.id, &Tally::new(2023, 3, "carried_forward", "total", 1))
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let r = db

@@ -1,5 +1,7 @@
 //! The portal over HTTP (the router driven in-process), on the test backend.
 
+#![allow(clippy::unwrap_used, clippy::field_reassign_with_default)]
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use gongkai_db::testing::fresh_db;
