@@ -1,0 +1,91 @@
+//! Report generation against its lower bound, in the same process and run.
+//!
+//! `GONGKAI_BENCH_DB` names a database filled by `gongkai gen` (default `sqlite:bench.db`).
+//! For one child agency-year and for the parent aggregating every child, it times
+//! `Db::report` (all four tables, figures and checks) and `Db::table3_baseline` (the single
+//! hand-written SQL aggregate that yields table 三's counts), and prints medians and the ratio.
+//!
+//! Run: `cargo bench -p gongkai-db --bench report` (see BENCHMARKS.md).
+
+use std::time::{Duration, Instant};
+
+use gongkai_db::{Db, PeriodSpec};
+use gongkai_domain::period::Period;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+async fn time<F, Fut>(n: usize, mut f: F) -> Duration
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    f().await; // warm-up
+    let mut v = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        f().await;
+        v.push(t.elapsed());
+    }
+    median(v)
+}
+
+#[tokio::main]
+async fn main() {
+    let url = std::env::var("GONGKAI_BENCH_DB").unwrap_or_else(|_| "sqlite:bench.db".into());
+    let year: i32 = std::env::var("GONGKAI_BENCH_YEAR")
+        .ok()
+        .and_then(|y| y.parse().ok())
+        .unwrap_or(2025);
+    let db = match Db::connect(&url).await {
+        Ok(db) => db,
+        Err(e) => {
+            eprintln!("{e}");
+            std::process::exit(2);
+        }
+    };
+    let agencies = db.agencies().await.unwrap_or_default();
+    let children = agencies.iter().filter(|a| a.parent_id.is_some()).count();
+    println!(
+        "database: {url} ({:?}), {children} child agencies, year {year}",
+        db.backend()
+    );
+    for code in ["gen-0001", "gen-province"] {
+        let Ok(a) = db.agency(code).await else {
+            eprintln!("agency {code} missing: run `gongkai gen` first");
+            std::process::exit(2);
+        };
+        let p = Period::year(year, a.established).unwrap_or_else(|e| panic!("{e}"));
+        let n = if code == "gen-province" { 7 } else { 31 };
+        let report = time(n, || async {
+            let r = db
+                .report(code, PeriodSpec::Year(year))
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(r.valid);
+        })
+        .await;
+        let t3 = time(n, || async {
+            let _ = db.table3(a.id, p).await.unwrap_or_else(|e| panic!("{e}"));
+        })
+        .await;
+        let base = time(n, || async {
+            let rows = db
+                .table3_baseline(a.id, p)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert!(!rows.is_empty());
+        })
+        .await;
+        println!(
+            "{code:>13}: baseline (one SQL aggregate) {:>9.2} ms | table 三 {:>9.2} ms = {:.2}× | whole report {:>9.2} ms = {:.2}×",
+            base.as_secs_f64() * 1e3,
+            t3.as_secs_f64() * 1e3,
+            t3.as_secs_f64() / base.as_secs_f64(),
+            report.as_secs_f64() * 1e3,
+            report.as_secs_f64() / base.as_secs_f64(),
+        );
+    }
+}
