@@ -2,7 +2,8 @@
 
 use std::collections::HashMap;
 
-use gongkai_domain::ledger::{AgencyLedger, NewAgency};
+use gongkai_domain::codes::TradingCategory;
+use gongkai_domain::ledger::{AgencyLedger, FullProcessRule, NewAgency, Section};
 use gongkai_domain::period::beijing_date;
 use sqlx::QueryBuilder;
 use sqlx::types::Json;
@@ -37,6 +38,7 @@ const TABLES_CHILD_FIRST: &[&str] = &[
     "channel_post",
     "channel",
     "bidder",
+    "company",
     "notice",
     "section",
     "project",
@@ -110,20 +112,20 @@ impl Db {
                     }
                 }
             }
-            let sections: Vec<(i64, &gongkai_domain::ledger::Section)> = l
+            let sections: Vec<(i64, TradingCategory, &gongkai_domain::ledger::Section)> = l
                 .projects
                 .iter()
                 .flat_map(|pr| pr.sections.iter().map(move |s| (pr, s)))
-                .map(|(pr, s)| (project_ids.get(pr.code.as_str()).copied().unwrap_or_default(), s))
+                .map(|(pr, s)| (project_ids.get(pr.code.as_str()).copied().unwrap_or_default(), pr.category, s))
                 .collect();
             let mut section_ids: HashMap<&str, i64> = HashMap::new();
             for chunk in sections.chunks(CHUNK) {
-                let mut q = QueryBuilder::new("INSERT INTO section (agency_id, project_id, code, name, ocid) ");
-                q.push_values(chunk, |mut b, (pid, s)| {
-                    b.push_bind(agency_id).push_bind(*pid).push_bind(&s.code).push_bind(&s.name).push_bind(format!("ocds-gongkai-{}", s.code));
+                let mut q = QueryBuilder::new("INSERT INTO section (agency_id, project_id, code, name, ocid, completed_on) ");
+                q.push_values(chunk, |mut b, (pid, cat, s)| {
+                    b.push_bind(agency_id).push_bind(*pid).push_bind(&s.code).push_bind(&s.name).push_bind(format!("ocds-gongkai-{}", s.code)).push_bind(completed_on(*cat, s));
                 });
                 q.push(" RETURNING id, code");
-                let by_code: HashMap<&str, &str> = chunk.iter().map(|(_, s)| (s.code.as_str(), s.code.as_str())).collect();
+                let by_code: HashMap<&str, &str> = chunk.iter().map(|(_, _, s)| (s.code.as_str(), s.code.as_str())).collect();
                 for (id, code) in q.build_query_as::<(i64, String)>().fetch_all(&mut *tx).await? {
                     if let Some(k) = by_code.get(code.as_str()) {
                         section_ids.insert(k, id);
@@ -140,7 +142,7 @@ impl Db {
                     )
                 })
                 .collect();
-            let mut bidders: Vec<(i64, &gongkai_domain::ledger::Bidder)> = Vec::new();
+            let mut bidders: Vec<(i64, Option<i64>, &gongkai_domain::ledger::Bidder)> = Vec::new();
             for chunk in notices.chunks(CHUNK) {
                 let mut q = QueryBuilder::new(
                     "INSERT INTO notice (agency_id, project_id, section_id, notice_no, type, title, published_at, published_on, dates, elements) ",
@@ -158,17 +160,37 @@ impl Db {
                         .push_bind(Json(&n.elements));
                 });
                 q.push(" RETURNING id, notice_no");
-                let by_no: HashMap<&str, &gongkai_domain::ledger::Notice> = chunk.iter().map(|(_, _, n)| (n.no.as_str(), *n)).collect();
+                let by_no: HashMap<&str, (Option<i64>, &gongkai_domain::ledger::Notice)> = chunk.iter().map(|(_, sid, n)| (n.no.as_str(), (*sid, *n))).collect();
                 for (id, no) in q.build_query_as::<(i64, String)>().fetch_all(&mut *tx).await? {
-                    if let Some(n) = by_no.get(no.as_str()) {
-                        bidders.extend(n.bidders.iter().map(|b| (id, b)));
+                    if let Some((sid, n)) = by_no.get(no.as_str()) {
+                        bidders.extend(n.bidders.iter().map(|b| (id, *sid, b)));
                     }
                 }
             }
+            // Companies: one row per 统一社会信用代码, ids looked up (or created) in bulk.
+            let mut companies: Vec<&gongkai_domain::ledger::Bidder> = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            for (_, _, b) in &bidders {
+                if seen.insert(b.uscc.as_str()) {
+                    companies.push(b);
+                }
+            }
+            let mut company_ids: HashMap<String, i64> = HashMap::with_capacity(companies.len());
+            for chunk in companies.chunks(CHUNK * 4) {
+                let mut q = QueryBuilder::new("INSERT INTO company (uscc, name) ");
+                q.push_values(chunk, |mut b, c| {
+                    b.push_bind(&c.uscc).push_bind(&c.name);
+                });
+                q.push(" ON CONFLICT (uscc) DO UPDATE SET uscc = excluded.uscc RETURNING id, uscc");
+                for (id, uscc) in q.build_query_as::<(i64, String)>().fetch_all(&mut *tx).await? {
+                    company_ids.insert(uscc, id);
+                }
+            }
             for chunk in bidders.chunks(CHUNK * 4) {
-                let mut q = QueryBuilder::new("INSERT INTO bidder (notice_id, name, uscc) ");
-                q.push_values(chunk, |mut b, (nid, bd)| {
-                    b.push_bind(*nid).push_bind(&bd.name).push_bind(&bd.uscc);
+                let mut q = QueryBuilder::new("INSERT INTO bidder (notice_id, section_id, company_id, name, uscc) ");
+                q.push_values(chunk, |mut b, (nid, sid, bd)| {
+                    let cid = company_ids.get(&bd.uscc).copied().unwrap_or_default();
+                    b.push_bind(*nid).push_bind(*sid).push_bind(cid).push_bind(&bd.name).push_bind(&bd.uscc);
                 });
                 q.build().execute(&mut *tx).await?;
             }
@@ -327,6 +349,16 @@ impl Db {
         }
         Ok(())
     }
+}
+
+/// The date a section became fully disclosed under the default rule (contracts.md §3.4).
+fn completed_on(category: TradingCategory, s: &Section) -> Option<Date> {
+    let stages: Vec<_> = s
+        .notices
+        .iter()
+        .map(|n| (n.ntype, beijing_date(n.published)))
+        .collect();
+    FullProcessRule::default().completed_on(category, &stages)
 }
 
 fn validate_agency(a: &NewAgency) -> Result<(), DbError> {

@@ -4,7 +4,8 @@
 //! so a parent's report aggregates its children.
 
 use gongkai_domain::codes::{
-    AppealKind, AppealResult, ApplicantType, ChannelKind, NoticeType, Outcome,
+    AppealKind, AppealResult, ApplicantType, ChannelKind, DecisionKind, DocKind, NoticeType,
+    Outcome,
 };
 use gongkai_domain::ledger::FullProcessRule;
 use gongkai_domain::period::Period;
@@ -12,6 +13,9 @@ use gongkai_domain::report::{
     AgencyRef, AnnualReport, ChannelFigure, DocCounts, Figures, ReportInputs, T3_COLS, T3Row,
     Table2, Table3, Table4, t3_column_code,
 };
+use sqlx::FromRow;
+use sqlx::postgres::PgRow;
+use sqlx::sqlite::SqliteRow;
 use time::{Date, Duration};
 
 use crate::{AgencyRow, Db, DbError, on_db};
@@ -19,6 +23,11 @@ use crate::{AgencyRow, Db, DbError, on_db};
 /// The agency ($1) and all its descendants.
 const TREE: &str = "WITH RECURSIVE tree(id) AS (SELECT id FROM agency WHERE id = $1 \
                     UNION ALL SELECT a.id FROM agency a JOIN tree t ON a.parent_id = t.id) ";
+
+/// Rows a period query may return: decodable from both backends.
+trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
+impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin
+{}
 
 /// How the period of a report is given.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +45,29 @@ impl Db {
         })
     }
 
+    /// Runs `TREE + sql` with `$1` = the agency, `$2`/`$3` = the period, and returns its rows.
+    async fn period_rows<T: Row>(
+        &self,
+        sql: &str,
+        agency_id: i64,
+        p: Period,
+    ) -> Result<Vec<T>, DbError> {
+        let sql = format!("{TREE}{sql}");
+        Ok(
+            on_db!(self, pool => sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql))
+            .bind(agency_id).bind(p.from).bind(p.to).fetch_all(pool).await?),
+        )
+    }
+
+    /// Like [`Db::period_rows`] for a query that returns exactly one row.
+    async fn period_row<T: Row>(&self, sql: &str, agency_id: i64, p: Period) -> Result<T, DbError> {
+        let sql = format!("{TREE}{sql}");
+        Ok(
+            on_db!(self, pool => sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql))
+            .bind(agency_id).bind(p.from).bind(p.to).fetch_one(pool).await?),
+        )
+    }
+
     /// The annual report of an agency (with its descendants) for a period, checks evaluated.
     pub async fn report(&self, code: &str, spec: PeriodSpec) -> Result<AnnualReport, DbError> {
         let agency = self.agency(code).await?;
@@ -49,31 +81,46 @@ impl Db {
         agency: &AgencyRow,
         period: Period,
     ) -> Result<ReportInputs, DbError> {
-        let requests = self.table3(agency.id, period).await?;
         // R6 compares with the previous period when the agency existed then.
         let prev_to = period.from - Duration::days(1);
-        let previous_carried_forward = match agency.established {
+        let prev = match agency.established {
             Some(e) if e > prev_to => None,
             _ => {
-                let prev = Period::year(prev_to.year(), agency.established)?;
-                let prev = Period {
+                let year = Period::year(prev_to.year(), agency.established)?;
+                Some(Period {
                     to: prev_to,
-                    from: prev.from.min(prev_to),
-                };
-                let t = self.table3(agency.id, prev).await?;
-                Some(t.cells[T3Row::CarriedForward.index()])
+                    from: year.from.min(prev_to),
+                })
             }
         };
-        let (figures, channels) = self.figures(agency.id, period, &requests).await?;
+        let previous = async {
+            match prev {
+                Some(p) => self
+                    .table3(agency.id, p)
+                    .await
+                    .map(|t| Some(t.cells[T3Row::CarriedForward.index()])),
+                None => Ok(None),
+            }
+        };
+        // The queries are independent: run them concurrently on the pool.
+        let (requests, previous_carried_forward, proactive, appeals, (mut figures, channels)) = tokio::try_join!(
+            self.table3(agency.id, period),
+            previous,
+            self.table2(agency.id, period),
+            self.table4(agency.id, period),
+            self.figures(agency.id, period),
+        )?;
+        figures.requests_received =
+            requests.get(T3Row::NewReceived, gongkai_domain::report::TOTAL_COL);
         Ok(ReportInputs {
             agency: AgencyRef {
                 code: agency.code.clone(),
                 name: agency.name.clone(),
             },
             period,
-            proactive: self.table2(agency.id, period).await?,
+            proactive,
             requests,
-            appeals: self.table4(agency.id, period).await?,
+            appeals,
             figures,
             channels,
             previous_carried_forward,
@@ -82,76 +129,70 @@ impl Db {
 
     /// Table 二 from disclosure items, decisions and fee income.
     pub async fn table2(&self, agency_id: i64, p: Period) -> Result<Table2, DbError> {
-        let docs = format!(
-            "{TREE}SELECT doc_kind, \
+        const DOCS: &str = "SELECT doc_kind, \
              CAST(COALESCE(SUM(CASE WHEN generated_on BETWEEN $2 AND $3 THEN 1 ELSE 0 END), 0) AS BIGINT), \
              CAST(COALESCE(SUM(CASE WHEN repealed_on BETWEEN $2 AND $3 THEN 1 ELSE 0 END), 0) AS BIGINT), \
              CAST(COALESCE(SUM(CASE WHEN generated_on <= $3 AND (repealed_on IS NULL OR repealed_on > $3) THEN 1 ELSE 0 END), 0) AS BIGINT) \
-             FROM disclosure_item WHERE agency_id IN (SELECT id FROM tree) AND doc_kind IN ('rule', 'normative_document') GROUP BY doc_kind"
-        );
-        let rows: Vec<(String, i64, i64, i64)> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(docs))
-            .bind(agency_id).bind(p.from).bind(p.to).fetch_all(pool).await?);
-        let mut t = Table2::default();
-        for (kind, issued, repealed, in_force) in rows {
+             FROM disclosure_item WHERE agency_id IN (SELECT id FROM tree) \
+             AND doc_kind IN ('rule', 'normative_document') GROUP BY doc_kind";
+        const DECISIONS: &str = "SELECT kind, COUNT(*) FROM admin_decision \
+             WHERE agency_id IN (SELECT id FROM tree) AND decided_on BETWEEN $2 AND $3 GROUP BY kind";
+        const FEES: &str = "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM fee_income \
+             WHERE agency_id IN (SELECT id FROM tree) AND received_on BETWEEN $2 AND $3";
+        let (docs, decisions, (fees_fen,)) = tokio::try_join!(
+            self.period_rows::<(String, i64, i64, i64)>(DOCS, agency_id, p),
+            self.period_rows::<(String, i64)>(DECISIONS, agency_id, p),
+            self.period_row::<(i64,)>(FEES, agency_id, p),
+        )?;
+        let mut t = Table2 {
+            fees_fen,
+            ..Table2::default()
+        };
+        for (kind, issued, repealed, in_force) in docs {
             let c = DocCounts {
                 issued,
                 repealed,
                 in_force,
             };
-            if kind == "rule" {
-                t.rules = c;
-            } else {
-                t.normative_documents = c;
+            match DocKind::from_code(&kind)? {
+                DocKind::Rule => t.rules = c,
+                _ => t.normative_documents = c,
             }
         }
-        let dec = format!(
-            "{TREE}SELECT kind, COUNT(*) FROM admin_decision WHERE agency_id IN (SELECT id FROM tree) \
-             AND decided_on BETWEEN $2 AND $3 GROUP BY kind"
-        );
-        let rows: Vec<(String, i64)> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(dec))
-            .bind(agency_id).bind(p.from).bind(p.to).fetch_all(pool).await?);
-        for (kind, n) in rows {
-            match kind.as_str() {
-                "licensing" => t.licensing_decisions = n,
-                "penalty" => t.penalty_decisions = n,
-                _ => t.enforcement_decisions = n,
+        for (kind, n) in decisions {
+            match DecisionKind::from_code(&kind)? {
+                DecisionKind::Licensing => t.licensing_decisions = n,
+                DecisionKind::Penalty => t.penalty_decisions = n,
+                DecisionKind::Enforcement => t.enforcement_decisions = n,
             }
         }
-        let fees = format!(
-            "{TREE}SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM fee_income \
-             WHERE agency_id IN (SELECT id FROM tree) AND received_on BETWEEN $2 AND $3"
-        );
-        t.fees_fen = on_db!(self, pool => sqlx::query_scalar(sqlx::AssertSqlSafe(fees))
-            .bind(agency_id).bind(p.from).bind(p.to).fetch_one(pool).await?);
         Ok(t)
     }
 
     /// Table 三 from the cases (contracts.md §2.4), plus hand-entered tallies of the year.
     pub async fn table3(&self, agency_id: i64, p: Period) -> Result<Table3, DbError> {
-        let flows = format!(
-            "{TREE}SELECT applicant_type, \
+        // Cases alive in the period: received by its end and not closed before its start.
+        const FLOWS: &str = "SELECT applicant_type, \
              CAST(COALESCE(SUM(CASE WHEN received_on >= $2 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(CASE WHEN received_on < $2 AND (closed_on IS NULL OR closed_on >= $2) THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN received_on < $2 THEN 1 ELSE 0 END), 0) AS BIGINT), \
              CAST(COALESCE(SUM(CASE WHEN closed_on IS NULL OR closed_on > $3 THEN 1 ELSE 0 END), 0) AS BIGINT) \
              FROM request WHERE agency_id IN (SELECT id FROM tree) AND received_on <= $3 \
-             AND (closed_on IS NULL OR closed_on >= $2) GROUP BY applicant_type"
-        );
-        let rows: Vec<(String, i64, i64, i64)> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(flows))
-            .bind(agency_id).bind(p.from).bind(p.to).fetch_all(pool).await?);
+             AND (closed_on IS NULL OR closed_on >= $2) GROUP BY applicant_type";
+        const CLOSED: &str = "SELECT applicant_type, COALESCE(outcome, 'other_other'), COUNT(*) FROM request \
+             WHERE agency_id IN (SELECT id FROM tree) AND closed_on BETWEEN $2 AND $3 GROUP BY applicant_type, outcome";
+        let (flows, closed, tallies) = tokio::try_join!(
+            self.period_rows::<(String, i64, i64, i64)>(FLOWS, agency_id, p),
+            self.period_rows::<(String, String, i64)>(CLOSED, agency_id, p),
+            self.tallies(agency_id, p, 3),
+        )?;
         let mut t = Table3::default();
-        for (applicant, new, carried, forward) in rows {
+        for (applicant, new, carried, forward) in flows {
             let a = ApplicantType::from_code(&applicant)?;
             t.add_cases(T3Row::NewReceived, a, new);
             t.add_cases(T3Row::CarriedOver, a, carried);
             t.add_cases(T3Row::CarriedForward, a, forward);
         }
-        let closed = format!(
-            "{TREE}SELECT applicant_type, COALESCE(outcome, 'other_other'), COUNT(*) FROM request \
-             WHERE agency_id IN (SELECT id FROM tree) AND closed_on BETWEEN $2 AND $3 GROUP BY applicant_type, outcome"
-        );
-        let rows: Vec<(String, String, i64)> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(closed))
-            .bind(agency_id).bind(p.from).bind(p.to).fetch_all(pool).await?);
-        for (applicant, outcome, n) in rows {
+        for (applicant, outcome, n) in closed {
             t.add_cases(
                 T3Row::Outcome(Outcome::from_code(&outcome)?),
                 ApplicantType::from_code(&applicant)?,
@@ -159,7 +200,7 @@ impl Db {
             );
         }
         t.fill_total_processed();
-        for (row, col, v) in self.tallies(agency_id, p, 3).await? {
+        for (row, col, v) in tallies {
             let r = T3Row::all().into_iter().find(|r| r.code() == row);
             let c = (0..T3_COLS).find(|c| t3_column_code(*c) == col);
             if let (Some(r), Some(c)) = (r, c) {
@@ -169,6 +210,8 @@ impl Db {
         Ok(t)
     }
 
+    /// Hand-entered counts of table `table_no` for the period's year (only for periods within
+    /// one calendar year).
     async fn tallies(
         &self,
         agency_id: i64,
@@ -190,13 +233,14 @@ impl Db {
 
     /// Table 四: appeals filed in the period or still undecided at its start (contracts.md §2.4).
     pub async fn table4(&self, agency_id: i64, p: Period) -> Result<Table4, DbError> {
-        let sql = format!(
-            "{TREE}SELECT kind, CASE WHEN decided_on IS NOT NULL AND decided_on <= $3 THEN COALESCE(result, 'other') ELSE 'pending' END AS col, \
-             COUNT(*) FROM appeal WHERE agency_id IN (SELECT id FROM tree) AND filed_on <= $3 \
-             AND (filed_on >= $2 OR decided_on IS NULL OR decided_on >= $2) GROUP BY kind, col"
-        );
-        let rows: Vec<(String, String, i64)> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(agency_id).bind(p.from).bind(p.to).fetch_all(pool).await?);
+        const APPEALS: &str = "SELECT kind, CASE WHEN decided_on IS NOT NULL AND decided_on <= $3 \
+             THEN COALESCE(result, 'other') ELSE 'pending' END AS col, COUNT(*) FROM appeal \
+             WHERE agency_id IN (SELECT id FROM tree) AND filed_on <= $3 \
+             AND (filed_on >= $2 OR decided_on IS NULL OR decided_on >= $2) GROUP BY kind, col";
+        let (rows, tallies) = tokio::try_join!(
+            self.period_rows::<(String, String, i64)>(APPEALS, agency_id, p),
+            self.tallies(agency_id, p, 4),
+        )?;
         let mut t = Table4::default();
         for (kind, col, n) in rows {
             t.add(
@@ -205,7 +249,7 @@ impl Db {
                 n,
             );
         }
-        for (row, col, v) in self.tallies(agency_id, p, 4).await? {
+        for (row, col, v) in tallies {
             let k = AppealKind::ALL.iter().find(|k| k.code() == row);
             let c = AppealResult::ALL
                 .iter()
@@ -219,43 +263,50 @@ impl Db {
         Ok(t)
     }
 
-    /// The figures the narrative quotes (contracts.md §3.4, §4).
+    /// The figures the narrative quotes (contracts.md §3.4, §4), without `requests_received`
+    /// (which is table 三's 一 总计).
     pub async fn figures(
         &self,
         agency_id: i64,
         p: Period,
-        t3: &Table3,
     ) -> Result<(Figures, Vec<ChannelFigure>), DbError> {
+        // Every scalar figure in one statement (one round trip); each is a subquery over the tree.
+        const SCALARS: &str = "SELECT \
+             (SELECT CAST(COALESCE(SUM(CASE WHEN type IN ('tender_plan', 'procurement_intention') THEN 0 ELSE 1 END), 0) AS BIGINT) \
+                FROM notice WHERE agency_id IN (SELECT id FROM tree) AND published_on BETWEEN $2 AND $3), \
+             (SELECT CAST(COALESCE(SUM(CASE WHEN type IN ('tender_plan', 'procurement_intention') THEN 1 ELSE 0 END), 0) AS BIGINT) \
+                FROM notice WHERE agency_id IN (SELECT id FROM tree) AND published_on BETWEEN $2 AND $3), \
+             (SELECT COUNT(*) FROM section WHERE agency_id IN (SELECT id FROM tree) AND completed_on BETWEEN $2 AND $3), \
+             (SELECT COUNT(*) FROM policy_push WHERE agency_id IN (SELECT id FROM tree) AND pushed_on BETWEEN $2 AND $3), \
+             (SELECT COUNT(*) FROM policy_loan WHERE agency_id IN (SELECT id FROM tree) AND granted_on BETWEEN $2 AND $3), \
+             (SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM policy_loan \
+                WHERE agency_id IN (SELECT id FROM tree) AND granted_on BETWEEN $2 AND $3), \
+             (SELECT CAST(COALESCE(SUM(fee_fen), 0) AS BIGINT) FROM request \
+                WHERE agency_id IN (SELECT id FROM tree) AND closed_on BETWEEN $2 AND $3)";
+        // Bidders are only ever named on bid openings and candidate publicities (contracts.md §3).
+        const BIDDERS: &str = "SELECT COUNT(DISTINCT company_id) FROM bidder WHERE section_id IN ( \
+             SELECT section_id FROM notice WHERE agency_id IN (SELECT id FROM tree) \
+             AND type IN ('bid_opening', 'candidate_publicity') AND published_on BETWEEN $2 AND $3)";
+        const CHANNELS: &str = "SELECT c.kind, c.name, COUNT(cp.id), CAST(COALESCE(SUM(cp.reads), 0) AS BIGINT) \
+             FROM channel c JOIN channel_post cp ON cp.channel_id = c.id WHERE c.agency_id IN (SELECT id FROM tree) \
+             AND cp.published_on BETWEEN $2 AND $3 GROUP BY c.id, c.kind, c.name ORDER BY c.id";
+        type Scalars = (i64, i64, i64, i64, i64, i64, i64);
+        let (x, (bidders,), rows) = tokio::try_join!(
+            self.period_row::<Scalars>(SCALARS, agency_id, p),
+            self.period_row::<(i64,)>(BIDDERS, agency_id, p),
+            self.period_rows::<(String, String, i64, i64)>(CHANNELS, agency_id, p),
+        )?;
         let mut f = Figures {
-            requests_received: t3.get(T3Row::NewReceived, gongkai_domain::report::TOTAL_COL),
+            trading_notices: x.0,
+            plans_and_intentions: x.1,
+            sections_full_process: x.2,
+            bidders,
+            policy_pushes: x.3,
+            policy_loans: x.4,
+            policy_loan_amount_fen: x.5,
+            fees_collected_fen: x.6,
             ..Figures::default()
         };
-        let plan_types = "('tender_plan', 'procurement_intention')";
-        let sql = format!(
-            "{TREE}SELECT CAST(COALESCE(SUM(CASE WHEN type IN {plan_types} THEN 0 ELSE 1 END), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(CASE WHEN type IN {plan_types} THEN 1 ELSE 0 END), 0) AS BIGINT) \
-             FROM notice WHERE agency_id IN (SELECT id FROM tree) AND published_on BETWEEN $2 AND $3"
-        );
-        (f.trading_notices, f.plans_and_intentions) = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(agency_id).bind(p.from).bind(p.to).fetch_one(pool).await?);
-        f.sections_full_process = self
-            .sections_full_process(agency_id, p, &FullProcessRule::default())
-            .await?;
-        let sql = format!(
-            "{TREE}SELECT COUNT(DISTINCT b.uscc) FROM bidder b JOIN notice n ON n.id = b.notice_id \
-             WHERE n.type IN ('bid_opening', 'candidate_publicity') AND n.section_id IN ( \
-             SELECT section_id FROM notice WHERE agency_id IN (SELECT id FROM tree) \
-             AND type IN ('bid_opening', 'candidate_publicity') AND published_on BETWEEN $2 AND $3)"
-        );
-        f.bidders = on_db!(self, pool => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .bind(agency_id).bind(p.from).bind(p.to).fetch_one(pool).await?);
-        let sql = format!(
-            "{TREE}SELECT c.kind, c.name, COUNT(cp.id), CAST(COALESCE(SUM(cp.reads), 0) AS BIGINT) FROM channel c \
-             JOIN channel_post cp ON cp.channel_id = c.id WHERE c.agency_id IN (SELECT id FROM tree) \
-             AND cp.published_on BETWEEN $2 AND $3 GROUP BY c.id, c.kind, c.name ORDER BY c.id"
-        );
-        let rows: Vec<(String, String, i64, i64)> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(agency_id).bind(p.from).bind(p.to).fetch_all(pool).await?);
         let mut channels = Vec::new();
         for (kind, name, posts, reads) in rows {
             let kind = ChannelKind::from_code(&kind)?;
@@ -274,30 +325,14 @@ impl Db {
                 reads,
             });
         }
-        let sql = format!(
-            "{TREE}SELECT COUNT(*) FROM policy_push WHERE agency_id IN (SELECT id FROM tree) AND pushed_on BETWEEN $2 AND $3"
-        );
-        f.policy_pushes = on_db!(self, pool => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .bind(agency_id).bind(p.from).bind(p.to).fetch_one(pool).await?);
-        let sql = format!(
-            "{TREE}SELECT COUNT(*), CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM policy_loan \
-             WHERE agency_id IN (SELECT id FROM tree) AND granted_on BETWEEN $2 AND $3"
-        );
-        (f.policy_loans, f.policy_loan_amount_fen) = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(agency_id).bind(p.from).bind(p.to).fetch_one(pool).await?);
-        let sql = format!(
-            "{TREE}SELECT CAST(COALESCE(SUM(fee_fen), 0) AS BIGINT) FROM request \
-             WHERE agency_id IN (SELECT id FROM tree) AND closed_on BETWEEN $2 AND $3"
-        );
-        f.fees_collected_fen = on_db!(self, pool => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .bind(agency_id).bind(p.from).bind(p.to).fetch_one(pool).await?);
         Ok((f, channels))
     }
 
     /// Sections whose required stages all have a published notice, the last of them inside the
-    /// period (contracts.md §3.4). The stage groups are data; their notice-type codes are
-    /// validated enum codes, so they are inlined as literals.
-    pub async fn sections_full_process(
+    /// period (contracts.md §3.4), computed from the notices themselves under `rule` (the report
+    /// reads the stored `section.completed_on` instead; tests check the two agree). The stage
+    /// groups are data; their notice-type codes are validated enum codes, so they are inlined.
+    pub async fn sections_full_process_scan(
         &self,
         agency_id: i64,
         p: Period,
@@ -352,15 +387,11 @@ impl Db {
         agency_id: i64,
         p: Period,
     ) -> Result<Vec<(String, String, i64)>, DbError> {
-        let sql = format!(
-            "{TREE}SELECT CASE WHEN closed_on BETWEEN $2 AND $3 THEN COALESCE(outcome, 'other_other') ELSE 'carried_forward' END AS r, \
-             applicant_type, CAST(SUM(CASE WHEN received_on >= $2 THEN 1 ELSE 0 END) AS BIGINT) \
+        const SQL: &str = "SELECT CASE WHEN closed_on BETWEEN $2 AND $3 THEN COALESCE(outcome, 'other_other') \
+             ELSE 'carried_forward' END AS r, applicant_type, \
+             CAST(SUM(CASE WHEN received_on >= $2 THEN 1 ELSE 0 END) AS BIGINT) \
              FROM request WHERE agency_id IN (SELECT id FROM tree) AND received_on <= $3 \
-             AND (closed_on IS NULL OR closed_on >= $2) GROUP BY r, applicant_type"
-        );
-        Ok(
-            on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(agency_id).bind(p.from).bind(p.to).fetch_all(pool).await?),
-        )
+             AND (closed_on IS NULL OR closed_on >= $2) GROUP BY r, applicant_type";
+        self.period_rows(SQL, agency_id, p).await
     }
 }

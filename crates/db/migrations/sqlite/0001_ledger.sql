@@ -62,9 +62,13 @@ CREATE TABLE section (
     code TEXT NOT NULL,
     name TEXT NOT NULL,
     ocid TEXT NOT NULL,
+    -- The date the last required stage was first published (contracts.md §3.4), kept up to
+    -- date on every write of the section's notices; NULL while a stage is missing.
+    completed_on DATE,
     UNIQUE (agency_id, code)
 );
 CREATE INDEX section_project ON section(project_id);
+CREATE INDEX section_completed ON section(agency_id, completed_on);
 
 CREATE TABLE notice (
     id INTEGER PRIMARY KEY,
@@ -81,16 +85,29 @@ CREATE TABLE notice (
     body TEXT,
     UNIQUE (agency_id, notice_no)
 );
-CREATE INDEX notice_agency_published ON notice(agency_id, published_on);
+CREATE INDEX notice_agency_published ON notice(agency_id, published_on, type);
+CREATE INDEX notice_agency_type ON notice(agency_id, type, published_on, section_id);
 CREATE INDEX notice_section ON notice(section_id, type);
+
+-- Every enterprise that ever bid, once per 统一社会信用代码 (shared by all agencies).
+CREATE TABLE company (
+    id INTEGER PRIMARY KEY,
+    uscc TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL
+);
 
 CREATE TABLE bidder (
     id INTEGER PRIMARY KEY,
     notice_id INTEGER NOT NULL REFERENCES notice(id),
+    -- The notice's section and the bidder's company id, kept here so that counting distinct
+    -- bidders is an index range over integers with no join.
+    section_id INTEGER REFERENCES section(id),
+    company_id INTEGER NOT NULL REFERENCES company(id),
     name TEXT NOT NULL,
     uscc TEXT NOT NULL
 );
 CREATE INDEX bidder_notice ON bidder(notice_id);
+CREATE INDEX bidder_section ON bidder(section_id, company_id);
 
 CREATE TABLE channel (
     id INTEGER PRIMARY KEY,

@@ -21,6 +21,17 @@ async fn demo_reproduces_the_reference_report() {
     assert_eq!(f.trading_notices, t::TRADING_NOTICES);
     assert!((5800..5900).contains(&f.trading_notices));
     assert_eq!(f.sections_full_process, 977);
+    // The stored completion dates agree with a scan of the notices.
+    let a = db.agency("wuzhong-ggzy").await.unwrap();
+    let scanned = db
+        .sections_full_process_scan(
+            a.id,
+            r.period,
+            &gongkai_domain::ledger::FullProcessRule::default(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(scanned, 977);
     assert!((1500..1600).contains(&f.plans_and_intentions));
     assert!((7400..7500).contains(&f.bidders));
     assert_eq!(
