@@ -58,6 +58,7 @@ async fn main() {
             std::process::exit(2);
         };
         let p = Period::year(year, a.established).unwrap_or_else(|e| panic!("{e}"));
+        let tree = db.subtree(a.id).await.unwrap_or_else(|e| panic!("{e}"));
         let n = if code == "gen-province" { 7 } else { 31 };
         let report = time(n, || async {
             let r = db
@@ -68,12 +69,12 @@ async fn main() {
         })
         .await;
         let t3 = time(n, || async {
-            let _ = db.table3(a.id, p).await.unwrap_or_else(|e| panic!("{e}"));
+            let _ = db.table3(&tree, p).await.unwrap_or_else(|e| panic!("{e}"));
         })
         .await;
         let base = time(n, || async {
             let rows = db
-                .table3_baseline(a.id, p)
+                .table3_baseline(&tree, p)
                 .await
                 .unwrap_or_else(|e| panic!("{e}"));
             assert!(!rows.is_empty());

@@ -301,6 +301,12 @@ impl Db {
         Ok(())
     }
 
+    /// Refreshes the planner statistics after a bulk load (`ANALYZE` means that on both).
+    pub async fn analyze(&self) -> Result<(), DbError> {
+        on_db!(self, p => sqlx::query("ANALYZE").execute(p).await.map(|_| ())?);
+        Ok(())
+    }
+
     /// Loads the demo agency `wuzhong-ggzy` with its ledger. Refuses on a database that holds
     /// data unless `reset`, which first deletes everything.
     pub async fn load_demo(&self, reset: bool) -> Result<AgencyRow, DbError> {
@@ -324,6 +330,7 @@ impl Db {
             })
             .await?;
         self.insert_ledger(agency.id, &ledger).await?;
+        self.analyze().await?;
         Ok(agency)
     }
 
@@ -347,7 +354,7 @@ impl Db {
             self.insert_ledger(a.id, &ledger).await?;
             progress(i + 1, spec.agencies);
         }
-        Ok(())
+        self.analyze().await
     }
 }
 

@@ -14,6 +14,6 @@ mod report;
 pub use error::DbError;
 pub use ledger::{AgencyRow, LoadProgress};
 pub use pool::{Backend, Db};
-pub use report::PeriodSpec;
+pub use report::{PeriodSpec, Subtree};
 
 pub mod testing;

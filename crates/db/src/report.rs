@@ -22,7 +22,15 @@ use crate::{AgencyRow, Db, DbError, on_db};
 
 /// The agency ($1) and all its descendants.
 const TREE: &str = "WITH RECURSIVE tree(id) AS (SELECT id FROM agency WHERE id = $1 \
-                    UNION ALL SELECT a.id FROM agency a JOIN tree t ON a.parent_id = t.id) ";
+                    UNION ALL SELECT a.id FROM agency a JOIN tree t ON a.parent_id = t.id) SELECT id FROM tree ORDER BY id";
+
+/// An agency and all its descendants, as the literal SQL list of their ids ("3, 17, 18").
+///
+/// The list is read once per report and inlined into each query (ids are integers from the
+/// database, so inlining is safe): with the ids known, both planners pick the index range
+/// scans that a recursive CTE's unknown size hides from PostgreSQL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subtree(String);
 
 /// Rows a period query may return: decodable from both backends.
 trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
@@ -45,27 +53,42 @@ impl Db {
         })
     }
 
-    /// Runs `TREE + sql` with `$1` = the agency, `$2`/`$3` = the period, and returns its rows.
+    /// Runs `sql` with `{ids}` = the subtree's ids and `$1`/`$2` = the period, and returns its rows.
     async fn period_rows<T: Row>(
         &self,
         sql: &str,
-        agency_id: i64,
+        tree: &Subtree,
         p: Period,
     ) -> Result<Vec<T>, DbError> {
-        let sql = format!("{TREE}{sql}");
+        let sql = sql.replace("{ids}", &tree.0);
         Ok(
             on_db!(self, pool => sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql))
-            .bind(agency_id).bind(p.from).bind(p.to).fetch_all(pool).await?),
+            .bind(p.from).bind(p.to).fetch_all(pool).await?),
         )
     }
 
     /// Like [`Db::period_rows`] for a query that returns exactly one row.
-    async fn period_row<T: Row>(&self, sql: &str, agency_id: i64, p: Period) -> Result<T, DbError> {
-        let sql = format!("{TREE}{sql}");
+    async fn period_row<T: Row>(&self, sql: &str, tree: &Subtree, p: Period) -> Result<T, DbError> {
+        let sql = sql.replace("{ids}", &tree.0);
         Ok(
             on_db!(self, pool => sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql))
-            .bind(agency_id).bind(p.from).bind(p.to).fetch_one(pool).await?),
+            .bind(p.from).bind(p.to).fetch_one(pool).await?),
         )
+    }
+
+    /// The agency and all its descendants.
+    pub async fn subtree(&self, agency_id: i64) -> Result<Subtree, DbError> {
+        let ids: Vec<i64> =
+            on_db!(self, pool => sqlx::query_scalar(TREE).bind(agency_id).fetch_all(pool).await?);
+        if ids.is_empty() {
+            return Err(DbError::UnknownAgency(agency_id.to_string()));
+        }
+        Ok(Subtree(
+            ids.iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+        ))
     }
 
     /// The annual report of an agency (with its descendants) for a period, checks evaluated.
@@ -81,6 +104,7 @@ impl Db {
         agency: &AgencyRow,
         period: Period,
     ) -> Result<ReportInputs, DbError> {
+        let tree = self.subtree(agency.id).await?;
         // R6 compares with the previous period when the agency existed then.
         let prev_to = period.from - Duration::days(1);
         let prev = match agency.established {
@@ -96,7 +120,7 @@ impl Db {
         let previous = async {
             match prev {
                 Some(p) => self
-                    .table3(agency.id, p)
+                    .table3(&tree, p)
                     .await
                     .map(|t| Some(t.cells[T3Row::CarriedForward.index()])),
                 None => Ok(None),
@@ -104,11 +128,11 @@ impl Db {
         };
         // The queries are independent: run them concurrently on the pool.
         let (requests, previous_carried_forward, proactive, appeals, (mut figures, channels)) = tokio::try_join!(
-            self.table3(agency.id, period),
+            self.table3(&tree, period),
             previous,
-            self.table2(agency.id, period),
-            self.table4(agency.id, period),
-            self.figures(agency.id, period),
+            self.table2(&tree, period),
+            self.table4(&tree, period),
+            self.figures(&tree, period),
         )?;
         figures.requests_received =
             requests.get(T3Row::NewReceived, gongkai_domain::report::TOTAL_COL);
@@ -128,21 +152,21 @@ impl Db {
     }
 
     /// Table 二 from disclosure items, decisions and fee income.
-    pub async fn table2(&self, agency_id: i64, p: Period) -> Result<Table2, DbError> {
+    pub async fn table2(&self, tree: &Subtree, p: Period) -> Result<Table2, DbError> {
         const DOCS: &str = "SELECT doc_kind, \
-             CAST(COALESCE(SUM(CASE WHEN generated_on BETWEEN $2 AND $3 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(CASE WHEN repealed_on BETWEEN $2 AND $3 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(CASE WHEN generated_on <= $3 AND (repealed_on IS NULL OR repealed_on > $3) THEN 1 ELSE 0 END), 0) AS BIGINT) \
-             FROM disclosure_item WHERE agency_id IN (SELECT id FROM tree) \
+             CAST(COALESCE(SUM(CASE WHEN generated_on BETWEEN $1 AND $2 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN repealed_on BETWEEN $1 AND $2 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN generated_on <= $2 AND (repealed_on IS NULL OR repealed_on > $2) THEN 1 ELSE 0 END), 0) AS BIGINT) \
+             FROM disclosure_item WHERE agency_id IN ({ids}) \
              AND doc_kind IN ('rule', 'normative_document') GROUP BY doc_kind";
         const DECISIONS: &str = "SELECT kind, COUNT(*) FROM admin_decision \
-             WHERE agency_id IN (SELECT id FROM tree) AND decided_on BETWEEN $2 AND $3 GROUP BY kind";
+             WHERE agency_id IN ({ids}) AND decided_on BETWEEN $1 AND $2 GROUP BY kind";
         const FEES: &str = "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM fee_income \
-             WHERE agency_id IN (SELECT id FROM tree) AND received_on BETWEEN $2 AND $3";
+             WHERE agency_id IN ({ids}) AND received_on BETWEEN $1 AND $2";
         let (docs, decisions, (fees_fen,)) = tokio::try_join!(
-            self.period_rows::<(String, i64, i64, i64)>(DOCS, agency_id, p),
-            self.period_rows::<(String, i64)>(DECISIONS, agency_id, p),
-            self.period_row::<(i64,)>(FEES, agency_id, p),
+            self.period_rows::<(String, i64, i64, i64)>(DOCS, tree, p),
+            self.period_rows::<(String, i64)>(DECISIONS, tree, p),
+            self.period_row::<(i64,)>(FEES, tree, p),
         )?;
         let mut t = Table2 {
             fees_fen,
@@ -170,20 +194,20 @@ impl Db {
     }
 
     /// Table 三 from the cases (contracts.md §2.4), plus hand-entered tallies of the year.
-    pub async fn table3(&self, agency_id: i64, p: Period) -> Result<Table3, DbError> {
+    pub async fn table3(&self, tree: &Subtree, p: Period) -> Result<Table3, DbError> {
         // Cases alive in the period: received by its end and not closed before its start.
         const FLOWS: &str = "SELECT applicant_type, \
-             CAST(COALESCE(SUM(CASE WHEN received_on >= $2 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(CASE WHEN received_on < $2 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(CASE WHEN closed_on IS NULL OR closed_on > $3 THEN 1 ELSE 0 END), 0) AS BIGINT) \
-             FROM request WHERE agency_id IN (SELECT id FROM tree) AND received_on <= $3 \
-             AND (closed_on IS NULL OR closed_on >= $2) GROUP BY applicant_type";
+             CAST(COALESCE(SUM(CASE WHEN received_on >= $1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN received_on < $1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN closed_on IS NULL OR closed_on > $2 THEN 1 ELSE 0 END), 0) AS BIGINT) \
+             FROM request WHERE agency_id IN ({ids}) AND received_on <= $2 \
+             AND (closed_on IS NULL OR closed_on >= $1) GROUP BY applicant_type";
         const CLOSED: &str = "SELECT applicant_type, COALESCE(outcome, 'other_other'), COUNT(*) FROM request \
-             WHERE agency_id IN (SELECT id FROM tree) AND closed_on BETWEEN $2 AND $3 GROUP BY applicant_type, outcome";
+             WHERE agency_id IN ({ids}) AND closed_on BETWEEN $1 AND $2 GROUP BY applicant_type, outcome";
         let (flows, closed, tallies) = tokio::try_join!(
-            self.period_rows::<(String, i64, i64, i64)>(FLOWS, agency_id, p),
-            self.period_rows::<(String, String, i64)>(CLOSED, agency_id, p),
-            self.tallies(agency_id, p, 3),
+            self.period_rows::<(String, i64, i64, i64)>(FLOWS, tree, p),
+            self.period_rows::<(String, String, i64)>(CLOSED, tree, p),
+            self.tallies(tree, p, 3),
         )?;
         let mut t = Table3::default();
         for (applicant, new, carried, forward) in flows {
@@ -214,7 +238,7 @@ impl Db {
     /// one calendar year).
     async fn tallies(
         &self,
-        agency_id: i64,
+        tree: &Subtree,
         p: Period,
         table_no: i32,
     ) -> Result<Vec<(String, String, i64)>, DbError> {
@@ -222,24 +246,25 @@ impl Db {
             return Ok(vec![]);
         }
         let sql = format!(
-            "{TREE}SELECT row_code, column_code, CAST(SUM(value) AS BIGINT) FROM report_tally \
-             WHERE agency_id IN (SELECT id FROM tree) AND year = $2 AND table_no = $3 GROUP BY row_code, column_code"
+            "SELECT row_code, column_code, CAST(SUM(value) AS BIGINT) FROM report_tally \
+             WHERE agency_id IN ({ids}) AND year = $1 AND table_no = $2 GROUP BY row_code, column_code",
+            ids = tree.0
         );
         Ok(
             on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(agency_id).bind(p.to.year()).bind(table_no).fetch_all(pool).await?),
+            .bind(p.to.year()).bind(table_no).fetch_all(pool).await?),
         )
     }
 
     /// Table 四: appeals filed in the period or still undecided at its start (contracts.md §2.4).
-    pub async fn table4(&self, agency_id: i64, p: Period) -> Result<Table4, DbError> {
-        const APPEALS: &str = "SELECT kind, CASE WHEN decided_on IS NOT NULL AND decided_on <= $3 \
+    pub async fn table4(&self, tree: &Subtree, p: Period) -> Result<Table4, DbError> {
+        const APPEALS: &str = "SELECT kind, CASE WHEN decided_on IS NOT NULL AND decided_on <= $2 \
              THEN COALESCE(result, 'other') ELSE 'pending' END AS col, COUNT(*) FROM appeal \
-             WHERE agency_id IN (SELECT id FROM tree) AND filed_on <= $3 \
-             AND (filed_on >= $2 OR decided_on IS NULL OR decided_on >= $2) GROUP BY kind, col";
+             WHERE agency_id IN ({ids}) AND filed_on <= $2 \
+             AND (filed_on >= $1 OR decided_on IS NULL OR decided_on >= $1) GROUP BY kind, col";
         let (rows, tallies) = tokio::try_join!(
-            self.period_rows::<(String, String, i64)>(APPEALS, agency_id, p),
-            self.tallies(agency_id, p, 4),
+            self.period_rows::<(String, String, i64)>(APPEALS, tree, p),
+            self.tallies(tree, p, 4),
         )?;
         let mut t = Table4::default();
         for (kind, col, n) in rows {
@@ -267,34 +292,34 @@ impl Db {
     /// (which is table 三's 一 总计).
     pub async fn figures(
         &self,
-        agency_id: i64,
+        tree: &Subtree,
         p: Period,
     ) -> Result<(Figures, Vec<ChannelFigure>), DbError> {
         // Every scalar figure in one statement (one round trip); each is a subquery over the tree.
         const SCALARS: &str = "SELECT \
              (SELECT CAST(COALESCE(SUM(CASE WHEN type IN ('tender_plan', 'procurement_intention') THEN 0 ELSE 1 END), 0) AS BIGINT) \
-                FROM notice WHERE agency_id IN (SELECT id FROM tree) AND published_on BETWEEN $2 AND $3), \
+                FROM notice WHERE agency_id IN ({ids}) AND published_on BETWEEN $1 AND $2), \
              (SELECT CAST(COALESCE(SUM(CASE WHEN type IN ('tender_plan', 'procurement_intention') THEN 1 ELSE 0 END), 0) AS BIGINT) \
-                FROM notice WHERE agency_id IN (SELECT id FROM tree) AND published_on BETWEEN $2 AND $3), \
-             (SELECT COUNT(*) FROM section WHERE agency_id IN (SELECT id FROM tree) AND completed_on BETWEEN $2 AND $3), \
-             (SELECT COUNT(*) FROM policy_push WHERE agency_id IN (SELECT id FROM tree) AND pushed_on BETWEEN $2 AND $3), \
-             (SELECT COUNT(*) FROM policy_loan WHERE agency_id IN (SELECT id FROM tree) AND granted_on BETWEEN $2 AND $3), \
+                FROM notice WHERE agency_id IN ({ids}) AND published_on BETWEEN $1 AND $2), \
+             (SELECT COUNT(*) FROM section WHERE agency_id IN ({ids}) AND completed_on BETWEEN $1 AND $2), \
+             (SELECT COUNT(*) FROM policy_push WHERE agency_id IN ({ids}) AND pushed_on BETWEEN $1 AND $2), \
+             (SELECT COUNT(*) FROM policy_loan WHERE agency_id IN ({ids}) AND granted_on BETWEEN $1 AND $2), \
              (SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM policy_loan \
-                WHERE agency_id IN (SELECT id FROM tree) AND granted_on BETWEEN $2 AND $3), \
+                WHERE agency_id IN ({ids}) AND granted_on BETWEEN $1 AND $2), \
              (SELECT CAST(COALESCE(SUM(fee_fen), 0) AS BIGINT) FROM request \
-                WHERE agency_id IN (SELECT id FROM tree) AND closed_on BETWEEN $2 AND $3)";
+                WHERE agency_id IN ({ids}) AND closed_on BETWEEN $1 AND $2)";
         // Bidders are only ever named on bid openings and candidate publicities (contracts.md §3).
         const BIDDERS: &str = "SELECT COUNT(DISTINCT company_id) FROM bidder WHERE section_id IN ( \
-             SELECT section_id FROM notice WHERE agency_id IN (SELECT id FROM tree) \
-             AND type IN ('bid_opening', 'candidate_publicity') AND published_on BETWEEN $2 AND $3)";
+             SELECT section_id FROM notice WHERE agency_id IN ({ids}) \
+             AND type IN ('bid_opening', 'candidate_publicity') AND published_on BETWEEN $1 AND $2)";
         const CHANNELS: &str = "SELECT c.kind, c.name, COUNT(cp.id), CAST(COALESCE(SUM(cp.reads), 0) AS BIGINT) \
-             FROM channel c JOIN channel_post cp ON cp.channel_id = c.id WHERE c.agency_id IN (SELECT id FROM tree) \
-             AND cp.published_on BETWEEN $2 AND $3 GROUP BY c.id, c.kind, c.name ORDER BY c.id";
+             FROM channel c JOIN channel_post cp ON cp.channel_id = c.id WHERE c.agency_id IN ({ids}) \
+             AND cp.published_on BETWEEN $1 AND $2 GROUP BY c.id, c.kind, c.name ORDER BY c.id";
         type Scalars = (i64, i64, i64, i64, i64, i64, i64);
         let (x, (bidders,), rows) = tokio::try_join!(
-            self.period_row::<Scalars>(SCALARS, agency_id, p),
-            self.period_row::<(i64,)>(BIDDERS, agency_id, p),
-            self.period_rows::<(String, String, i64, i64)>(CHANNELS, agency_id, p),
+            self.period_row::<Scalars>(SCALARS, tree, p),
+            self.period_row::<(i64,)>(BIDDERS, tree, p),
+            self.period_rows::<(String, String, i64, i64)>(CHANNELS, tree, p),
         )?;
         let mut f = Figures {
             trading_notices: x.0,
@@ -334,7 +359,7 @@ impl Db {
     /// groups are data; their notice-type codes are validated enum codes, so they are inlined.
     pub async fn sections_full_process_scan(
         &self,
-        agency_id: i64,
+        tree: &Subtree,
         p: Period,
         rule: &FullProcessRule,
     ) -> Result<i64, DbError> {
@@ -363,18 +388,19 @@ impl Db {
                 .map(|i| format!("g{i} IS NOT NULL"))
                 .collect();
             let any_inside: Vec<String> =
-                (0..groups.len()).map(|i| format!("g{i} >= $2")).collect();
+                (0..groups.len()).map(|i| format!("g{i} >= $1")).collect();
             let sql = format!(
-                "{TREE}SELECT COUNT(*) FROM (SELECT {} FROM section s JOIN notice n ON n.section_id = s.id \
-                 JOIN project pr ON pr.id = s.project_id WHERE s.agency_id IN (SELECT id FROM tree) \
-                 AND pr.category = '{}' AND n.published_on <= $3 GROUP BY s.id) x WHERE {} AND ({})",
+                "SELECT COUNT(*) FROM (SELECT {} FROM section s JOIN notice n ON n.section_id = s.id \
+                 JOIN project pr ON pr.id = s.project_id WHERE s.agency_id IN ({ids}) \
+                 AND pr.category = '{}' AND n.published_on <= $2 GROUP BY s.id) x WHERE {} AND ({})",
                 cols.join(", "),
                 category.code(),
                 all_present.join(" AND "),
-                any_inside.join(" OR ")
+                any_inside.join(" OR "),
+                ids = tree.0
             );
             let n: i64 = on_db!(self, pool => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-                .bind(agency_id).bind(p.from).bind(p.to).fetch_one(pool).await?);
+                .bind(p.from).bind(p.to).fetch_one(pool).await?);
             total += n;
         }
         Ok(total)
@@ -384,14 +410,14 @@ impl Db {
     /// (no tallies, no report assembly). Returns (row code, applicant type, count) triples.
     pub async fn table3_baseline(
         &self,
-        agency_id: i64,
+        tree: &Subtree,
         p: Period,
     ) -> Result<Vec<(String, String, i64)>, DbError> {
-        const SQL: &str = "SELECT CASE WHEN closed_on BETWEEN $2 AND $3 THEN COALESCE(outcome, 'other_other') \
+        const SQL: &str = "SELECT CASE WHEN closed_on BETWEEN $1 AND $2 THEN COALESCE(outcome, 'other_other') \
              ELSE 'carried_forward' END AS r, applicant_type, \
-             CAST(SUM(CASE WHEN received_on >= $2 THEN 1 ELSE 0 END) AS BIGINT) \
-             FROM request WHERE agency_id IN (SELECT id FROM tree) AND received_on <= $3 \
-             AND (closed_on IS NULL OR closed_on >= $2) GROUP BY r, applicant_type";
-        self.period_rows(SQL, agency_id, p).await
+             CAST(SUM(CASE WHEN received_on >= $1 THEN 1 ELSE 0 END) AS BIGINT) \
+             FROM request WHERE agency_id IN ({ids}) AND received_on <= $2 \
+             AND (closed_on IS NULL OR closed_on >= $1) GROUP BY r, applicant_type";
+        self.period_rows(SQL, tree, p).await
     }
 }

@@ -23,9 +23,10 @@ async fn demo_reproduces_the_reference_report() {
     assert_eq!(f.sections_full_process, 977);
     // The stored completion dates agree with a scan of the notices.
     let a = db.agency("wuzhong-ggzy").await.unwrap();
+    let tree = db.subtree(a.id).await.unwrap();
     let scanned = db
         .sections_full_process_scan(
-            a.id,
+            &tree,
             r.period,
             &gongkai_domain::ledger::FullProcessRule::default(),
         )
