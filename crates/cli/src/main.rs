@@ -62,6 +62,16 @@ enum Command {
         #[command(subcommand)]
         command: TemplateCommand,
     },
+    /// 工作日计算与节假日数据
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+    /// 依申请公开案件
+    Requests {
+        #[command(subcommand)]
+        command: RequestsCommand,
+    },
     /// 生成确定性的合成数据（用于性能测试）
     Gen {
         #[arg(long)]
@@ -91,6 +101,37 @@ enum AgencyCommand {
     },
     /// 列出机构
     List,
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// 打印 DATE 之后第 N 个工作日（DATE 当天不计）
+    AddWorkdays { date: String, n: u32 },
+    /// 打印 FROM 之后至 TO（含）之间的工作日数
+    Workdays { from: String, to: String },
+    /// 导入新的年度节假日数据（holiday-cn 格式的 YYYY.json）
+    Import { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum RequestsCommand {
+    /// 导入案件事件（JSON Lines，一个事务）
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        agency: String,
+    },
+    /// 列出案件及其法定期限
+    List {
+        #[arg(long)]
+        agency: String,
+        /// 截至日期（默认今天）
+        #[arg(long)]
+        as_of: Option<String>,
+        /// json | table
+        #[arg(long, default_value = "table")]
+        format: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -244,6 +285,8 @@ async fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
         Command::Template { command } => template(&cli.db, command).await,
+        Command::Calendar { command } => calendar(&cli.db, command).await,
+        Command::Requests { command } => requests(&cli.db, command).await,
         Command::Report(args) => report(&cli.db, args).await,
         Command::Gen {
             agencies,
@@ -278,6 +321,122 @@ async fn run(cli: Cli) -> Result<u8> {
             Ok(0)
         }
     }
+}
+
+fn today() -> time::Date {
+    gongkai_domain::period::beijing_date(time::OffsetDateTime::now_utc())
+}
+
+async fn calendar(url: &str, command: CalendarCommand) -> Result<u8> {
+    match command {
+        CalendarCommand::AddWorkdays { date, n } => {
+            let anchor = parse_date(&date, "DATE")?;
+            let cal = Db::connect(url).await?.calendar().await?;
+            let r = cal.add_workdays(anchor, n);
+            println!("{}", gongkai_domain::period::iso(r.date));
+            if !r.confirmed {
+                eprintln!(
+                    "注意：结果为暂定，所涉年度的节假日安排尚未公布（可用 gongkai calendar import 导入）"
+                );
+            }
+        }
+        CalendarCommand::Workdays { from, to } => {
+            let (from, to) = (parse_date(&from, "FROM")?, parse_date(&to, "TO")?);
+            let cal = Db::connect(url).await?.calendar().await?;
+            let (n, confirmed) = cal.workdays(from, to);
+            println!("{n}");
+            if !confirmed {
+                eprintln!(
+                    "注意：结果为暂定，所涉年度的节假日安排尚未公布（可用 gongkai calendar import 导入）"
+                );
+            }
+        }
+        CalendarCommand::Import { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("无法读取 {}", file.display()))?;
+            let year = gongkai_domain::calendar::HolidayYear::parse(&text)
+                .with_context(|| format!("文件 {}", file.display()))?;
+            let db = Db::connect(url).await?;
+            db.import_calendar(&year, &file.display().to_string())
+                .await?;
+            let off = year.days.iter().filter(|d| d.off).count();
+            println!(
+                "已导入 {} 年节假日安排：放假 {} 天，调休上班 {} 天",
+                year.year,
+                off,
+                year.days.len() - off
+            );
+        }
+    }
+    Ok(0)
+}
+
+async fn requests(url: &str, command: RequestsCommand) -> Result<u8> {
+    match command {
+        RequestsCommand::Import { file, agency } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("无法读取 {}", file.display()))?;
+            let db = Db::connect(url).await?;
+            let s = db
+                .import_requests(&agency, &text)
+                .await
+                .with_context(|| format!("文件 {}", file.display()))?;
+            println!(
+                "已导入 {} 条事件：{} 件申请，{} 件复议或诉讼",
+                s.events, s.cases, s.appeals
+            );
+        }
+        RequestsCommand::List {
+            agency,
+            as_of,
+            format,
+        } => {
+            if format != "json" && format != "table" {
+                bail!("--format 的取值“{format}”无效，可选：json、table");
+            }
+            let as_of = match as_of {
+                Some(d) => parse_date(&d, "--as-of")?,
+                None => today(),
+            };
+            let db = Db::connect(url).await?;
+            let clocks = db.request_clocks(&agency, as_of).await?;
+            let mut out = std::io::stdout().lock();
+            if format == "json" {
+                serde_json::to_writer_pretty(&mut out, &clocks)?;
+                writeln!(out)?;
+            } else {
+                writeln!(
+                    out,
+                    "案件编号\t申请人类型\t收到日期\t计时起点\t暂停\t延期\t答复期限\t状态\t办理结果\t办结日期\t超期\t补正告知超期"
+                )?;
+                for c in &clocks {
+                    let iso = gongkai_domain::period::iso;
+                    writeln!(
+                        out,
+                        "{}\t{}\t{}\t{}\t{}\t{}\t{}{}\t{}\t{}\t{}\t{}\t{}",
+                        c.request,
+                        c.applicant_type.label(),
+                        iso(c.received),
+                        iso(c.clock_start),
+                        c.paused_workdays,
+                        c.extension_workdays,
+                        iso(c.due),
+                        if c.due_confirmed { "" } else { "（暂定）" },
+                        c.status.label(),
+                        c.outcome.map(|o| o.code()).unwrap_or("-"),
+                        c.closed_on.map(iso).unwrap_or_else(|| "-".into()),
+                        if c.overdue { "是" } else { "否" },
+                        if c.correction_notice_late {
+                            "是"
+                        } else {
+                            "否"
+                        },
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(0)
 }
 
 async fn template(url: &str, command: TemplateCommand) -> Result<u8> {

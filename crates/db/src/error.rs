@@ -15,6 +15,8 @@ pub enum DbError {
     UnknownAgency(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("导入失败，未导入任何内容：{0}")]
+    Import(String),
     #[error(transparent)]
     Domain(#[from] gongkai_domain::DomainError),
 }

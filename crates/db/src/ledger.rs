@@ -32,6 +32,7 @@ const TABLES_CHILD_FIRST: &[&str] = &[
     "narrative_template",
     "report_tally",
     "appeal",
+    "request_event",
     "request",
     "policy_loan",
     "policy_push",
@@ -330,6 +331,8 @@ impl Db {
             })
             .await?;
         self.insert_ledger(agency.id, &ledger).await?;
+        self.import_requests(synth::DEMO_CODE, &synth::demo_request_events())
+            .await?;
         self.analyze().await?;
         Ok(agency)
     }

@@ -6,11 +6,13 @@
 //! pool at hand. DDL differs per dialect and lives in `migrations/{sqlite,postgres}`; a test
 //! checks that both define the same tables and columns.
 
+mod cases;
 mod error;
 mod ledger;
 mod pool;
 mod report;
 
+pub use cases::ImportSummary;
 pub use error::DbError;
 pub use ledger::{AgencyRow, LoadProgress};
 pub use pool::{Backend, Db};

@@ -41,6 +41,7 @@ impl Db {
     pub async fn connect(url: &str) -> Result<Db, DbError> {
         let db = Self::open(url).await?;
         db.migrate().await?;
+        db.seed_calendar().await?;
         Ok(db)
     }
 

@@ -32,6 +32,13 @@ const TREE: &str = "WITH RECURSIVE tree(id) AS (SELECT id FROM agency WHERE id =
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subtree(String);
 
+impl Subtree {
+    /// The ids as a literal SQL list.
+    pub fn ids(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Rows a period query may return: decodable from both backends.
 trait Row: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin {}
 impl<T> Row for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin

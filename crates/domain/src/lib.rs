@@ -5,6 +5,8 @@
 //! `gongkai demo` and `gongkai gen`. Storage lives in `gongkai-db`, HTTP in `gongkai-web`,
 //! rendering in `gongkai-export`.
 
+pub mod calendar;
+pub mod cases;
 pub mod codes;
 pub mod error;
 pub mod ledger;

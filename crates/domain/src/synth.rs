@@ -1284,6 +1284,140 @@ pub fn gen_ledger(spec: &GenSpec, index: usize) -> AgencyLedger {
     ledger
 }
 
+/// The demo agency's 依申请公开 cases of 2025, as event lines (contracts.md §2): every outcome
+/// row of table 三 at least once, every applicant type and channel, a 补正, consultations
+/// (one across the 国庆 holiday), an extension, a withdrawal, cases still open at year end and
+/// appeals of each kind.
+pub fn demo_request_events() -> String {
+    use crate::calendar::Calendar;
+    let cal = Calendar::builtin();
+    let mut rng = ChaCha8Rng::seed_from_u64(0x5775_2025_0101);
+    let subjects = [
+        "某道路提升改造工程招标文件及评标报告",
+        "某医疗设备采购项目中标候选人资格审查资料",
+        "本中心2024年度交易服务费收支情况",
+        "某国有建设用地使用权挂牌出让成交确认书",
+        "某工程项目合同及变更资料",
+        "公共资源交易中心机构设置和人员编制情况",
+        "政府采购意向公开情况统计",
+    ];
+    let mut out = Vec::new();
+    let mut line = |v: serde_json::Value| out.push(v.to_string());
+    let year_start = date!(2025 - 01 - 02);
+    let mut n = 0;
+    for (i, outcome) in Outcome::ALL.iter().enumerate() {
+        let copies = match outcome {
+            Outcome::Granted => 9,
+            Outcome::Partial => 4,
+            Outcome::UnableNotHeld => 3,
+            _ => 1,
+        };
+        for c in 0..copies {
+            n += 1;
+            let no = format!("WZGG-YSQ-2025-{n:03}");
+            let received = cal
+                .add_workdays(
+                    year_start,
+                    (i as u32 * 9 + c * 5) % 220 + rng.random_range(0..5),
+                )
+                .date;
+            let applicant = ApplicantType::ALL[(n as usize * 7 + c as usize) % 6];
+            let channel = RequestChannel::ALL[n as usize % RequestChannel::ALL.len()];
+            line(
+                json!({"type": "received", "request": no, "date": iso(received), "channel": channel.code(),
+                        "applicant_type": applicant.code(), "subject": subjects[n as usize % subjects.len()]}),
+            );
+            let mut clock = received;
+            let mut last = received;
+            if matches!(
+                outcome,
+                Outcome::UnableUnclearAfterCorrection | Outcome::OtherNoCorrection
+            ) || n % 11 == 0
+            {
+                let asked = cal.add_workdays(received, 3).date;
+                line(json!({"type": "correction_requested", "request": no, "date": iso(asked)}));
+                if *outcome == Outcome::OtherNoCorrection {
+                    let d = cal.add_workdays(asked, 16).date;
+                    line(
+                        json!({"type": "replied", "request": no, "date": iso(d), "outcome": outcome.code()}),
+                    );
+                    continue;
+                }
+                clock = cal.add_workdays(asked, 4).date;
+                last = clock;
+                line(json!({"type": "corrected", "request": no, "date": iso(clock)}));
+            }
+            if *outcome == Outcome::DenyThirdParty || n % 13 == 0 {
+                let s = cal.add_workdays(clock, 4).date;
+                let e = cal.add_workdays(s, 10).date;
+                line(
+                    json!({"type": "consultation_started", "request": no, "date": iso(s), "party": "third_party"}),
+                );
+                line(
+                    json!({"type": "consultation_ended", "request": no, "date": iso(e), "party": "third_party"}),
+                );
+                last = e;
+            }
+            if *outcome == Outcome::UnableNeedsCreation {
+                let d = cal.add_workdays(clock, 18).date;
+                line(json!({"type": "extended", "request": no, "date": iso(d), "workdays": 15}));
+                last = d;
+            }
+            let reply = cal.add_workdays(last, rng.random_range(1..10)).date;
+            if *outcome == Outcome::OtherOther {
+                line(json!({"type": "withdrawn", "request": no, "date": iso(reply)}));
+            } else {
+                line(
+                    json!({"type": "replied", "request": no, "date": iso(reply), "outcome": outcome.code()}),
+                );
+            }
+        }
+    }
+    // A consultation across the 国庆 holiday, replied in time.
+    line(
+        json!({"type": "received", "request": "WZGG-YSQ-2025-090", "date": "2025-09-22", "channel": "online",
+                "applicant_type": "commercial", "subject": subjects[1]}),
+    );
+    line(
+        json!({"type": "consultation_started", "request": "WZGG-YSQ-2025-090", "date": "2025-09-26", "party": "agency"}),
+    );
+    line(
+        json!({"type": "consultation_ended", "request": "WZGG-YSQ-2025-090", "date": "2025-10-13", "party": "agency"}),
+    );
+    line(
+        json!({"type": "replied", "request": "WZGG-YSQ-2025-090", "date": "2025-10-24", "outcome": "partial"}),
+    );
+    // Open at year end: carried into 2026 with their clock.
+    line(
+        json!({"type": "received", "request": "WZGG-YSQ-2025-091", "date": "2025-12-22", "channel": "post",
+                "applicant_type": "natural_person", "subject": subjects[4]}),
+    );
+    line(
+        json!({"type": "received", "request": "WZGG-YSQ-2025-092", "date": "2025-12-29", "channel": "online",
+                "applicant_type": "legal_service", "subject": subjects[0]}),
+    );
+    // Appeals about 2025 decisions.
+    line(
+        json!({"type": "appeal_filed", "request": "WZGG-YSQ-2025-001", "appeal": "WZ-FY-2025-01", "kind": "reconsideration", "date": "2025-04-10"}),
+    );
+    line(
+        json!({"type": "appeal_decided", "appeal": "WZ-FY-2025-01", "result": "upheld", "date": "2025-06-05"}),
+    );
+    line(
+        json!({"type": "appeal_filed", "request": "WZGG-YSQ-2025-010", "appeal": "WZ-SS-2025-01", "kind": "litigation_direct", "date": "2025-08-01"}),
+    );
+    line(
+        json!({"type": "appeal_filed", "request": "WZGG-YSQ-2025-012", "appeal": "WZ-FY-2025-02", "kind": "reconsideration", "date": "2025-09-01"}),
+    );
+    line(
+        json!({"type": "appeal_decided", "appeal": "WZ-FY-2025-02", "result": "corrected", "date": "2025-10-20"}),
+    );
+    line(
+        json!({"type": "appeal_filed", "request": "WZGG-YSQ-2025-012", "appeal": "WZ-SS-2025-02", "kind": "litigation_after_reconsideration", "date": "2025-11-03"}),
+    );
+    out.join("\n") + "\n"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1344,6 +1478,37 @@ mod tests {
         let ids: std::collections::HashSet<&str> =
             l.notices().map(|(_, _, n)| n.no.as_str()).collect();
         assert_eq!(ids.len(), l.notices().count());
+    }
+
+    #[test]
+    fn demo_requests_are_valid_histories() {
+        use crate::cases::{Case, CaseEvent};
+        let text = demo_request_events();
+        let events: Vec<CaseEvent> = text
+            .lines()
+            .map(|l| CaseEvent::parse(l).unwrap_or_else(|e| panic!("{l}: {e}")))
+            .collect();
+        let mut by_case: std::collections::BTreeMap<String, Vec<CaseEvent>> = Default::default();
+        for e in events
+            .iter()
+            .filter(|e| !e.kind.code().starts_with("appeal_"))
+        {
+            by_case
+                .entry(e.request.clone().unwrap_or_default())
+                .or_default()
+                .push(e.clone());
+        }
+        let cal = crate::calendar::Calendar::builtin();
+        let mut outcomes = std::collections::BTreeSet::new();
+        for (no, ev) in by_case {
+            let c = Case::from_events(&no, ev).unwrap_or_else(|e| panic!("{e}"));
+            let k = c.clock(&cal, date!(2025 - 12 - 31));
+            assert!(!k.overdue, "{no} overdue: {k:?}");
+            if let Some(o) = k.outcome {
+                outcomes.insert(o.code());
+            }
+        }
+        assert_eq!(outcomes.len(), 21);
     }
 
     #[test]

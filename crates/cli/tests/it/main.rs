@@ -396,3 +396,169 @@ async fn gen_builds_a_parent_with_children_that_aggregates() {
             .any(|c| c["rule"] == "R6")
     );
 }
+
+#[tokio::test]
+async fn calendar_commands_follow_the_regulation_vectors() {
+    let db = fresh_url().await;
+    for (anchor, n, want) in [
+        ("2025-12-31", "7", "2026-01-12"),
+        ("2026-02-13", "7", "2026-03-02"),
+        ("2026-01-30", "20", "2026-03-05"),
+        ("2026-09-18", "20", "2026-10-22"),
+        ("2026-09-24", "15", "2026-10-22"),
+    ] {
+        let o = gongkai(&db, &["calendar", "add-workdays", anchor, n]);
+        assert_eq!(
+            String::from_utf8_lossy(&o.stdout).trim(),
+            want,
+            "{anchor} + {n}"
+        );
+        assert!(!stderr(&o).contains("暂定"));
+    }
+    let o = gongkai(&db, &["calendar", "workdays", "2026-09-18", "2026-10-22"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "20");
+    // 2026-12-31 depends on the 2027 notice: provisional until it is imported.
+    let o = gongkai(&db, &["calendar", "add-workdays", "2026-12-30", "1"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "2026-12-31");
+    assert!(stderr(&o).contains("暂定"));
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("2027.json");
+    std::fs::write(
+        &f,
+        r#"{"year": 2027, "papers": ["https://www.gov.cn/x"], "days": [
+            {"name": "元旦", "date": "2026-12-31", "isOffDay": true},
+            {"name": "元旦", "date": "2027-01-01", "isOffDay": true}]}"#,
+    )
+    .unwrap();
+    let o = gongkai(&db, &["calendar", "import", &f.to_string_lossy()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = gongkai(&db, &["calendar", "add-workdays", "2026-12-30", "1"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "2027-01-04");
+    assert!(!stderr(&o).contains("暂定"));
+    // Bad input.
+    std::fs::write(
+        &f,
+        r#"{"year": 2027, "days": [{"date": "2027-02-30", "isOffDay": true}]}"#,
+    )
+    .unwrap();
+    let o = gongkai(&db, &["calendar", "import", &f.to_string_lossy()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("days[0].date"), "{}", stderr(&o));
+    let o = gongkai(&db, &["calendar", "add-workdays", "2026-13-01", "3"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = gongkai(&db, &["calendar", "add-workdays", "2026-01-01", "-3"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn requests_import_list_and_report() {
+    let db = fresh_url().await;
+    let o = gongkai(
+        &db,
+        &[
+            "agency",
+            "add",
+            "c",
+            "--name",
+            "某中心",
+            "--established",
+            "2020-01-01",
+        ],
+    );
+    assert!(o.status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("cases.jsonl");
+    std::fs::write(
+        &f,
+        [
+            r#"{"type":"received","request":"Q1","date":"2026-09-18","channel":"letter","applicant_type":"commercial","extra":"kept"}"#,
+            r#"{"type":"consultation_started","request":"Q1","date":"2026-09-25","party":"third_party"}"#,
+            r#"{"type":"consultation_ended","request":"Q1","date":"2026-10-12","party":"third_party"}"#,
+            r#"{"type":"extended","request":"Q1","date":"2026-10-20","workdays":5}"#,
+            r#"{"type":"received","request":"Q2","date":"2026-11-02","channel":"online","applicant_type":"natural_person"}"#,
+            r#"{"type":"correction_requested","request":"Q2","date":"2026-11-04"}"#,
+        ]
+        .join("\n"),
+    )
+    .unwrap();
+    let o = gongkai(
+        &db,
+        &["requests", "import", &f.to_string_lossy(), "--agency", "c"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = gongkai(
+        &db,
+        &[
+            "requests",
+            "list",
+            "--agency",
+            "c",
+            "--as-of",
+            "2026-11-20",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let q1 = &v[0];
+    assert_eq!(q1["request"], "Q1");
+    assert_eq!(q1["paused_workdays"], 7);
+    assert_eq!(q1["extension_workdays"], 5);
+    assert_eq!(q1["due"], "2026-11-09");
+    assert_eq!(q1["status"], "open");
+    assert_eq!(q1["overdue"], true);
+    assert_eq!(q1["outcome"], serde_json::Value::Null);
+    for key in [
+        "applicant_type",
+        "channel",
+        "received",
+        "clock_start",
+        "closed_on",
+        "correction_notice_late",
+    ] {
+        assert!(q1.get(key).is_some(), "{key}");
+    }
+    assert_eq!(v[1]["status"], "awaiting_correction");
+    let o = gongkai(
+        &db,
+        &["requests", "list", "--agency", "c", "--as-of", "2026-11-20"],
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("待补正"));
+    // The report counts them.
+    let o = gongkai(
+        &db,
+        &[
+            "report", "--agency", "c", "--year", "2026", "--format", "json",
+        ],
+    );
+    let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["requests"]["new_received"]["total"], 2);
+    assert_eq!(r["requests"]["carried_forward"]["total"], 2);
+    // Bad files: exit 2, the line named, nothing imported.
+    std::fs::write(
+        &f,
+        r#"{"type":"replied","request":"Q1","date":"2026-11-10","outcome":"granted_maybe"}"#,
+    )
+    .unwrap();
+    let o = gongkai(
+        &db,
+        &["requests", "import", &f.to_string_lossy(), "--agency", "c"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("第 1 行") && stderr(&o).contains("outcome"),
+        "{}",
+        stderr(&o)
+    );
+    let o = gongkai(
+        &db,
+        &["requests", "import", "/nonexistent.jsonl", "--agency", "c"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let o = gongkai(
+        &db,
+        &["requests", "list", "--agency", "c", "--format", "xml"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+}

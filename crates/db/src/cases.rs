@@ -1,0 +1,382 @@
+//! 依申请公开 cases (contracts.md §2) and the working-day calendar, in the database.
+
+use std::collections::{BTreeMap, HashMap};
+
+use gongkai_domain::calendar::{Calendar, HolidayYear, SpecialDay};
+use gongkai_domain::cases::{Case, CaseEvent, Clock, EventKind};
+use gongkai_domain::codes::{ApplicantType, Outcome, RequestChannel};
+use serde_json::json;
+use sqlx::QueryBuilder;
+use sqlx::types::Json;
+use time::Date;
+
+use crate::{Db, DbError, on_db};
+
+/// What an import changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ImportSummary {
+    pub events: usize,
+    pub cases: usize,
+    pub appeals: usize,
+}
+
+/// An event line with its line number.
+struct Line {
+    no: usize,
+    event: CaseEvent,
+}
+
+fn at_line(no: usize, e: impl std::fmt::Display) -> DbError {
+    DbError::Import(format!("第 {no} 行：{e}"))
+}
+
+impl Db {
+    /// Fills the calendar from the shipped data when it is empty (first start).
+    pub async fn seed_calendar(&self) -> Result<(), DbError> {
+        let n: i64 = on_db!(self, p => sqlx::query_scalar("SELECT COUNT(*) FROM calendar_year").fetch_one(p).await?);
+        if n == 0 {
+            for y in HolidayYear::builtin() {
+                self.import_calendar(&y, "builtin").await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Stores a year of holiday data, replacing what that notice year had (one transaction).
+    pub async fn import_calendar(&self, y: &HolidayYear, source: &str) -> Result<(), DbError> {
+        on_db!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("DELETE FROM calendar_day WHERE title_year = $1").bind(y.year).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO calendar_year (year, papers, source) VALUES ($1, $2, $3) \
+                         ON CONFLICT (year) DO UPDATE SET papers = excluded.papers, source = excluded.source")
+                .bind(y.year).bind(Json(&y.papers)).bind(source).execute(&mut *tx).await?;
+            for chunk in y.days.chunks(500) {
+                let mut q = QueryBuilder::new("INSERT INTO calendar_day (day, is_off_day, name, title_year) ");
+                q.push_values(chunk, |mut b, d| {
+                    b.push_bind(d.date).push_bind(d.off).push_bind(&d.name).push_bind(y.year);
+                });
+                q.push(" ON CONFLICT (day) DO UPDATE SET is_off_day = excluded.is_off_day, name = excluded.name, title_year = excluded.title_year");
+                q.build().execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The working-day calendar as stored.
+    pub async fn calendar(&self) -> Result<Calendar, DbError> {
+        let rows: Vec<(Date, bool, String, i32)> = on_db!(self, p => sqlx::query_as(
+            "SELECT day, is_off_day, name, title_year FROM calendar_day ORDER BY day").fetch_all(p).await?);
+        let years: Vec<i32> = on_db!(self, p => sqlx::query_scalar("SELECT year FROM calendar_year").fetch_all(p).await?);
+        let mut by_year: BTreeMap<i32, HolidayYear> = years
+            .into_iter()
+            .map(|y| {
+                (
+                    y,
+                    HolidayYear {
+                        year: y,
+                        papers: vec![],
+                        days: vec![],
+                    },
+                )
+            })
+            .collect();
+        for (date, off, name, title_year) in rows {
+            by_year
+                .entry(title_year)
+                .or_insert_with(|| HolidayYear {
+                    year: title_year,
+                    papers: vec![],
+                    days: vec![],
+                })
+                .days
+                .push(SpecialDay {
+                    date,
+                    off,
+                    name,
+                    title_year,
+                });
+        }
+        Ok(Calendar::new(by_year.into_values()))
+    }
+
+    /// Imports 依申请公开 case events (JSON Lines, contracts.md §2) for an agency, in one
+    /// transaction: a bad line imports nothing and the error names the line and field.
+    pub async fn import_requests(
+        &self,
+        agency_code: &str,
+        text: &str,
+    ) -> Result<ImportSummary, DbError> {
+        let agency = self.agency(agency_code).await?;
+        let mut lines = Vec::new();
+        for (i, l) in text.lines().enumerate() {
+            if l.trim().is_empty() {
+                continue;
+            }
+            let event = CaseEvent::parse(l).map_err(|e| at_line(i + 1, e))?;
+            lines.push(Line { no: i + 1, event });
+        }
+        // Existing cases and appeals of the agency.
+        type Stored = (i64, String, Option<Json<serde_json::Value>>, Option<i32>);
+        let existing: Vec<Stored> = on_db!(self, p => sqlx::query_as(
+            "SELECT r.id, r.case_no, e.data, e.seq FROM request r LEFT JOIN request_event e ON e.request_id = r.id \
+             WHERE r.agency_id = $1 ORDER BY r.id, e.seq").bind(agency.id).fetch_all(p).await?);
+        let mut old: HashMap<String, (i64, Vec<CaseEvent>, i32)> = HashMap::new();
+        for (id, case_no, data, seq) in existing {
+            let entry = old.entry(case_no).or_insert((id, vec![], 0));
+            if let (Some(Json(data)), Some(seq)) = (data, seq) {
+                if let Ok(e) = CaseEvent::parse(&data.to_string()) {
+                    entry.1.push(e);
+                }
+                entry.2 = entry.2.max(seq);
+            }
+        }
+        let old_appeals: Vec<(String, Option<Date>, Date)> = on_db!(self, p => sqlx::query_as(
+            "SELECT appeal_no, decided_on, filed_on FROM appeal WHERE agency_id = $1").bind(agency.id).fetch_all(p).await?);
+        let mut appeals: HashMap<String, (Option<Date>, Date, bool)> = old_appeals
+            .into_iter()
+            .map(|(no, d, f)| (no, (d, f, false)))
+            .collect();
+
+        // Group the file's case events by case, and check each case with its stored history.
+        let mut by_case: BTreeMap<String, Vec<&Line>> = BTreeMap::new();
+        for l in &lines {
+            if let (Some(r), false) = (
+                &l.event.request,
+                matches!(
+                    l.event.kind,
+                    EventKind::AppealFiled { .. } | EventKind::AppealDecided { .. }
+                ),
+            ) {
+                by_case.entry(r.clone()).or_default().push(l);
+            }
+        }
+        let mut cases: Vec<(Case, Vec<&Line>, i32)> = Vec::new();
+        for (case_no, new) in &by_case {
+            let (stored, max_seq) = old
+                .get(case_no)
+                .map(|(_, ev, s)| (ev.clone(), *s))
+                .unwrap_or_default();
+            let mut all = stored;
+            all.extend(new.iter().map(|l| l.event.clone()));
+            let numbers = new
+                .iter()
+                .map(|l| l.no.to_string())
+                .collect::<Vec<_>>()
+                .join("、");
+            let case = Case::from_events(case_no, all)
+                .map_err(|e| DbError::Import(format!("第 {numbers} 行：{e}")))?;
+            cases.push((case, new.clone(), max_seq));
+        }
+        // Appeals: filed ones need a known case and a new number; decisions a filed, undecided appeal.
+        let mut appeal_rows: Vec<(&Line, String)> = Vec::new();
+        let mut ordered: Vec<&Line> = lines
+            .iter()
+            .filter(|l| {
+                matches!(
+                    l.event.kind,
+                    EventKind::AppealFiled { .. } | EventKind::AppealDecided { .. }
+                )
+            })
+            .collect();
+        ordered.sort_by_key(|l| l.event.date);
+        for l in ordered {
+            match &l.event.kind {
+                EventKind::AppealFiled { appeal, .. } => {
+                    let case_no = l.event.request.clone().unwrap_or_default();
+                    if !old.contains_key(&case_no) && !by_case.contains_key(&case_no) {
+                        return Err(at_line(
+                            l.no,
+                            format!("字段“request”无效：未知案件“{case_no}”"),
+                        ));
+                    }
+                    if appeals.contains_key(appeal) {
+                        return Err(at_line(
+                            l.no,
+                            format!("字段“appeal”无效：复议/诉讼编号“{appeal}”已存在"),
+                        ));
+                    }
+                    appeals.insert(appeal.clone(), (None, l.event.date, true));
+                    appeal_rows.push((l, case_no));
+                }
+                EventKind::AppealDecided { appeal, .. } => match appeals.get_mut(appeal) {
+                    None => {
+                        return Err(at_line(
+                            l.no,
+                            format!("字段“appeal”无效：未知复议/诉讼编号“{appeal}”"),
+                        ));
+                    }
+                    Some((Some(_), _, _)) => {
+                        return Err(at_line(
+                            l.no,
+                            format!("字段“appeal”无效：“{appeal}”已有结果"),
+                        ));
+                    }
+                    Some((decided, filed, _)) => {
+                        if l.event.date < *filed {
+                            return Err(at_line(
+                                l.no,
+                                format!("字段“date”无效：“{appeal}”的结果早于提起日期"),
+                            ));
+                        }
+                        *decided = Some(l.event.date);
+                        appeal_rows.push((l, String::new()));
+                    }
+                },
+                _ => {}
+            }
+        }
+
+        let summary = ImportSummary {
+            events: lines.len(),
+            cases: cases.len(),
+            appeals: appeal_rows.iter().filter(|(_, c)| !c.is_empty()).count(),
+        };
+        on_db!(self, p => {
+            let mut tx = p.begin().await?;
+            let mut ids: HashMap<String, i64> = old.iter().map(|(k, v)| (k.clone(), v.0)).collect();
+            for chunk in cases.chunks(500) {
+                let mut q = QueryBuilder::new(
+                    "INSERT INTO request (agency_id, case_no, received_on, channel, applicant_type, subject, closed_on, outcome, withdrawn) ");
+                q.push_values(chunk, |mut b, (c, _, _)| {
+                    let closing = c.closing();
+                    b.push_bind(agency.id).push_bind(&c.request).push_bind(c.received).push_bind(c.channel.code())
+                        .push_bind(c.applicant_type.code()).push_bind(&c.subject).push_bind(closing.map(|x| x.0))
+                        .push_bind(closing.map(|x| x.1.code())).push_bind(closing.is_some_and(|x| x.2));
+                });
+                q.push(" ON CONFLICT (agency_id, case_no) DO UPDATE SET received_on = excluded.received_on, channel = excluded.channel, \
+                         applicant_type = excluded.applicant_type, subject = excluded.subject, closed_on = excluded.closed_on, \
+                         outcome = excluded.outcome, withdrawn = excluded.withdrawn RETURNING id, case_no");
+                for (id, no) in q.build_query_as::<(i64, String)>().fetch_all(&mut *tx).await? {
+                    ids.insert(no, id);
+                }
+            }
+            let events: Vec<(i64, i32, &Line)> = cases.iter().flat_map(|(c, new, max_seq)| {
+                let id = ids.get(&c.request).copied().unwrap_or_default();
+                new.iter().enumerate().map(move |(i, l)| (id, max_seq + 1 + i as i32, *l))
+            }).collect();
+            for chunk in events.chunks(1000) {
+                let mut q = QueryBuilder::new("INSERT INTO request_event (request_id, seq, type, event_date, data) ");
+                q.push_values(chunk, |mut b, (id, seq, l)| {
+                    b.push_bind(*id).push_bind(*seq).push_bind(l.event.kind.code()).push_bind(l.event.date).push_bind(Json(&l.event.raw));
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            for (l, case_no) in &appeal_rows {
+                match &l.event.kind {
+                    EventKind::AppealFiled { appeal, kind } => {
+                        sqlx::query("INSERT INTO appeal (agency_id, request_id, appeal_no, kind, filed_on) VALUES ($1, $2, $3, $4, $5)")
+                            .bind(agency.id).bind(ids.get(case_no).copied()).bind(appeal).bind(kind.code()).bind(l.event.date)
+                            .execute(&mut *tx).await?;
+                    }
+                    EventKind::AppealDecided { appeal, result } => {
+                        sqlx::query("UPDATE appeal SET decided_on = $1, result = $2 WHERE agency_id = $3 AND appeal_no = $4")
+                            .bind(l.event.date).bind(result.code()).bind(agency.id).bind(appeal)
+                            .execute(&mut *tx).await?;
+                    }
+                    _ => {}
+                }
+            }
+            tx.commit().await?;
+        });
+        Ok(summary)
+    }
+
+    /// Every case of an agency (and its descendants) with its clock as of a date; cases received
+    /// after that date are left out. Cases recorded without events (e.g. generated ledgers) are
+    /// read from their receipt and closing.
+    pub async fn request_clocks(
+        &self,
+        agency_code: &str,
+        as_of: Date,
+    ) -> Result<Vec<Clock>, DbError> {
+        let agency = self.agency(agency_code).await?;
+        let tree = self.subtree(agency.id).await?;
+        let cal = self.calendar().await?;
+        type Row = (
+            i64,
+            String,
+            Date,
+            String,
+            String,
+            String,
+            Option<Date>,
+            Option<String>,
+            bool,
+        );
+        let sql = format!(
+            "SELECT id, case_no, received_on, channel, applicant_type, subject, closed_on, outcome, withdrawn \
+             FROM request WHERE agency_id IN ({}) AND received_on <= $1 ORDER BY received_on, case_no",
+            tree.ids()
+        );
+        let rows: Vec<Row> = on_db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(as_of).fetch_all(p).await?);
+        let sql = format!(
+            "SELECT e.request_id, e.data FROM request_event e JOIN request r ON r.id = e.request_id \
+             WHERE r.agency_id IN ({}) AND r.received_on <= $1 ORDER BY e.request_id, e.seq",
+            tree.ids()
+        );
+        let events: Vec<(i64, Json<serde_json::Value>)> = on_db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(as_of).fetch_all(p).await?);
+        let mut by_id: HashMap<i64, Vec<CaseEvent>> = HashMap::new();
+        for (id, Json(data)) in events {
+            if let Ok(e) = CaseEvent::parse(&data.to_string()) {
+                by_id.entry(id).or_default().push(e);
+            }
+        }
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, case_no, received, channel, applicant, subject, closed_on, outcome, withdrawn) in
+            rows
+        {
+            let events = match by_id.remove(&id) {
+                Some(ev) => ev,
+                None => synthesized(
+                    &case_no,
+                    received,
+                    &channel,
+                    &applicant,
+                    &subject,
+                    closed_on,
+                    outcome.as_deref(),
+                    withdrawn,
+                )?,
+            };
+            let case = Case::from_events(&case_no, events)?;
+            out.push(case.clock(&cal, as_of));
+        }
+        Ok(out)
+    }
+}
+
+/// Events standing for a case recorded only by its receipt and closing.
+#[allow(clippy::too_many_arguments)]
+fn synthesized(
+    case_no: &str,
+    received: Date,
+    channel: &str,
+    applicant: &str,
+    subject: &str,
+    closed_on: Option<Date>,
+    outcome: Option<&str>,
+    withdrawn: bool,
+) -> Result<Vec<CaseEvent>, DbError> {
+    let iso = gongkai_domain::period::iso;
+    RequestChannel::from_code(channel)?;
+    ApplicantType::from_code(applicant)?;
+    let mut lines = vec![
+        json!({"type": "received", "request": case_no, "date": iso(received), "channel": channel,
+                                "applicant_type": applicant, "subject": subject}),
+    ];
+    if let Some(d) = closed_on {
+        if withdrawn {
+            lines.push(json!({"type": "withdrawn", "request": case_no, "date": iso(d)}));
+        } else {
+            let o = Outcome::from_code(outcome.unwrap_or("other_other"))?;
+            lines.push(
+                json!({"type": "replied", "request": case_no, "date": iso(d), "outcome": o.code()}),
+            );
+        }
+    }
+    lines
+        .iter()
+        .map(|l| CaseEvent::parse(&l.to_string()).map_err(DbError::from))
+        .collect()
+}
