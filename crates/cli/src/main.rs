@@ -72,6 +72,16 @@ enum Command {
         #[command(subcommand)]
         command: RequestsCommand,
     },
+    /// 后台用户
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// API 令牌
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// 生成确定性的合成数据（用于性能测试）
     Gen {
         #[arg(long)]
@@ -131,6 +141,26 @@ enum RequestsCommand {
         /// json | table
         #[arg(long, default_value = "table")]
         format: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// 新建后台用户；密码从标准输入读取
+    Add {
+        name: String,
+        /// 角色：admin editor reviewer1 reviewer2 reviewer3 proofreader secrecy handler head system
+        #[arg(long, num_args = 1.., required = true)]
+        role: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// 为用户生成新的 API 令牌并打印（只显示这一次）
+    Create {
+        #[arg(long)]
+        user: String,
     },
 }
 
@@ -286,6 +316,52 @@ async fn run(cli: Cli) -> Result<u8> {
         }
         Command::Template { command } => template(&cli.db, command).await,
         Command::Calendar { command } => calendar(&cli.db, command).await,
+        Command::User {
+            command: UserCommand::Add { name, role },
+        } => {
+            let roles = role
+                .iter()
+                .map(|r| {
+                    gongkai_domain::auth::Role::from_code(r).map_err(|e| anyhow!("--role：{e}"))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_line(&mut password)
+                .context("无法从标准输入读取密码")?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            if password.chars().count() < 8 {
+                bail!("密码至少 8 个字符（从标准输入读取）");
+            }
+            let hash = gongkai_web::auth::hash_password(password)
+                .map_err(|e| anyhow!("无法计算密码散列：{e}"))?;
+            let db = Db::connect(&cli.db).await?;
+            let u = db.add_user(&name, &hash, &roles).await?;
+            println!(
+                "已创建用户 {}（{}）",
+                u.name,
+                u.roles
+                    .iter()
+                    .map(|r| r.label())
+                    .collect::<Vec<_>>()
+                    .join("、")
+            );
+            Ok(0)
+        }
+        Command::Token {
+            command: TokenCommand::Create { user },
+        } => {
+            let db = Db::connect(&cli.db).await?;
+            let u = db
+                .user(&user)
+                .await?
+                .ok_or_else(|| anyhow!("未找到用户“{user}”"))?;
+            let token = gongkai_web::auth::random_token();
+            db.add_token(&u, &gongkai_web::auth::token_hash(&token))
+                .await?;
+            println!("{token}");
+            Ok(0)
+        }
         Command::Requests { command } => requests(&cli.db, command).await,
         Command::Report(args) => report(&cli.db, args).await,
         Command::Gen {

@@ -380,3 +380,177 @@ fn synthesized(
         .map(|l| CaseEvent::parse(&l.to_string()).map_err(DbError::from))
         .collect()
 }
+
+/// An applicant's personal data (kept apart from the case; never shown publicly).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Applicant {
+    pub name: String,
+    pub id_number: String,
+    pub contact: String,
+    pub delivery: String,
+}
+
+/// What the back office shows of a case besides its clock.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestDetail {
+    /// "name（contact）" when the applicant's data were recorded.
+    pub applicant: Option<String>,
+    /// The events, one line each, in order.
+    pub events: Vec<String>,
+}
+
+/// What the public status page may show: no personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicStatus {
+    pub agency: String,
+    pub clock: Clock,
+}
+
+impl Db {
+    /// Registers a new request (a `received` event line) with its applicant's data, and stores
+    /// `code` as the tracking code for the public status page. One transaction for the case; the applicant
+    /// and code are written right after it.
+    pub async fn register_request(
+        &self,
+        agency_code: &str,
+        received_line: &str,
+        a: &Applicant,
+        code: &str,
+    ) -> Result<(), DbError> {
+        let e = CaseEvent::parse(received_line).map_err(|e| DbError::Import(e.to_string()))?;
+        if !matches!(e.kind, EventKind::Received { .. }) {
+            return Err(DbError::Import("登记申请须为 received 事件".into()));
+        }
+        let case_no = e.request.clone().unwrap_or_default();
+        let agency = self.agency(agency_code).await?;
+        let exists: Option<i64> = on_db!(self, p => sqlx::query_scalar("SELECT id FROM request WHERE agency_id = $1 AND case_no = $2")
+            .bind(agency.id).bind(&case_no).fetch_optional(p).await?);
+        if exists.is_some() {
+            return Err(DbError::Conflict(format!("案件编号“{case_no}”已存在")));
+        }
+        self.import_requests(agency_code, received_line).await?;
+        let id: i64 = on_db!(self, p => sqlx::query_scalar("SELECT id FROM request WHERE agency_id = $1 AND case_no = $2")
+            .bind(agency.id).bind(&case_no).fetch_one(p).await?);
+        let (phone, email) = if a.contact.contains('@') {
+            (String::new(), a.contact.clone())
+        } else {
+            (a.contact.clone(), String::new())
+        };
+        on_db!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("INSERT INTO request_applicant (request_id, name, id_number, phone, email, delivery) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(id).bind(&a.name).bind(&a.id_number).bind(&phone).bind(&email).bind(&a.delivery).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO request_tracking (code, request_id) VALUES ($1, $2)").bind(code).bind(id).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The applicant and events of a case, for the back office.
+    pub async fn request_detail(
+        &self,
+        agency_code: &str,
+        case_no: &str,
+    ) -> Result<RequestDetail, DbError> {
+        let agency = self.agency(agency_code).await?;
+        let applicant: Option<(String, String, String)> = on_db!(self, p => sqlx::query_as(
+            "SELECT a.name, a.phone, a.email FROM request_applicant a JOIN request r ON r.id = a.request_id \
+             WHERE r.agency_id = $1 AND r.case_no = $2").bind(agency.id).bind(case_no).fetch_optional(p).await?);
+        let events: Vec<(String, Date)> = on_db!(self, p => sqlx::query_as(
+            "SELECT e.type, e.event_date FROM request_event e JOIN request r ON r.id = e.request_id \
+             WHERE r.agency_id = $1 AND r.case_no = $2 ORDER BY e.event_date, e.seq").bind(agency.id).bind(case_no).fetch_all(p).await?);
+        Ok(RequestDetail {
+            applicant: applicant.map(|(n, phone, email)| {
+                format!("{n}（{}）", if phone.is_empty() { email } else { phone })
+            }),
+            events: events
+                .into_iter()
+                .map(|(t, d)| format!("{} {}", gongkai_domain::period::iso(d), event_label(&t)))
+                .collect(),
+        })
+    }
+
+    /// The public status of the case with a tracking code.
+    pub async fn public_status(&self, code: &str) -> Result<Option<PublicStatus>, DbError> {
+        let row: Option<(String, String)> = on_db!(self, p => sqlx::query_as(
+            "SELECT a.code, r.case_no FROM request_tracking t JOIN request r ON r.id = t.request_id \
+             JOIN agency a ON a.id = r.agency_id WHERE t.code = $1").bind(code.trim()).fetch_optional(p).await?);
+        let Some((agency_code, case_no)) = row else {
+            return Ok(None);
+        };
+        let agency = self.agency(&agency_code).await?;
+        let today = gongkai_domain::period::beijing_date(time::OffsetDateTime::now_utc());
+        let clock = self
+            .request_clocks(&agency_code, today)
+            .await?
+            .into_iter()
+            .find(|c| c.request == case_no);
+        Ok(clock.map(|clock| PublicStatus {
+            agency: agency.name,
+            clock,
+        }))
+    }
+
+    /// The case numbers behind one cell of table 三 for a year (contracts.md §2.4).
+    pub async fn cell_cases(
+        &self,
+        agency_code: &str,
+        year: i32,
+        row: &str,
+        column: &str,
+    ) -> Result<Vec<String>, DbError> {
+        use gongkai_domain::DomainError as E;
+        use gongkai_domain::report::T3Row;
+        let agency = self.agency(agency_code).await?;
+        let period = Self::resolve_period(&agency, crate::PeriodSpec::Year(year))?;
+        let row = T3Row::all()
+            .into_iter()
+            .find(|r| r.code() == row)
+            .ok_or_else(|| E::invalid("row", format!("未知行“{row}”")))?;
+        if column != "total" {
+            ApplicantType::from_code(column)
+                .map_err(|_| E::invalid("column", format!("未知列“{column}”")))?;
+        }
+        let tree = self.subtree(agency.id).await?;
+        let cond = match row {
+            T3Row::NewReceived => "received_on BETWEEN $1 AND $2".to_string(),
+            T3Row::CarriedOver => {
+                "received_on < $1 AND (closed_on IS NULL OR closed_on >= $1)".to_string()
+            }
+            T3Row::Outcome(o) => format!(
+                "closed_on BETWEEN $1 AND $2 AND COALESCE(outcome, 'other_other') = '{}'",
+                o.code()
+            ),
+            T3Row::TotalProcessed => "closed_on BETWEEN $1 AND $2".to_string(),
+            T3Row::CarriedForward => {
+                "received_on <= $2 AND (closed_on IS NULL OR closed_on > $2)".to_string()
+            }
+        };
+        let col = if column == "total" {
+            String::new()
+        } else {
+            format!(" AND applicant_type = '{column}'")
+        };
+        let sql = format!(
+            "SELECT case_no FROM request WHERE agency_id IN ({}) AND {cond}{col} ORDER BY received_on, case_no",
+            tree.ids()
+        );
+        Ok(
+            on_db!(self, p => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(period.from).bind(period.to).fetch_all(p).await?),
+        )
+    }
+}
+
+fn event_label(t: &str) -> &'static str {
+    match t {
+        "received" => "收到申请",
+        "correction_requested" => "发出补正通知",
+        "corrected" => "申请人补正",
+        "consultation_started" => "开始征求意见",
+        "consultation_ended" => "征求意见结束",
+        "extended" => "批准延期答复",
+        "replied" => "答复",
+        "withdrawn" => "申请人撤回",
+        _ => "其他",
+    }
+}

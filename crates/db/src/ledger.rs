@@ -33,6 +33,8 @@ const TABLES_CHILD_FIRST: &[&str] = &[
     "report_tally",
     "appeal",
     "request_event",
+    "request_tracking",
+    "request_applicant",
     "request",
     "policy_loan",
     "policy_push",

@@ -6,13 +6,15 @@
 //! pool at hand. DDL differs per dialect and lives in `migrations/{sqlite,postgres}`; a test
 //! checks that both define the same tables and columns.
 
+mod auth;
 mod cases;
 mod error;
 mod ledger;
 mod pool;
 mod report;
 
-pub use cases::ImportSummary;
+pub use auth::{Credential, Session, User};
+pub use cases::{Applicant, ImportSummary, PublicStatus, RequestDetail};
 pub use error::DbError;
 pub use ledger::{AgencyRow, LoadProgress};
 pub use pool::{Backend, Db};

@@ -3,9 +3,7 @@
 //! Every enum has a stable machine code (`code()`, used in files, JSON and the database) and a
 //! zh-CN label (`label()`, used in documents and pages).
 
-use crate::DomainError;
-
-macro_rules! code_enum {
+macro_rules! code_enum_pub {
     ($(#[$meta:meta])* $name:ident, $field:literal { $($variant:ident => $code:literal, $label:literal;)+ }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -26,10 +24,10 @@ macro_rules! code_enum {
             }
 
             /// Parses a machine code; the error names the field.
-            pub fn from_code(code: &str) -> Result<Self, DomainError> {
+            pub fn from_code(code: &str) -> Result<Self, $crate::DomainError> {
                 match code {
                     $($code => Ok($name::$variant),)+
-                    other => Err(DomainError::invalid(
+                    other => Err($crate::DomainError::invalid(
                         $field,
                         format!("未知取值“{}”，可选：{}", other, [$($code),+].join("、")),
                     )),
@@ -49,7 +47,7 @@ macro_rules! code_enum {
         }
 
         impl std::str::FromStr for $name {
-            type Err = DomainError;
+            type Err = $crate::DomainError;
             fn from_str(s: &str) -> Result<Self, Self::Err> { Self::from_code(s) }
         }
 
@@ -68,7 +66,9 @@ macro_rules! code_enum {
     };
 }
 
-code_enum!(
+pub(crate) use code_enum_pub;
+
+code_enum_pub!(
     /// 申请人情况: the six applicant columns of table 三 (regulations.md §1.5).
     ApplicantType, "applicant_type" {
         NaturalPerson => "natural_person", "自然人";
@@ -80,7 +80,7 @@ code_enum!(
     }
 );
 
-code_enum!(
+code_enum_pub!(
     /// The 21 leaf outcome rows of table 三 (regulations.md §1.5, §1.6).
     Outcome, "outcome" {
         Granted => "granted", "（一）予以公开";
@@ -145,7 +145,7 @@ impl Outcome {
     }
 }
 
-code_enum!(
+code_enum_pub!(
     /// 行政复议 / 行政诉讼 groups of table 四 (regulations.md §1.7).
     AppealKind, "kind" {
         Reconsideration => "reconsideration", "行政复议";
@@ -154,7 +154,7 @@ code_enum!(
     }
 );
 
-code_enum!(
+code_enum_pub!(
     /// The result columns of table 四 (without 总计).
     AppealResult, "result" {
         Upheld => "upheld", "结果维持";
@@ -164,7 +164,7 @@ code_enum!(
     }
 );
 
-code_enum!(
+code_enum_pub!(
     /// How a request reached the agency (条例 art. 31 fixes the receipt date per channel).
     RequestChannel, "channel" {
         Online => "online", "网上申请";
@@ -176,7 +176,7 @@ code_enum!(
     }
 );
 
-code_enum!(
+code_enum_pub!(
     /// Trading categories (contracts.md §3).
     TradingCategory, "category" {
         Engineering => "engineering", "工程建设";
@@ -187,7 +187,7 @@ code_enum!(
     }
 );
 
-code_enum!(
+code_enum_pub!(
     /// Trading notice types (contracts.md §3).
     NoticeType, "type" {
         TenderPlan => "tender_plan", "招标计划";
@@ -215,7 +215,7 @@ impl NoticeType {
     }
 }
 
-code_enum!(
+code_enum_pub!(
     /// Kinds of publication channel (product.md module 8).
     ChannelKind, "kind" {
         Portal => "portal", "政府门户网站";
@@ -226,7 +226,7 @@ code_enum!(
     }
 );
 
-code_enum!(
+code_enum_pub!(
     /// 公开属性 of a disclosure item.
     DisclosureAttr, "disclosure" {
         Proactive => "proactive", "主动公开";
@@ -235,7 +235,7 @@ code_enum!(
     }
 );
 
-code_enum!(
+code_enum_pub!(
     /// The kind of document a disclosure item is, as far as table 二 cares.
     DocKind, "doc_kind" {
         Rule => "rule", "规章";
@@ -244,7 +244,7 @@ code_enum!(
     }
 );
 
-code_enum!(
+code_enum_pub!(
     /// Administrative decisions counted in table 二 (art. 20 items 5 and 6).
     DecisionKind, "decision_kind" {
         Licensing => "licensing", "行政许可";

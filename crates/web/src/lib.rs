@@ -1,6 +1,11 @@
 //! gongkai-web: the only crate that speaks HTTP. Routes follow contracts.md §6; handlers are
 //! thin (extract → ask `gongkai-db` → render with `gongkai-export` or an askama template).
 
+mod admin;
+pub mod auth;
+pub mod openapi;
+mod public;
+
 use std::net::SocketAddr;
 
 use askama::Template;
@@ -37,6 +42,37 @@ pub fn router(db: Db) -> Router {
         .route("/static/site.css", get(css))
         .route("/agencies/{code}", get(agency))
         .route("/agencies/{code}/reports/{file}", get(report))
+        .route("/requests/new", get(public::form))
+        .route("/requests", axum::routing::post(public::submit))
+        .route("/requests/status", get(public::status))
+        .route("/admin/login", get(admin::login_form).post(admin::login))
+        .route("/admin/logout", axum::routing::post(admin::logout))
+        .route("/admin/", get(admin::home))
+        .route(
+            "/admin",
+            get(|| async { axum::response::Redirect::to("/admin/") }),
+        )
+        .route("/admin/requests", get(admin::requests))
+        .route(
+            "/admin/requests/{agency}/new",
+            get(admin::new_request_form).post(admin::new_request),
+        )
+        .route("/admin/requests/{agency}/{case}", get(admin::request))
+        .route(
+            "/admin/requests/{agency}/{case}/events",
+            axum::routing::post(admin::add_event),
+        )
+        .route("/api/v1/admin/me", get(admin::unauthorized_if_no_session))
+        .route("/api/v1/admin/requests", get(admin::api_requests))
+        .route(
+            "/api/v1/admin/requests/{agency}/events",
+            axum::routing::post(admin::api_add_event),
+        )
+        .route(
+            "/api/v1/admin/reports/{agency}/{year}/cells/{row}/{col}",
+            get(admin::api_cell),
+        )
+        .route("/api/openapi.json", get(openapi::document))
         .fallback(not_found)
         .with_state(state)
 }
@@ -49,7 +85,7 @@ pub async fn serve(db: Db, bind: SocketAddr) -> std::io::Result<()> {
 }
 
 /// An error page (Chinese) with the right status.
-pub struct WebError(StatusCode, String);
+pub struct WebError(pub StatusCode, pub String);
 
 impl From<DbError> for WebError {
     fn from(e: DbError) -> Self {

@@ -2,6 +2,8 @@
 
 #![allow(clippy::unwrap_used, clippy::field_reassign_with_default)]
 
+mod admin;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use gongkai_db::testing::fresh_db;

@@ -1,0 +1,603 @@
+//! The back office and its API tried anonymously and with each role; login, lockout, CSRF;
+//! the public request form and status page without personal data.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use gongkai_db::testing::fresh_db;
+use gongkai_domain::auth::Role;
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+struct Res {
+    status: StatusCode,
+    cookies: Vec<String>,
+    location: String,
+    body: String,
+}
+
+async fn send(
+    app: &axum::Router,
+    method: &str,
+    uri: &str,
+    cookie: &str,
+    extra: &[(&str, &str)],
+    body: Option<(&str, String)>,
+) -> Res {
+    let mut b = Request::builder().method(method).uri(uri);
+    if !cookie.is_empty() {
+        b = b.header(header::COOKIE, cookie);
+    }
+    for (k, v) in extra {
+        b = b.header(*k, *v);
+    }
+    let req = match body {
+        Some((ct, text)) => b
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(text))
+            .unwrap(),
+        None => b.body(Body::empty()).unwrap(),
+    };
+    let res = app
+        .clone()
+        .oneshot(req)
+        .await
+        .unwrap_or_else(|e| match e {});
+    let status = res.status();
+    let cookies = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(String::from)
+        .collect();
+    let location = res
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let body =
+        String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes()).to_string();
+    Res {
+        status,
+        cookies,
+        location,
+        body,
+    }
+}
+
+fn cookie_value(res: &Res, name: &str) -> Option<String> {
+    res.cookies.iter().find_map(|c| {
+        c.strip_prefix(&format!("{name}="))
+            .map(|v| v.split(';').next().unwrap_or("").to_string())
+    })
+}
+
+fn hidden_csrf(body: &str) -> String {
+    body.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or("")
+        .to_string()
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+fn form(fields: &[(&str, &str)]) -> Option<(&'static str, String)> {
+    Some((
+        "application/x-www-form-urlencoded",
+        fields
+            .iter()
+            .map(|(k, v)| format!("{k}={}", enc(v)))
+            .collect::<Vec<_>>()
+            .join("&"),
+    ))
+}
+
+const PASSWORD: &str = "correct horse 1";
+
+/// Logs in and returns (session cookie header, csrf token).
+async fn login(app: &axum::Router, name: &str, password: &str) -> Res {
+    let page = send(app, "GET", "/admin/login", "", &[], None).await;
+    let form_cookie = cookie_value(&page, "gk_form").unwrap();
+    let csrf = hidden_csrf(&page.body);
+    send(
+        app,
+        "POST",
+        "/admin/login",
+        &format!("gk_form={form_cookie}"),
+        &[],
+        form(&[("name", name), ("password", password), ("csrf", &csrf)]),
+    )
+    .await
+}
+
+async fn session(app: &axum::Router, name: &str) -> (String, String) {
+    let res = login(app, name, PASSWORD).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{name}: {}", res.body);
+    let cookie = format!("gk_session={}", cookie_value(&res, "gk_session").unwrap());
+    let home = send(app, "GET", "/admin/requests", &cookie, &[], None).await;
+    (cookie, hidden_csrf(&home.body))
+}
+
+async fn app_with_users() -> (axum::Router, gongkai_db::Db) {
+    let db = fresh_db().await;
+    db.load_demo(false).await.unwrap();
+    let hash = gongkai_web::auth::hash_password(PASSWORD).unwrap();
+    for r in [
+        Role::Admin,
+        Role::Handler,
+        Role::Head,
+        Role::Editor,
+        Role::System,
+    ] {
+        db.add_user(r.code(), &hash, &[r]).await.unwrap();
+    }
+    (gongkai_web::router(db.clone()), db)
+}
+
+#[tokio::test]
+async fn every_route_answers_each_role_as_the_permission_table_says() {
+    let (app, _db) = app_with_users().await;
+    let case = "/admin/requests/wuzhong-ggzy/WZGG-YSQ-2025-001";
+    // (route, anonymous, admin, handler, head, editor, system)
+    use StatusCode as S;
+    let table: &[(&str, S, [S; 5])] = &[
+        (
+            "/admin/",
+            S::SEE_OTHER,
+            [S::OK, S::OK, S::OK, S::OK, S::FORBIDDEN],
+        ),
+        (
+            "/admin/requests?agency=wuzhong-ggzy",
+            S::SEE_OTHER,
+            [S::OK, S::OK, S::OK, S::FORBIDDEN, S::FORBIDDEN],
+        ),
+        (
+            case,
+            S::SEE_OTHER,
+            [S::OK, S::OK, S::OK, S::FORBIDDEN, S::FORBIDDEN],
+        ),
+        (
+            "/admin/requests/wuzhong-ggzy/new",
+            S::SEE_OTHER,
+            [S::FORBIDDEN, S::OK, S::OK, S::FORBIDDEN, S::FORBIDDEN],
+        ),
+        (
+            "/api/v1/admin/requests?agency=wuzhong-ggzy",
+            S::UNAUTHORIZED,
+            [S::OK, S::OK, S::OK, S::FORBIDDEN, S::FORBIDDEN],
+        ),
+        (
+            "/api/v1/admin/reports/wuzhong-ggzy/2025/cells/granted/total",
+            S::UNAUTHORIZED,
+            [S::OK, S::OK, S::OK, S::FORBIDDEN, S::FORBIDDEN],
+        ),
+        (
+            "/api/v1/admin/me",
+            S::UNAUTHORIZED,
+            [S::OK, S::OK, S::OK, S::OK, S::OK],
+        ),
+    ];
+    let mut sessions = Vec::new();
+    for name in ["admin", "handler", "head", "editor", "system"] {
+        sessions.push(session(&app, name).await.0);
+    }
+    for (route, anon, by_role) in table {
+        let res = send(&app, "GET", route, "", &[], None).await;
+        assert_eq!(res.status, *anon, "anonymous {route}");
+        if *anon == S::SEE_OTHER {
+            assert_eq!(res.location, "/admin/login");
+        }
+        for (cookie, want) in sessions.iter().zip(by_role) {
+            let res = send(&app, "GET", route, cookie, &[], None).await;
+            assert_eq!(
+                res.status,
+                *want,
+                "{cookie} {route}: {}",
+                &res.body[..res.body.len().min(300)]
+            );
+        }
+    }
+    // Writes: anonymous and unpermitted users change nothing.
+    let ev = form(&[("csrf", "x"), ("type", "withdrawn"), ("date", "2025-12-30")]);
+    let res = send(
+        &app,
+        "POST",
+        "/admin/requests/wuzhong-ggzy/WZGG-YSQ-2025-091/events",
+        "",
+        &[],
+        ev.clone(),
+    )
+    .await;
+    assert_eq!(res.status, S::SEE_OTHER);
+    let res = send(
+        &app,
+        "POST",
+        "/admin/requests/wuzhong-ggzy/WZGG-YSQ-2025-091/events",
+        &sessions[3],
+        &[],
+        ev.clone(),
+    )
+    .await;
+    assert_eq!(res.status, S::FORBIDDEN);
+    let res = send(
+        &app,
+        "POST",
+        "/api/v1/admin/requests/wuzhong-ggzy/events",
+        "",
+        &[],
+        Some(("application/json", "{}".into())),
+    )
+    .await;
+    assert_eq!(res.status, S::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn handling_a_case_in_the_back_office() {
+    let (app, db) = app_with_users().await;
+    let (handler, csrf) = session(&app, "handler").await;
+    let url = "/admin/requests/wuzhong-ggzy/WZGG-YSQ-2025-091/events";
+    // A form without the session's CSRF token is refused.
+    let res = send(
+        &app,
+        "POST",
+        url,
+        &handler,
+        &[],
+        form(&[
+            ("csrf", "forged"),
+            ("type", "correction_requested"),
+            ("date", "2025-12-24"),
+        ]),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    // Only the 负责人 approves an extension.
+    let res = send(
+        &app,
+        "POST",
+        url,
+        &handler,
+        &[],
+        form(&[
+            ("csrf", &csrf),
+            ("type", "extended"),
+            ("date", "2025-12-24"),
+            ("workdays", "10"),
+        ]),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("负责人"));
+    let (head, head_csrf) = session(&app, "head").await;
+    let res = send(
+        &app,
+        "POST",
+        url,
+        &head,
+        &[],
+        form(&[
+            ("csrf", &head_csrf),
+            ("type", "extended"),
+            ("date", "2025-12-24"),
+            ("workdays", "10"),
+        ]),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    // Beyond 20 working days in total: refused with the rule named, nothing changed.
+    let res = send(
+        &app,
+        "POST",
+        url,
+        &head,
+        &[],
+        form(&[
+            ("csrf", &head_csrf),
+            ("type", "extended"),
+            ("date", "2025-12-26"),
+            ("workdays", "11"),
+        ]),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("超过 20"));
+    // The reply.
+    let res = send(
+        &app,
+        "POST",
+        url,
+        &handler,
+        &[],
+        form(&[
+            ("csrf", &csrf),
+            ("type", "replied"),
+            ("date", "2026-01-20"),
+            ("outcome", "granted"),
+        ]),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let k = db
+        .request_clocks("wuzhong-ggzy", time::macros::date!(2026 - 02 - 01))
+        .await
+        .unwrap();
+    let k = k.iter().find(|c| c.request == "WZGG-YSQ-2025-091").unwrap();
+    assert_eq!(
+        (k.extension_workdays, k.outcome.map(|o| o.code())),
+        (10, Some("granted"))
+    );
+    // After the reply nothing more can be recorded.
+    let res = send(
+        &app,
+        "POST",
+        url,
+        &handler,
+        &[],
+        form(&[
+            ("csrf", &csrf),
+            ("type", "withdrawn"),
+            ("date", "2026-01-21"),
+        ]),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // API with a token: handlers record, extensions need the head.
+    let token = gongkai_web::auth::random_token();
+    db.add_token(
+        &db.user("handler").await.unwrap().unwrap(),
+        &gongkai_web::auth::token_hash(&token),
+    )
+    .await
+    .unwrap();
+    let bearer = format!("Bearer {token}");
+    let auth = [("authorization", bearer.as_str())];
+    let body =
+        r#"{"type":"extended","request":"WZGG-YSQ-2025-092","date":"2025-12-31","workdays":5}"#;
+    let res = send(
+        &app,
+        "POST",
+        "/api/v1/admin/requests/wuzhong-ggzy/events",
+        "",
+        &auth,
+        Some(("application/json", body.into())),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    let body = r#"{"type":"consultation_started","request":"WZGG-YSQ-2025-092","date":"2025-12-31","party":"third_party"}"#;
+    let res = send(
+        &app,
+        "POST",
+        "/api/v1/admin/requests/wuzhong-ggzy/events",
+        "",
+        &auth,
+        Some(("application/json", body.into())),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    // A session calling the API must show its CSRF token.
+    let res = send(
+        &app,
+        "POST",
+        "/api/v1/admin/requests/wuzhong-ggzy/events",
+        &handler,
+        &[],
+        Some(("application/json", body.into())),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    // Drill-down: the cases behind a cell.
+    let res = send(
+        &app,
+        "GET",
+        "/api/v1/admin/reports/wuzhong-ggzy/2025/cells/other_other/total",
+        "",
+        &auth,
+        None,
+    )
+    .await;
+    let v: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+    assert_eq!(v["count"], 1);
+    let res = send(
+        &app,
+        "GET",
+        "/api/v1/admin/reports/wuzhong-ggzy/2025/cells/nope/total",
+        "",
+        &auth,
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::BAD_REQUEST);
+    // Logout ends the session.
+    let res = send(
+        &app,
+        "POST",
+        "/admin/logout",
+        &handler,
+        &[],
+        form(&[("csrf", &csrf)]),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        send(&app, "GET", "/admin/", &handler, &[], None)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+}
+
+#[tokio::test]
+async fn repeated_failed_logins_lock_the_account() {
+    let (app, _db) = app_with_users().await;
+    for i in 1..=5 {
+        let res = login(&app, "handler", "wrong password").await;
+        let want = if i < 5 {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::TOO_MANY_REQUESTS
+        };
+        assert_eq!(res.status, want, "attempt {i}");
+    }
+    let res = login(&app, "handler", PASSWORD).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.body.contains("锁定"));
+    // Unknown users get the same answer as wrong passwords.
+    assert_eq!(
+        login(&app, "nobody", PASSWORD).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // A login form without its cookie is refused.
+    let res = send(
+        &app,
+        "POST",
+        "/admin/login",
+        "",
+        &[],
+        form(&[("name", "admin"), ("password", PASSWORD), ("csrf", "x")]),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_public_form_and_status_page_show_no_personal_data() {
+    let (app, _db) = app_with_users().await;
+    let page = send(&app, "GET", "/requests/new", "", &[], None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(!page.body.contains("<script"));
+    let fc = format!("gk_form={}", cookie_value(&page, "gk_form").unwrap());
+    let csrf = hidden_csrf(&page.body);
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("agency", "wuzhong-ggzy"),
+        ("applicant_type", "natural_person"),
+        ("name", "张小明"),
+        ("id_number", "11010519491231002X"),
+        ("contact", "13912345678"),
+        ("subject", "某道路工程的中标通知书"),
+        ("delivery", "email"),
+    ];
+    let res = send(&app, "POST", "/requests", &fc, &[], form(&fields)).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let code = res
+        .body
+        .split("name=\"code\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    assert_eq!(code.len(), 12);
+    let status = send(
+        &app,
+        "GET",
+        &format!("/requests/status?code={code}"),
+        "",
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(status.status, StatusCode::OK);
+    assert!(status.body.contains("办理中") && status.body.contains("吴忠市公共资源交易服务中心"));
+    for pii in ["张小明", "11010519491231002X", "13912345678"] {
+        assert!(
+            !res.body.contains(pii) && !status.body.contains(pii),
+            "{pii} shown publicly"
+        );
+    }
+    assert_eq!(
+        send(&app, "GET", "/requests/status?code=NOPE", "", &[], None)
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    // Missing identity is refused, naming the field.
+    let mut bad = fields;
+    bad[4] = ("id_number", " ");
+    let res = send(&app, "POST", "/requests", &fc, &[], form(&bad)).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("身份证件号码"));
+    // Staff see the applicant in the back office.
+    let (head, _) = session(&app, "head").await;
+    let list = send(
+        &app,
+        "GET",
+        "/api/v1/admin/requests?agency=wuzhong-ggzy&queue=open",
+        &head,
+        &[],
+        None,
+    )
+    .await;
+    let v: serde_json::Value = serde_json::from_str(&list.body).unwrap();
+    let no = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["request"].as_str().is_some_and(|s| s.starts_with("WS-")))
+        .unwrap()["request"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let detail = send(
+        &app,
+        "GET",
+        &format!("/admin/requests/wuzhong-ggzy/{no}"),
+        &head,
+        &[],
+        None,
+    )
+    .await;
+    assert!(detail.body.contains("张小明"));
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_api_route() {
+    let (app, db) = app_with_users().await;
+    let token = gongkai_web::auth::random_token();
+    db.add_token(
+        &db.user("admin").await.unwrap().unwrap(),
+        &gongkai_web::auth::token_hash(&token),
+    )
+    .await
+    .unwrap();
+    let res = send(&app, "GET", "/api/openapi.json", "", &[], None).await;
+    let spec: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+    assert_eq!(spec["openapi"], "3.0.3");
+    for (method, path) in gongkai_web::openapi::OPERATIONS {
+        assert!(
+            spec["paths"][path][method].is_object(),
+            "{method} {path} undocumented"
+        );
+        let concrete = path
+            .replace("{agency}", "wuzhong-ggzy")
+            .replace("{year}", "2025")
+            .replace("{row}", "granted")
+            .replace("{col}", "total");
+        let bearer = format!("Bearer {token}");
+        let res = send(
+            &app,
+            &method.to_uppercase(),
+            &concrete,
+            "",
+            &[("authorization", &bearer)],
+            Some(("application/json", "{}".into())),
+        )
+        .await;
+        assert_ne!(
+            res.status,
+            StatusCode::NOT_FOUND,
+            "{method} {path} not routed"
+        );
+    }
+}
