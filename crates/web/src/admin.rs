@@ -103,14 +103,13 @@ pub fn api_error(status: StatusCode, message: &str) -> Response {
     (status, Json(json!({"error": message}))).into_response()
 }
 
-fn check_csrf(pr: &Principal, given: &str) -> Result<(), Response> {
+fn check_csrf(pr: &Principal, given: &str) -> Result<(), WebError> {
     match &pr.session {
         Some(s) if auth::same(&s.csrf_token, given) => Ok(()),
         Some(_) => Err(WebError(
             StatusCode::FORBIDDEN,
             "表单已过期或来源不明（CSRF 校验失败），请刷新页面后重试".into(),
-        )
-        .into_response()),
+        )),
         None => Ok(()),
     }
 }
