@@ -170,12 +170,18 @@ enum TemplateCommand {
     Show {
         #[arg(long)]
         agency: String,
+        /// narrative（年报文字部分）| letter（答复告知书）
+        #[arg(long, default_value = "narrative")]
+        kind: String,
     },
     /// 设置机构的模板（TOML 文件）
     Set {
         #[arg(long)]
         agency: String,
         file: PathBuf,
+        /// narrative（年报文字部分）| letter（答复告知书）
+        #[arg(long, default_value = "narrative")]
+        kind: String,
     },
 }
 
@@ -516,24 +522,56 @@ async fn requests(url: &str, command: RequestsCommand) -> Result<u8> {
 }
 
 async fn template(url: &str, command: TemplateCommand) -> Result<u8> {
-    let db = Db::connect(url).await?;
+    let kind_ok = |k: &str| {
+        if k == "narrative" || k == "letter" {
+            Ok(())
+        } else {
+            Err(anyhow!("--kind 的取值“{k}”无效，可选：narrative、letter"))
+        }
+    };
     match command {
-        TemplateCommand::Show { agency } => {
+        TemplateCommand::Show { agency, kind } => {
+            kind_ok(&kind)?;
+            let db = Db::connect(url).await?;
             let a = db.agency(&agency).await?;
-            let t = db
-                .narrative_template(a.id)
-                .await?
-                .unwrap_or_else(|| gongkai_export::DEFAULT_TEMPLATE.to_string());
+            let t = if kind == "letter" {
+                db.letter_template(a.id)
+                    .await?
+                    .unwrap_or_else(|| gongkai_export::letters::DEFAULT_LETTERS.to_string())
+            } else {
+                db.narrative_template(a.id)
+                    .await?
+                    .unwrap_or_else(|| gongkai_export::DEFAULT_TEMPLATE.to_string())
+            };
             print!("{t}");
         }
-        TemplateCommand::Set { agency, file } => {
-            let a = db.agency(&agency).await?;
+        TemplateCommand::Set { agency, file, kind } => {
+            kind_ok(&kind)?;
             let body = std::fs::read_to_string(&file)
                 .with_context(|| format!("无法读取模板文件 {}", file.display()))?;
-            gongkai_export::narrative::validate(&body)
-                .with_context(|| format!("模板文件 {}", file.display()))?;
-            db.set_narrative_template(a.id, &body).await?;
-            println!("已更新 {} 的年度报告模板", a.name);
+            if kind == "letter" {
+                gongkai_export::letters::validate(&body)
+                    .with_context(|| format!("模板文件 {}", file.display()))?;
+            } else {
+                gongkai_export::narrative::validate(&body)
+                    .with_context(|| format!("模板文件 {}", file.display()))?;
+            }
+            let db = Db::connect(url).await?;
+            let a = db.agency(&agency).await?;
+            if kind == "letter" {
+                db.set_letter_template(a.id, &body).await?;
+            } else {
+                db.set_narrative_template(a.id, &body).await?;
+            }
+            println!(
+                "已更新 {} 的{}模板",
+                a.name,
+                if kind == "letter" {
+                    "答复告知书"
+                } else {
+                    "年度报告"
+                }
+            );
         }
     }
     Ok(0)

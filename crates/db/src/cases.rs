@@ -395,6 +395,9 @@ pub struct Applicant {
 pub struct RequestDetail {
     /// "name（contact）" when the applicant's data were recorded.
     pub applicant: Option<String>,
+    /// The applicant's name alone (for the reply letter).
+    pub applicant_name: Option<String>,
+    pub subject: String,
     /// The events, one line each, in order.
     pub events: Vec<String>,
 }
@@ -456,10 +459,14 @@ impl Db {
         let applicant: Option<(String, String, String)> = on_db!(self, p => sqlx::query_as(
             "SELECT a.name, a.phone, a.email FROM request_applicant a JOIN request r ON r.id = a.request_id \
              WHERE r.agency_id = $1 AND r.case_no = $2").bind(agency.id).bind(case_no).fetch_optional(p).await?);
+        let subject: Option<String> = on_db!(self, p => sqlx::query_scalar(
+            "SELECT subject FROM request WHERE agency_id = $1 AND case_no = $2").bind(agency.id).bind(case_no).fetch_optional(p).await?);
         let events: Vec<(String, Date)> = on_db!(self, p => sqlx::query_as(
             "SELECT e.type, e.event_date FROM request_event e JOIN request r ON r.id = e.request_id \
              WHERE r.agency_id = $1 AND r.case_no = $2 ORDER BY e.event_date, e.seq").bind(agency.id).bind(case_no).fetch_all(p).await?);
         Ok(RequestDetail {
+            applicant_name: applicant.as_ref().map(|a| a.0.clone()),
+            subject: subject.unwrap_or_default(),
             applicant: applicant.map(|(n, phone, email)| {
                 format!("{n}（{}）", if phone.is_empty() { email } else { phone })
             }),

@@ -30,6 +30,7 @@ const CHUNK: usize = 1000;
 /// Tables in an order that respects foreign keys when deleting.
 const TABLES_CHILD_FIRST: &[&str] = &[
     "narrative_template",
+    "letter_template",
     "report_tally",
     "appeal",
     "request_event",
@@ -307,6 +308,21 @@ impl Db {
     /// Refreshes the planner statistics after a bulk load (`ANALYZE` means that on both).
     pub async fn analyze(&self) -> Result<(), DbError> {
         on_db!(self, p => sqlx::query("ANALYZE").execute(p).await.map(|_| ())?);
+        Ok(())
+    }
+
+    /// The agency's own reply-letter template, if it has edited one.
+    pub async fn letter_template(&self, agency_id: i64) -> Result<Option<String>, DbError> {
+        let sql = "SELECT body FROM letter_template WHERE agency_id = $1";
+        Ok(
+            on_db!(self, p => sqlx::query_scalar::<_, String>(sql).bind(agency_id).fetch_optional(p).await?),
+        )
+    }
+
+    pub async fn set_letter_template(&self, agency_id: i64, body: &str) -> Result<(), DbError> {
+        let sql = "INSERT INTO letter_template (agency_id, body) VALUES ($1, $2) \
+                   ON CONFLICT (agency_id) DO UPDATE SET body = excluded.body, updated_at = CURRENT_TIMESTAMP";
+        on_db!(self, p => sqlx::query(sql).bind(agency_id).bind(body).execute(p).await.map(|_| ())?);
         Ok(())
     }
 

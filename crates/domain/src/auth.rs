@@ -28,6 +28,8 @@ pub enum Permission {
     HandleRequests,
     /// Approve an extension of the reply period (条例 art. 33: the 负责人 only).
     ApproveExtension,
+    /// Sign a reply (record the decision): the 负责人 only.
+    SignReply,
     /// See reports and the cases behind their cells.
     ViewReports,
     /// Manage users, agencies, the calendar and templates.
@@ -41,6 +43,7 @@ impl Permission {
             Permission::ViewRequests => "查看依申请公开案件",
             Permission::HandleRequests => "办理依申请公开案件",
             Permission::ApproveExtension => "批准延期答复",
+            Permission::SignReply => "签发答复",
             Permission::ViewReports => "查看年度报告",
             Permission::Administer => "系统管理",
         }
@@ -55,7 +58,7 @@ pub fn role_allows(role: Role, p: Permission) -> bool {
         P::BackOffice => role != R::System,
         P::ViewRequests => matches!(role, R::Admin | R::Handler | R::Head),
         P::HandleRequests => matches!(role, R::Handler | R::Head),
-        P::ApproveExtension => role == R::Head,
+        P::ApproveExtension | P::SignReply => role == R::Head,
         P::ViewReports => true,
         P::Administer => role == R::Admin,
     }

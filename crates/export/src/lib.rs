@@ -8,6 +8,7 @@
 mod docx;
 mod html;
 pub mod layout;
+pub mod letters;
 mod md;
 pub mod narrative;
 mod xlsx;

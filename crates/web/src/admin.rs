@@ -515,6 +515,9 @@ async fn record(
     if line["type"] == "extended" && !pr.can(Permission::ApproveExtension) {
         return Err("延期答复须由负责人批准".into());
     }
+    if line["type"] == "replied" && !pr.can(Permission::SignReply) {
+        return Err("答复须由负责人签发".into());
+    }
     s.db.import_requests(agency, &line.to_string())
         .await
         .map_err(|e| e.to_string())?;
@@ -778,5 +781,71 @@ pub async fn unauthorized_if_no_session(State(s): State<AppState>, headers: Head
         Ok(Some(p)) => Json(json!({"user": p.user.name, "roles": p.user.roles.iter().map(|r| r.code()).collect::<Vec<_>>()})).into_response(),
         Ok(None) => api_error(StatusCode::UNAUTHORIZED, "需要登录或 API 令牌"),
         Err(e) => api_error(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+    }
+}
+
+/// The reply letter (告知书) of a closed case: printable HTML, or DOCX with `.docx`.
+pub async fn letter(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((agency, file)): Path<(String, String)>,
+) -> Response {
+    if let Err(r) = page_user(&s, &headers, Permission::ViewRequests).await {
+        return r;
+    }
+    let (case_no, docx) = match file.strip_suffix(".docx") {
+        Some(c) => (c.to_string(), true),
+        None => (
+            file.strip_suffix(".html").unwrap_or(&file).to_string(),
+            false,
+        ),
+    };
+    let result = async {
+        let a = s.db.agency(&agency).await?;
+        let clocks = s.db.request_clocks(&agency, today()).await?;
+        let c = clocks
+            .into_iter()
+            .find(|c| c.request == case_no)
+            .ok_or_else(|| WebError(StatusCode::NOT_FOUND, format!("未找到案件“{case_no}”")))?;
+        let (Some(outcome), Some(reply_date)) = (c.outcome, c.closed_on) else {
+            return Err(WebError(
+                StatusCode::CONFLICT,
+                "案件尚未答复，没有告知书".into(),
+            ));
+        };
+        let detail = s.db.request_detail(&agency, &case_no).await?;
+        let template = s.db.letter_template(a.id).await?.unwrap_or_default();
+        let data = gongkai_export::letters::LetterData {
+            agency: a.name,
+            case_no: case_no.clone(),
+            applicant: detail.applicant_name.unwrap_or_else(|| "申请人".into()),
+            received: c.received,
+            subject: detail.subject,
+            outcome,
+            reply_date,
+        };
+        let format = if docx {
+            gongkai_export::Format::Docx
+        } else {
+            gongkai_export::Format::Html
+        };
+        gongkai_export::letters::render_letter(&template, &data, format)
+            .map(|b| (b, format))
+            .map_err(|e| WebError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
+    }
+    .await;
+    match result {
+        Ok((bytes, f)) => (
+            [
+                (header::CONTENT_TYPE, f.content_type().to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("inline; filename=\"letter-{case_no}.{}\"", f.extension()),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => e.into_response(),
     }
 }

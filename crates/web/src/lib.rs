@@ -62,6 +62,7 @@ pub fn router(db: Db) -> Router {
             "/admin/requests/{agency}/{case}/events",
             axum::routing::post(admin::add_event),
         )
+        .route("/admin/letters/{agency}/{file}", get(admin::letter))
         .route("/api/v1/admin/me", get(admin::unauthorized_if_no_session))
         .route("/api/v1/admin/requests", get(admin::api_requests))
         .route(

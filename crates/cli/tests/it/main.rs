@@ -562,3 +562,76 @@ async fn requests_import_list_and_report() {
     );
     assert_eq!(o.status.code(), Some(2));
 }
+
+fn gongkai_stdin(db: &str, args: &[&str], input: &str) -> Output {
+    use std::io::Write as _;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("GONGKAI_DB")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn users_and_tokens() {
+    let db = fresh_url().await;
+    let o = gongkai_stdin(
+        &db,
+        &["user", "add", "li", "--role", "handler", "head"],
+        "a long secret\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("负责人"));
+    // The password is stored as an Argon2id hash, never in clear.
+    let d = gongkai_db::Db::connect(&db).await.unwrap();
+    let cred = d.credential("li").await.unwrap().unwrap();
+    assert!(
+        cred.password_hash.starts_with("$argon2id$")
+            && !cred.password_hash.contains("a long secret")
+    );
+    assert_eq!(cred.user.roles.len(), 2);
+    let o = gongkai_stdin(
+        &db,
+        &["user", "add", "li", "--role", "handler"],
+        "a long secret\n",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("已存在"));
+    let o = gongkai_stdin(
+        &db,
+        &["user", "add", "wang", "--role", "boss"],
+        "a long secret\n",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--role") && stderr(&o).contains("boss"),
+        "{}",
+        stderr(&o)
+    );
+    let o = gongkai_stdin(&db, &["user", "add", "wang", "--role", "editor"], "short\n");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("8"));
+    let o = gongkai(&db, &["token", "create", "--user", "li"]);
+    let token = String::from_utf8_lossy(&o.stdout).trim().to_string();
+    assert_eq!(token.len(), 64);
+    assert!(
+        d.token_user(&gongkai_web::auth::token_hash(&token))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let o = gongkai(&db, &["token", "create", "--user", "nobody"]);
+    assert_eq!(o.status.code(), Some(2));
+}

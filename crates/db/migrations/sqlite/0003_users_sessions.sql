@@ -54,3 +54,10 @@ CREATE TABLE request_tracking (
     code TEXT PRIMARY KEY,
     request_id INTEGER NOT NULL UNIQUE REFERENCES request(id)
 );
+
+-- The editable reply-letter templates of an agency (TOML with minijinja strings).
+CREATE TABLE letter_template (
+    agency_id INTEGER PRIMARY KEY REFERENCES agency(id),
+    body TEXT NOT NULL,
+    updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+);

@@ -313,22 +313,76 @@ async fn handling_a_case_in_the_back_office() {
     .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.body.contains("超过 20"));
-    // The reply.
-    let res = send(
+    // Only the 负责人 signs the reply.
+    let reply = [
+        ("csrf", csrf.as_str()),
+        ("type", "replied"),
+        ("date", "2026-01-20"),
+        ("outcome", "granted"),
+    ];
+    let res = send(&app, "POST", url, &handler, &[], form(&reply)).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("负责人签发"));
+    let reply = [
+        ("csrf", head_csrf.as_str()),
+        ("type", "replied"),
+        ("date", "2026-01-20"),
+        ("outcome", "granted"),
+    ];
+    let res = send(&app, "POST", url, &head, &[], form(&reply)).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    // Its reply letter, printable and as DOCX.
+    let letter = send(
         &app,
-        "POST",
-        url,
+        "GET",
+        "/admin/letters/wuzhong-ggzy/WZGG-YSQ-2025-091",
         &handler,
         &[],
-        form(&[
-            ("csrf", &csrf),
-            ("type", "replied"),
-            ("date", "2026-01-20"),
-            ("outcome", "granted"),
-        ]),
+        None,
     )
     .await;
-    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(letter.status, StatusCode::OK);
+    assert!(
+        letter.body.contains("政府信息公开申请答复告知书")
+            && letter.body.contains("第三十六条第（二）项")
+            && letter.body.contains("2026年1月20日")
+    );
+    let docx = send(
+        &app,
+        "GET",
+        "/admin/letters/wuzhong-ggzy/WZGG-YSQ-2025-091.docx",
+        &handler,
+        &[],
+        None,
+    )
+    .await;
+    assert!(docx.body.starts_with("PK"));
+    assert_eq!(
+        send(
+            &app,
+            "GET",
+            "/admin/letters/wuzhong-ggzy/WZGG-YSQ-2025-092",
+            &handler,
+            &[],
+            None
+        )
+        .await
+        .status,
+        StatusCode::CONFLICT
+    );
+    assert_eq!(
+        send(
+            &app,
+            "GET",
+            "/admin/letters/wuzhong-ggzy/WZGG-YSQ-2025-091",
+            "",
+            &[],
+            None
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
     let k = db
         .request_clocks("wuzhong-ggzy", time::macros::date!(2026 - 02 - 01))
         .await
