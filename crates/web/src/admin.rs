@@ -849,3 +849,128 @@ pub async fn letter(
         Err(e) => e.into_response(),
     }
 }
+
+struct ReportRow {
+    code: &'static str,
+    label: String,
+    cells: Vec<(&'static str, i64)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_report.html")]
+struct ReportPage {
+    user: String,
+    csrf: String,
+    agency: String,
+    agency_name: String,
+    year: i32,
+    from: String,
+    to: String,
+    columns: Vec<&'static str>,
+    rows: Vec<ReportRow>,
+    can_drill: bool,
+    cases: Option<Vec<String>>,
+    cell_title: String,
+}
+
+async fn report_page(
+    s: &AppState,
+    headers: &HeaderMap,
+    agency: &str,
+    year: i32,
+    cell: Option<(String, String)>,
+) -> Response {
+    let pr = match page_user(s, headers, Permission::ViewReports).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    use gongkai_domain::report::{T3_COLS, T3Row, t3_column_code, t3_column_label};
+    let can_drill = pr.can(Permission::ViewRequests);
+    if cell.is_some() && !can_drill {
+        return WebError(
+            StatusCode::FORBIDDEN,
+            format!("您没有“{}”的权限", Permission::ViewRequests.label()),
+        )
+        .into_response();
+    }
+    let result = async {
+        let a = s.db.agency(agency).await?;
+        let r =
+            s.db.report(agency, gongkai_db::PeriodSpec::Year(year))
+                .await?;
+        let (cases, cell_title) = match &cell {
+            Some((row, col)) => {
+                let list = s.db.cell_cases(agency, year, row, col).await?;
+                let row_label = T3Row::all()
+                    .into_iter()
+                    .find(|r| r.code() == row)
+                    .map(|r| r.full_label())
+                    .unwrap_or_default();
+                let col_label = (0..T3_COLS)
+                    .find(|c| t3_column_code(*c) == col)
+                    .map(t3_column_label)
+                    .unwrap_or("");
+                (Some(list), format!("{row_label} · {col_label}"))
+            }
+            None => (None, String::new()),
+        };
+        Ok::<_, WebError>(ReportPage {
+            user: pr.user.name.clone(),
+            csrf: csrf_of(&pr),
+            agency: a.code,
+            agency_name: a.name,
+            year,
+            from: iso(r.period.from),
+            to: iso(r.period.to),
+            columns: (0..T3_COLS).map(t3_column_label).collect(),
+            rows: T3Row::all()
+                .into_iter()
+                .map(|row| ReportRow {
+                    code: row.code(),
+                    label: row.full_label(),
+                    cells: (0..T3_COLS)
+                        .map(|c| (t3_column_code(c), r.requests.get(row, c)))
+                        .collect(),
+                })
+                .collect(),
+            can_drill,
+            cases,
+            cell_title,
+        })
+    }
+    .await;
+    match result {
+        Ok(p) => p.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// Table 三 of a year with every cell linked to the cases behind it.
+pub async fn report(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((agency, year)): Path<(String, i32)>,
+) -> Response {
+    report_page(&s, &headers, &agency, year, None).await
+}
+
+/// The cases behind one cell.
+pub async fn report_cell(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((agency, year, row, col)): Path<(String, i32, String, String)>,
+) -> Response {
+    report_page(&s, &headers, &agency, year, Some((row, col))).await
+}
+
+/// The first agency's table 三 of last year.
+pub async fn reports_home(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    if let Err(r) = page_user(&s, &headers, Permission::ViewReports).await {
+        return r;
+    }
+    match default_agency(&s, None).await {
+        Ok(a) => Redirect::to(&format!("/admin/reports/{}/{}", a.code, today().year() - 1))
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
+}

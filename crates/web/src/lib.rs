@@ -63,6 +63,12 @@ pub fn router(db: Db) -> Router {
             axum::routing::post(admin::add_event),
         )
         .route("/admin/letters/{agency}/{file}", get(admin::letter))
+        .route("/admin/reports", get(admin::reports_home))
+        .route("/admin/reports/{agency}/{year}", get(admin::report))
+        .route(
+            "/admin/reports/{agency}/{year}/cells/{row}/{col}",
+            get(admin::report_cell),
+        )
         .route("/api/v1/admin/me", get(admin::unauthorized_if_no_session))
         .route("/api/v1/admin/requests", get(admin::api_requests))
         .route(

@@ -451,6 +451,25 @@ async fn handling_a_case_in_the_back_office() {
     )
     .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
+    // Drill-down page: every cell links to its cases.
+    let page = send(
+        &app,
+        "GET",
+        "/admin/reports/wuzhong-ggzy/2025/cells/partial/total",
+        &handler,
+        &[],
+        None,
+    )
+    .await;
+    assert!(
+        page.body
+            .contains("/admin/reports/wuzhong-ggzy/2025/cells/granted/total")
+    );
+    assert!(
+        page.body
+            .contains("/admin/requests/wuzhong-ggzy/WZGG-YSQ-2025-090"),
+        "the 国庆 case is partial"
+    );
     // Drill-down: the cases behind a cell.
     let res = send(
         &app,
