@@ -9,6 +9,14 @@ use std::time::{Duration, Instant};
 use gongkai_db::{Db, on_db};
 use time::macros::date;
 
+type Row = (
+    String,
+    time::Date,
+    Option<time::Date>,
+    Option<String>,
+    String,
+);
+
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -39,13 +47,7 @@ async fn main() {
         }
         n = clocks.len();
         let t = Instant::now();
-        let rows: Vec<(
-            String,
-            time::Date,
-            Option<time::Date>,
-            Option<String>,
-            String,
-        )> = on_db!(&db, p => sqlx::query_as(
+        let rows: Vec<Row> = on_db!(&db, p => sqlx::query_as(
             "SELECT case_no, received_on, closed_on, outcome, applicant_type FROM request WHERE received_on <= $1 ORDER BY received_on, case_no")
             .bind(as_of).fetch_all(p).await.unwrap_or_else(|e| panic!("{e}")));
         if i > 0 {

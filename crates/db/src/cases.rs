@@ -5,7 +5,6 @@ use std::collections::{BTreeMap, HashMap};
 use gongkai_domain::calendar::{Calendar, HolidayYear, SpecialDay};
 use gongkai_domain::cases::{Case, CaseEvent, Clock, EventKind};
 use gongkai_domain::codes::{ApplicantType, Outcome, RequestChannel};
-use serde_json::json;
 use sqlx::QueryBuilder;
 use sqlx::types::Json;
 use time::Date;
@@ -358,27 +357,33 @@ fn synthesized(
     outcome: Option<&str>,
     withdrawn: bool,
 ) -> Result<Vec<CaseEvent>, DbError> {
-    let iso = gongkai_domain::period::iso;
-    RequestChannel::from_code(channel)?;
-    ApplicantType::from_code(applicant)?;
-    let mut lines = vec![
-        json!({"type": "received", "request": case_no, "date": iso(received), "channel": channel,
-                                "applicant_type": applicant, "subject": subject}),
-    ];
+    let event = |date, kind| CaseEvent {
+        request: Some(case_no.to_string()),
+        date,
+        kind,
+        raw: serde_json::Value::Null,
+    };
+    let mut events = vec![event(
+        received,
+        EventKind::Received {
+            channel: RequestChannel::from_code(channel)?,
+            applicant_type: ApplicantType::from_code(applicant)?,
+            subject: subject.to_string(),
+        },
+    )];
     if let Some(d) = closed_on {
-        if withdrawn {
-            lines.push(json!({"type": "withdrawn", "request": case_no, "date": iso(d)}));
+        events.push(if withdrawn {
+            event(d, EventKind::Withdrawn)
         } else {
-            let o = Outcome::from_code(outcome.unwrap_or("other_other"))?;
-            lines.push(
-                json!({"type": "replied", "request": case_no, "date": iso(d), "outcome": o.code()}),
-            );
-        }
+            event(
+                d,
+                EventKind::Replied {
+                    outcome: Outcome::from_code(outcome.unwrap_or("other_other"))?,
+                },
+            )
+        });
     }
-    lines
-        .iter()
-        .map(|l| CaseEvent::parse(&l.to_string()).map_err(DbError::from))
-        .collect()
+    Ok(events)
 }
 
 /// An applicant's personal data (kept apart from the case; never shown publicly).

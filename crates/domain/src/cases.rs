@@ -298,7 +298,7 @@ impl Case {
         };
         let (channel, applicant_type, subject, received) =
             (*channel, *applicant_type, subject.clone(), first.date);
-        let mut closed = false;
+        let mut closed: Option<Date> = None;
         let mut awaiting = false;
         let mut consulting: Vec<Party> = Vec::new();
         let mut extension = 0;
@@ -310,11 +310,22 @@ impl Case {
                     format!("案件“{request}”的 {what} 事件早于收到申请之日"),
                 ));
             }
-            if closed {
-                return Err(DomainError::invalid(
-                    "type",
-                    format!("案件“{request}”已答复或撤回，之后不能再有 {what} 事件"),
-                ));
+            if let Some(c) = closed {
+                if e.date > c {
+                    return Err(DomainError::invalid(
+                        "date",
+                        format!(
+                            "案件“{request}”已答复或撤回（{}），之后不能再有 {what} 事件",
+                            crate::period::iso(c)
+                        ),
+                    ));
+                }
+                if matches!(e.kind, EventKind::Replied { .. } | EventKind::Withdrawn) {
+                    return Err(DomainError::invalid(
+                        "type",
+                        format!("案件“{request}”已答复或撤回，不能再有 {what} 事件"),
+                    ));
+                }
             }
             match &e.kind {
                 EventKind::CorrectionRequested => awaiting = true,
@@ -352,7 +363,7 @@ impl Case {
                         ));
                     }
                 }
-                EventKind::Replied { .. } | EventKind::Withdrawn => closed = true,
+                EventKind::Replied { .. } | EventKind::Withdrawn => closed = Some(e.date),
                 _ => {}
             }
         }
