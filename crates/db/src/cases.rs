@@ -566,3 +566,139 @@ fn event_label(t: &str) -> &'static str {
         _ => "其他",
     }
 }
+
+/// The fee notice of a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeeNotice {
+    pub method: gongkai_domain::fees::FeeMethod,
+    pub quantity: i64,
+    pub amount_fen: i64,
+    pub notice_on: Date,
+    /// The last day to pay (20 working days after the notice).
+    pub pay_by: Date,
+    pub paid_on: Option<Date>,
+}
+
+impl Db {
+    async fn case_id(
+        &self,
+        agency_code: &str,
+        case_no: &str,
+    ) -> Result<(i64, Date, Option<Date>), DbError> {
+        let agency = self.agency(agency_code).await?;
+        let row: Option<(i64, Date, Option<Date>)> = on_db!(self, p => sqlx::query_as(
+            "SELECT id, received_on, closed_on FROM request WHERE agency_id = $1 AND case_no = $2")
+            .bind(agency.id).bind(case_no).fetch_optional(p).await?);
+        row.ok_or_else(|| DbError::Conflict(format!("未找到案件“{case_no}”")))
+    }
+
+    /// The ordinal of this case among its applicant's applications to the agency in the same
+    /// calendar month (for 按件计收); applicants are matched by ID number, else by name.
+    pub async fn monthly_ordinal(&self, agency_code: &str, case_no: &str) -> Result<i64, DbError> {
+        let agency = self.agency(agency_code).await?;
+        let (id, received, _) = self.case_id(agency_code, case_no).await?;
+        let who: Option<(String, String)> = on_db!(self, p => sqlx::query_as(
+            "SELECT id_number, name FROM request_applicant WHERE request_id = $1").bind(id).fetch_optional(p).await?);
+        let Some((id_number, name)) = who else {
+            return Ok(1);
+        };
+        let first = time::Date::from_calendar_date(received.year(), received.month(), 1)
+            .unwrap_or(received);
+        let sql = "SELECT COUNT(*) FROM request r JOIN request_applicant a ON a.request_id = r.id \
+                   WHERE r.agency_id = $1 AND r.received_on BETWEEN $2 AND $3 \
+                   AND ((a.id_number <> '' AND a.id_number = $4) OR (a.id_number = '' AND $4 = '' AND a.name = $5)) \
+                   AND (r.received_on < $3 OR r.id <= $6)";
+        let n: i64 = on_db!(self, p => sqlx::query_scalar(sql).bind(agency.id).bind(first).bind(received)
+            .bind(&id_number).bind(&name).bind(id).fetch_one(p).await?);
+        Ok(n.max(1))
+    }
+
+    /// Issues the fee notice of an open case (one per case); returns it.
+    pub async fn issue_fee_notice(
+        &self,
+        agency_code: &str,
+        case_no: &str,
+        method: gongkai_domain::fees::FeeMethod,
+        quantity: i64,
+        notice_on: Date,
+    ) -> Result<FeeNotice, DbError> {
+        let (id, received, closed) = self.case_id(agency_code, case_no).await?;
+        if closed.is_some() {
+            return Err(DbError::Conflict(format!(
+                "案件“{case_no}”已办结，不能再发收费通知"
+            )));
+        }
+        if notice_on < received {
+            return Err(gongkai_domain::DomainError::invalid(
+                "date",
+                "收费通知日期早于收到申请之日",
+            )
+            .into());
+        }
+        if self.fee_notice(agency_code, case_no).await?.is_some() {
+            return Err(DbError::Conflict(format!("案件“{case_no}”已发过收费通知")));
+        }
+        let amount = gongkai_domain::fees::fee_fen(method, quantity)?;
+        on_db!(self, p => sqlx::query("INSERT INTO request_fee (request_id, method, quantity, amount_fen, notice_on) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id).bind(method.code()).bind(i32::try_from(quantity).unwrap_or(i32::MAX)).bind(amount).bind(notice_on)
+            .execute(p).await.map(|_| ())?);
+        self.fee_notice(agency_code, case_no)
+            .await?
+            .ok_or_else(|| DbError::Conflict("收费通知保存失败".into()))
+    }
+
+    /// Records the payment: the fee counts as collected (report section 六).
+    pub async fn fee_paid(
+        &self,
+        agency_code: &str,
+        case_no: &str,
+        paid_on: Date,
+    ) -> Result<(), DbError> {
+        let (id, _, _) = self.case_id(agency_code, case_no).await?;
+        let notice = self
+            .fee_notice(agency_code, case_no)
+            .await?
+            .ok_or_else(|| DbError::Conflict("该案件没有收费通知".into()))?;
+        if notice.paid_on.is_some() {
+            return Err(DbError::Conflict("该收费通知已缴费".into()));
+        }
+        if paid_on < notice.notice_on {
+            return Err(
+                gongkai_domain::DomainError::invalid("date", "缴费日期早于收费通知日期").into(),
+            );
+        }
+        on_db!(self, p => {
+            let mut tx = p.begin().await?;
+            sqlx::query("UPDATE request_fee SET paid_on = $1 WHERE request_id = $2").bind(paid_on).bind(id).execute(&mut *tx).await?;
+            sqlx::query("UPDATE request SET fee_fen = $1 WHERE id = $2").bind(notice.amount_fen).bind(id).execute(&mut *tx).await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The fee notice of a case, if any.
+    pub async fn fee_notice(
+        &self,
+        agency_code: &str,
+        case_no: &str,
+    ) -> Result<Option<FeeNotice>, DbError> {
+        let (id, _, _) = self.case_id(agency_code, case_no).await?;
+        let row: Option<(String, i32, i64, Date, Option<Date>)> = on_db!(self, p => sqlx::query_as(
+            "SELECT method, quantity, amount_fen, notice_on, paid_on FROM request_fee WHERE request_id = $1")
+            .bind(id).fetch_optional(p).await?);
+        let Some((method, quantity, amount_fen, notice_on, paid_on)) = row else {
+            return Ok(None);
+        };
+        let cal = self.calendar().await?;
+        Ok(Some(FeeNotice {
+            method: gongkai_domain::fees::FeeMethod::from_code(&method)?,
+            quantity: i64::from(quantity),
+            amount_fen,
+            notice_on,
+            pay_by: cal
+                .add_workdays(notice_on, gongkai_domain::fees::PAYMENT_WORKDAYS)
+                .date,
+            paid_on,
+        }))
+    }
+}

@@ -35,6 +35,7 @@ const TABLES_CHILD_FIRST: &[&str] = &[
     "appeal",
     "request_event",
     "request_tracking",
+    "request_fee",
     "request_applicant",
     "request",
     "policy_loan",

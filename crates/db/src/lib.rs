@@ -14,7 +14,7 @@ mod pool;
 mod report;
 
 pub use auth::{Credential, Session, User};
-pub use cases::{Applicant, ImportSummary, PublicStatus, RequestDetail};
+pub use cases::{Applicant, FeeNotice, ImportSummary, PublicStatus, RequestDetail};
 pub use error::DbError;
 pub use ledger::{AgencyRow, LoadProgress};
 pub use pool::{Backend, Db};

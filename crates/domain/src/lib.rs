@@ -10,6 +10,7 @@ pub mod calendar;
 pub mod cases;
 pub mod codes;
 pub mod error;
+pub mod fees;
 pub mod ledger;
 pub mod numfmt;
 pub mod period;

@@ -433,6 +433,7 @@ struct RequestPage {
     can_handle: bool,
     can_extend: bool,
     outcomes: Vec<(&'static str, &'static str)>,
+    fee: Option<String>,
     message: Option<String>,
 }
 
@@ -451,7 +452,30 @@ async fn request_page(
             .find(|c| c.request == case_no)
             .ok_or_else(|| WebError(StatusCode::NOT_FOUND, format!("未找到案件“{case_no}”")))?;
         let detail = s.db.request_detail(agency, case_no).await?;
+        let fee = s.db.fee_notice(agency, case_no).await?.map(|f| {
+            let paid = match f.paid_on {
+                Some(d) => format!("已于 {} 缴费", iso(d)),
+                None => format!("应于 {} 前缴费，尚未缴费", iso(f.pay_by)),
+            };
+            format!(
+                "{} 发出收费通知：{}，{} {}，金额 {} 元；{paid}",
+                iso(f.notice_on),
+                f.method.label(),
+                if f.method == gongkai_domain::fees::FeeMethod::PerCase {
+                    "本月第"
+                } else {
+                    "共"
+                },
+                if f.method == gongkai_domain::fees::FeeMethod::PerCase {
+                    format!("{}件", f.quantity)
+                } else {
+                    format!("{}页", f.quantity)
+                },
+                gongkai_domain::numfmt::fen_to_yuan(f.amount_fen)
+            )
+        });
         Ok::<_, WebError>(RequestPage {
+            fee,
             user: pr.user.name.clone(),
             csrf: csrf_of(pr),
             agency: agency.to_string(),
@@ -972,5 +996,81 @@ pub async fn reports_home(State(s): State<AppState>, headers: HeaderMap) -> Resp
         Ok(a) => Redirect::to(&format!("/admin/reports/{}/{}", a.code, today().year() - 1))
             .into_response(),
         Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct FeeForm {
+    csrf: String,
+    action: String,
+    method: Option<String>,
+    pages: Option<String>,
+    date: String,
+}
+
+/// Fee notice, payment, or lapse (→ table 三 （六）2) of a case.
+pub async fn fee(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((agency, case_no)): Path<(String, String)>,
+    Form(f): Form<FeeForm>,
+) -> Response {
+    let pr = match page_user(&s, &headers, Permission::HandleRequests).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    if let Err(e) = check_csrf(&pr, &f.csrf) {
+        return e.into_response();
+    }
+    let result: Result<(), String> = async {
+        let date = gongkai_domain::period::parse_date(&f.date, "日期").map_err(|e| e.to_string())?;
+        match f.action.as_str() {
+            "notice" => {
+                let method = gongkai_domain::fees::FeeMethod::from_code(f.method.as_deref().unwrap_or("")).map_err(|e| e.to_string())?;
+                let quantity = match method {
+                    gongkai_domain::fees::FeeMethod::PerCase => s.db.monthly_ordinal(&agency, &case_no).await.map_err(|e| e.to_string())?,
+                    gongkai_domain::fees::FeeMethod::PerPage => f
+                        .pages
+                        .as_deref()
+                        .unwrap_or("")
+                        .trim()
+                        .parse::<i64>()
+                        .ok()
+                        .filter(|p| *p > 0)
+                        .ok_or("字段“页数”应为正整数")?,
+                };
+                s.db.issue_fee_notice(&agency, &case_no, method, quantity, date).await.map_err(|e| e.to_string())?;
+            }
+            "paid" => s.db.fee_paid(&agency, &case_no, date).await.map_err(|e| e.to_string())?,
+            "lapsed" => {
+                let notice = s.db.fee_notice(&agency, &case_no).await.map_err(|e| e.to_string())?.ok_or("该案件没有收费通知")?;
+                if notice.paid_on.is_some() {
+                    return Err("申请人已缴费".to_string());
+                }
+                if date <= notice.pay_by {
+                    return Err(format!("缴费期限至 {}，期满后才能按逾期未缴费处理", iso(notice.pay_by)));
+                }
+                let line = json!({"type": "replied", "request": case_no, "date": iso(date), "outcome": "other_fee_unpaid"});
+                record(&s, &pr, &agency, line).await?;
+            }
+            other => return Err(format!("未知操作“{other}”")),
+        }
+        let _ = s.db.audit(&pr.user.name, "信息处理费", &format!("{agency} {case_no} {}", f.action)).await;
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&format!("/admin/requests/{agency}/{case_no}")).into_response(),
+        Err(m) => {
+            request_page(
+                &s,
+                &pr,
+                &agency,
+                &case_no,
+                Some(m),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
     }
 }

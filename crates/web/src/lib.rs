@@ -62,6 +62,10 @@ pub fn router(db: Db) -> Router {
             "/admin/requests/{agency}/{case}/events",
             axum::routing::post(admin::add_event),
         )
+        .route(
+            "/admin/requests/{agency}/{case}/fee",
+            axum::routing::post(admin::fee),
+        )
         .route("/admin/letters/{agency}/{file}", get(admin::letter))
         .route("/admin/reports", get(admin::reports_home))
         .route("/admin/reports/{agency}/{year}", get(admin::report))

@@ -61,3 +61,13 @@ CREATE TABLE letter_template (
     body TEXT NOT NULL,
     updated_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
+
+-- 信息处理费 of a case (国办函〔2020〕109号): the fee notice, its amount and the payment.
+CREATE TABLE request_fee (
+    request_id INTEGER PRIMARY KEY REFERENCES request(id),
+    method TEXT NOT NULL,
+    quantity INTEGER NOT NULL,
+    amount_fen BIGINT NOT NULL,
+    notice_on DATE NOT NULL,
+    paid_on DATE
+);

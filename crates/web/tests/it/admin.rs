@@ -674,3 +674,141 @@ async fn the_openapi_document_describes_every_api_route() {
         );
     }
 }
+
+#[tokio::test]
+async fn fees_notice_payment_and_lapse() {
+    let (app, db) = app_with_users().await;
+    let (handler, csrf) = session(&app, "handler").await;
+    let (head, head_csrf) = session(&app, "head").await;
+    let url = "/admin/requests/wuzhong-ggzy/WZGG-YSQ-2025-092/fee";
+    let res = send(
+        &app,
+        "POST",
+        url,
+        &handler,
+        &[],
+        form(&[
+            ("csrf", &csrf),
+            ("action", "notice"),
+            ("method", "per_page"),
+            ("pages", "250"),
+            ("date", "2025-12-30"),
+        ]),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let n = db
+        .fee_notice("wuzhong-ggzy", "WZGG-YSQ-2025-092")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((n.amount_fen, n.paid_on), (470_000, None));
+    let page = send(
+        &app,
+        "GET",
+        "/admin/requests/wuzhong-ggzy/WZGG-YSQ-2025-092",
+        &handler,
+        &[],
+        None,
+    )
+    .await;
+    assert!(page.body.contains("4700 元"), "{}", page.body);
+    // A second notice is refused; lapse only after the 20 working days, by the 负责人.
+    let res = send(
+        &app,
+        "POST",
+        url,
+        &handler,
+        &[],
+        form(&[
+            ("csrf", &csrf),
+            ("action", "notice"),
+            ("method", "per_case"),
+            ("date", "2025-12-31"),
+        ]),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let res = send(
+        &app,
+        "POST",
+        url,
+        &head,
+        &[],
+        form(&[
+            ("csrf", &head_csrf),
+            ("action", "lapsed"),
+            ("date", "2026-01-05"),
+        ]),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("缴费期限至"));
+    let late = gongkai_domain::period::iso(n.pay_by + time::Duration::days(1));
+    let res = send(
+        &app,
+        "POST",
+        url,
+        &head,
+        &[],
+        form(&[("csrf", &head_csrf), ("action", "lapsed"), ("date", &late)]),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let r = db
+        .report("wuzhong-ggzy", gongkai_db::PeriodSpec::Year(2026))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.requests.get(
+            gongkai_domain::report::T3Row::Outcome(gongkai_domain::codes::Outcome::OtherFeeUnpaid),
+            4
+        ),
+        1
+    );
+    assert!(r.valid);
+    // A paid fee is reported as collected.
+    let url = "/admin/requests/wuzhong-ggzy/WZGG-YSQ-2025-091/fee";
+    send(
+        &app,
+        "POST",
+        url,
+        &handler,
+        &[],
+        form(&[
+            ("csrf", &csrf),
+            ("action", "notice"),
+            ("method", "per_case"),
+            ("date", "2025-12-24"),
+        ]),
+    )
+    .await;
+    let n = db
+        .fee_notice("wuzhong-ggzy", "WZGG-YSQ-2025-091")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (n.quantity, n.amount_fen),
+        (1, 0),
+        "the first application of the month is free"
+    );
+    let res = send(
+        &app,
+        "POST",
+        url,
+        &handler,
+        &[],
+        form(&[("csrf", &csrf), ("action", "paid"), ("date", "2025-12-26")]),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert!(
+        db.fee_notice("wuzhong-ggzy", "WZGG-YSQ-2025-091")
+            .await
+            .unwrap()
+            .unwrap()
+            .paid_on
+            .is_some()
+    );
+}
