@@ -62,6 +62,15 @@ impl Db {
         Ok(())
     }
 
+    /// Per notice year: rest days, make-up working days and the source of the data.
+    pub async fn calendar_years(&self) -> Result<Vec<(i32, i64, i64, String)>, DbError> {
+        Ok(on_db!(self, p => sqlx::query_as(
+            "SELECT y.year, CAST(COALESCE(SUM(CASE WHEN d.is_off_day THEN 1 ELSE 0 END), 0) AS BIGINT), \
+             CAST(COALESCE(SUM(CASE WHEN NOT d.is_off_day THEN 1 ELSE 0 END), 0) AS BIGINT), y.source \
+             FROM calendar_year y LEFT JOIN calendar_day d ON d.title_year = y.year GROUP BY y.year, y.source ORDER BY y.year DESC")
+            .fetch_all(p).await?))
+    }
+
     /// The working-day calendar as stored.
     pub async fn calendar(&self) -> Result<Calendar, DbError> {
         let rows: Vec<(Date, bool, String, i32)> = on_db!(self, p => sqlx::query_as(

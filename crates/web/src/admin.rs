@@ -1074,3 +1074,91 @@ pub async fn fee(
         }
     }
 }
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_calendar.html")]
+struct CalendarPage {
+    user: String,
+    csrf: String,
+    years: Vec<(i32, i64, i64, String)>,
+    message: Option<String>,
+}
+
+async fn calendar_page(
+    s: &AppState,
+    pr: &Principal,
+    message: Option<String>,
+    status: StatusCode,
+) -> Response {
+    match s.db.calendar_years().await {
+        Ok(years) => (
+            status,
+            CalendarPage {
+                user: pr.user.name.clone(),
+                csrf: csrf_of(pr),
+                years,
+                message,
+            },
+        )
+            .into_response(),
+        Err(e) => WebError::from(e).into_response(),
+    }
+}
+
+/// The holiday calendar: years loaded, and an import form (admins).
+pub async fn calendar(State(s): State<AppState>, headers: HeaderMap) -> Response {
+    match page_user(&s, &headers, Permission::Administer).await {
+        Ok(pr) => calendar_page(&s, &pr, None, StatusCode::OK).await,
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CalendarForm {
+    csrf: String,
+    json: String,
+}
+
+pub async fn calendar_import(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<CalendarForm>,
+) -> Response {
+    let pr = match page_user(&s, &headers, Permission::Administer).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    if let Err(e) = check_csrf(&pr, &f.csrf) {
+        return e.into_response();
+    }
+    match gongkai_domain::calendar::HolidayYear::parse(&f.json) {
+        Err(e) => {
+            calendar_page(
+                &s,
+                &pr,
+                Some(e.to_string()),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Ok(y) => match s
+            .db
+            .import_calendar(&y, &format!("后台导入（{}）", pr.user.name))
+            .await
+        {
+            Ok(()) => {
+                let _ =
+                    s.db.audit(&pr.user.name, "导入节假日安排", &y.year.to_string())
+                        .await;
+                calendar_page(
+                    &s,
+                    &pr,
+                    Some(format!("已导入 {} 年节假日安排", y.year)),
+                    StatusCode::OK,
+                )
+                .await
+            }
+            Err(e) => WebError::from(e).into_response(),
+        },
+    }
+}

@@ -68,6 +68,10 @@ pub fn router(db: Db) -> Router {
         )
         .route("/admin/letters/{agency}/{file}", get(admin::letter))
         .route("/admin/reports", get(admin::reports_home))
+        .route(
+            "/admin/calendar",
+            get(admin::calendar).post(admin::calendar_import),
+        )
         .route("/admin/reports/{agency}/{year}", get(admin::report))
         .route(
             "/admin/reports/{agency}/{year}/cells/{row}/{col}",

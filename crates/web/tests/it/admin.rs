@@ -812,3 +812,41 @@ async fn fees_notice_payment_and_lapse() {
             .is_some()
     );
 }
+
+#[tokio::test]
+async fn admins_import_a_new_holiday_year() {
+    let (app, db) = app_with_users().await;
+    let (admin, _) = session(&app, "admin").await;
+    let page = send(&app, "GET", "/admin/calendar", &admin, &[], None).await;
+    assert!(page.body.contains("2026") && page.body.contains("builtin"));
+    let csrf = hidden_csrf(&page.body);
+    let bad = r#"{"year": 2027, "days": [{"date": "2027-13-01", "isOffDay": true}]}"#;
+    let res = send(
+        &app,
+        "POST",
+        "/admin/calendar",
+        &admin,
+        &[],
+        form(&[("csrf", &csrf), ("json", bad)]),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("days[0].date"));
+    let good = r#"{"year": 2027, "papers": [], "days": [{"name": "元旦", "date": "2027-01-01", "isOffDay": true}]}"#;
+    let res = send(
+        &app,
+        "POST",
+        "/admin/calendar",
+        &admin,
+        &[],
+        form(&[("csrf", &csrf), ("json", good)]),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(
+        db.calendar()
+            .await
+            .unwrap()
+            .is_confirmed(time::macros::date!(2027 - 03 - 01))
+    );
+}
