@@ -409,11 +409,21 @@ fn today() -> time::Date {
     gongkai_domain::period::beijing_date(time::OffsetDateTime::now_utc())
 }
 
+/// The calendar of the database, or the shipped one when the SQLite file does not exist yet.
+async fn calendar_of(url: &str) -> Result<gongkai_domain::calendar::Calendar> {
+    match Db::sqlite_path(url) {
+        Some(path) if path != ":memory:" && !std::path::Path::new(path).exists() => {
+            Ok(gongkai_domain::calendar::Calendar::builtin())
+        }
+        _ => Ok(Db::connect(url).await?.calendar().await?),
+    }
+}
+
 async fn calendar(url: &str, command: CalendarCommand) -> Result<u8> {
     match command {
         CalendarCommand::AddWorkdays { date, n } => {
             let anchor = parse_date(&date, "DATE")?;
-            let cal = Db::connect(url).await?.calendar().await?;
+            let cal = calendar_of(url).await?;
             let r = cal.add_workdays(anchor, n);
             println!("{}", gongkai_domain::period::iso(r.date));
             if !r.confirmed {
@@ -424,7 +434,7 @@ async fn calendar(url: &str, command: CalendarCommand) -> Result<u8> {
         }
         CalendarCommand::Workdays { from, to } => {
             let (from, to) = (parse_date(&from, "FROM")?, parse_date(&to, "TO")?);
-            let cal = Db::connect(url).await?.calendar().await?;
+            let cal = calendar_of(url).await?;
             let (n, confirmed) = cal.workdays(from, to);
             println!("{n}");
             if !confirmed {
@@ -480,7 +490,7 @@ async fn requests(url: &str, command: RequestsCommand) -> Result<u8> {
                 Some(d) => parse_date(&d, "--as-of")?,
                 None => today(),
             };
-            let db = Db::connect(url).await?;
+            let db = Db::connect_existing(url).await?;
             let clocks = db.request_clocks(&agency, as_of).await?;
             let mut out = std::io::stdout().lock();
             if format == "json" {
@@ -601,7 +611,7 @@ async fn report(url: &str, args: ReportArgs) -> Result<u8> {
         }
         None => None,
     };
-    let db = Db::connect(url).await?;
+    let db = Db::connect_existing(url).await?;
     let agency = db.agency(&args.agency).await?;
     let report = db.report(&args.agency, spec).await?;
     let template = match template_override {

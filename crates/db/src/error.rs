@@ -5,6 +5,10 @@ use thiserror::Error;
 pub enum DbError {
     #[error("无法打开数据库“{url}”：{source}")]
     Connect { url: String, source: sqlx::Error },
+    #[error(
+        "数据库文件“{0}”不存在（先运行 gongkai demo 或 gongkai agency add，或用 --db 指定数据库）"
+    )]
+    Missing(String),
     #[error("数据库地址“{0}”无效：应为 sqlite:路径 或 postgres://…")]
     BadUrl(String),
     #[error("数据库迁移失败：{0}")]

@@ -45,6 +45,25 @@ impl Db {
         Ok(db)
     }
 
+    /// Like [`Db::connect`], but a SQLite file must already exist (commands that only read
+    /// must not leave an empty database behind).
+    pub async fn connect_existing(url: &str) -> Result<Db, DbError> {
+        if let Some(path) = Self::sqlite_path(url)
+            && path != ":memory:"
+            && !std::path::Path::new(path).exists()
+        {
+            return Err(DbError::Missing(path.to_string()));
+        }
+        Self::connect(url).await
+    }
+
+    /// The file path of a `sqlite:` URL.
+    pub fn sqlite_path(url: &str) -> Option<&str> {
+        url.strip_prefix("sqlite:")
+            .map(|rest| rest.trim_start_matches("//"))
+            .map(|p| p.split('?').next().unwrap_or(p))
+    }
+
     /// Opens without migrating.
     pub async fn open(url: &str) -> Result<Db, DbError> {
         let connect_err = |source| DbError::Connect {

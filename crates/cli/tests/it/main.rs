@@ -227,10 +227,24 @@ async fn bad_input_exits_2_with_a_named_field_and_writes_nothing() {
     // The failed `agency add`s created nothing.
     let o = gongkai(&db, &["agency", "list"]);
     assert_eq!(String::from_utf8_lossy(&o.stdout).lines().count(), 1);
-    // Unreachable or unusable databases.
-    let o = gongkai("sqlite:/nonexistent-dir/a/b.db", &["agency", "list"]);
+    // Unreachable or unusable databases; a read on a missing SQLite file creates nothing.
+    let o = gongkai(
+        "sqlite:/nonexistent-dir/a/b.db",
+        &["agency", "add", "x", "--name", "某局"],
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("无法打开数据库"));
+    let missing = dir.path().join("missing.db");
+    let url = format!("sqlite:{}", missing.display());
+    let o = gongkai(
+        &url,
+        &["report", "--agency", "wuzhong-ggzy", "--year", "2024"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("不存在"), "{}", stderr(&o));
+    let o = gongkai(&url, &["calendar", "add-workdays", "2025-12-31", "7"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "2026-01-12");
+    assert!(!missing.exists(), "a read created the database");
     let o = gongkai("postgres://nobody@127.0.0.1:1/x", &["agency", "list"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("无法打开数据库"));
