@@ -491,6 +491,18 @@ impl Db {
         })
     }
 
+    /// The appeals about a case: (number, kind, filed, decided, result).
+    pub async fn case_appeals(
+        &self,
+        agency_code: &str,
+        case_no: &str,
+    ) -> Result<Vec<(String, String, Date, Option<Date>, Option<String>)>, DbError> {
+        let agency = self.agency(agency_code).await?;
+        Ok(on_db!(self, p => sqlx::query_as(
+            "SELECT a.appeal_no, a.kind, a.filed_on, a.decided_on, a.result FROM appeal a JOIN request r ON r.id = a.request_id \
+             WHERE a.agency_id = $1 AND r.case_no = $2 ORDER BY a.filed_on, a.appeal_no").bind(agency.id).bind(case_no).fetch_all(p).await?))
+    }
+
     /// The public status of the case with a tracking code.
     pub async fn public_status(&self, code: &str) -> Result<Option<PublicStatus>, DbError> {
         let row: Option<(String, String)> = on_db!(self, p => sqlx::query_as(
@@ -572,6 +584,7 @@ fn event_label(t: &str) -> &'static str {
         "extended" => "批准延期答复",
         "replied" => "答复",
         "withdrawn" => "申请人撤回",
+        "deadline_set" => "确定延迟答复的合理期限（条例第三十五条）",
         _ => "其他",
     }
 }

@@ -47,6 +47,11 @@ pub enum EventKind {
         outcome: Outcome,
     },
     Withdrawn,
+    /// 条例 art. 35: for an applicant whose applications clearly exceed a reasonable number, the
+    /// agency sets a reasonable later date for its reply (an addition to the contract's types).
+    DeadlineSet {
+        due: Date,
+    },
     AppealFiled {
         appeal: String,
         kind: AppealKind,
@@ -68,6 +73,7 @@ impl EventKind {
             EventKind::Extended { .. } => "extended",
             EventKind::Replied { .. } => "replied",
             EventKind::Withdrawn => "withdrawn",
+            EventKind::DeadlineSet { .. } => "deadline_set",
             EventKind::AppealFiled { .. } => "appeal_filed",
             EventKind::AppealDecided { .. } => "appeal_decided",
         }
@@ -159,6 +165,9 @@ impl CaseEvent {
                 outcome: Outcome::from_code(required(o, "outcome")?)?,
             },
             "withdrawn" => EventKind::Withdrawn,
+            "deadline_set" => EventKind::DeadlineSet {
+                due: parse_date(required(o, "due")?, "due")?,
+            },
             "appeal_filed" => EventKind::AppealFiled {
                 appeal: required(o, "appeal")?.to_string(),
                 kind: AppealKind::from_code(required(o, "kind")?)?,
@@ -176,7 +185,7 @@ impl CaseEvent {
                 return Err(DomainError::invalid(
                     "type",
                     format!(
-                        "未知事件类型“{other}”，可选：received、correction_requested、corrected、consultation_started、consultation_ended、extended、replied、withdrawn、appeal_filed、appeal_decided"
+                        "未知事件类型“{other}”，可选：received、correction_requested、corrected、consultation_started、consultation_ended、extended、replied、withdrawn、appeal_filed、appeal_decided、deadline_set"
                     ),
                 ));
             }
@@ -364,6 +373,12 @@ impl Case {
                     }
                 }
                 EventKind::Replied { .. } | EventKind::Withdrawn => closed = Some(e.date),
+                EventKind::DeadlineSet { due } if *due <= e.date => {
+                    return Err(DomainError::invalid(
+                        "due",
+                        format!("案件“{request}”确定的答复期限应晚于确定之日"),
+                    ));
+                }
                 _ => {}
             }
         }
@@ -441,7 +456,17 @@ impl Case {
             }
         }
         let total = REPLY_WORKDAYS as i64 + extension_workdays + paused;
-        let due = cal.add_workdays(clock_start, u32::try_from(total).unwrap_or(u32::MAX));
+        let mut due = cal.add_workdays(clock_start, u32::try_from(total).unwrap_or(u32::MAX));
+        // Art. 35: a reasonable date set by the agency replaces the statutory one.
+        if let Some(set) = known.iter().rev().find_map(|e| match e.kind {
+            EventKind::DeadlineSet { due } => Some(due),
+            _ => None,
+        }) {
+            due = crate::calendar::CalDate {
+                date: set,
+                confirmed: true,
+            };
+        }
         let awaiting = {
             let mut a = false;
             for e in &known {
@@ -554,6 +579,31 @@ mod tests {
         );
         // An open consultation counts up to as_of.
         assert_eq!(c.clock(&cal, date!(2026 - 10 - 14)).paused_workdays, 2);
+    }
+
+    #[test]
+    fn an_agency_set_date_replaces_the_statutory_one() {
+        let cal = Calendar::builtin();
+        let c = case(&[
+            RECEIVED,
+            r#"{"type":"deadline_set","request":"A1","date":"2026-09-25","due":"2026-12-15"}"#,
+        ])
+        .unwrap();
+        let k = c.clock(&cal, date!(2026 - 11 - 30));
+        assert_eq!((k.due, k.overdue), (date!(2026 - 12 - 15), false));
+        assert!(
+            case(&[
+                RECEIVED,
+                r#"{"type":"deadline_set","request":"A1","date":"2026-09-25","due":"2026-09-20"}"#
+            ])
+            .is_err()
+        );
+        assert!(
+            CaseEvent::parse(r#"{"type":"deadline_set","request":"A1","date":"2026-09-25"}"#)
+                .unwrap_err()
+                .to_string()
+                .contains("due")
+        );
     }
 
     #[test]

@@ -434,6 +434,7 @@ struct RequestPage {
     can_extend: bool,
     outcomes: Vec<(&'static str, &'static str)>,
     fee: Option<String>,
+    appeals: Vec<String>,
     message: Option<String>,
 }
 
@@ -474,7 +475,29 @@ async fn request_page(
                 gongkai_domain::numfmt::fen_to_yuan(f.amount_fen)
             )
         });
+        let appeals =
+            s.db.case_appeals(agency, case_no)
+                .await?
+                .into_iter()
+                .map(|(no, kind, filed, decided, result)| {
+                    let kind = gongkai_domain::codes::AppealKind::from_code(&kind)
+                        .map(|k| k.label())
+                        .unwrap_or("");
+                    let state = match (decided, result) {
+                        (Some(d), Some(r)) => format!(
+                            "{} {}",
+                            iso(d),
+                            gongkai_domain::codes::AppealResult::from_code(&r)
+                                .map(|r| r.label())
+                                .unwrap_or("")
+                        ),
+                        _ => "尚未审结".to_string(),
+                    };
+                    format!("{no}：{kind}，{} 提起，{state}", iso(filed))
+                })
+                .collect();
         Ok::<_, WebError>(RequestPage {
+            appeals,
             fee,
             user: pr.user.name.clone(),
             csrf: csrf_of(pr),
@@ -527,6 +550,10 @@ pub struct EventForm {
     party: Option<String>,
     workdays: Option<String>,
     outcome: Option<String>,
+    due: Option<String>,
+    appeal: Option<String>,
+    kind: Option<String>,
+    result: Option<String>,
 }
 
 /// Records one event on a case through the same checks as `requests import`.
@@ -538,6 +565,9 @@ async fn record(
 ) -> Result<(), String> {
     if line["type"] == "extended" && !pr.can(Permission::ApproveExtension) {
         return Err("延期答复须由负责人批准".into());
+    }
+    if line["type"] == "deadline_set" && !pr.can(Permission::ApproveExtension) {
+        return Err("确定延迟答复的期限须由负责人决定".into());
     }
     if line["type"] == "replied" && !pr.can(Permission::SignReply) {
         return Err("答复须由负责人签发".into());
@@ -584,6 +614,15 @@ pub async fn add_event(
             )
         }
         "replied" => line["outcome"] = json!(f.outcome.unwrap_or_default()),
+        "deadline_set" => line["due"] = json!(f.due.unwrap_or_default()),
+        "appeal_filed" => {
+            line["appeal"] = json!(f.appeal.unwrap_or_default().trim());
+            line["kind"] = json!(f.kind.unwrap_or_default());
+        }
+        "appeal_decided" => {
+            line["appeal"] = json!(f.appeal.unwrap_or_default().trim());
+            line["result"] = json!(f.result.unwrap_or_default());
+        }
         _ => {}
     }
     match record(&s, &pr, &agency, line).await {

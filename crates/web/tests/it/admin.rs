@@ -209,6 +209,51 @@ async fn every_route_answers_each_role_as_the_permission_table_says() {
             );
         }
     }
+    // Every write route: anonymous callers are sent to login (pages) or get 401 (API); a role
+    // without the permission gets 403; nothing changes.
+    for (route, anon) in [
+        (
+            "/admin/requests/wuzhong-ggzy/WZGG-YSQ-2025-091/events",
+            S::SEE_OTHER,
+        ),
+        (
+            "/admin/requests/wuzhong-ggzy/WZGG-YSQ-2025-091/fee",
+            S::SEE_OTHER,
+        ),
+        ("/admin/requests/wuzhong-ggzy/new", S::SEE_OTHER),
+        ("/admin/calendar", S::SEE_OTHER),
+        ("/admin/logout", S::SEE_OTHER),
+    ] {
+        let body = form(&[
+            ("csrf", "x"),
+            ("type", "withdrawn"),
+            ("date", "2025-12-30"),
+            ("action", "paid"),
+            ("json", "{}"),
+            ("request", "X"),
+            ("channel", "online"),
+            ("applicant_type", "other_org"),
+            ("name", "某"),
+            ("contact", "1"),
+            ("subject", "s"),
+        ]);
+        assert_eq!(
+            send(&app, "POST", route, "", &[], body.clone())
+                .await
+                .status,
+            anon,
+            "anonymous POST {route}"
+        );
+        if route != "/admin/logout" {
+            assert_eq!(
+                send(&app, "POST", route, &sessions[3], &[], body)
+                    .await
+                    .status,
+                S::FORBIDDEN,
+                "editor POST {route}"
+            );
+        }
+    }
     // Writes: anonymous and unpermitted users change nothing.
     let ev = form(&[("csrf", "x"), ("type", "withdrawn"), ("date", "2025-12-30")]);
     let res = send(
@@ -848,5 +893,106 @@ async fn admins_import_a_new_holiday_year() {
             .await
             .unwrap()
             .is_confirmed(time::macros::date!(2027 - 03 - 01))
+    );
+}
+
+#[tokio::test]
+async fn appeals_and_agency_set_dates_in_the_back_office() {
+    let (app, db) = app_with_users().await;
+    let (handler, csrf) = session(&app, "handler").await;
+    let (head, head_csrf) = session(&app, "head").await;
+    let events = "/admin/requests/wuzhong-ggzy/WZGG-YSQ-2025-002/events";
+    let res = send(
+        &app,
+        "POST",
+        events,
+        &handler,
+        &[],
+        form(&[
+            ("csrf", &csrf),
+            ("type", "appeal_filed"),
+            ("appeal", "FY-9"),
+            ("kind", "reconsideration"),
+            ("date", "2025-07-01"),
+        ]),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let res = send(
+        &app,
+        "POST",
+        events,
+        &handler,
+        &[],
+        form(&[
+            ("csrf", &csrf),
+            ("type", "appeal_decided"),
+            ("appeal", "FY-9"),
+            ("result", "other"),
+            ("date", "2025-08-01"),
+        ]),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let page = send(
+        &app,
+        "GET",
+        "/admin/requests/wuzhong-ggzy/WZGG-YSQ-2025-002",
+        &handler,
+        &[],
+        None,
+    )
+    .await;
+    assert!(
+        page.body
+            .contains("FY-9：行政复议，2025-07-01 提起，2025-08-01 其他结果"),
+        "{}",
+        page.body
+    );
+    let r = db
+        .report("wuzhong-ggzy", gongkai_db::PeriodSpec::Year(2025))
+        .await
+        .unwrap();
+    assert_eq!(r.appeals.cells[0][2], 1);
+    // Art. 35: only the 负责人 sets a later reply date.
+    let open = "/admin/requests/wuzhong-ggzy/WZGG-YSQ-2025-092/events";
+    let set = |c: &str| {
+        vec![
+            ("csrf", c.to_string()),
+            ("type", "deadline_set".into()),
+            ("date", "2025-12-31".into()),
+            ("due", "2026-03-31".into()),
+        ]
+    };
+    let f = set(&csrf);
+    let res = send(
+        &app,
+        "POST",
+        open,
+        &handler,
+        &[],
+        form(&f.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let f = set(&head_csrf);
+    let res = send(
+        &app,
+        "POST",
+        open,
+        &head,
+        &[],
+        form(&f.iter().map(|(k, v)| (*k, v.as_str())).collect::<Vec<_>>()),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let k = db
+        .request_clocks("wuzhong-ggzy", time::macros::date!(2026 - 03 - 01))
+        .await
+        .unwrap();
+    let k = k.iter().find(|c| c.request == "WZGG-YSQ-2025-092").unwrap();
+    assert_eq!(
+        (k.due, k.overdue),
+        (time::macros::date!(2026 - 03 - 31), false)
     );
 }
