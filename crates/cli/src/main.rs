@@ -72,6 +72,14 @@ enum Command {
         #[command(subcommand)]
         command: RequestsCommand,
     },
+    /// 检查已发布的年度报告（PDF、HTML、DOCX、Markdown、纯文本）
+    Audit {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// text | json
+        #[arg(long, default_value = "text")]
+        format: String,
+    },
     /// 后台用户
     User {
         #[command(subcommand)]
@@ -322,6 +330,7 @@ async fn run(cli: Cli) -> Result<u8> {
         }
         Command::Template { command } => template(&cli.db, command).await,
         Command::Calendar { command } => calendar(&cli.db, command).await,
+        Command::Audit { files, format } => audit(&files, &format),
         Command::User {
             command: UserCommand::Add { name, role },
         } => {
@@ -407,6 +416,144 @@ async fn run(cli: Cli) -> Result<u8> {
 
 fn today() -> time::Date {
     gongkai_domain::period::beijing_date(time::OffsetDateTime::now_utc())
+}
+
+/// Largest file `audit` reads.
+const AUDIT_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// The text of a report file, by its kind.
+fn report_text(path: &std::path::Path) -> Result<String> {
+    use gongkai_domain::audit::{Markup, markup_to_text};
+    let meta = std::fs::metadata(path).with_context(|| format!("无法读取 {}", path.display()))?;
+    if meta.len() > AUDIT_MAX_BYTES {
+        bail!(
+            "{}：文件过大（{} 字节，上限 64 MB）",
+            path.display(),
+            meta.len()
+        );
+    }
+    let bytes = std::fs::read(path).with_context(|| format!("无法读取 {}", path.display()))?;
+    if bytes.is_empty() {
+        bail!("{}：文件为空", path.display());
+    }
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if bytes.starts_with(b"%PDF") || ext == "pdf" {
+        let out = std::process::Command::new("pdftotext")
+            .args(["-layout", "-enc", "UTF-8"])
+            .arg(path)
+            .arg("-")
+            .output()
+            .map_err(|_| anyhow!("{}：无法读取 PDF（需要安装 poppler-utils 的 pdftotext），可先将其转为文本后再检查", path.display()))?;
+        if !out.status.success() {
+            bail!(
+                "{}：pdftotext 无法读取此 PDF：{}",
+                path.display(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
+    }
+    if bytes.starts_with(b"PK") || ext == "docx" {
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(&bytes))
+            .map_err(|_| anyhow!("{}：不是有效的 DOCX 文件", path.display()))?;
+        let mut xml = String::new();
+        std::io::Read::read_to_string(
+            &mut z
+                .by_name("word/document.xml")
+                .map_err(|_| anyhow!("{}：DOCX 中没有 word/document.xml", path.display()))?,
+            &mut xml,
+        )
+        .map_err(|_| anyhow!("{}：DOCX 内容无法读取", path.display()))?;
+        return Ok(markup_to_text(&xml, Markup::Docx));
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            if lossy.chars().filter(|c| *c == '\u{fffd}').count() * 20 > lossy.chars().count() {
+                bail!(
+                    "{}：不是文本文件（也不是 PDF、DOCX 或 HTML）",
+                    path.display()
+                );
+            }
+            lossy
+        }
+    };
+    let looks_html = ext == "html" || ext == "htm" || text.trim_start().starts_with('<');
+    Ok(if looks_html {
+        markup_to_text(&text, Markup::Html)
+    } else {
+        text
+    })
+}
+
+fn audit(files: &[PathBuf], format: &str) -> Result<u8> {
+    use gongkai_domain::audit::{audit_text, compare_years, finding_line};
+    if format != "text" && format != "json" {
+        bail!("--format 的取值“{format}”无效，可选：text、json");
+    }
+    let mut audits = Vec::new();
+    for f in files {
+        let text = report_text(f)?;
+        let a = audit_text(&f.display().to_string(), &text);
+        if a.sections.is_empty() && a.requests.as_object().is_none_or(|o| o.is_empty()) {
+            bail!(
+                "{}：无法识别为政府信息公开工作年度报告（没有找到任何法定部分或表格）",
+                f.display()
+            );
+        }
+        audits.push(a);
+    }
+    // Consecutive years of one agency: carried over against carried forward.
+    for i in 0..audits.len() {
+        for j in 0..audits.len() {
+            let (a, b) = (&audits[i], &audits[j]);
+            if i != j
+                && !a.agency.is_empty()
+                && a.agency == b.agency
+                && a.year.is_some()
+                && a.year.map(|y| y + 1) == b.year
+            {
+                let earlier = a.clone();
+                compare_years(&earlier, &mut audits[j]);
+            }
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    if format == "json" {
+        serde_json::to_writer_pretty(&mut out, &audits)?;
+        writeln!(out)?;
+    } else {
+        for a in &audits {
+            let errors = a.findings.iter().filter(|f| f.severity == "error").count();
+            writeln!(
+                out,
+                "{}：{} {} 年（{} 格式），错误 {} 项，提示 {} 项",
+                a.file,
+                if a.agency.is_empty() {
+                    "（未识别机构）"
+                } else {
+                    &a.agency
+                },
+                a.year.map(|y| y.to_string()).unwrap_or_else(|| "?".into()),
+                a.format,
+                errors,
+                a.findings.len() - errors
+            )?;
+            for f in &a.findings {
+                writeln!(out, "  {}", finding_line(f))?;
+            }
+        }
+    }
+    Ok(if audits.iter().any(|a| a.has_errors()) {
+        1
+    } else {
+        0
+    })
 }
 
 /// The calendar of the database, or the shipped one when the SQLite file does not exist yet.

@@ -5,6 +5,7 @@
 //! `gongkai demo` and `gongkai gen`. Storage lives in `gongkai-db`, HTTP in `gongkai-web`,
 //! rendering in `gongkai-export`.
 
+pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod cases;

@@ -649,3 +649,228 @@ async fn users_and_tokens() {
     let o = gongkai(&db, &["token", "create", "--user", "nobody"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+fn shared(rel: &str) -> String {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/reference")
+        .join(rel)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn audit_json(files: &[String]) -> (Option<i32>, Vec<serde_json::Value>, String) {
+    let mut args = vec!["audit", "--format", "json"];
+    args.extend(files.iter().map(String::as_str));
+    let o = gongkai("sqlite::memory:", &args);
+    let v: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap_or_default();
+    (o.status.code(), v, stderr(&o))
+}
+
+fn codes(a: &serde_json::Value) -> Vec<String> {
+    a["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| f["code"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn audit_reads_the_reference_reports_with_their_known_findings() {
+    let files: Vec<String> = [
+        "wuzhong-ggzy-2024-annual-report.txt",
+        "real-reports/02-pingtan-zonghe-shiyanqu-2019.html",
+        "real-reports/03-pingtan-zonghe-shiyanqu-2020.html",
+        "real-reports/04-pingtan-zonghe-shiyanqu-2021.html",
+        "real-reports/07-hongze-quzhengfu-2023.txt",
+        "real-reports/09-huaian-shizhengfu-2024.txt",
+        "real-reports/10-hongze-quzhengfu-2024.txt",
+    ]
+    .iter()
+    .map(|f| shared(f))
+    .collect();
+    let (code, v, err) = audit_json(&files);
+    assert_eq!(code, Some(1), "{err}");
+    assert_eq!(v.len(), 7);
+    // The reference: all zero, the period clipped, four label variants, no error.
+    let r = &v[0];
+    assert_eq!(
+        (r["year"].as_i64(), r["period"]["from"].as_str()),
+        (Some(2024), Some("2024-05-29"))
+    );
+    assert_eq!(r["sections"].as_array().map(|s| s.len()), Some(6));
+    assert!(
+        codes(r).iter().all(|c| c == "LABEL_VARIANT") && codes(r).len() >= 3,
+        "{:?}",
+        codes(r)
+    );
+    assert_eq!(r["requests"]["new_received"]["total"], 0);
+    // 平潭 2020: the real R3 error; 2021: clean, with its values.
+    assert!(codes(&v[2]).contains(&"T3_OUTCOME_TOTAL".to_string()));
+    assert_eq!(v[1]["format"], "2019");
+    let p21 = &v[3];
+    assert!(
+        !codes(p21)
+            .iter()
+            .any(|c| c.starts_with("T3") || c.starts_with("T4")),
+        "{:?}",
+        codes(p21)
+    );
+    assert_eq!(p21["requests"]["new_received"]["natural_person"], 64);
+    assert_eq!(p21["requests"]["carried_forward"]["total"], 1);
+    assert_eq!(p21["appeals"]["reconsideration"]["total"], 3);
+    assert_eq!(p21["appeals"]["litigation_direct"]["total"], 12);
+    assert_eq!(p21["proactive"]["fees_wan_yuan"], "24252.311082");
+    // 洪泽 2023: table 四 wrong; 淮安 2024: clean; 洪泽 2024: the narrative conflict.
+    assert_eq!(codes(&v[4]).iter().filter(|c| *c == "T4_TOTAL").count(), 2);
+    assert!(
+        v[4]["requests"]["other_processing"].is_object(),
+        "single （六） row"
+    );
+    let h = &v[5];
+    assert!(codes(h).is_empty(), "{:?}", codes(h));
+    assert_eq!(
+        (
+            h["requests"]["new_received"]["total"].as_i64(),
+            h["requests"]["carried_over"]["total"].as_i64(),
+            h["requests"]["total_processed"]["total"].as_i64(),
+            h["requests"]["carried_forward"]["total"].as_i64()
+        ),
+        (Some(3119), Some(34), Some(3050), Some(103))
+    );
+    assert_eq!(
+        (
+            h["appeals"]["reconsideration"]["total"].as_i64(),
+            h["appeals"]["litigation_direct"]["total"].as_i64(),
+            h["appeals"]["litigation_after_reconsideration"]["total"].as_i64()
+        ),
+        (Some(351), Some(26), Some(20))
+    );
+    assert!(codes(&v[6]).contains(&"NARRATIVE_CONFLICT".to_string()));
+    assert!(
+        !codes(&v[6])
+            .iter()
+            .any(|c| c.starts_with("T3") || c.starts_with("T4"))
+    );
+}
+
+#[test]
+fn audit_reads_pdfs_as_their_text() {
+    if Command::new("pdftotext").arg("-v").output().is_err() {
+        eprintln!("skipped: pdftotext is not installed");
+        return;
+    }
+    for n in [
+        "07-hongze-quzhengfu-2023",
+        "09-huaian-shizhengfu-2024",
+        "10-hongze-quzhengfu-2024",
+    ] {
+        let (_, v, err) = audit_json(&[
+            shared(&format!("real-reports/{n}.pdf")),
+            shared(&format!("real-reports/{n}.txt")),
+        ]);
+        assert_eq!(v.len(), 2, "{err}");
+        for key in ["requests", "appeals", "proactive", "year"] {
+            assert_eq!(v[0][key], v[1][key], "{n} {key}");
+        }
+        assert_eq!(codes(&v[0]), codes(&v[1]), "{n}");
+    }
+}
+
+#[tokio::test]
+async fn our_own_reports_audit_clean_in_every_format() {
+    let db = demo_db().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = Vec::new();
+    for (year, fmt) in [
+        (2024, "md"),
+        (2024, "html"),
+        (2024, "docx"),
+        (2025, "md"),
+        (2025, "html"),
+        (2025, "docx"),
+    ] {
+        let path = dir.path().join(format!("r{year}.{fmt}"));
+        let p = path.to_string_lossy().to_string();
+        let o = gongkai(
+            &db,
+            &[
+                "report",
+                "--agency",
+                "wuzhong-ggzy",
+                "--year",
+                &year.to_string(),
+                "--format",
+                fmt,
+                "-o",
+                &p,
+            ],
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        files.push(p);
+    }
+    let o = gongkai(
+        &db,
+        &[
+            "report",
+            "--agency",
+            "wuzhong-ggzy",
+            "--year",
+            "2025",
+            "--format",
+            "json",
+        ],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let (code, v, err) = audit_json(&files);
+    assert_eq!(code, Some(0), "{err}");
+    for a in &v {
+        assert!(codes(a).is_empty(), "{}: {:?}", a["file"], a["findings"]);
+        assert_eq!(a["agency"], "吴忠市公共资源交易服务中心");
+    }
+    for a in &v[3..] {
+        assert_eq!(a["requests"], report["requests"], "{}", a["file"]);
+        assert_eq!(a["appeals"], report["appeals"], "{}", a["file"]);
+    }
+    // A report broken once per rule is caught.
+    let md = std::fs::read_to_string(&files[3]).unwrap();
+    let broken = md.replacen(
+        "| 四、结转下年度继续办理 | 1 |",
+        "| 四、结转下年度继续办理 | 9 |",
+        1,
+    );
+    assert_ne!(broken, md);
+    let bad = dir.path().join("bad.md");
+    std::fs::write(&bad, broken).unwrap();
+    let (code, v, _) = audit_json(&[bad.to_string_lossy().into_owned()]);
+    assert_eq!(code, Some(1));
+    let c = codes(&v[0]);
+    assert!(
+        c.contains(&"T3_BALANCE".to_string()) && c.contains(&"T3_ROW_TOTAL".to_string()),
+        "{c:?}"
+    );
+}
+
+#[test]
+fn audit_refuses_what_is_not_a_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.txt");
+    std::fs::write(&empty, "").unwrap();
+    let binary = dir.path().join("x.bin");
+    std::fs::write(
+        &binary,
+        (0..4000u32)
+            .map(|i| (i * 7919 % 251) as u8)
+            .collect::<Vec<u8>>(),
+    )
+    .unwrap();
+    let prose = dir.path().join("note.txt");
+    std::fs::write(&prose, "今天天气很好。\n明天也不错。\n").unwrap();
+    for f in [&empty, &binary, &prose] {
+        let o = gongkai("sqlite::memory:", &["audit", &f.to_string_lossy()]);
+        assert_eq!(o.status.code(), Some(2), "{}", f.display());
+        assert!(!stderr(&o).is_empty() && !stderr(&o).contains("panicked"));
+    }
+    let o = gongkai("sqlite::memory:", &["audit", "/nonexistent.pdf"]);
+    assert_eq!(o.status.code(), Some(2));
+}
