@@ -101,6 +101,10 @@ fn clean_lines(text: &str) -> Vec<String> {
 /// A number token: an integer or decimal standing alone.
 fn number(tok: &str) -> Option<f64> {
     let t = tok.trim_matches(|c: char| c == '|' || c == '*');
+    let t = t
+        .strip_suffix("万元")
+        .or_else(|| t.strip_suffix('元'))
+        .unwrap_or(t);
     if t.is_empty()
         || t.ends_with('.')
         || !t
@@ -120,7 +124,12 @@ fn numbers(lines: &[String]) -> Vec<String> {
         .iter()
         .flat_map(|l| l.split(|c: char| c.is_whitespace() || c == '|'))
         .filter(|t| number(t).is_some())
-        .map(String::from)
+        .map(|t| {
+            t.trim_matches(|c: char| c == '*')
+                .trim_end_matches('元')
+                .trim_end_matches('万')
+                .to_string()
+        })
         .collect()
 }
 
@@ -248,7 +257,28 @@ pub fn audit_text(file: &str, text: &str) -> Audit {
             ));
         }
     } else if is_2019 {
-        proactive = json!({"values": t2_nums});
+        // 2019 trial template: 22 values in its own layout (regulations.md §1.4); 增/减 may be negative.
+        if t2_nums.len() == 22 {
+            let i = |k: usize| t2_nums[k].parse::<i64>().unwrap_or(0);
+            let trio =
+                |k: usize, a: &str, b: &str, c: &str| json!({a: i(k), b: i(k + 1), c: i(k + 2)});
+            proactive = json!({
+                "rules": trio(0, "made", "published", "total_published"),
+                "normative_documents": trio(3, "made", "published", "total_published"),
+                "licensing": trio(6, "previous_items", "change", "decisions"),
+                "other_services": trio(9, "previous_items", "change", "decisions"),
+                "penalty": trio(12, "previous_items", "change", "decisions"),
+                "enforcement": trio(15, "previous_items", "change", "decisions"),
+                "fees": {"previous_items": i(18), "change": i(19)},
+                "central_procurement": {"projects": i(20), "amount_yuan": t2_nums[21]},
+            });
+        } else {
+            findings.push(Finding::error(
+                "TABLE_SHAPE",
+                "表二",
+                format!("2019 年格式的表二应有 22 个数值，读到 {} 个", t2_nums.len()),
+            ));
+        }
     }
 
     // Table 三.
@@ -694,6 +724,29 @@ pub fn markup_to_text(src: &str, dialect: Markup) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The reader never panics, whatever it is given (report-like fragments included).
+        #[test]
+        fn reading_never_panics(parts in proptest::collection::vec(prop_oneof![
+            Just("三、收到和处理政府信息公开申请情况\n".to_string()),
+            Just("四、政府信息公开行政复议、行政诉讼情况\n".to_string()),
+            Just("二、主动公开政府信息情况\n".to_string()),
+            Just("六、其他需要报告的事项\n".to_string()),
+            Just("<tr><td>".to_string()),
+            Just("</td></tr>".to_string()),
+            Just("&#x;&#99999999;&".to_string()),
+            "[0-9 .\\-]{0,12}",
+            "\\PC{0,20}",
+        ], 0..60)) {
+            let text = parts.concat();
+            let a = audit_text("f", &text);
+            let _ = serde_json::to_string(&a);
+            let _ = markup_to_text(&text, Markup::Html);
+            let _ = markup_to_text(&text, Markup::Docx);
+        }
+    }
 
     #[test]
     fn consecutive_years_are_compared() {
