@@ -418,14 +418,10 @@ fn today() -> time::Date {
     gongkai_domain::period::beijing_date(time::OffsetDateTime::now_utc())
 }
 
-/// Largest file `audit` reads.
-const AUDIT_MAX_BYTES: u64 = 64 * 1024 * 1024;
-
 /// The text of a report file, by its kind.
 fn report_text(path: &std::path::Path) -> Result<String> {
-    use gongkai_domain::audit::{Markup, markup_to_text};
     let meta = std::fs::metadata(path).with_context(|| format!("无法读取 {}", path.display()))?;
-    if meta.len() > AUDIT_MAX_BYTES {
+    if meta.len() > gongkai_export::read::MAX_BYTES as u64 {
         bail!(
             "{}：文件过大（{} 字节，上限 64 MB）",
             path.display(),
@@ -433,62 +429,10 @@ fn report_text(path: &std::path::Path) -> Result<String> {
         );
     }
     let bytes = std::fs::read(path).with_context(|| format!("无法读取 {}", path.display()))?;
-    if bytes.is_empty() {
-        bail!("{}：文件为空", path.display());
-    }
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    if bytes.starts_with(b"%PDF") || ext == "pdf" {
-        let out = std::process::Command::new("pdftotext")
-            .args(["-layout", "-enc", "UTF-8"])
-            .arg(path)
-            .arg("-")
-            .output()
-            .map_err(|_| anyhow!("{}：无法读取 PDF（需要安装 poppler-utils 的 pdftotext），可先将其转为文本后再检查", path.display()))?;
-        if !out.status.success() {
-            bail!(
-                "{}：pdftotext 无法读取此 PDF：{}",
-                path.display(),
-                String::from_utf8_lossy(&out.stderr).trim()
-            );
-        }
-        return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
-    }
-    if bytes.starts_with(b"PK") || ext == "docx" {
-        let mut z = zip::ZipArchive::new(std::io::Cursor::new(&bytes))
-            .map_err(|_| anyhow!("{}：不是有效的 DOCX 文件", path.display()))?;
-        let mut xml = String::new();
-        std::io::Read::read_to_string(
-            &mut z
-                .by_name("word/document.xml")
-                .map_err(|_| anyhow!("{}：DOCX 中没有 word/document.xml", path.display()))?,
-            &mut xml,
-        )
-        .map_err(|_| anyhow!("{}：DOCX 内容无法读取", path.display()))?;
-        return Ok(markup_to_text(&xml, Markup::Docx));
-    }
-    let text = match String::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            if lossy.chars().filter(|c| *c == '\u{fffd}').count() * 20 > lossy.chars().count() {
-                bail!(
-                    "{}：不是文本文件（也不是 PDF、DOCX 或 HTML）",
-                    path.display()
-                );
-            }
-            lossy
-        }
-    };
-    let looks_html = ext == "html" || ext == "htm" || text.trim_start().starts_with('<');
-    Ok(if looks_html {
-        markup_to_text(&text, Markup::Html)
-    } else {
-        text
-    })
+    Ok(gongkai_export::read::report_text(
+        &path.display().to_string(),
+        &bytes,
+    )?)
 }
 
 fn audit(files: &[PathBuf], format: &str) -> Result<u8> {

@@ -11,6 +11,7 @@ pub mod layout;
 pub mod letters;
 mod md;
 pub mod narrative;
+pub mod read;
 mod xlsx;
 
 use gongkai_domain::report::AnnualReport;

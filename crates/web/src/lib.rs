@@ -69,6 +69,11 @@ pub fn router(db: Db) -> Router {
         .route("/admin/letters/{agency}/{file}", get(admin::letter))
         .route("/admin/reports", get(admin::reports_home))
         .route(
+            "/admin/audit",
+            get(admin::audit_form).post(admin::audit_upload),
+        )
+        .route("/api/v1/admin/audit", axum::routing::post(admin::api_audit))
+        .route(
             "/admin/calendar",
             get(admin::calendar).post(admin::calendar_import),
         )
@@ -89,6 +94,9 @@ pub fn router(db: Db) -> Router {
         )
         .route("/api/openapi.json", get(openapi::document))
         .fallback(not_found)
+        .layer(axum::extract::DefaultBodyLimit::max(
+            gongkai_export::read::MAX_BYTES,
+        ))
         .with_state(state)
 }
 

@@ -13,6 +13,7 @@ pub const OPERATIONS: &[(&str, &str)] = &[
         "get",
         "/api/v1/admin/reports/{agency}/{year}/cells/{row}/{col}",
     ),
+    ("post", "/api/v1/admin/audit"),
     ("get", "/api/openapi.json"),
 ];
 
@@ -50,6 +51,16 @@ pub fn spec() -> Value {
         "summary": "表三某单元格背后的案件", "security": [{"bearer": []}, {"session": []}],
         "parameters": [p("agency", "path", "机构代码"), p("year", "path", "年度"), p("row", "path", "行代码，如 granted"), p("col", "path", "列代码，如 natural_person 或 total")],
         "responses": cell_responses}}));
+    let mut audit_responses = error_responses();
+    audit_responses["200"] =
+        json!({"description": "读出的报告与发现的问题（contracts.md §5 的结构）"});
+    audit_responses["422"] =
+        json!({"description": "文件无法读取（空、二进制、无法识别的 PDF 等）"});
+    paths.insert("/api/v1/admin/audit".into(), json!({"post": {
+        "summary": "年报体检：请求体为报告文件", "security": [{"bearer": []}, {"session": []}],
+        "parameters": [p("name", "query", "文件名（扩展名帮助判断格式）")],
+        "requestBody": {"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
+        "responses": audit_responses}}));
     paths.insert("/api/openapi.json".into(), json!({"get": {"summary": "本文档", "responses": {"200": {"description": "OpenAPI 3 文档"}}}}));
     json!({
         "openapi": "3.0.3",

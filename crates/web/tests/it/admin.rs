@@ -996,3 +996,101 @@ async fn appeals_and_agency_set_dates_in_the_back_office() {
         (time::macros::date!(2026 - 03 - 31), false)
     );
 }
+
+#[tokio::test]
+async fn reports_are_audited_by_upload_and_api() {
+    let (app, db) = app_with_users().await;
+    let (editor, _) = session(&app, "editor").await;
+    let page = send(&app, "GET", "/admin/audit", &editor, &[], None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let csrf = page
+        .body
+        .split("csrf=")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let report = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/reference/real-reports/07-hongze-quzhengfu-2023.txt"),
+    )
+    .unwrap();
+    let boundary = "gkBoundary7";
+    let mut body = format!("--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"07.txt\"\r\nContent-Type: text/plain\r\n\r\n").into_bytes();
+    body.extend_from_slice(&report);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let ct = format!("multipart/form-data; boundary={boundary}");
+    let res = send(
+        &app,
+        "POST",
+        &format!("/admin/audit?csrf={csrf}"),
+        &editor,
+        &[],
+        Some((ct.as_str(), String::from_utf8(body.clone()).unwrap())),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(
+        res.body.contains("T4_TOTAL")
+            && res.body.contains("读出的表三")
+            && res.body.contains("洪泽区人民政府"),
+        "{}",
+        res.body
+    );
+    // Without the session's token the upload is refused.
+    let res = send(
+        &app,
+        "POST",
+        "/admin/audit?csrf=forged",
+        &editor,
+        &[],
+        Some((ct.as_str(), String::from_utf8(body).unwrap())),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    // The API takes the file as the body.
+    let token = gongkai_web::auth::random_token();
+    db.add_token(
+        &db.user("system").await.unwrap().unwrap(),
+        &gongkai_web::auth::token_hash(&token),
+    )
+    .await
+    .unwrap();
+    let bearer = format!("Bearer {token}");
+    let res = send(
+        &app,
+        "POST",
+        "/api/v1/admin/audit?name=07.txt",
+        "",
+        &[("authorization", bearer.as_str())],
+        Some(("text/plain", String::from_utf8(report).unwrap())),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let v: serde_json::Value = serde_json::from_str(&res.body).unwrap();
+    assert_eq!(v["year"], 2023);
+    assert_eq!(v["appeals"]["reconsideration"]["upheld"], 10);
+    let res = send(
+        &app,
+        "POST",
+        "/api/v1/admin/audit?name=x.txt",
+        "",
+        &[("authorization", bearer.as_str())],
+        Some(("text/plain", String::new())),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        send(
+            &app,
+            "POST",
+            "/api/v1/admin/audit",
+            "",
+            &[],
+            Some(("text/plain", "x".into()))
+        )
+        .await
+        .status,
+        StatusCode::UNAUTHORIZED
+    );
+}
