@@ -72,13 +72,16 @@ enum Command {
         #[command(subcommand)]
         command: RequestsCommand,
     },
-    /// 检查已发布的年度报告（PDF、HTML、DOCX、Markdown、纯文本）
+    /// 检查已发布的年度报告（PDF、HTML、DOCX、Markdown、纯文本）；可给文件夹
     Audit {
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// text | json
+        /// text | json | xlsx（汇总表，须配合 -o）
         #[arg(long, default_value = "text")]
         format: String,
+        /// 输出文件（xlsx 必需）
+        #[arg(short = 'o', long)]
+        output: Option<PathBuf>,
     },
     /// 后台用户
     User {
@@ -330,7 +333,11 @@ async fn run(cli: Cli) -> Result<u8> {
         }
         Command::Template { command } => template(&cli.db, command).await,
         Command::Calendar { command } => calendar(&cli.db, command).await,
-        Command::Audit { files, format } => audit(&files, &format),
+        Command::Audit {
+            files,
+            format,
+            output,
+        } => audit(&files, &format, output.as_deref()),
         Command::User {
             command: UserCommand::Add { name, role },
         } => {
@@ -435,22 +442,66 @@ fn report_text(path: &std::path::Path) -> Result<String> {
     )?)
 }
 
-fn audit(files: &[PathBuf], format: &str) -> Result<u8> {
-    use gongkai_domain::audit::{audit_text, compare_years, finding_line};
-    if format != "text" && format != "json" {
-        bail!("--format 的取值“{format}”无效，可选：text、json");
-    }
-    let mut audits = Vec::new();
-    for f in files {
-        let text = report_text(f)?;
-        let a = audit_text(&f.display().to_string(), &text);
-        if a.sections.is_empty() && a.requests.as_object().is_none_or(|o| o.is_empty()) {
-            bail!(
-                "{}：无法识别为政府信息公开工作年度报告（没有找到任何法定部分或表格）",
-                f.display()
-            );
+/// The files named (`true`: named explicitly), with folders expanded to the report files
+/// inside them (sorted).
+fn expand(paths: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>> {
+    let mut out = Vec::new();
+    for p in paths {
+        if p.is_dir() {
+            let mut inside: Vec<PathBuf> = std::fs::read_dir(p)
+                .with_context(|| format!("无法读取文件夹 {}", p.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| {
+                    f.is_file()
+                        && f.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+                            ["pdf", "html", "htm", "docx", "md", "txt"]
+                                .contains(&e.to_ascii_lowercase().as_str())
+                        })
+                })
+                .collect();
+            inside.sort();
+            out.extend(inside.into_iter().map(|f| (f, false)));
+        } else {
+            out.push((p.clone(), true));
         }
-        audits.push(a);
+    }
+    if out.is_empty() {
+        bail!("没有找到可检查的报告文件");
+    }
+    Ok(out)
+}
+
+fn audit(files: &[PathBuf], format: &str, output: Option<&std::path::Path>) -> Result<u8> {
+    use gongkai_domain::audit::{audit_text, compare_years, finding_line};
+    if !["text", "json", "xlsx"].contains(&format) {
+        bail!("--format 的取值“{format}”无效，可选：text、json、xlsx");
+    }
+    if format == "xlsx" && output.is_none() {
+        bail!("--format xlsx 需要用 -o 指定输出文件");
+    }
+    let files = expand(files)?;
+    let mut audits = Vec::new();
+    for (f, named) in &files {
+        // A file found in a folder that is not a report is skipped with a note; a file named
+        // on the command line must be one.
+        let read = report_text(f).and_then(|text| {
+            let a = audit_text(&f.display().to_string(), &text);
+            if a.sections.is_empty() && a.requests.as_object().is_none_or(|o| o.is_empty()) {
+                bail!(
+                    "{}：无法识别为政府信息公开工作年度报告（没有找到任何法定部分或表格）",
+                    f.display()
+                );
+            }
+            Ok(a)
+        });
+        match read {
+            Ok(a) => audits.push(a),
+            Err(e) if !named => eprintln!("跳过：{}", message(&e)),
+            Err(e) => return Err(e),
+        }
+    }
+    if audits.is_empty() {
+        bail!("没有找到可检查的报告文件");
     }
     // Consecutive years of one agency: carried over against carried forward.
     for i in 0..audits.len() {
@@ -468,7 +519,12 @@ fn audit(files: &[PathBuf], format: &str) -> Result<u8> {
         }
     }
     let mut out = std::io::stdout().lock();
-    if format == "json" {
+    if format == "xlsx" {
+        let bytes = gongkai_export::audit_summary_xlsx(&audits)?;
+        if let Some(path) = output {
+            std::fs::write(path, bytes).with_context(|| format!("无法写入 {}", path.display()))?;
+        }
+    } else if format == "json" {
         serde_json::to_writer_pretty(&mut out, &audits)?;
         writeln!(out)?;
     } else {

@@ -173,6 +173,11 @@ pub(crate) fn runs(p: &str) -> Vec<(&str, bool)> {
     out
 }
 
+/// The XLSX batch summary of audited reports.
+pub fn audit_summary_xlsx(audits: &[gongkai_domain::audit::Audit]) -> Result<Vec<u8>, ExportError> {
+    xlsx::audit_summary(audits)
+}
+
 /// The report's HTML body (no `<html>` wrapper), for embedding in a portal page.
 pub fn html_body(doc: &Document) -> String {
     html::body(doc)

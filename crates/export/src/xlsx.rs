@@ -102,3 +102,66 @@ fn write_grid(
     }
     Ok(())
 }
+
+/// The batch summary of `gongkai audit`: one row per file, and every finding on a second sheet.
+pub fn audit_summary(audits: &[gongkai_domain::audit::Audit]) -> Result<Vec<u8>, ExportError> {
+    let mut wb = Workbook::new();
+    let head = Format::new()
+        .set_bold()
+        .set_border(FormatBorder::Thin)
+        .set_font_name("宋体");
+    let cell = Format::new()
+        .set_border(FormatBorder::Thin)
+        .set_font_name("宋体");
+    let ws = wb.add_worksheet();
+    ws.set_name("汇总")?;
+    for (c, h) in ["文件", "机构", "年度", "格式", "错误", "提示"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string_with_format(0, c as u16, *h, &head)?;
+    }
+    for (i, a) in audits.iter().enumerate() {
+        let r = i as u32 + 1;
+        let errors = a.findings.iter().filter(|f| f.severity == "error").count();
+        ws.write_string_with_format(r, 0, &a.file, &cell)?;
+        ws.write_string_with_format(r, 1, &a.agency, &cell)?;
+        match a.year {
+            Some(y) => ws.write_number_with_format(r, 2, f64::from(y), &cell)?,
+            None => ws.write_string_with_format(r, 2, "", &cell)?,
+        };
+        ws.write_string_with_format(r, 3, &a.format, &cell)?;
+        ws.write_number_with_format(r, 4, errors as f64, &cell)?;
+        ws.write_number_with_format(r, 5, (a.findings.len() - errors) as f64, &cell)?;
+    }
+    ws.set_column_width(0, 48)?;
+    ws.set_column_width(1, 30)?;
+    let fs = wb.add_worksheet();
+    fs.set_name("问题明细")?;
+    for (c, h) in ["文件", "代码", "级别", "位置", "说明"].iter().enumerate() {
+        fs.write_string_with_format(0, c as u16, *h, &head)?;
+    }
+    let mut r = 1;
+    for a in audits {
+        for f in &a.findings {
+            fs.write_string_with_format(r, 0, &a.file, &cell)?;
+            fs.write_string_with_format(r, 1, f.code, &cell)?;
+            fs.write_string_with_format(
+                r,
+                2,
+                if f.severity == "error" {
+                    "错误"
+                } else {
+                    "提示"
+                },
+                &cell,
+            )?;
+            fs.write_string_with_format(r, 3, &f.place, &cell)?;
+            fs.write_string_with_format(r, 4, &f.message, &cell)?;
+            r += 1;
+        }
+    }
+    fs.set_column_width(0, 48)?;
+    fs.set_column_width(4, 60)?;
+    Ok(wb.save_to_buffer()?)
+}

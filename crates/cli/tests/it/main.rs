@@ -874,3 +874,56 @@ fn audit_refuses_what_is_not_a_report() {
     let o = gongkai("sqlite::memory:", &["audit", "/nonexistent.pdf"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn audit_a_folder_into_an_xlsx_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("summary.xlsx");
+    let o = gongkai(
+        "sqlite::memory:",
+        &[
+            "audit",
+            &shared("real-reports"),
+            "--format",
+            "xlsx",
+            "-o",
+            &out.to_string_lossy(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let bytes = std::fs::read(&out).unwrap();
+    let strings = entry(&bytes, "xl/sharedStrings.xml");
+    for s in [
+        "汇总",
+        "机构",
+        "平潭综合实验区",
+        "淮安市人民政府",
+        "T4_TOTAL",
+        "NARRATIVE_CONFLICT",
+    ] {
+        assert!(
+            strings.contains(s) || entry(&bytes, "xl/workbook.xml").contains(s),
+            "{s}"
+        );
+    }
+    let o = gongkai(
+        "sqlite::memory:",
+        &["audit", &shared("real-reports"), "--format", "xlsx"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    // Text: one summary line per file, then its findings.
+    let o = gongkai(
+        "sqlite::memory:",
+        &[
+            "audit",
+            &shared("real-reports/09-huaian-shizhengfu-2024.txt"),
+            &shared("real-reports/10-hongze-quzhengfu-2024.txt"),
+        ],
+    );
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("淮安市人民政府 2024 年（2021 格式），错误 0 项，提示 0 项"),
+        "{text}"
+    );
+    assert!(text.contains("[提示] NARRATIVE_CONFLICT"));
+}
