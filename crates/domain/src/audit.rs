@@ -75,6 +75,23 @@ impl Audit {
     }
 }
 
+/// The patterns the reader uses, compiled once.
+struct Patterns {
+    page: Option<Regex>,
+    year: Option<Regex>,
+    period: Option<Regex>,
+    received: Option<Regex>,
+}
+
+static PATTERNS: std::sync::LazyLock<Patterns> = std::sync::LazyLock::new(|| {
+    Patterns {
+    page: Regex::new(r"^\s*[-—－]\s*\d+\s*[-—－]\s*$").ok(),
+    year: Regex::new(r"(20\d{2}|19\d{2})年").ok(),
+    period: Regex::new(r"(\d{4})年(\d{1,2})月(\d{1,2})日(?:起)?(?:至|到|—|-|~)(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日").ok(),
+    received: Regex::new(r"(?:受理|收到|新收)[^。，；]{0,16}?申请(?:共)?(\d+)件").ok(),
+}
+});
+
 const NUMERALS: [&str; 6] = ["一", "二", "三", "四", "五", "六"];
 
 /// Which heading line starts each section: the line contains all of its words.
@@ -91,10 +108,10 @@ fn section_words(i: usize) -> &'static [&'static str] {
 
 /// Drops page numbers ("- 3 -") and joins nothing else.
 fn clean_lines(text: &str) -> Vec<String> {
-    let page = Regex::new(r"^\s*[-—－]\s*\d+\s*[-—－]\s*$").ok();
+    let page = PATTERNS.page.as_ref();
     text.lines()
         .map(|l| l.replace(['\u{3000}', '\u{a0}'], " "))
-        .filter(|l| !page.as_ref().is_some_and(|re| re.is_match(l)))
+        .filter(|l| !page.is_some_and(|re| re.is_match(l)))
         .collect()
 }
 
@@ -194,7 +211,7 @@ pub fn audit_text(file: &str, text: &str) -> Audit {
     let all = joined(&lines);
     let head: String = joined(&lines[..lines.len().min(8)]);
     // Agency and year from the title.
-    let year_re = Regex::new(r"(20\d{2}|19\d{2})年").ok();
+    let year_re = PATTERNS.year.as_ref();
     let year = year_re
         .as_ref()
         .and_then(|re| re.captures(&head))
@@ -408,7 +425,7 @@ pub fn audit_text(file: &str, text: &str) -> Audit {
         }
     }
     // Period.
-    let period_re = Regex::new(r"(\d{4})年(\d{1,2})月(\d{1,2})日(?:起)?(?:至|到|—|-|~)(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日").ok();
+    let period_re = PATTERNS.period.as_ref();
     let period = period_re
         .as_ref()
         .and_then(|re| re.captures(&all))
@@ -461,8 +478,7 @@ pub fn audit_text(file: &str, text: &str) -> Audit {
                 format!("正文称未收到申请，但表三新收申请 {received} 件"),
             ));
         }
-        if let Ok(re) = Regex::new(r"(?:受理|收到|新收)[^。，；]{0,16}?申请(?:共)?(\d+)件")
-        {
+        if let Some(re) = PATTERNS.received.as_ref() {
             for c in re.captures_iter(&text) {
                 if let Ok(n) = c[1].parse::<i64>()
                     && n != received
