@@ -397,6 +397,7 @@ pub fn audit_text(file: &str, text: &str) -> Audit {
         findings.push(Finding::error(code, c.place.clone(), c.message.clone()));
     }
     // Labels that differ from the official wording.
+    let mut known_officials: Vec<String> = Vec::new();
     for (variant, official) in [
         ("商业机构", "商业企业"),
         (
@@ -412,6 +413,51 @@ pub fn audit_text(file: &str, text: &str) -> Audit {
                 "表三",
                 format!("“{variant}”应为“{official}”"),
             ));
+            known_officials.push(normalized(official));
+        }
+    }
+    // Any other official row label that cannot be found, allowing for line breaks, interleaved
+    // vertical group labels and punctuation: a variant worth a look.
+    if t3_table.is_some() {
+        let region_text = normalized(
+            &t3.iter()
+                .map(|l| {
+                    l.split(|c: char| c.is_whitespace() || c == '|')
+                        .filter(|t| number(t).is_none())
+                        .collect::<String>()
+                })
+                .collect::<String>(),
+        );
+        for row in T3Row::all() {
+            if single_other
+                && matches!(
+                    row,
+                    T3Row::Outcome(
+                        Outcome::OtherNoCorrection | Outcome::OtherFeeUnpaid | Outcome::OtherOther
+                    )
+                )
+            {
+                continue;
+            }
+            let label = row.label();
+            let core =
+                normalized(label.trim_start_matches(|c: char| c.is_ascii_digit() || c == '.'));
+            let core = core
+                .trim_start_matches(|c: char| "一二三四五六七".contains(c))
+                .to_string();
+            let already = known_officials
+                .iter()
+                .any(|o| o.contains(core.as_str()) || core.contains(o.as_str()));
+            if core.chars().count() < 4 || already {
+                continue;
+            }
+            if !loosely_contains(&region_text, &core) {
+                findings.push(Finding::warning(
+                    "LABEL_VARIANT",
+                    "表三",
+                    format!("未找到“{label}”，该行标签与法定写法不同"),
+                ));
+            }
         }
     }
     if let Some(i) = starts[3] {
@@ -518,6 +564,36 @@ pub fn audit_text(file: &str, text: &str) -> Audit {
             .as_ref()
             .map(|t| t.cells[T3Row::CarriedOver.index()]),
     }
+}
+
+/// Text without spaces, quotes, brackets and punctuation (which labels may vary freely).
+fn normalized(s: &str) -> String {
+    s.chars()
+        .filter(|c| !c.is_whitespace() && !"“”\"'‘’（）()、，,.．。：:；;【】[]「」".contains(*c))
+        .collect()
+}
+
+/// True when `needle`'s characters appear in order in `hay` with at most 10 other characters
+/// inserted in all (line breaks and vertical group labels interleave with row labels).
+fn loosely_contains(hay: &str, needle: &str) -> bool {
+    let h: Vec<char> = hay.chars().collect();
+    let n: Vec<char> = needle.chars().collect();
+    let Some(first) = n.first() else { return true };
+    for start in (0..h.len()).filter(|i| h[*i] == *first) {
+        let (mut j, mut gaps, mut k) = (1, 0, start + 1);
+        while j < n.len() && k < h.len() && gaps <= 10 {
+            if h[k] == n[j] {
+                j += 1;
+            } else {
+                gaps += 1;
+            }
+            k += 1;
+        }
+        if j == n.len() && gaps <= 10 {
+            return true;
+        }
+    }
+    false
 }
 
 fn t3_json(t: &Table3, single_other: bool) -> Value {

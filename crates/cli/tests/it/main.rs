@@ -927,3 +927,113 @@ fn audit_a_folder_into_an_xlsx_summary() {
     );
     assert!(text.contains("[提示] NARRATIVE_CONFLICT"));
 }
+
+/// Our own 2025 report broken once per rule: each finding code appears.
+#[tokio::test]
+async fn audit_catches_each_rule_broken_once() {
+    let db = demo_db().await;
+    let o = gongkai(
+        &db,
+        &["report", "--agency", "wuzhong-ggzy", "--year", "2025"],
+    );
+    let md = String::from_utf8(o.stdout).unwrap();
+    let o = gongkai(
+        &db,
+        &["report", "--agency", "wuzhong-ggzy", "--year", "2024"],
+    );
+    let md24 = String::from_utf8(o.stdout).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let line_of = |needle: &str| md.lines().find(|l| l.contains(needle)).unwrap().to_string();
+    let total = line_of("（七）总计");
+    let t4 = md
+        .lines()
+        .skip_while(|l| !l.contains("行政复议 结果维持"))
+        .nth(2)
+        .unwrap()
+        .to_string();
+    let fee = line_of("信息处理费收取情况");
+    let bump_first = |line: &str| {
+        let cells: Vec<&str> = line.split(" | ").collect();
+        let v: i64 = cells[1].trim().parse().unwrap();
+        let mut c: Vec<String> = cells.iter().map(|s| s.to_string()).collect();
+        c[1] = (v + 1).to_string();
+        c.join(" | ")
+    };
+    let t4_first = {
+        let mut c: Vec<String> = t4.split(" | ").map(String::from).collect();
+        c[0] = format!(
+            "| {}",
+            c[0].trim_start_matches("| ").parse::<i64>().unwrap() + 5
+        );
+        c.join(" | ")
+    };
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "SECTION_MISSING",
+            md.replace("## 五、存在的主要问题及改进情况", ""),
+        ),
+        (
+            "TABLE_SHAPE",
+            md.replace(&total, &total.replacen(" | 35 |", " |", 1)),
+        ),
+        ("T3_OUTCOME_TOTAL", md.replace(&total, &bump_first(&total))),
+        ("T4_TOTAL", md.replace(&t4, &t4_first)),
+        (
+            "BAD_NUMBER",
+            md.replace(&total, &total.replacen("| 4 |", "| -4 |", 1)),
+        ),
+        ("LABEL_VARIANT", md.replace("商业企业", "商业机构")),
+        (
+            "NARRATIVE_CONFLICT",
+            md.replace("共收到政府信息公开申请37件", "共收到政府信息公开申请12件"),
+        ),
+        (
+            "PERIOD_UNCLEAR",
+            md.replace("本报告统计数据从2025年1月1日至2025年12月31日。", "")
+                .replace(
+                    "所列政府信息公开数据统计期限为2025年1月1日至2025年12月31日。",
+                    "",
+                ),
+        ),
+        (
+            "FEE_STATEMENT_MISSING",
+            md.replace(&fee, "（一）无其他事项。"),
+        ),
+    ];
+    for (code, text) in cases {
+        assert_ne!(text, md, "{code}: the mutation changed nothing");
+        let f = dir.path().join(format!("{code}.md"));
+        std::fs::write(&f, &text).unwrap();
+        let (_, v, err) = audit_json(&[f.to_string_lossy().into_owned()]);
+        assert!(
+            codes(&v[0]).contains(&code.to_string()),
+            "{code}: {:?} {err}",
+            codes(&v[0])
+        );
+    }
+    // Two consecutive years whose carry-over disagrees.
+    let f24 = dir.path().join("2024.md");
+    std::fs::write(
+        &f24,
+        md24.replace(
+            "| 四、结转下年度继续办理 | 0 |",
+            "| 四、结转下年度继续办理 | 3 |",
+        )
+        .replace(
+            "| 0 | 0 | 0 | 0 | 0 | 0 |\n\n## 四",
+            "| 0 | 0 | 0 | 0 | 0 | 3 |\n\n## 四",
+        ),
+    )
+    .unwrap();
+    let f25 = dir.path().join("2025.md");
+    std::fs::write(&f25, &md).unwrap();
+    let (_, v, _) = audit_json(&[
+        f24.to_string_lossy().into_owned(),
+        f25.to_string_lossy().into_owned(),
+    ]);
+    assert!(
+        codes(&v[1]).contains(&"CARRYOVER_MISMATCH".to_string()),
+        "{:?}",
+        codes(&v[1])
+    );
+}
