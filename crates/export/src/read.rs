@@ -36,35 +36,7 @@ pub fn report_text(name: &str, bytes: &[u8]) -> Result<String, ReadError> {
     }
     let ext = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
     if bytes.starts_with(b"%PDF") || ext == "pdf" {
-        let mut child = std::process::Command::new("pdftotext")
-            .args(["-layout", "-enc", "UTF-8", "-", "-"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .map_err(|_| {
-                err(
-                    name,
-                    "无法读取 PDF（需要安装 poppler-utils 的 pdftotext），可先将其转为文本后再检查",
-                )
-            })?;
-        if let Some(mut stdin) = child.stdin.take() {
-            let data = bytes.to_vec();
-            std::thread::spawn(move || stdin.write_all(&data));
-        }
-        let out = child
-            .wait_with_output()
-            .map_err(|e| err(name, format!("pdftotext 运行失败：{e}")))?;
-        if !out.status.success() {
-            return Err(err(
-                name,
-                format!(
-                    "pdftotext 无法读取此 PDF：{}",
-                    String::from_utf8_lossy(&out.stderr).trim()
-                ),
-            ));
-        }
-        return Ok(String::from_utf8_lossy(&out.stdout).into_owned());
+        return pdf_text(name, bytes);
     }
     if bytes.starts_with(b"PK") || ext == "docx" {
         let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes))
@@ -92,4 +64,89 @@ pub fn report_text(name: &str, bytes: &[u8]) -> Result<String, ReadError> {
     } else {
         text
     })
+}
+
+/// A PDF's text, read directly with the `pdf-extract` crate; where that cannot cope (it fails,
+/// finds no text, or its reading order leaves a table unreadable) poppler's `pdftotext -layout`
+/// is used when installed.
+fn pdf_text(name: &str, bytes: &[u8]) -> Result<String, ReadError> {
+    let data = bytes.to_vec();
+    // pdf-extract panics on some malformed files: contain it.
+    let direct = std::panic::catch_unwind(move || pdf_extract::extract_text_from_mem(&data))
+        .ok()
+        .and_then(Result::ok)
+        .filter(|t| !t.trim().is_empty());
+    if let Some(t) = &direct {
+        let a = gongkai_domain::audit::audit_text(name, t);
+        if !a
+            .findings
+            .iter()
+            .any(|f| f.code == "TABLE_SHAPE" || f.code == "TABLE_MISSING")
+        {
+            return Ok(direct.unwrap_or_default());
+        }
+    }
+    match pdftotext(name, bytes) {
+        Ok(t) => Ok(t),
+        Err(Some(e)) => Err(e),
+        Err(None) => direct.ok_or_else(|| {
+            err(name, "无法读取此 PDF：内置读取器无法解析（可能是扫描件或已损坏），也未安装 poppler-utils 的 pdftotext")
+        }),
+    }
+}
+
+/// `Err(None)` when pdftotext is not installed.
+fn pdftotext(name: &str, bytes: &[u8]) -> Result<String, Option<ReadError>> {
+    let mut child = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8", "-", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .map_err(|_| None)?;
+    if let Some(mut stdin) = child.stdin.take() {
+        let data = bytes.to_vec();
+        std::thread::spawn(move || stdin.write_all(&data));
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| Some(err(name, format!("pdftotext 运行失败：{e}"))))?;
+    if !out.status.success() {
+        return Err(Some(err(
+            name,
+            format!(
+                "pdftotext 无法读取此 PDF：{}",
+                String::from_utf8_lossy(&out.stderr).trim()
+            ),
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_builtin_reader_reads_the_real_pdfs() {
+        let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/reference/real-reports");
+        for n in [
+            "07-hongze-quzhengfu-2023",
+            "09-huaian-shizhengfu-2024",
+            "10-hongze-quzhengfu-2024",
+        ] {
+            let Ok(bytes) = std::fs::read(base.join(format!("{n}.pdf"))) else {
+                continue;
+            };
+            let text = pdf_extract::extract_text_from_mem(&bytes).unwrap_or_default();
+            let a = gongkai_domain::audit::audit_text(n, &text);
+            let t = std::fs::read_to_string(base.join(format!("{n}.txt"))).unwrap_or_default();
+            let b = gongkai_domain::audit::audit_text(n, &t);
+            println!(
+                "{n}: {:?}",
+                a.findings.iter().map(|f| f.code).collect::<Vec<_>>()
+            );
+            assert_eq!(a.requests, b.requests, "{n}");
+            assert_eq!(a.appeals, b.appeals, "{n}");
+        }
+    }
 }
