@@ -625,14 +625,32 @@ pub async fn add_event(
         }
         _ => {}
     }
-    match record(&s, &pr, &agency, line).await {
+    back_to_case(
+        &s,
+        &pr,
+        &agency,
+        &case_no,
+        record(&s, &pr, &agency, line).await,
+    )
+    .await
+}
+
+/// After a write on a case: back to its page, or the page again with the reason it was refused.
+async fn back_to_case(
+    s: &AppState,
+    pr: &Principal,
+    agency: &str,
+    case_no: &str,
+    outcome: Result<(), String>,
+) -> Response {
+    match outcome {
         Ok(()) => Redirect::to(&format!("/admin/requests/{agency}/{case_no}")).into_response(),
         Err(m) => {
             request_page(
-                &s,
-                &pr,
-                &agency,
-                &case_no,
+                s,
+                pr,
+                agency,
+                case_no,
                 Some(m),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
@@ -1098,20 +1116,7 @@ pub async fn fee(
         Ok(())
     }
     .await;
-    match result {
-        Ok(()) => Redirect::to(&format!("/admin/requests/{agency}/{case_no}")).into_response(),
-        Err(m) => {
-            request_page(
-                &s,
-                &pr,
-                &agency,
-                &case_no,
-                Some(m),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
-        }
-    }
+    back_to_case(&s, &pr, &agency, &case_no, result).await
 }
 
 #[derive(Template, WebTemplate)]
