@@ -114,6 +114,18 @@ fn check_csrf(pr: &Principal, given: &str) -> Result<(), WebError> {
     }
 }
 
+/// A form post by a user with `p`, carrying the session's CSRF token.
+async fn form_user(
+    s: &AppState,
+    headers: &HeaderMap,
+    p: Permission,
+    csrf: &str,
+) -> Result<Principal, Response> {
+    let pr = page_user(s, headers, p).await?;
+    check_csrf(&pr, csrf).map_err(IntoResponse::into_response)?;
+    Ok(pr)
+}
+
 fn csrf_of(pr: &Principal) -> String {
     pr.session
         .as_ref()
@@ -213,13 +225,10 @@ pub async fn logout(
     headers: HeaderMap,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    let pr = match page_user(&s, &headers, Permission::BackOffice).await {
+    let pr = match form_user(&s, &headers, Permission::BackOffice, &f.csrf).await {
         Ok(p) => p,
         Err(r) => return r,
     };
-    if let Err(e) = check_csrf(&pr, &f.csrf) {
-        return e.into_response();
-    }
     if let Some(sess) = &pr.session {
         let _ = s.db.close_session(&sess.id).await;
     }
@@ -591,13 +600,10 @@ pub async fn add_event(
     Path((agency, case_no)): Path<(String, String)>,
     Form(f): Form<EventForm>,
 ) -> Response {
-    let pr = match page_user(&s, &headers, Permission::HandleRequests).await {
+    let pr = match form_user(&s, &headers, Permission::HandleRequests, &f.csrf).await {
         Ok(p) => p,
         Err(r) => return r,
     };
-    if let Err(e) = check_csrf(&pr, &f.csrf) {
-        return e.into_response();
-    }
     let mut line = json!({"type": f.r#type, "request": case_no, "date": f.date});
     match f.r#type.as_str() {
         "consultation_started" | "consultation_ended" => {
@@ -732,13 +738,10 @@ pub async fn new_request(
     Path(agency): Path<String>,
     Form(f): Form<NewRequestForm>,
 ) -> Response {
-    let pr = match page_user(&s, &headers, Permission::HandleRequests).await {
+    let pr = match form_user(&s, &headers, Permission::HandleRequests, &f.csrf).await {
         Ok(p) => p,
         Err(r) => return r,
     };
-    if let Err(e) = check_csrf(&pr, &f.csrf) {
-        return e.into_response();
-    }
     if f.name.trim().is_empty() || f.contact.trim().is_empty() {
         let field = if f.name.trim().is_empty() {
             "申请人姓名或名称"
@@ -1072,13 +1075,10 @@ pub async fn fee(
     Path((agency, case_no)): Path<(String, String)>,
     Form(f): Form<FeeForm>,
 ) -> Response {
-    let pr = match page_user(&s, &headers, Permission::HandleRequests).await {
+    let pr = match form_user(&s, &headers, Permission::HandleRequests, &f.csrf).await {
         Ok(p) => p,
         Err(r) => return r,
     };
-    if let Err(e) = check_csrf(&pr, &f.csrf) {
-        return e.into_response();
-    }
     let result: Result<(), String> = async {
         let date = gongkai_domain::period::parse_date(&f.date, "日期").map_err(|e| e.to_string())?;
         match f.action.as_str() {
@@ -1168,13 +1168,10 @@ pub async fn calendar_import(
     headers: HeaderMap,
     Form(f): Form<CalendarForm>,
 ) -> Response {
-    let pr = match page_user(&s, &headers, Permission::Administer).await {
+    let pr = match form_user(&s, &headers, Permission::Administer, &f.csrf).await {
         Ok(p) => p,
         Err(r) => return r,
     };
-    if let Err(e) = check_csrf(&pr, &f.csrf) {
-        return e.into_response();
-    }
     match gongkai_domain::calendar::HolidayYear::parse(&f.json) {
         Err(e) => {
             calendar_page(
