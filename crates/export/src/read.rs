@@ -128,7 +128,7 @@ mod tests {
     #[test]
     fn the_builtin_reader_reads_the_real_pdfs() {
         let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/reference/real-reports");
+            .join("../../testdata/reference/real-reports");
         for n in [
             "07-hongze-quzhengfu-2023",
             "09-huaian-shizhengfu-2024",

@@ -652,7 +652,7 @@ async fn users_and_tokens() {
 
 fn shared(rel: &str) -> String {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/reference")
+        .join("../../testdata/reference")
         .join(rel)
         .to_string_lossy()
         .into_owned()

@@ -8,7 +8,7 @@ use gongkai_domain::audit::{Markup, audit_text, markup_to_text};
 use proptest::prelude::*;
 
 fn corpus() -> Vec<String> {
-    let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference");
+    let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../testdata/reference");
     let mut out = Vec::new();
     for rel in [
         "wuzhong-ggzy-2024-annual-report.txt",

@@ -1012,7 +1012,7 @@ async fn reports_are_audited_by_upload_and_api() {
         .to_string();
     let report = std::fs::read(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/reference/real-reports/07-hongze-quzhengfu-2023.txt"),
+            .join("../../testdata/reference/real-reports/07-hongze-quzhengfu-2023.txt"),
     )
     .unwrap();
     let boundary = "gkBoundary7";
