@@ -134,9 +134,8 @@ mod tests {
             "09-huaian-shizhengfu-2024",
             "10-hongze-quzhengfu-2024",
         ] {
-            let Ok(bytes) = std::fs::read(base.join(format!("{n}.pdf"))) else {
-                continue;
-            };
+            let bytes = std::fs::read(base.join(format!("{n}.pdf")))
+                .unwrap_or_else(|e| panic!("{n}.pdf: {e}"));
             let text = pdf_extract::extract_text_from_mem(&bytes).unwrap_or_default();
             let a = gongkai_domain::audit::audit_text(n, &text);
             let t = std::fs::read_to_string(base.join(format!("{n}.txt"))).unwrap_or_default();
