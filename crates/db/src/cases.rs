@@ -298,6 +298,33 @@ impl Db {
         agency_code: &str,
         as_of: Date,
     ) -> Result<Vec<Clock>, DbError> {
+        self.clocks(agency_code, as_of, "").await
+    }
+
+    /// One case's clock as of a date; `None` when the agency has no such case by then.
+    pub async fn request_clock(
+        &self,
+        agency_code: &str,
+        case_no: &str,
+        as_of: Date,
+    ) -> Result<Option<Clock>, DbError> {
+        if case_no.is_empty() {
+            return Ok(None);
+        }
+        Ok(self
+            .clocks(agency_code, as_of, case_no)
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    /// The clocks of the agency's cases, or of the one numbered `case_no` when not empty.
+    async fn clocks(
+        &self,
+        agency_code: &str,
+        as_of: Date,
+        case_no: &str,
+    ) -> Result<Vec<Clock>, DbError> {
         let agency = self.agency(agency_code).await?;
         let tree = self.subtree(agency.id).await?;
         let cal = self.calendar().await?;
@@ -314,16 +341,17 @@ impl Db {
         );
         let sql = format!(
             "SELECT id, case_no, received_on, channel, applicant_type, subject, closed_on, outcome, withdrawn \
-             FROM request WHERE agency_id IN ({}) AND received_on <= $1 ORDER BY received_on, case_no",
+             FROM request WHERE agency_id IN ({}) AND received_on <= $1 AND ($2 = '' OR case_no = $2) \
+             ORDER BY received_on, case_no",
             tree.ids()
         );
-        let rows: Vec<Row> = on_db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(as_of).fetch_all(p).await?);
+        let rows: Vec<Row> = on_db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(as_of).bind(case_no).fetch_all(p).await?);
         let sql = format!(
             "SELECT e.request_id, e.data FROM request_event e JOIN request r ON r.id = e.request_id \
-             WHERE r.agency_id IN ({}) AND r.received_on <= $1 ORDER BY e.request_id, e.seq",
+             WHERE r.agency_id IN ({}) AND r.received_on <= $1 AND ($2 = '' OR r.case_no = $2) ORDER BY e.request_id, e.seq",
             tree.ids()
         );
-        let events: Vec<(i64, Json<serde_json::Value>)> = on_db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(as_of).fetch_all(p).await?);
+        let events: Vec<(i64, Json<serde_json::Value>)> = on_db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(as_of).bind(case_no).fetch_all(p).await?);
         let mut by_id: HashMap<i64, Vec<CaseEvent>> = HashMap::new();
         for (id, Json(data)) in events {
             if let Ok(e) = CaseEvent::parse(&data.to_string()) {
@@ -513,11 +541,7 @@ impl Db {
         };
         let agency = self.agency(&agency_code).await?;
         let today = gongkai_domain::period::beijing_date(time::OffsetDateTime::now_utc());
-        let clock = self
-            .request_clocks(&agency_code, today)
-            .await?
-            .into_iter()
-            .find(|c| c.request == case_no);
+        let clock = self.request_clock(&agency_code, &case_no, today).await?;
         Ok(clock.map(|clock| PublicStatus {
             agency: agency.name,
             clock,

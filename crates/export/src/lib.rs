@@ -139,23 +139,18 @@ pub fn render(
     template: &str,
     format: Format,
 ) -> Result<Vec<u8>, ExportError> {
-    if format == Format::Json {
-        let mut v = serde_json::to_vec_pretty(report)?;
-        v.push(b'\n');
-        return Ok(v);
-    }
-    let doc = Document::build(report, template)?;
+    let doc = || Document::build(report, template);
     Ok(match format {
-        Format::Md => md::render(&doc).into_bytes(),
-        Format::Html => html::render(&doc).into_bytes(),
-        Format::Docx => docx::render(&doc)?,
-        Format::Xlsx => xlsx::render(&doc)?,
-        Format::Json => unreachable_json(),
+        Format::Json => {
+            let mut v = serde_json::to_vec_pretty(report)?;
+            v.push(b'\n');
+            v
+        }
+        Format::Md => md::render(&doc()?).into_bytes(),
+        Format::Html => html::render(&doc()?).into_bytes(),
+        Format::Docx => docx::render(&doc()?)?,
+        Format::Xlsx => xlsx::render(&doc()?)?,
     })
-}
-
-fn unreachable_json() -> Vec<u8> {
-    Vec::new()
 }
 
 /// Splits a paragraph into (text, bold) runs on `**…**` markers.

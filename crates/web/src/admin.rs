@@ -456,11 +456,10 @@ async fn request_page(
     status: StatusCode,
 ) -> Response {
     let result = async {
-        let clocks = s.db.request_clocks(agency, today()).await?;
-        let c = clocks
-            .into_iter()
-            .find(|c| c.request == case_no)
-            .ok_or_else(|| WebError(StatusCode::NOT_FOUND, format!("未找到案件“{case_no}”")))?;
+        let c =
+            s.db.request_clock(agency, case_no, today())
+                .await?
+                .ok_or_else(|| WebError(StatusCode::NOT_FOUND, format!("未找到案件“{case_no}”")))?;
         let detail = s.db.request_detail(agency, case_no).await?;
         let fee = s.db.fee_notice(agency, case_no).await?.map(|f| {
             let paid = match f.paid_on {
@@ -886,11 +885,10 @@ pub async fn letter(
     };
     let result = async {
         let a = s.db.agency(&agency).await?;
-        let clocks = s.db.request_clocks(&agency, today()).await?;
-        let c = clocks
-            .into_iter()
-            .find(|c| c.request == case_no)
-            .ok_or_else(|| WebError(StatusCode::NOT_FOUND, format!("未找到案件“{case_no}”")))?;
+        let c =
+            s.db.request_clock(&agency, &case_no, today())
+                .await?
+                .ok_or_else(|| WebError(StatusCode::NOT_FOUND, format!("未找到案件“{case_no}”")))?;
         let (Some(outcome), Some(reply_date)) = (c.outcome, c.closed_on) else {
             return Err(WebError(
                 StatusCode::CONFLICT,

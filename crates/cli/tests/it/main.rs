@@ -22,6 +22,22 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
+/// Creates the agency `c` (某中心, established 2020-01-01) through the command line.
+fn add_center(db: &str) -> Output {
+    gongkai(
+        db,
+        &[
+            "agency",
+            "add",
+            "c",
+            "--name",
+            "某中心",
+            "--established",
+            "2020-01-01",
+        ],
+    )
+}
+
 async fn demo_db() -> String {
     let url = fresh_url().await;
     let o = gongkai(&url, &["demo", "--no-serve"]);
@@ -270,18 +286,7 @@ async fn bad_input_exits_2_with_a_named_field_and_writes_nothing() {
 #[tokio::test]
 async fn a_report_that_does_not_balance_exits_1() {
     let url = fresh_url().await;
-    let o = gongkai(
-        &url,
-        &[
-            "agency",
-            "add",
-            "c",
-            "--name",
-            "某中心",
-            "--established",
-            "2020-01-01",
-        ],
-    );
+    let o = add_center(&url);
     assert!(o.status.success(), "{}", stderr(&o));
     let db = gongkai_db::Db::connect(&url)
         .await
@@ -467,18 +472,7 @@ async fn calendar_commands_follow_the_regulation_vectors() {
 #[tokio::test]
 async fn requests_import_list_and_report() {
     let db = fresh_url().await;
-    let o = gongkai(
-        &db,
-        &[
-            "agency",
-            "add",
-            "c",
-            "--name",
-            "某中心",
-            "--established",
-            "2020-01-01",
-        ],
-    );
+    let o = add_center(&db);
     assert!(o.status.success());
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("cases.jsonl");
