@@ -1,7 +1,7 @@
 //! Computing the annual report from the ledger (contracts.md §2.4, §3.4, §4).
 //!
-//! Every query is restricted to the agency and its descendants through the same recursive CTE,
-//! so a parent's report aggregates its children.
+//! Every query is restricted to the agency and its descendants (a [`Subtree`], read once per
+//! report), so a parent's report aggregates its children.
 
 use gongkai_domain::codes::{
     AppealKind, AppealResult, ApplicantType, ChannelKind, DecisionKind, DocKind, NoticeType,
