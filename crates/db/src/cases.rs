@@ -9,7 +9,8 @@ use sqlx::QueryBuilder;
 use sqlx::types::Json;
 use time::Date;
 
-use crate::{Db, DbError, on_db};
+use crate::tx::failpoint;
+use crate::{Db, DbError, Tx, on_db, on_tx};
 
 /// What an import changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -43,23 +44,9 @@ impl Db {
 
     /// Stores a year of holiday data, replacing what that notice year had (one transaction).
     pub async fn import_calendar(&self, y: &HolidayYear, source: &str) -> Result<(), DbError> {
-        on_db!(self, p => {
-            let mut tx = p.begin().await?;
-            sqlx::query("DELETE FROM calendar_day WHERE title_year = $1").bind(y.year).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO calendar_year (year, papers, source) VALUES ($1, $2, $3) \
-                         ON CONFLICT (year) DO UPDATE SET papers = excluded.papers, source = excluded.source")
-                .bind(y.year).bind(Json(&y.papers)).bind(source).execute(&mut *tx).await?;
-            for chunk in y.days.chunks(500) {
-                let mut q = QueryBuilder::new("INSERT INTO calendar_day (day, is_off_day, name, title_year) ");
-                q.push_values(chunk, |mut b, d| {
-                    b.push_bind(d.date).push_bind(d.off).push_bind(&d.name).push_bind(y.year);
-                });
-                q.push(" ON CONFLICT (day) DO UPDATE SET is_off_day = excluded.is_off_day, name = excluded.name, title_year = excluded.title_year");
-                q.build().execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-        });
-        Ok(())
+        let mut tx = self.begin().await?;
+        tx.import_calendar(y, source).await?;
+        tx.commit().await
     }
 
     /// Per notice year: rest days, make-up working days and the source of the data.
@@ -109,184 +96,16 @@ impl Db {
     }
 
     /// Imports 依申请公开 case events (JSON Lines, contracts.md §2) for an agency, in one
-    /// transaction: a bad line imports nothing and the error names the line and field.
+    /// transaction that validates against the history read inside it: a bad line imports
+    /// nothing and the error names the line and field.
     pub async fn import_requests(
         &self,
         agency_code: &str,
         text: &str,
     ) -> Result<ImportSummary, DbError> {
-        let agency = self.agency(agency_code).await?;
-        let mut lines = Vec::new();
-        for (i, l) in text.lines().enumerate() {
-            if l.trim().is_empty() {
-                continue;
-            }
-            let event = CaseEvent::parse(l).map_err(|e| at_line(i + 1, e))?;
-            lines.push(Line { no: i + 1, event });
-        }
-        // Existing cases and appeals of the agency.
-        type Stored = (i64, String, Option<Json<serde_json::Value>>, Option<i32>);
-        let existing: Vec<Stored> = on_db!(self, p => sqlx::query_as(
-            "SELECT r.id, r.case_no, e.data, e.seq FROM request r LEFT JOIN request_event e ON e.request_id = r.id \
-             WHERE r.agency_id = $1 ORDER BY r.id, e.seq").bind(agency.id).fetch_all(p).await?);
-        let mut old: HashMap<String, (i64, Vec<CaseEvent>, i32)> = HashMap::new();
-        for (id, case_no, data, seq) in existing {
-            let entry = old.entry(case_no).or_insert((id, vec![], 0));
-            if let (Some(Json(data)), Some(seq)) = (data, seq) {
-                if let Ok(e) = CaseEvent::parse(&data.to_string()) {
-                    entry.1.push(e);
-                }
-                entry.2 = entry.2.max(seq);
-            }
-        }
-        let old_appeals: Vec<(String, Option<Date>, Date)> = on_db!(self, p => sqlx::query_as(
-            "SELECT appeal_no, decided_on, filed_on FROM appeal WHERE agency_id = $1").bind(agency.id).fetch_all(p).await?);
-        let mut appeals: HashMap<String, (Option<Date>, Date, bool)> = old_appeals
-            .into_iter()
-            .map(|(no, d, f)| (no, (d, f, false)))
-            .collect();
-
-        // Group the file's case events by case, and check each case with its stored history.
-        let mut by_case: BTreeMap<String, Vec<&Line>> = BTreeMap::new();
-        for l in &lines {
-            if let (Some(r), false) = (
-                &l.event.request,
-                matches!(
-                    l.event.kind,
-                    EventKind::AppealFiled { .. } | EventKind::AppealDecided { .. }
-                ),
-            ) {
-                by_case.entry(r.clone()).or_default().push(l);
-            }
-        }
-        let mut cases: Vec<(Case, Vec<&Line>, i32)> = Vec::new();
-        for (case_no, new) in &by_case {
-            let (stored, max_seq) = old
-                .get(case_no)
-                .map(|(_, ev, s)| (ev.clone(), *s))
-                .unwrap_or_default();
-            let mut all = stored;
-            all.extend(new.iter().map(|l| l.event.clone()));
-            let numbers = new
-                .iter()
-                .map(|l| l.no.to_string())
-                .collect::<Vec<_>>()
-                .join("、");
-            let case = Case::from_events(case_no, all)
-                .map_err(|e| DbError::Import(format!("第 {numbers} 行：{e}")))?;
-            cases.push((case, new.clone(), max_seq));
-        }
-        // Appeals: filed ones need a known case and a new number; decisions a filed, undecided appeal.
-        let mut appeal_rows: Vec<(&Line, String)> = Vec::new();
-        let mut ordered: Vec<&Line> = lines
-            .iter()
-            .filter(|l| {
-                matches!(
-                    l.event.kind,
-                    EventKind::AppealFiled { .. } | EventKind::AppealDecided { .. }
-                )
-            })
-            .collect();
-        ordered.sort_by_key(|l| l.event.date);
-        for l in ordered {
-            match &l.event.kind {
-                EventKind::AppealFiled { appeal, .. } => {
-                    let case_no = l.event.request.clone().unwrap_or_default();
-                    if !old.contains_key(&case_no) && !by_case.contains_key(&case_no) {
-                        return Err(at_line(
-                            l.no,
-                            format!("字段“request”无效：未知案件“{case_no}”"),
-                        ));
-                    }
-                    if appeals.contains_key(appeal) {
-                        return Err(at_line(
-                            l.no,
-                            format!("字段“appeal”无效：复议/诉讼编号“{appeal}”已存在"),
-                        ));
-                    }
-                    appeals.insert(appeal.clone(), (None, l.event.date, true));
-                    appeal_rows.push((l, case_no));
-                }
-                EventKind::AppealDecided { appeal, .. } => match appeals.get_mut(appeal) {
-                    None => {
-                        return Err(at_line(
-                            l.no,
-                            format!("字段“appeal”无效：未知复议/诉讼编号“{appeal}”"),
-                        ));
-                    }
-                    Some((Some(_), _, _)) => {
-                        return Err(at_line(
-                            l.no,
-                            format!("字段“appeal”无效：“{appeal}”已有结果"),
-                        ));
-                    }
-                    Some((decided, filed, _)) => {
-                        if l.event.date < *filed {
-                            return Err(at_line(
-                                l.no,
-                                format!("字段“date”无效：“{appeal}”的结果早于提起日期"),
-                            ));
-                        }
-                        *decided = Some(l.event.date);
-                        appeal_rows.push((l, String::new()));
-                    }
-                },
-                _ => {}
-            }
-        }
-
-        let summary = ImportSummary {
-            events: lines.len(),
-            cases: cases.len(),
-            appeals: appeal_rows.iter().filter(|(_, c)| !c.is_empty()).count(),
-        };
-        on_db!(self, p => {
-            let mut tx = p.begin().await?;
-            let mut ids: HashMap<String, i64> = old.iter().map(|(k, v)| (k.clone(), v.0)).collect();
-            for chunk in cases.chunks(500) {
-                let mut q = QueryBuilder::new(
-                    "INSERT INTO request (agency_id, case_no, received_on, channel, applicant_type, subject, closed_on, outcome, withdrawn) ");
-                q.push_values(chunk, |mut b, (c, _, _)| {
-                    let closing = c.closing();
-                    b.push_bind(agency.id).push_bind(&c.request).push_bind(c.received).push_bind(c.channel.code())
-                        .push_bind(c.applicant_type.code()).push_bind(&c.subject).push_bind(closing.map(|x| x.0))
-                        .push_bind(closing.map(|x| x.1.code())).push_bind(closing.is_some_and(|x| x.2));
-                });
-                q.push(" ON CONFLICT (agency_id, case_no) DO UPDATE SET received_on = excluded.received_on, channel = excluded.channel, \
-                         applicant_type = excluded.applicant_type, subject = excluded.subject, closed_on = excluded.closed_on, \
-                         outcome = excluded.outcome, withdrawn = excluded.withdrawn RETURNING id, case_no");
-                for (id, no) in q.build_query_as::<(i64, String)>().fetch_all(&mut *tx).await? {
-                    ids.insert(no, id);
-                }
-            }
-            let events: Vec<(i64, i32, &Line)> = cases.iter().flat_map(|(c, new, max_seq)| {
-                let id = ids.get(&c.request).copied().unwrap_or_default();
-                new.iter().enumerate().map(move |(i, l)| (id, max_seq + 1 + i as i32, *l))
-            }).collect();
-            for chunk in events.chunks(1000) {
-                let mut q = QueryBuilder::new("INSERT INTO request_event (request_id, seq, type, event_date, data) ");
-                q.push_values(chunk, |mut b, (id, seq, l)| {
-                    b.push_bind(*id).push_bind(*seq).push_bind(l.event.kind.code()).push_bind(l.event.date).push_bind(Json(&l.event.raw));
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            for (l, case_no) in &appeal_rows {
-                match &l.event.kind {
-                    EventKind::AppealFiled { appeal, kind } => {
-                        sqlx::query("INSERT INTO appeal (agency_id, request_id, appeal_no, kind, filed_on) VALUES ($1, $2, $3, $4, $5)")
-                            .bind(agency.id).bind(ids.get(case_no).copied()).bind(appeal).bind(kind.code()).bind(l.event.date)
-                            .execute(&mut *tx).await?;
-                    }
-                    EventKind::AppealDecided { appeal, result } => {
-                        sqlx::query("UPDATE appeal SET decided_on = $1, result = $2 WHERE agency_id = $3 AND appeal_no = $4")
-                            .bind(l.event.date).bind(result.code()).bind(agency.id).bind(appeal)
-                            .execute(&mut *tx).await?;
-                    }
-                    _ => {}
-                }
-            }
-            tx.commit().await?;
-        });
+        let mut tx = self.begin().await?;
+        let summary = tx.import_requests(agency_code, text).await?;
+        tx.commit().await?;
         Ok(summary)
     }
 
@@ -452,9 +271,8 @@ pub struct PublicStatus {
 }
 
 impl Db {
-    /// Registers a new request (a `received` event line) with its applicant's data, and stores
-    /// `code` as the tracking code for the public status page. One transaction for the case; the applicant
-    /// and code are written right after it.
+    /// Registers a new request (a `received` event line) with its applicant's data and the
+    /// tracking code of the public status page, in one transaction.
     pub async fn register_request(
         &self,
         agency_code: &str,
@@ -462,33 +280,9 @@ impl Db {
         a: &Applicant,
         code: &str,
     ) -> Result<(), DbError> {
-        let e = CaseEvent::parse(received_line).map_err(|e| DbError::Import(e.to_string()))?;
-        if !matches!(e.kind, EventKind::Received { .. }) {
-            return Err(DbError::Import("登记申请须为 received 事件".into()));
-        }
-        let case_no = e.request.clone().unwrap_or_default();
-        let agency = self.agency(agency_code).await?;
-        let exists: Option<i64> = on_db!(self, p => sqlx::query_scalar("SELECT id FROM request WHERE agency_id = $1 AND case_no = $2")
-            .bind(agency.id).bind(&case_no).fetch_optional(p).await?);
-        if exists.is_some() {
-            return Err(DbError::Conflict(format!("案件编号“{case_no}”已存在")));
-        }
-        self.import_requests(agency_code, received_line).await?;
-        let id: i64 = on_db!(self, p => sqlx::query_scalar("SELECT id FROM request WHERE agency_id = $1 AND case_no = $2")
-            .bind(agency.id).bind(&case_no).fetch_one(p).await?);
-        let (phone, email) = if a.contact.contains('@') {
-            (String::new(), a.contact.clone())
-        } else {
-            (a.contact.clone(), String::new())
-        };
-        on_db!(self, p => {
-            let mut tx = p.begin().await?;
-            sqlx::query("INSERT INTO request_applicant (request_id, name, id_number, phone, email, delivery) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(id).bind(&a.name).bind(&a.id_number).bind(&phone).bind(&email).bind(&a.delivery).execute(&mut *tx).await?;
-            sqlx::query("INSERT INTO request_tracking (code, request_id) VALUES ($1, $2)").bind(code).bind(id).execute(&mut *tx).await?;
-            tx.commit().await?;
-        });
-        Ok(())
+        let mut tx = self.begin().await?;
+        tx.register_request(agency_code, received_line, a, code).await?;
+        tx.commit().await
     }
 
     /// The applicant and events of a case, for the back office.
@@ -659,7 +453,7 @@ impl Db {
         Ok(n.max(1))
     }
 
-    /// Issues the fee notice of an open case (one per case); returns it.
+    /// Issues the fee notice of an open case (one per case), in one transaction; returns it.
     pub async fn issue_fee_notice(
         &self,
         agency_code: &str,
@@ -668,58 +462,25 @@ impl Db {
         quantity: i64,
         notice_on: Date,
     ) -> Result<FeeNotice, DbError> {
-        let (id, received, closed) = self.case_id(agency_code, case_no).await?;
-        if closed.is_some() {
-            return Err(DbError::Conflict(format!(
-                "案件“{case_no}”已办结，不能再发收费通知"
-            )));
-        }
-        if notice_on < received {
-            return Err(gongkai_domain::DomainError::invalid(
-                "date",
-                "收费通知日期早于收到申请之日",
-            )
-            .into());
-        }
-        if self.fee_notice(agency_code, case_no).await?.is_some() {
-            return Err(DbError::Conflict(format!("案件“{case_no}”已发过收费通知")));
-        }
-        let amount = gongkai_domain::fees::fee_fen(method, quantity)?;
-        on_db!(self, p => sqlx::query("INSERT INTO request_fee (request_id, method, quantity, amount_fen, notice_on) VALUES ($1, $2, $3, $4, $5)")
-            .bind(id).bind(method.code()).bind(i32::try_from(quantity).unwrap_or(i32::MAX)).bind(amount).bind(notice_on)
-            .execute(p).await.map(|_| ())?);
+        let mut tx = self.begin().await?;
+        tx.issue_fee_notice(agency_code, case_no, method, quantity, notice_on)
+            .await?;
+        tx.commit().await?;
         self.fee_notice(agency_code, case_no)
             .await?
             .ok_or_else(|| DbError::Conflict("收费通知保存失败".into()))
     }
 
-    /// Records the payment: the fee counts as collected (report section 六).
+    /// Records the payment (the fee counts as collected, report section 六), in one transaction.
     pub async fn fee_paid(
         &self,
         agency_code: &str,
         case_no: &str,
         paid_on: Date,
     ) -> Result<(), DbError> {
-        let (id, _, _) = self.case_id(agency_code, case_no).await?;
-        let notice = self
-            .fee_notice(agency_code, case_no)
-            .await?
-            .ok_or_else(|| DbError::Conflict("该案件没有收费通知".into()))?;
-        if notice.paid_on.is_some() {
-            return Err(DbError::Conflict("该收费通知已缴费".into()));
-        }
-        if paid_on < notice.notice_on {
-            return Err(
-                gongkai_domain::DomainError::invalid("date", "缴费日期早于收费通知日期").into(),
-            );
-        }
-        on_db!(self, p => {
-            let mut tx = p.begin().await?;
-            sqlx::query("UPDATE request_fee SET paid_on = $1 WHERE request_id = $2").bind(paid_on).bind(id).execute(&mut *tx).await?;
-            sqlx::query("UPDATE request SET fee_fen = $1 WHERE id = $2").bind(notice.amount_fen).bind(id).execute(&mut *tx).await?;
-            tx.commit().await?;
-        });
-        Ok(())
+        let mut tx = self.begin().await?;
+        tx.fee_paid(agency_code, case_no, paid_on).await?;
+        tx.commit().await
     }
 
     /// The fee notice of a case, if any.
@@ -746,5 +507,323 @@ impl Db {
                 .date,
             paid_on,
         }))
+    }
+}
+
+impl Tx {
+    /// Imports 依申请公开 case events (JSON Lines, contracts.md §2) for an agency, in one
+    /// transaction: a bad line imports nothing and the error names the line and field.
+    pub async fn import_requests(
+        &mut self,
+        agency_code: &str,
+        text: &str,
+    ) -> Result<ImportSummary, DbError> {
+        // Lock first: the history validated below cannot change before this commits.
+        let agency = self.lock_agency(agency_code).await?;
+        let mut lines = Vec::new();
+        for (i, l) in text.lines().enumerate() {
+            if l.trim().is_empty() {
+                continue;
+            }
+            let event = CaseEvent::parse(l).map_err(|e| at_line(i + 1, e))?;
+            lines.push(Line { no: i + 1, event });
+        }
+        // Existing cases and appeals of the agency.
+        type Stored = (i64, String, Option<Json<serde_json::Value>>, Option<i32>);
+        let existing: Vec<Stored> = on_tx!(self, c => sqlx::query_as(
+            "SELECT r.id, r.case_no, e.data, e.seq FROM request r LEFT JOIN request_event e ON e.request_id = r.id \
+             WHERE r.agency_id = $1 ORDER BY r.id, e.seq").bind(agency.id).fetch_all(&mut *c).await?);
+        let mut old: HashMap<String, (i64, Vec<CaseEvent>, i32)> = HashMap::new();
+        for (id, case_no, data, seq) in existing {
+            let entry = old.entry(case_no).or_insert((id, vec![], 0));
+            if let (Some(Json(data)), Some(seq)) = (data, seq) {
+                if let Ok(e) = CaseEvent::parse(&data.to_string()) {
+                    entry.1.push(e);
+                }
+                entry.2 = entry.2.max(seq);
+            }
+        }
+        let old_appeals: Vec<(String, Option<Date>, Date)> = on_tx!(self, c => sqlx::query_as(
+            "SELECT appeal_no, decided_on, filed_on FROM appeal WHERE agency_id = $1").bind(agency.id).fetch_all(&mut *c).await?);
+        let mut appeals: HashMap<String, (Option<Date>, Date, bool)> = old_appeals
+            .into_iter()
+            .map(|(no, d, f)| (no, (d, f, false)))
+            .collect();
+
+        // Group the file's case events by case, and check each case with its stored history.
+        let mut by_case: BTreeMap<String, Vec<&Line>> = BTreeMap::new();
+        for l in &lines {
+            if let (Some(r), false) = (
+                &l.event.request,
+                matches!(
+                    l.event.kind,
+                    EventKind::AppealFiled { .. } | EventKind::AppealDecided { .. }
+                ),
+            ) {
+                by_case.entry(r.clone()).or_default().push(l);
+            }
+        }
+        let mut cases: Vec<(Case, Vec<&Line>, i32)> = Vec::new();
+        for (case_no, new) in &by_case {
+            let (stored, max_seq) = old
+                .get(case_no)
+                .map(|(_, ev, s)| (ev.clone(), *s))
+                .unwrap_or_default();
+            let mut all = stored;
+            all.extend(new.iter().map(|l| l.event.clone()));
+            let numbers = new
+                .iter()
+                .map(|l| l.no.to_string())
+                .collect::<Vec<_>>()
+                .join("、");
+            let case = Case::from_events(case_no, all)
+                .map_err(|e| DbError::Import(format!("第 {numbers} 行：{e}")))?;
+            cases.push((case, new.clone(), max_seq));
+        }
+        // Appeals: filed ones need a known case and a new number; decisions a filed, undecided appeal.
+        let mut appeal_rows: Vec<(&Line, String)> = Vec::new();
+        let mut ordered: Vec<&Line> = lines
+            .iter()
+            .filter(|l| {
+                matches!(
+                    l.event.kind,
+                    EventKind::AppealFiled { .. } | EventKind::AppealDecided { .. }
+                )
+            })
+            .collect();
+        ordered.sort_by_key(|l| l.event.date);
+        for l in ordered {
+            match &l.event.kind {
+                EventKind::AppealFiled { appeal, .. } => {
+                    let case_no = l.event.request.clone().unwrap_or_default();
+                    if !old.contains_key(&case_no) && !by_case.contains_key(&case_no) {
+                        return Err(at_line(
+                            l.no,
+                            format!("字段“request”无效：未知案件“{case_no}”"),
+                        ));
+                    }
+                    if appeals.contains_key(appeal) {
+                        return Err(at_line(
+                            l.no,
+                            format!("字段“appeal”无效：复议/诉讼编号“{appeal}”已存在"),
+                        ));
+                    }
+                    appeals.insert(appeal.clone(), (None, l.event.date, true));
+                    appeal_rows.push((l, case_no));
+                }
+                EventKind::AppealDecided { appeal, .. } => match appeals.get_mut(appeal) {
+                    None => {
+                        return Err(at_line(
+                            l.no,
+                            format!("字段“appeal”无效：未知复议/诉讼编号“{appeal}”"),
+                        ));
+                    }
+                    Some((Some(_), _, _)) => {
+                        return Err(at_line(
+                            l.no,
+                            format!("字段“appeal”无效：“{appeal}”已有结果"),
+                        ));
+                    }
+                    Some((decided, filed, _)) => {
+                        if l.event.date < *filed {
+                            return Err(at_line(
+                                l.no,
+                                format!("字段“date”无效：“{appeal}”的结果早于提起日期"),
+                            ));
+                        }
+                        *decided = Some(l.event.date);
+                        appeal_rows.push((l, String::new()));
+                    }
+                },
+                _ => {}
+            }
+        }
+
+        let summary = ImportSummary {
+            events: lines.len(),
+            cases: cases.len(),
+            appeals: appeal_rows.iter().filter(|(_, c)| !c.is_empty()).count(),
+        };
+        on_tx!(self, c => {
+            let mut ids: HashMap<String, i64> = old.iter().map(|(k, v)| (k.clone(), v.0)).collect();
+            for chunk in cases.chunks(500) {
+                let mut q = QueryBuilder::new(
+                    "INSERT INTO request (agency_id, case_no, received_on, channel, applicant_type, subject, closed_on, outcome, withdrawn) ");
+                q.push_values(chunk, |mut b, (c, _, _)| {
+                    let closing = c.closing();
+                    b.push_bind(agency.id).push_bind(&c.request).push_bind(c.received).push_bind(c.channel.code())
+                        .push_bind(c.applicant_type.code()).push_bind(&c.subject).push_bind(closing.map(|x| x.0))
+                        .push_bind(closing.map(|x| x.1.code())).push_bind(closing.is_some_and(|x| x.2));
+                });
+                q.push(" ON CONFLICT (agency_id, case_no) DO UPDATE SET received_on = excluded.received_on, channel = excluded.channel, \
+                         applicant_type = excluded.applicant_type, subject = excluded.subject, closed_on = excluded.closed_on, \
+                         outcome = excluded.outcome, withdrawn = excluded.withdrawn RETURNING id, case_no");
+                for (id, no) in q.build_query_as::<(i64, String)>().fetch_all(&mut *c).await? {
+                    ids.insert(no, id);
+                }
+                failpoint("import_requests.after_requests")?;
+            }
+            let events: Vec<(i64, i32, &Line)> = cases.iter().flat_map(|(c, new, max_seq)| {
+                let id = ids.get(&c.request).copied().unwrap_or_default();
+                new.iter().enumerate().map(move |(i, l)| (id, max_seq + 1 + i as i32, *l))
+            }).collect();
+            for chunk in events.chunks(1000) {
+                let mut q = QueryBuilder::new("INSERT INTO request_event (request_id, seq, type, event_date, data) ");
+                q.push_values(chunk, |mut b, (id, seq, l)| {
+                    b.push_bind(*id).push_bind(*seq).push_bind(l.event.kind.code()).push_bind(l.event.date).push_bind(Json(&l.event.raw));
+                });
+                q.build().execute(&mut *c).await?;
+            }
+            for (l, case_no) in &appeal_rows {
+                match &l.event.kind {
+                    EventKind::AppealFiled { appeal, kind } => {
+                        sqlx::query("INSERT INTO appeal (agency_id, request_id, appeal_no, kind, filed_on) VALUES ($1, $2, $3, $4, $5)")
+                            .bind(agency.id).bind(ids.get(case_no).copied()).bind(appeal).bind(kind.code()).bind(l.event.date)
+                            .execute(&mut *c).await?;
+                    }
+                    EventKind::AppealDecided { appeal, result } => {
+                        sqlx::query("UPDATE appeal SET decided_on = $1, result = $2 WHERE agency_id = $3 AND appeal_no = $4")
+                            .bind(l.event.date).bind(result.code()).bind(agency.id).bind(appeal)
+                            .execute(&mut *c).await?;
+                    }
+                    _ => {}
+                }
+            }
+        });
+        Ok(summary)
+    }
+
+    /// A case's id, receipt and closing date, read inside the transaction.
+    pub async fn case_id(
+        &mut self,
+        agency_code: &str,
+        case_no: &str,
+    ) -> Result<(i64, Date, Option<Date>), DbError> {
+        let agency = self.agency(agency_code).await?;
+        let row: Option<(i64, Date, Option<Date>)> = on_tx!(self, c => sqlx::query_as(
+            "SELECT id, received_on, closed_on FROM request WHERE agency_id = $1 AND case_no = $2")
+            .bind(agency.id).bind(case_no).fetch_optional(&mut *c).await?);
+        row.ok_or_else(|| DbError::NotFound(format!("未找到案件“{case_no}”")))
+    }
+
+    /// Registers a new request: its `received` event, its applicant and its tracking code.
+    pub async fn register_request(
+        &mut self,
+        agency_code: &str,
+        received_line: &str,
+        a: &Applicant,
+        code: &str,
+    ) -> Result<(), DbError> {
+        let e = CaseEvent::parse(received_line).map_err(|e| DbError::Import(e.to_string()))?;
+        if !matches!(e.kind, EventKind::Received { .. }) {
+            return Err(DbError::Import("登记申请须为 received 事件".into()));
+        }
+        let case_no = e.request.clone().unwrap_or_default();
+        let agency = self.lock_agency(agency_code).await?;
+        let exists: Option<i64> = on_tx!(self, c => sqlx::query_scalar("SELECT id FROM request WHERE agency_id = $1 AND case_no = $2")
+            .bind(agency.id).bind(&case_no).fetch_optional(&mut *c).await?);
+        if exists.is_some() {
+            return Err(DbError::Conflict(format!("案件编号“{case_no}”已存在")));
+        }
+        self.import_requests(agency_code, received_line).await?;
+        failpoint("register_request.after_case")?;
+        let (id, _, _) = self.case_id(agency_code, &case_no).await?;
+        let (phone, email) = if a.contact.contains('@') {
+            (String::new(), a.contact.clone())
+        } else {
+            (a.contact.clone(), String::new())
+        };
+        on_tx!(self, c => {
+            sqlx::query("INSERT INTO request_applicant (request_id, name, id_number, phone, email, delivery) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(id).bind(&a.name).bind(&a.id_number).bind(&phone).bind(&email).bind(&a.delivery).execute(&mut *c).await?;
+            sqlx::query("INSERT INTO request_tracking (code, request_id) VALUES ($1, $2)").bind(code).bind(id).execute(&mut *c).await?;
+        });
+        Ok(())
+    }
+
+    /// Issues the fee notice of an open case (one per case).
+    pub async fn issue_fee_notice(
+        &mut self,
+        agency_code: &str,
+        case_no: &str,
+        method: gongkai_domain::fees::FeeMethod,
+        quantity: i64,
+        notice_on: Date,
+    ) -> Result<(), DbError> {
+        self.lock_agency(agency_code).await?;
+        let (id, received, closed) = self.case_id(agency_code, case_no).await?;
+        if closed.is_some() {
+            return Err(DbError::Conflict(format!(
+                "案件“{case_no}”已办结，不能再发收费通知"
+            )));
+        }
+        if notice_on < received {
+            return Err(gongkai_domain::DomainError::invalid(
+                "date",
+                "收费通知日期早于收到申请之日",
+            )
+            .into());
+        }
+        let exists: Option<i64> = on_tx!(self, c => sqlx::query_scalar("SELECT request_id FROM request_fee WHERE request_id = $1")
+            .bind(id).fetch_optional(&mut *c).await?);
+        if exists.is_some() {
+            return Err(DbError::Conflict(format!("案件“{case_no}”已发过收费通知")));
+        }
+        let amount = gongkai_domain::fees::fee_fen(method, quantity)?;
+        let quantity = i32::try_from(quantity)
+            .map_err(|_| gongkai_domain::DomainError::invalid("quantity", "数量过大"))?;
+        on_tx!(self, c => { sqlx::query("INSERT INTO request_fee (request_id, method, quantity, amount_fen, notice_on) VALUES ($1, $2, $3, $4, $5)")
+            .bind(id).bind(method.code()).bind(quantity).bind(amount).bind(notice_on)
+            .execute(&mut *c).await?; });
+        Ok(())
+    }
+
+    /// Records the payment of a case's fee notice.
+    pub async fn fee_paid(
+        &mut self,
+        agency_code: &str,
+        case_no: &str,
+        paid_on: Date,
+    ) -> Result<(), DbError> {
+        self.lock_agency(agency_code).await?;
+        let (id, _, _) = self.case_id(agency_code, case_no).await?;
+        let notice: Option<(i64, Date, Option<Date>)> = on_tx!(self, c => sqlx::query_as(
+            "SELECT amount_fen, notice_on, paid_on FROM request_fee WHERE request_id = $1")
+            .bind(id).fetch_optional(&mut *c).await?);
+        let (amount_fen, notice_on, paid) =
+            notice.ok_or_else(|| DbError::Conflict("该案件没有收费通知".into()))?;
+        if paid.is_some() {
+            return Err(DbError::Conflict("该收费通知已缴费".into()));
+        }
+        if paid_on < notice_on {
+            return Err(
+                gongkai_domain::DomainError::invalid("date", "缴费日期早于收费通知日期").into(),
+            );
+        }
+        on_tx!(self, c => {
+            sqlx::query("UPDATE request_fee SET paid_on = $1 WHERE request_id = $2").bind(paid_on).bind(id).execute(&mut *c).await?;
+            failpoint("fee_paid.after_fee")?;
+            sqlx::query("UPDATE request SET fee_fen = $1 WHERE id = $2").bind(amount_fen).bind(id).execute(&mut *c).await?;
+        });
+        Ok(())
+    }
+
+    /// Stores a year of holiday data, replacing what that notice year had.
+    pub async fn import_calendar(&mut self, y: &HolidayYear, source: &str) -> Result<(), DbError> {
+        on_tx!(self, c => {
+            sqlx::query("DELETE FROM calendar_day WHERE title_year = $1").bind(y.year).execute(&mut *c).await?;
+            sqlx::query("INSERT INTO calendar_year (year, papers, source) VALUES ($1, $2, $3) \
+                         ON CONFLICT (year) DO UPDATE SET papers = excluded.papers, source = excluded.source")
+                .bind(y.year).bind(Json(&y.papers)).bind(source).execute(&mut *c).await?;
+            for chunk in y.days.chunks(500) {
+                let mut q = QueryBuilder::new("INSERT INTO calendar_day (day, is_off_day, name, title_year) ");
+                q.push_values(chunk, |mut b, d| {
+                    b.push_bind(d.date).push_bind(d.off).push_bind(&d.name).push_bind(y.year);
+                });
+                q.push(" ON CONFLICT (day) DO UPDATE SET is_off_day = excluded.is_off_day, name = excluded.name, title_year = excluded.title_year");
+                q.build().execute(&mut *c).await?;
+            }
+        });
+        Ok(())
     }
 }

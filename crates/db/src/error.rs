@@ -19,6 +19,8 @@ pub enum DbError {
     UnknownAgency(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("{0}")]
+    NotFound(String),
     #[error("导入失败，未导入任何内容：{0}")]
     Import(String),
     #[error(transparent)]

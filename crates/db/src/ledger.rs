@@ -9,7 +9,8 @@ use sqlx::QueryBuilder;
 use sqlx::types::Json;
 use time::Date;
 
-use crate::{Db, DbError, on_db};
+use crate::tx::failpoint;
+use crate::{Db, DbError, Tx, on_db, on_tx};
 
 /// An agency as stored.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -72,211 +73,26 @@ impl Db {
         Ok(n > 0)
     }
 
-    /// Deletes every record (for `demo --reset`), in one transaction.
+    /// Deletes every ledger record (for `demo --reset`), in one transaction.
     pub async fn clear(&self) -> Result<(), DbError> {
-        on_db!(self, p => {
-            let mut tx = p.begin().await?;
-            for t in TABLES_CHILD_FIRST {
-                sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {t}"))).execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-        });
-        Ok(())
+        let mut tx = self.begin().await?;
+        tx.clear().await?;
+        tx.commit().await
     }
 
-    /// Creates an agency. The code must be new and the parent, if named, must exist.
+    /// Creates an agency (one transaction).
     pub async fn add_agency(&self, a: &NewAgency) -> Result<AgencyRow, DbError> {
-        validate_agency(a)?;
-        if self.agency(&a.code).await.is_ok() {
-            return Err(DbError::Conflict(format!("机构代码“{}”已存在", a.code)));
-        }
-        let parent_id = match &a.parent {
-            Some(code) => Some(self.agency(code).await?.id),
-            None => None,
-        };
-        let sql = "INSERT INTO agency (code, name, parent_id, established) VALUES ($1, $2, $3, $4)";
-        on_db!(self, p => sqlx::query(sql).bind(&a.code).bind(&a.name).bind(parent_id).bind(a.established).execute(p).await.map(|_| ())?);
-        self.agency(&a.code).await
+        let mut tx = self.begin().await?;
+        let row = tx.add_agency(a).await?;
+        tx.commit().await?;
+        Ok(row)
     }
 
     /// Writes a whole agency ledger in one transaction.
     pub async fn insert_ledger(&self, agency_id: i64, l: &AgencyLedger) -> Result<(), DbError> {
-        on_db!(self, p => {
-            let mut tx = p.begin().await?;
-            // Projects, then sections, then notices, then bidders: each in chunks, ids mapped back by code.
-            let mut project_ids: HashMap<&str, i64> = HashMap::new();
-            for chunk in l.projects.chunks(CHUNK) {
-                let mut q = QueryBuilder::new("INSERT INTO project (agency_id, code, name, category, region) ");
-                q.push_values(chunk, |mut b, pr| {
-                    b.push_bind(agency_id).push_bind(&pr.code).push_bind(&pr.name).push_bind(pr.category.code()).push_bind(&pr.region);
-                });
-                q.push(" RETURNING id, code");
-                for (id, code) in q.build_query_as::<(i64, String)>().fetch_all(&mut *tx).await? {
-                    if let Some(pr) = chunk.iter().find(|pr| pr.code == code) {
-                        project_ids.insert(pr.code.as_str(), id);
-                    }
-                }
-            }
-            let sections: Vec<(i64, TradingCategory, &gongkai_domain::ledger::Section)> = l
-                .projects
-                .iter()
-                .flat_map(|pr| pr.sections.iter().map(move |s| (pr, s)))
-                .map(|(pr, s)| (project_ids.get(pr.code.as_str()).copied().unwrap_or_default(), pr.category, s))
-                .collect();
-            let mut section_ids: HashMap<&str, i64> = HashMap::new();
-            for chunk in sections.chunks(CHUNK) {
-                let mut q = QueryBuilder::new("INSERT INTO section (agency_id, project_id, code, name, ocid, completed_on) ");
-                q.push_values(chunk, |mut b, (pid, cat, s)| {
-                    b.push_bind(agency_id).push_bind(*pid).push_bind(&s.code).push_bind(&s.name).push_bind(format!("ocds-gongkai-{}", s.code)).push_bind(completed_on(*cat, s));
-                });
-                q.push(" RETURNING id, code");
-                let by_code: HashMap<&str, &str> = chunk.iter().map(|(_, _, s)| (s.code.as_str(), s.code.as_str())).collect();
-                for (id, code) in q.build_query_as::<(i64, String)>().fetch_all(&mut *tx).await? {
-                    if let Some(k) = by_code.get(code.as_str()) {
-                        section_ids.insert(k, id);
-                    }
-                }
-            }
-            let notices: Vec<(i64, Option<i64>, &gongkai_domain::ledger::Notice)> = l
-                .notices()
-                .map(|(pr, s, n)| {
-                    (
-                        project_ids.get(pr.code.as_str()).copied().unwrap_or_default(),
-                        s.and_then(|s| section_ids.get(s.code.as_str()).copied()),
-                        n,
-                    )
-                })
-                .collect();
-            let mut bidders: Vec<(i64, Option<i64>, &gongkai_domain::ledger::Bidder)> = Vec::new();
-            for chunk in notices.chunks(CHUNK) {
-                let mut q = QueryBuilder::new(
-                    "INSERT INTO notice (agency_id, project_id, section_id, notice_no, type, title, published_at, published_on, dates, elements) ",
-                );
-                q.push_values(chunk, |mut b, (pid, sid, n)| {
-                    b.push_bind(agency_id)
-                        .push_bind(*pid)
-                        .push_bind(*sid)
-                        .push_bind(&n.no)
-                        .push_bind(n.ntype.code())
-                        .push_bind(&n.title)
-                        .push_bind(n.published)
-                        .push_bind(beijing_date(n.published))
-                        .push_bind(Json(&n.dates))
-                        .push_bind(Json(&n.elements));
-                });
-                q.push(" RETURNING id, notice_no");
-                let by_no: HashMap<&str, (Option<i64>, &gongkai_domain::ledger::Notice)> = chunk.iter().map(|(_, sid, n)| (n.no.as_str(), (*sid, *n))).collect();
-                for (id, no) in q.build_query_as::<(i64, String)>().fetch_all(&mut *tx).await? {
-                    if let Some((sid, n)) = by_no.get(no.as_str()) {
-                        bidders.extend(n.bidders.iter().map(|b| (id, *sid, b)));
-                    }
-                }
-            }
-            // Companies: one row per 统一社会信用代码, ids looked up (or created) in bulk.
-            let mut companies: Vec<&gongkai_domain::ledger::Bidder> = Vec::new();
-            let mut seen = std::collections::HashSet::new();
-            for (_, _, b) in &bidders {
-                if seen.insert(b.uscc.as_str()) {
-                    companies.push(b);
-                }
-            }
-            let mut company_ids: HashMap<String, i64> = HashMap::with_capacity(companies.len());
-            for chunk in companies.chunks(CHUNK * 4) {
-                let mut q = QueryBuilder::new("INSERT INTO company (uscc, name) ");
-                q.push_values(chunk, |mut b, c| {
-                    b.push_bind(&c.uscc).push_bind(&c.name);
-                });
-                q.push(" ON CONFLICT (uscc) DO UPDATE SET uscc = excluded.uscc RETURNING id, uscc");
-                for (id, uscc) in q.build_query_as::<(i64, String)>().fetch_all(&mut *tx).await? {
-                    company_ids.insert(uscc, id);
-                }
-            }
-            for chunk in bidders.chunks(CHUNK * 4) {
-                let mut q = QueryBuilder::new("INSERT INTO bidder (notice_id, section_id, company_id, name, uscc) ");
-                q.push_values(chunk, |mut b, (nid, sid, bd)| {
-                    let cid = company_ids.get(&bd.uscc).copied().unwrap_or_default();
-                    b.push_bind(*nid).push_bind(*sid).push_bind(cid).push_bind(&bd.name).push_bind(&bd.uscc);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            for c in &l.channels {
-                let id: i64 = sqlx::query_scalar("INSERT INTO channel (agency_id, code, name, kind) VALUES ($1, $2, $3, $4) RETURNING id")
-                    .bind(agency_id).bind(&c.code).bind(&c.name).bind(c.kind.code())
-                    .fetch_one(&mut *tx).await?;
-                for chunk in c.posts.chunks(CHUNK) {
-                    let mut q = QueryBuilder::new("INSERT INTO channel_post (channel_id, title, published_on, reads) ");
-                    q.push_values(chunk, |mut b, post| {
-                        b.push_bind(id).push_bind(&post.title).push_bind(post.published_on).push_bind(post.reads);
-                    });
-                    q.build().execute(&mut *tx).await?;
-                }
-            }
-            for chunk in l.pushes.chunks(CHUNK) {
-                let mut q = QueryBuilder::new("INSERT INTO policy_push (agency_id, policy, pushed_on, recipient) ");
-                q.push_values(chunk, |mut b, x| {
-                    b.push_bind(agency_id).push_bind(&x.policy).push_bind(x.pushed_on).push_bind(&x.recipient);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            for chunk in l.loans.chunks(CHUNK) {
-                let mut q = QueryBuilder::new("INSERT INTO policy_loan (agency_id, policy, granted_on, borrower, amount_fen) ");
-                q.push_values(chunk, |mut b, x| {
-                    b.push_bind(agency_id).push_bind(&x.policy).push_bind(x.granted_on).push_bind(&x.borrower).push_bind(x.amount_fen);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            for chunk in l.items.chunks(CHUNK) {
-                let mut q = QueryBuilder::new(
-                    "INSERT INTO disclosure_item (agency_id, index_no, title, summary, doc_no, publisher, generated_on, published_on, attr, art20_item, doc_kind, repealed_on, catalogue) ",
-                );
-                q.push_values(chunk, |mut b, x| {
-                    b.push_bind(agency_id).push_bind(&x.index_no).push_bind(&x.title).push_bind(&x.summary).push_bind(&x.doc_no)
-                        .push_bind(&x.publisher).push_bind(x.generated_on).push_bind(x.published_on).push_bind(x.attr.code())
-                        .push_bind(x.art20_item).push_bind(x.doc_kind.code()).push_bind(x.repealed_on).push_bind(&x.catalogue);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            for chunk in l.decisions.chunks(CHUNK) {
-                let mut q = QueryBuilder::new("INSERT INTO admin_decision (agency_id, kind, decided_on, doc_no) ");
-                q.push_values(chunk, |mut b, x| {
-                    b.push_bind(agency_id).push_bind(x.kind.code()).push_bind(x.decided_on).push_bind(&x.doc_no);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            for chunk in l.fees.chunks(CHUNK) {
-                let mut q = QueryBuilder::new("INSERT INTO fee_income (agency_id, item, received_on, amount_fen) ");
-                q.push_values(chunk, |mut b, x| {
-                    b.push_bind(agency_id).push_bind(&x.item).push_bind(x.received_on).push_bind(x.amount_fen);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            let mut request_ids: HashMap<String, i64> = HashMap::new();
-            for chunk in l.requests.chunks(CHUNK) {
-                let mut q = QueryBuilder::new(
-                    "INSERT INTO request (agency_id, case_no, received_on, channel, applicant_type, subject, closed_on, outcome, withdrawn, fee_fen) ",
-                );
-                q.push_values(chunk, |mut b, x| {
-                    b.push_bind(agency_id).push_bind(&x.case_no).push_bind(x.received_on).push_bind(x.channel.code())
-                        .push_bind(x.applicant_type.code()).push_bind(&x.subject).push_bind(x.closed_on)
-                        .push_bind(x.outcome.map(|o| o.code())).push_bind(x.withdrawn).push_bind(x.fee_fen);
-                });
-                q.push(" RETURNING id, case_no");
-                for (id, no) in q.build_query_as::<(i64, String)>().fetch_all(&mut *tx).await? {
-                    request_ids.insert(no, id);
-                }
-            }
-            for chunk in l.appeals.chunks(CHUNK) {
-                let mut q = QueryBuilder::new("INSERT INTO appeal (agency_id, request_id, appeal_no, kind, filed_on, decided_on, result) ");
-                q.push_values(chunk, |mut b, x| {
-                    let rid = x.case_no.as_ref().and_then(|c| request_ids.get(c).copied());
-                    b.push_bind(agency_id).push_bind(rid).push_bind(&x.appeal_no).push_bind(x.kind.code())
-                        .push_bind(x.filed_on).push_bind(x.decided_on).push_bind(x.result.map(|r| r.code()));
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-        });
-        Ok(())
+        let mut tx = self.begin().await?;
+        tx.insert_ledger(agency_id, l).await?;
+        tx.commit().await
     }
 
     /// Adds (or replaces) a hand-entered count for one cell of table 三 or 四 of a year.
@@ -330,18 +146,24 @@ impl Db {
     /// Loads the demo agency `wuzhong-ggzy` with its ledger. Refuses on a database that holds
     /// data unless `reset`, which first deletes everything.
     pub async fn load_demo(&self, reset: bool) -> Result<AgencyRow, DbError> {
-        use gongkai_domain::synth;
-        if self.has_data().await? {
+        use gongkai_synth as synth;
+        let ledger = synth::demo_ledger();
+        let events = synth::demo_request_events();
+        // One transaction: a failure anywhere (also after the reset's deletes) leaves the
+        // database as it was.
+        let mut tx = self.begin().await?;
+        let n: i64 = on_tx!(&mut tx, c => sqlx::query_scalar("SELECT COUNT(*) FROM agency").fetch_one(&mut *c).await?);
+        if n > 0 {
             if !reset {
                 return Err(DbError::Conflict(
                     "数据库中已有数据，demo 不会覆盖；如需清空后重新载入演示数据，请加 --reset"
                         .into(),
                 ));
             }
-            self.clear().await?;
+            tx.clear().await?;
+            failpoint("demo.after_clear")?;
         }
-        let ledger = synth::demo_ledger();
-        let agency = self
+        let agency = tx
             .add_agency(&NewAgency {
                 code: synth::DEMO_CODE.into(),
                 name: synth::DEMO_NAME.into(),
@@ -349,9 +171,9 @@ impl Db {
                 established: Some(synth::DEMO_ESTABLISHED),
             })
             .await?;
-        self.insert_ledger(agency.id, &ledger).await?;
-        self.import_requests(synth::DEMO_CODE, &synth::demo_request_events())
-            .await?;
+        tx.insert_ledger(agency.id, &ledger).await?;
+        tx.import_requests(synth::DEMO_CODE, &events).await?;
+        tx.commit().await?;
         self.analyze().await?;
         Ok(agency)
     }
@@ -359,10 +181,10 @@ impl Db {
     /// Writes the synthetic province of `gongkai gen`: a parent and `spec.agencies` children.
     pub async fn load_gen(
         &self,
-        spec: &gongkai_domain::synth::GenSpec,
+        spec: &gongkai_synth::GenSpec,
         progress: LoadProgress<'_>,
     ) -> Result<(), DbError> {
-        use gongkai_domain::synth;
+        use gongkai_synth as synth;
         let parent = synth::gen_parent();
         if self.agency(&parent.code).await.is_ok() {
             return Err(DbError::Conflict(
@@ -421,5 +243,214 @@ impl Db {
         let d: Option<Date> =
             on_db!(self, p => sqlx::query_scalar(sql).bind(agency_id).fetch_one(p).await?);
         Ok(d.map(|d| d.year()))
+    }
+}
+
+impl Tx {
+    /// Writes a whole agency ledger in the transaction.
+    pub async fn insert_ledger(&mut self, agency_id: i64, l: &AgencyLedger) -> Result<(), DbError> {
+        on_tx!(self, conn => {
+            // Projects, then sections, then notices, then bidders: each in chunks, ids mapped back by code.
+            let mut project_ids: HashMap<&str, i64> = HashMap::new();
+            for chunk in l.projects.chunks(CHUNK) {
+                let mut q = QueryBuilder::new("INSERT INTO project (agency_id, code, name, category, region) ");
+                q.push_values(chunk, |mut b, pr| {
+                    b.push_bind(agency_id).push_bind(&pr.code).push_bind(&pr.name).push_bind(pr.category.code()).push_bind(&pr.region);
+                });
+                q.push(" RETURNING id, code");
+                for (id, code) in q.build_query_as::<(i64, String)>().fetch_all(&mut *conn).await? {
+                    if let Some(pr) = chunk.iter().find(|pr| pr.code == code) {
+                        project_ids.insert(pr.code.as_str(), id);
+                    }
+                }
+            }
+            let sections: Vec<(i64, TradingCategory, &gongkai_domain::ledger::Section)> = l
+                .projects
+                .iter()
+                .flat_map(|pr| pr.sections.iter().map(move |s| (pr, s)))
+                .map(|(pr, s)| (project_ids.get(pr.code.as_str()).copied().unwrap_or_default(), pr.category, s))
+                .collect();
+            let mut section_ids: HashMap<&str, i64> = HashMap::new();
+            for chunk in sections.chunks(CHUNK) {
+                let mut q = QueryBuilder::new("INSERT INTO section (agency_id, project_id, code, name, ocid, completed_on) ");
+                q.push_values(chunk, |mut b, (pid, cat, s)| {
+                    b.push_bind(agency_id).push_bind(*pid).push_bind(&s.code).push_bind(&s.name).push_bind(format!("ocds-gongkai-{}", s.code)).push_bind(completed_on(*cat, s));
+                });
+                q.push(" RETURNING id, code");
+                let by_code: HashMap<&str, &str> = chunk.iter().map(|(_, _, s)| (s.code.as_str(), s.code.as_str())).collect();
+                for (id, code) in q.build_query_as::<(i64, String)>().fetch_all(&mut *conn).await? {
+                    if let Some(k) = by_code.get(code.as_str()) {
+                        section_ids.insert(k, id);
+                    }
+                }
+            }
+            let notices: Vec<(i64, Option<i64>, &gongkai_domain::ledger::Notice)> = l
+                .notices()
+                .map(|(pr, s, n)| {
+                    (
+                        project_ids.get(pr.code.as_str()).copied().unwrap_or_default(),
+                        s.and_then(|s| section_ids.get(s.code.as_str()).copied()),
+                        n,
+                    )
+                })
+                .collect();
+            let mut bidders: Vec<(i64, Option<i64>, &gongkai_domain::ledger::Bidder)> = Vec::new();
+            for chunk in notices.chunks(CHUNK) {
+                let mut q = QueryBuilder::new(
+                    "INSERT INTO notice (agency_id, project_id, section_id, notice_no, type, title, published_at, published_on, dates, elements) ",
+                );
+                q.push_values(chunk, |mut b, (pid, sid, n)| {
+                    b.push_bind(agency_id)
+                        .push_bind(*pid)
+                        .push_bind(*sid)
+                        .push_bind(&n.no)
+                        .push_bind(n.ntype.code())
+                        .push_bind(&n.title)
+                        .push_bind(n.published)
+                        .push_bind(beijing_date(n.published))
+                        .push_bind(Json(&n.dates))
+                        .push_bind(Json(&n.elements));
+                });
+                q.push(" RETURNING id, notice_no");
+                let by_no: HashMap<&str, (Option<i64>, &gongkai_domain::ledger::Notice)> = chunk.iter().map(|(_, sid, n)| (n.no.as_str(), (*sid, *n))).collect();
+                for (id, no) in q.build_query_as::<(i64, String)>().fetch_all(&mut *conn).await? {
+                    if let Some((sid, n)) = by_no.get(no.as_str()) {
+                        bidders.extend(n.bidders.iter().map(|b| (id, *sid, b)));
+                    }
+                }
+            }
+            // Companies: one row per 统一社会信用代码, ids looked up (or created) in bulk.
+            let mut companies: Vec<&gongkai_domain::ledger::Bidder> = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            for (_, _, b) in &bidders {
+                if seen.insert(b.uscc.as_str()) {
+                    companies.push(b);
+                }
+            }
+            let mut company_ids: HashMap<String, i64> = HashMap::with_capacity(companies.len());
+            for chunk in companies.chunks(CHUNK * 4) {
+                let mut q = QueryBuilder::new("INSERT INTO company (uscc, name) ");
+                q.push_values(chunk, |mut b, c| {
+                    b.push_bind(&c.uscc).push_bind(&c.name);
+                });
+                q.push(" ON CONFLICT (uscc) DO UPDATE SET uscc = excluded.uscc RETURNING id, uscc");
+                for (id, uscc) in q.build_query_as::<(i64, String)>().fetch_all(&mut *conn).await? {
+                    company_ids.insert(uscc, id);
+                }
+            }
+            for chunk in bidders.chunks(CHUNK * 4) {
+                let mut q = QueryBuilder::new("INSERT INTO bidder (notice_id, section_id, company_id, name, uscc) ");
+                q.push_values(chunk, |mut b, (nid, sid, bd)| {
+                    let cid = company_ids.get(&bd.uscc).copied().unwrap_or_default();
+                    b.push_bind(*nid).push_bind(*sid).push_bind(cid).push_bind(&bd.name).push_bind(&bd.uscc);
+                });
+                q.build().execute(&mut *conn).await?;
+            }
+            for c in &l.channels {
+                let id: i64 = sqlx::query_scalar("INSERT INTO channel (agency_id, code, name, kind) VALUES ($1, $2, $3, $4) RETURNING id")
+                    .bind(agency_id).bind(&c.code).bind(&c.name).bind(c.kind.code())
+                    .fetch_one(&mut *conn).await?;
+                for chunk in c.posts.chunks(CHUNK) {
+                    let mut q = QueryBuilder::new("INSERT INTO channel_post (channel_id, title, published_on, reads) ");
+                    q.push_values(chunk, |mut b, post| {
+                        b.push_bind(id).push_bind(&post.title).push_bind(post.published_on).push_bind(post.reads);
+                    });
+                    q.build().execute(&mut *conn).await?;
+                }
+            }
+            for chunk in l.pushes.chunks(CHUNK) {
+                let mut q = QueryBuilder::new("INSERT INTO policy_push (agency_id, policy, pushed_on, recipient) ");
+                q.push_values(chunk, |mut b, x| {
+                    b.push_bind(agency_id).push_bind(&x.policy).push_bind(x.pushed_on).push_bind(&x.recipient);
+                });
+                q.build().execute(&mut *conn).await?;
+            }
+            for chunk in l.loans.chunks(CHUNK) {
+                let mut q = QueryBuilder::new("INSERT INTO policy_loan (agency_id, policy, granted_on, borrower, amount_fen) ");
+                q.push_values(chunk, |mut b, x| {
+                    b.push_bind(agency_id).push_bind(&x.policy).push_bind(x.granted_on).push_bind(&x.borrower).push_bind(x.amount_fen);
+                });
+                q.build().execute(&mut *conn).await?;
+            }
+            for chunk in l.items.chunks(CHUNK) {
+                let mut q = QueryBuilder::new(
+                    "INSERT INTO disclosure_item (agency_id, index_no, title, summary, doc_no, publisher, generated_on, published_on, attr, art20_item, doc_kind, repealed_on, catalogue) ",
+                );
+                q.push_values(chunk, |mut b, x| {
+                    b.push_bind(agency_id).push_bind(&x.index_no).push_bind(&x.title).push_bind(&x.summary).push_bind(&x.doc_no)
+                        .push_bind(&x.publisher).push_bind(x.generated_on).push_bind(x.published_on).push_bind(x.attr.code())
+                        .push_bind(x.art20_item).push_bind(x.doc_kind.code()).push_bind(x.repealed_on).push_bind(&x.catalogue);
+                });
+                q.build().execute(&mut *conn).await?;
+            }
+            for chunk in l.decisions.chunks(CHUNK) {
+                let mut q = QueryBuilder::new("INSERT INTO admin_decision (agency_id, kind, decided_on, doc_no) ");
+                q.push_values(chunk, |mut b, x| {
+                    b.push_bind(agency_id).push_bind(x.kind.code()).push_bind(x.decided_on).push_bind(&x.doc_no);
+                });
+                q.build().execute(&mut *conn).await?;
+            }
+            for chunk in l.fees.chunks(CHUNK) {
+                let mut q = QueryBuilder::new("INSERT INTO fee_income (agency_id, item, received_on, amount_fen) ");
+                q.push_values(chunk, |mut b, x| {
+                    b.push_bind(agency_id).push_bind(&x.item).push_bind(x.received_on).push_bind(x.amount_fen);
+                });
+                q.build().execute(&mut *conn).await?;
+            }
+            let mut request_ids: HashMap<String, i64> = HashMap::new();
+            for chunk in l.requests.chunks(CHUNK) {
+                let mut q = QueryBuilder::new(
+                    "INSERT INTO request (agency_id, case_no, received_on, channel, applicant_type, subject, closed_on, outcome, withdrawn, fee_fen) ",
+                );
+                q.push_values(chunk, |mut b, x| {
+                    b.push_bind(agency_id).push_bind(&x.case_no).push_bind(x.received_on).push_bind(x.channel.code())
+                        .push_bind(x.applicant_type.code()).push_bind(&x.subject).push_bind(x.closed_on)
+                        .push_bind(x.outcome.map(|o| o.code())).push_bind(x.withdrawn).push_bind(x.fee_fen);
+                });
+                q.push(" RETURNING id, case_no");
+                for (id, no) in q.build_query_as::<(i64, String)>().fetch_all(&mut *conn).await? {
+                    request_ids.insert(no, id);
+                }
+            }
+            for chunk in l.appeals.chunks(CHUNK) {
+                let mut q = QueryBuilder::new("INSERT INTO appeal (agency_id, request_id, appeal_no, kind, filed_on, decided_on, result) ");
+                q.push_values(chunk, |mut b, x| {
+                    let rid = x.case_no.as_ref().and_then(|c| request_ids.get(c).copied());
+                    b.push_bind(agency_id).push_bind(rid).push_bind(&x.appeal_no).push_bind(x.kind.code())
+                        .push_bind(x.filed_on).push_bind(x.decided_on).push_bind(x.result.map(|r| r.code()));
+                });
+                q.build().execute(&mut *conn).await?;
+            }
+        });
+        Ok(())
+    }
+
+
+    /// Deletes every ledger record and every grant (for `demo --reset`). Users, sessions and the
+    /// audit log stay (the audit log is append-only).
+    pub async fn clear(&mut self) -> Result<(), DbError> {
+        on_tx!(self, c => {
+            sqlx::query("DELETE FROM user_grant").execute(&mut *c).await?;
+            for t in TABLES_CHILD_FIRST {
+                sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM {t}"))).execute(&mut *c).await?;
+                failpoint("clear.after_first_table")?;
+            }
+        });
+        Ok(())
+    }
+
+    /// Creates an agency. The code must be new and the parent, if named, must exist.
+    pub async fn add_agency(&mut self, a: &NewAgency) -> Result<AgencyRow, DbError> {
+        validate_agency(a)?;
+        if self.agency(&a.code).await.is_ok() {
+            return Err(DbError::Conflict(format!("机构代码“{}”已存在", a.code)));
+        }
+        let parent_id = match &a.parent {
+            Some(code) => Some(self.agency(code).await?.id),
+            None => None,
+        };
+        let sql = "INSERT INTO agency (code, name, parent_id, established) VALUES ($1, $2, $3, $4)";
+        on_tx!(self, c => { sqlx::query(sql).bind(&a.code).bind(&a.name).bind(parent_id).bind(a.established).execute(&mut *c).await?; });
+        self.agency(&a.code).await
     }
 }

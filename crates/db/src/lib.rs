@@ -12,12 +12,17 @@ mod error;
 mod ledger;
 mod pool;
 mod report;
+mod tx;
+pub mod schema;
 
-pub use auth::{Credential, Session, User};
+pub use auth::{
+    AuditEntry, AuditOutcome, AuditQuery, AuditRow, LoginGate, Session, TokenInfo, User,
+};
 pub use cases::{Applicant, FeeNotice, ImportSummary, PublicStatus, RequestDetail};
 pub use error::DbError;
 pub use ledger::{AgencyRow, LoadProgress};
 pub use pool::{Backend, Db};
 pub use report::{PeriodSpec, Subtree};
+pub use tx::Tx;
 
 pub mod testing;

@@ -128,37 +128,6 @@ impl Db {
         on_db!(self, p => sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(p).await.is_ok())
     }
 
-    /// Table name → sorted column names, read from the live schema (for the parity test and
-    /// for `gongkai doctor`-style checks).
-    pub async fn schema(&self) -> Result<std::collections::BTreeMap<String, Vec<String>>, DbError> {
-        let rows: Vec<(String, String)> = match self {
-            Db::Sqlite(p) => {
-                sqlx::query_as(
-                    "SELECT m.name, c.name FROM sqlite_master m JOIN pragma_table_info(m.name) c \
-                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%'",
-                )
-                .fetch_all(p)
-                .await?
-            }
-            Db::Pg(p) => {
-                sqlx::query_as(
-                    "SELECT table_name::text, column_name::text FROM information_schema.columns \
-                     WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%'",
-                )
-                .fetch_all(p)
-                .await?
-            }
-        };
-        let mut out: std::collections::BTreeMap<String, Vec<String>> = Default::default();
-        for (t, c) in rows {
-            out.entry(t).or_default().push(c);
-        }
-        for cols in out.values_mut() {
-            cols.sort();
-        }
-        Ok(out)
-    }
-
     pub async fn close(&self) {
         on_db!(self, p => p.close().await)
     }

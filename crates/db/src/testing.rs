@@ -71,3 +71,9 @@ pub async fn fresh_db() -> crate::Db {
         Err(e) => panic!("cannot open {url}: {e}"),
     }
 }
+
+/// Arms a failpoint of a multi-step write on this thread (`None` disarms): the write fails at
+/// that point and must leave the database as it was.
+pub fn fail_at(name: Option<&str>) {
+    crate::tx::FAILPOINT.set(name.map(str::to_string));
+}

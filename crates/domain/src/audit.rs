@@ -659,33 +659,44 @@ pub enum Markup {
     Docx,
 }
 
+/// Decodes the character references of HTML/XML text (`&amp;`, `&#x4E00;`, `&#19968;`, …) in one
+/// pass: a reference is at most [`MAX_ENTITY`] bytes long, so each `&` costs a bounded look-ahead
+/// and text full of `&` decodes in linear time. Anything that is not a known reference is kept as
+/// written.
 fn decode_entities(s: &str) -> String {
+    /// Longest reference between `&` and `;` (`#x10FFFF` and `#1114111` are 8 bytes).
+    const MAX_ENTITY: usize = 9;
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
         let tail = &rest[i..];
-        let Some(end) = tail.find(';').filter(|e| *e <= 10) else {
-            out.push('&');
-            rest = &tail[1..];
-            continue;
-        };
-        let ent = &tail[1..end];
-        let ch = match ent {
-            "nbsp" => Some(' '),
-            "amp" => Some('&'),
-            "lt" => Some('<'),
-            "gt" => Some('>'),
-            "quot" => Some('"'),
-            "apos" => Some('\''),
-            e if e.starts_with("#x") || e.starts_with("#X") => u32::from_str_radix(&e[2..], 16)
-                .ok()
-                .and_then(char::from_u32),
-            e if e.starts_with('#') => e[1..].parse().ok().and_then(char::from_u32),
-            _ => None,
-        };
+        // The `;` closing the reference, looked for only within the bounded window.
+        let end = tail
+            .bytes()
+            .skip(1)
+            .take(MAX_ENTITY + 1)
+            .position(|b| b == b';')
+            .map(|p| p + 1);
+        let ch = end.and_then(|end| {
+            let ent = &tail[1..end];
+            match ent {
+                "nbsp" => Some(' '),
+                "amp" => Some('&'),
+                "lt" => Some('<'),
+                "gt" => Some('>'),
+                "quot" => Some('"'),
+                "apos" => Some('\''),
+                e if e.starts_with("#x") || e.starts_with("#X") => u32::from_str_radix(&e[2..], 16)
+                    .ok()
+                    .and_then(char::from_u32),
+                e if e.starts_with('#') => e[1..].parse().ok().and_then(char::from_u32),
+                _ => None,
+            }
+            .map(|c| (c, end))
+        });
         match ch {
-            Some(c) => {
+            Some((c, end)) => {
                 out.push(c);
                 rest = &tail[end + 1..];
             }
@@ -877,5 +888,27 @@ mod tests {
         assert_eq!(d, "一\n5\n");
         assert_eq!(number("1."), None);
         assert_eq!(number("20.3"), Some(20.3));
+    }
+
+    #[test]
+    fn decode_entities_is_linear_and_exact_on_text_full_of_ampersands() {
+        let n = 1 << 20;
+        let amps = "&".repeat(n);
+        assert_eq!(decode_entities(&amps), amps);
+        // An unterminated reference before a far `;`: each `&` must not look ahead to it.
+        let open = format!("{};", "&#x".repeat(n / 3));
+        assert_eq!(decode_entities(&open), open);
+        let hex = "&#x4E00;&#x41;".repeat(n / 14);
+        assert_eq!(decode_entities(&hex), "一A".repeat(n / 14));
+        let mixed = "&amp;&lt;&#20013;&nbsp;&bogus;&".repeat(1000);
+        assert_eq!(decode_entities(&mixed), "&<中 &bogus;&".repeat(1000));
+        assert_eq!(
+            decode_entities("a&#x10FFFF;b&#1114111;c"),
+            "a\u{10FFFF}b\u{10FFFF}c"
+        );
+        assert_eq!(
+            decode_entities("&#x110000;&#;&#x;&中;"),
+            "&#x110000;&#;&#x;&中;"
+        );
     }
 }

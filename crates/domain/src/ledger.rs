@@ -1,5 +1,5 @@
 //! The records of the ledger as plain values: what `gongkai-db` stores and what the
-//! generators (`synth`) produce. Identifiers are the agency's own codes, not database ids.
+//! generators (`gongkai-synth`) produce. Identifiers are the agency's own codes, not database ids.
 
 use time::{Date, OffsetDateTime};
 

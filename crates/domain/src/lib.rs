@@ -1,9 +1,8 @@
 //! gongkai-domain: the rules of government information disclosure, with no I/O.
 //!
 //! Everything here is pure: types, official labels, the annual-report model and its
-//! consistency checks, identifier validation and the deterministic ledger generators used by
-//! `gongkai demo` and `gongkai gen`. Storage lives in `gongkai-db`, HTTP in `gongkai-web`,
-//! rendering in `gongkai-export`.
+//! consistency checks, identifier validation. Storage lives in `gongkai-db`, HTTP in
+//! `gongkai-web`, rendering in `gongkai-export`, the demo and `gen` ledgers in `gongkai-synth`.
 
 pub mod audit;
 pub mod auth;
@@ -16,7 +15,6 @@ pub mod ledger;
 pub mod numfmt;
 pub mod period;
 pub mod report;
-pub mod synth;
 pub mod uscc;
 
 pub use error::DomainError;

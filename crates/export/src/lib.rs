@@ -11,7 +11,10 @@ pub mod layout;
 pub mod letters;
 mod md;
 pub mod narrative;
+mod pdf;
 pub mod read;
+pub mod sandbox;
+pub mod testing;
 mod xlsx;
 
 use gongkai_domain::report::AnnualReport;

@@ -1,8 +1,31 @@
 //! The text of a published report file, whatever its kind (PDF, DOCX, HTML, Markdown, text).
+//!
+//! The files are untrusted (they come from other agencies' websites), so every reading is
+//! bounded: at most [`MAX_BYTES`] per file; a DOCX's `word/document.xml` inflated to at most
+//! [`MAX_DOCX_PART`] bytes (its declared size is checked and the inflation itself is cut off) and
+//! at most [`MAX_ZIP_ENTRIES`] entries considered; a PDF read only in a child process under time,
+//! memory and output limits ([`crate::sandbox`]).
 
-use std::io::{Read, Write};
+use std::io::Read;
 
 use gongkai_domain::audit::{Markup, markup_to_text};
+
+use crate::sandbox::Reader;
+
+/// What kind of refusal a [`ReadError`] is (the web layer picks its status from it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadErrorKind {
+    /// Larger than [`MAX_BYTES`] (HTTP 413).
+    TooLarge,
+    /// A likely decompression bomb, or reading it passed a time, memory or output limit
+    /// (HTTP 422).
+    Refused,
+    /// Not a report that can be read: empty, binary, damaged, scanned (HTTP 422).
+    Unreadable,
+    /// This installation cannot read it: no PDF reader program, it could not be started
+    /// (HTTP 500).
+    Unavailable,
+}
 
 /// Why a file could not be read; the message names the file.
 #[derive(Debug, thiserror::Error)]
@@ -10,50 +33,91 @@ use gongkai_domain::audit::{Markup, markup_to_text};
 pub struct ReadError {
     pub file: String,
     pub message: String,
+    pub kind: ReadErrorKind,
 }
 
-fn err(file: &str, message: impl Into<String>) -> ReadError {
-    ReadError {
-        file: file.to_string(),
-        message: message.into(),
+impl ReadError {
+    pub fn new(file: &str, kind: ReadErrorKind, message: impl Into<String>) -> Self {
+        ReadError {
+            file: file.to_string(),
+            message: message.into(),
+            kind,
+        }
     }
 }
 
-/// Largest report read.
-pub const MAX_BYTES: usize = 64 * 1024 * 1024;
+fn unreadable(file: &str, message: impl Into<String>) -> ReadError {
+    ReadError::new(file, ReadErrorKind::Unreadable, message)
+}
 
-/// Extracts the text of a report; `name` is the file name (its extension helps decide the kind).
-/// PDFs are read with poppler's `pdftotext -layout` when it is installed.
-pub fn report_text(name: &str, bytes: &[u8]) -> Result<String, ReadError> {
-    if bytes.is_empty() {
-        return Err(err(name, "文件为空"));
-    }
-    if bytes.len() > MAX_BYTES {
-        return Err(err(
-            name,
-            format!("文件过大（{} 字节，上限 64 MB）", bytes.len()),
+fn refused(file: &str, message: impl Into<String>) -> ReadError {
+    ReadError::new(file, ReadErrorKind::Refused, message)
+}
+
+/// Largest report read, in MB.
+pub const MAX_MB: usize = 50;
+/// Largest report read, in bytes (also the web layer's body limit for audit uploads).
+pub const MAX_BYTES: usize = MAX_MB * 1024 * 1024;
+/// Most bytes a DOCX's `word/document.xml` may inflate to.
+pub const MAX_DOCX_PART: u64 = 64 * 1024 * 1024;
+/// Most entries a DOCX (zip) may have.
+pub const MAX_ZIP_ENTRIES: u64 = 10_000;
+
+/// The refusal of a file of `len` bytes over [`MAX_BYTES`], for callers that know the length
+/// before reading the file.
+pub fn check_size(file: &str, len: u64) -> Result<(), ReadError> {
+    if len > MAX_BYTES as u64 {
+        return Err(ReadError::new(
+            file,
+            ReadErrorKind::TooLarge,
+            format!("文件过大（{len} 字节，上限 {MAX_MB} MB）"),
         ));
     }
+    Ok(())
+}
+
+/// Extracts the text of a report; `name` is the file name (its extension helps decide the kind).
+/// PDFs are read by this process's PDF reader ([`Reader::current`]).
+pub fn report_text(name: &str, bytes: &[u8]) -> Result<String, ReadError> {
+    read(name, bytes, None)
+}
+
+/// [`report_text`], reading PDFs with `reader`.
+pub fn report_text_with(reader: &Reader, name: &str, bytes: &[u8]) -> Result<String, ReadError> {
+    read(name, bytes, Some(reader))
+}
+
+fn read(name: &str, bytes: &[u8], reader: Option<&Reader>) -> Result<String, ReadError> {
+    if bytes.is_empty() {
+        return Err(unreadable(name, "文件为空"));
+    }
+    check_size(name, bytes.len() as u64)?;
     let ext = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
     if bytes.starts_with(b"%PDF") || ext == "pdf" {
-        return pdf_text(name, bytes);
+        return match reader {
+            Some(r) => r.read_pdf(name, bytes),
+            None => match Reader::current() {
+                Some(r) => r.read_pdf(name, bytes),
+                None => Err(ReadError::new(
+                    name,
+                    ReadErrorKind::Unavailable,
+                    format!(
+                        "未配置 PDF 读取程序，无法读取 PDF（PDF 只在受限的子进程中读取；可用环境变量 {} 指定）",
+                        crate::sandbox::PROGRAM_ENV
+                    ),
+                )),
+            },
+        };
     }
     if bytes.starts_with(b"PK") || ext == "docx" {
-        let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes))
-            .map_err(|_| err(name, "不是有效的 DOCX 文件"))?;
-        let mut xml = String::new();
-        z.by_name("word/document.xml")
-            .map_err(|_| err(name, "DOCX 中没有 word/document.xml"))?
-            .read_to_string(&mut xml)
-            .map_err(|_| err(name, "DOCX 内容无法读取"))?;
-        return Ok(markup_to_text(&xml, Markup::Docx));
+        return docx_text(name, bytes);
     }
     let text = match String::from_utf8(bytes.to_vec()) {
         Ok(t) => t,
         Err(e) => {
             let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
             if lossy.chars().filter(|c| *c == '\u{fffd}').count() * 20 > lossy.chars().count() {
-                return Err(err(name, "不是文本文件（也不是 PDF、DOCX 或 HTML）"));
+                return Err(unreadable(name, "不是文本文件（也不是 PDF、DOCX 或 HTML）"));
             }
             lossy
         }
@@ -66,86 +130,73 @@ pub fn report_text(name: &str, bytes: &[u8]) -> Result<String, ReadError> {
     })
 }
 
-/// A PDF's text, read directly with the `pdf-extract` crate; where that cannot cope (it fails,
-/// finds no text, or its reading order leaves a table unreadable) poppler's `pdftotext -layout`
-/// is used when installed.
-fn pdf_text(name: &str, bytes: &[u8]) -> Result<String, ReadError> {
-    let data = bytes.to_vec();
-    // pdf-extract panics on some malformed files: contain it.
-    let direct = std::panic::catch_unwind(move || pdf_extract::extract_text_from_mem(&data))
-        .ok()
-        .and_then(Result::ok)
-        .filter(|t| !t.trim().is_empty());
-    if let Some(t) = &direct {
-        let a = gongkai_domain::audit::audit_text(name, t);
-        if !a
-            .findings
-            .iter()
-            .any(|f| f.code == "TABLE_SHAPE" || f.code == "TABLE_MISSING")
-        {
-            return Ok(direct.unwrap_or_default());
-        }
-    }
-    match pdftotext(name, bytes) {
-        Ok(t) => Ok(t),
-        Err(Some(e)) => Err(e),
-        Err(None) => direct.ok_or_else(|| {
-            err(name, "无法读取此 PDF：内置读取器无法解析（可能是扫描件或已损坏），也未安装 poppler-utils 的 pdftotext")
-        }),
-    }
-}
-
-/// `Err(None)` when pdftotext is not installed.
-fn pdftotext(name: &str, bytes: &[u8]) -> Result<String, Option<ReadError>> {
-    let mut child = std::process::Command::new("pdftotext")
-        .args(["-layout", "-enc", "UTF-8", "-", "-"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .map_err(|_| None)?;
-    if let Some(mut stdin) = child.stdin.take() {
-        let data = bytes.to_vec();
-        std::thread::spawn(move || stdin.write_all(&data));
-    }
-    let out = child
-        .wait_with_output()
-        .map_err(|e| Some(err(name, format!("pdftotext 运行失败：{e}"))))?;
-    if !out.status.success() {
-        return Err(Some(err(
+/// The body text of a DOCX, its `word/document.xml` inflated under [`MAX_DOCX_PART`].
+fn docx_text(name: &str, bytes: &[u8]) -> Result<String, ReadError> {
+    const PART: &str = "word/document.xml";
+    let too_many = || {
+        refused(
             name,
             format!(
-                "pdftotext 无法读取此 PDF：{}",
-                String::from_utf8_lossy(&out.stderr).trim()
+                "DOCX 中的文件条目超过 {MAX_ZIP_ENTRIES} 个上限，疑为恶意构造的文件，已拒绝读取"
             ),
-        )));
+        )
+    };
+    let bomb = || {
+        refused(
+            name,
+            format!(
+                "DOCX 中 {PART} 解压后超过 {} MB 上限，疑为压缩炸弹，已拒绝读取",
+                MAX_DOCX_PART / (1024 * 1024)
+            ),
+        )
+    };
+    // Before the zip reader allocates a record per entry the file claims.
+    if zip_claims_more_entries_than(bytes, MAX_ZIP_ENTRIES) {
+        return Err(too_many());
     }
-    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes))
+        .map_err(|_| unreadable(name, "不是有效的 DOCX 文件"))?;
+    if z.len() as u64 > MAX_ZIP_ENTRIES {
+        return Err(too_many());
+    }
+    let part = z
+        .by_name(PART)
+        .map_err(|_| unreadable(name, format!("DOCX 中没有 {PART}")))?;
+    // The declared size first, then the inflation itself, which may not stop where declared.
+    if part.size() > MAX_DOCX_PART {
+        return Err(bomb());
+    }
+    let mut xml = Vec::with_capacity(usize::try_from(part.size()).unwrap_or(0));
+    part.take(MAX_DOCX_PART + 1)
+        .read_to_end(&mut xml)
+        .map_err(|_| unreadable(name, "DOCX 内容无法读取（文件已损坏）"))?;
+    if xml.len() as u64 > MAX_DOCX_PART {
+        return Err(bomb());
+    }
+    let xml =
+        String::from_utf8(xml).map_err(|_| unreadable(name, "DOCX 内容无法读取（不是 UTF-8）"))?;
+    Ok(markup_to_text(&xml, Markup::Docx))
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_builtin_reader_reads_the_real_pdfs() {
-        let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../testdata/reference/real-reports");
-        for n in [
-            "07-hongze-quzhengfu-2023",
-            "09-huaian-shizhengfu-2024",
-            "10-hongze-quzhengfu-2024",
-        ] {
-            let bytes = std::fs::read(base.join(format!("{n}.pdf")))
-                .unwrap_or_else(|e| panic!("{n}.pdf: {e}"));
-            let text = pdf_extract::extract_text_from_mem(&bytes).unwrap_or_default();
-            let a = gongkai_domain::audit::audit_text(n, &text);
-            let t = std::fs::read_to_string(base.join(format!("{n}.txt"))).unwrap_or_default();
-            let b = gongkai_domain::audit::audit_text(n, &t);
-            println!(
-                "{n}: {:?}",
-                a.findings.iter().map(|f| f.code).collect::<Vec<_>>()
-            );
-            assert_eq!(a.requests, b.requests, "{n}");
-            assert_eq!(a.appeals, b.appeals, "{n}");
-        }
-    }
+/// Whether any end-of-central-directory record in the file (the zip reader may try each) claims
+/// more than `max` entries, or is a ZIP64 one that does.
+fn zip_claims_more_entries_than(bytes: &[u8], max: u64) -> bool {
+    let u16_at = |i: usize| {
+        bytes
+            .get(i..i + 2)
+            .map(|b| u64::from(u16::from_le_bytes([b[0], b[1]])))
+    };
+    let u64_at = |i: usize| {
+        bytes
+            .get(i..i + 8)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(u64::from_le_bytes)
+    };
+    bytes.windows(4).enumerate().any(|(i, w)| match w {
+        // EOCD: total entries at offset 10.
+        b"PK\x05\x06" => u16_at(i + 10).is_some_and(|n| n > max),
+        // ZIP64 EOCD: total entries at offset 32.
+        b"PK\x06\x06" => u64_at(i + 32).is_some_and(|n| n > max),
+        _ => false,
+    })
 }

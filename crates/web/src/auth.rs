@@ -75,7 +75,14 @@ pub fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
 
 /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, path /.
 pub fn set_cookie(name: &str, value: &str, max_age_secs: i64) -> String {
-    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}")
+    cookie_with(name, value, max_age_secs, false)
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, path /, and `Secure` when the deployment is
+/// served over HTTPS.
+pub fn cookie_with(name: &str, value: &str, max_age_secs: i64, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{secure}")
 }
 
 #[cfg(test)]

@@ -1,22 +1,72 @@
 //! gongkai-web: the only crate that speaks HTTP. Routes follow contracts.md §6; handlers are
-//! thin (extract → ask `gongkai-db` → render with `gongkai-export` or an askama template).
+//! thin (extract → guard → ask `gongkai-db` → render with `gongkai-export` or an askama
+//! template).
+//!
+//! One module per feature, each owning its routes (`routes()`), merged by `router`:
+//! `portal` and `requests_public` are the public site; `login`, `dashboard`, `cases`, `fees`,
+//! `letters`, `reports`, `calendar` and `audit` the back office and its API. `guard` is the
+//! only place that resolves the caller and decides access; `chrome` is the back-office header.
 
-mod admin;
 pub mod auth;
 pub mod openapi;
-mod public;
+
+mod audit;
+mod calendar;
+mod cases;
+mod chrome;
+mod dashboard;
+mod fees;
+mod guard;
+mod letters;
+mod login;
+mod portal;
+mod reports;
+mod requests_public;
+mod security;
 
 use std::net::SocketAddr;
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use gongkai_db::{Db, DbError, PeriodSpec};
-use gongkai_export::Format;
+use gongkai_db::{AgencyRow, Db, DbError};
+
+/// The header in which the server records the peer address of a request (any such header
+/// sent by a client is replaced); the guards read the client address from it unless a proxy
+/// header is configured.
+pub const PEER_HEADER: &str = "x-gongkai-peer";
+
+/// How the web server is run (`gongkai serve` options, environment and config file).
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// Session lifetimes (idle and absolute).
+    pub session: gongkai_domain::auth::SessionPolicy,
+    /// Mark cookies `Secure` (served over HTTPS, directly or behind a proxy).
+    pub secure_cookies: bool,
+    /// The header a trusted reverse proxy puts the client address in (e.g. `x-forwarded-for`,
+    /// `x-real-ip`); `None`: the TCP peer address.
+    pub proxy_header: Option<String>,
+    /// Days the audit log is kept (at least 180).
+    pub audit_retention_days: i64,
+    /// Login attempts allowed per minute per client address and per account name.
+    pub login_attempts_per_minute: u32,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        WebConfig {
+            session: Default::default(),
+            secure_cookies: false,
+            proxy_header: None,
+            audit_retention_days: 180,
+            login_attempts_per_minute: 30,
+        }
+    }
+}
 
 /// Shared state of the handlers.
 #[derive(Clone)]
@@ -24,87 +74,77 @@ pub struct AppState {
     pub db: Db,
     /// Today's date in Beijing (the year still being counted is marked as such).
     pub today: fn() -> time::Date,
+    pub config: std::sync::Arc<WebConfig>,
+    /// Login throttles (per process).
+    pub throttle: std::sync::Arc<login::Throttle>,
+}
+
+impl AppState {
+    /// The agency named `given`, else the first agency (404 when there is none).
+    async fn default_agency(&self, given: Option<String>) -> Result<AgencyRow, WebError> {
+        match given {
+            Some(code) => Ok(self.db.agency(&code).await?),
+            None => self
+                .db
+                .agencies()
+                .await?
+                .into_iter()
+                .next()
+                .ok_or_else(|| WebError(StatusCode::NOT_FOUND, "尚未建立任何机构".into())),
+        }
+    }
 }
 
 fn beijing_today() -> time::Date {
     gongkai_domain::period::beijing_date(time::OffsetDateTime::now_utc())
 }
 
-/// The application's router.
+/// The application's router with the default configuration.
 pub fn router(db: Db) -> Router {
+    router_with(db, WebConfig::default())
+}
+
+/// The application's router.
+pub fn router_with(db: Db, config: WebConfig) -> Router {
     let state = AppState {
         db,
         today: beijing_today,
+        throttle: login::throttle(config.login_attempts_per_minute),
+        config: std::sync::Arc::new(config),
     };
     Router::new()
-        .route("/", get(home))
         .route("/healthz", get(healthz))
         .route("/static/site.css", get(css))
-        .route("/agencies/{code}", get(agency))
-        .route("/agencies/{code}/reports/{file}", get(report))
-        .route("/requests/new", get(public::form))
-        .route("/requests", axum::routing::post(public::submit))
-        .route("/requests/status", get(public::status))
-        .route("/admin/login", get(admin::login_form).post(admin::login))
-        .route("/admin/logout", axum::routing::post(admin::logout))
-        .route("/admin/", get(admin::home))
-        .route(
-            "/admin",
-            get(|| async { axum::response::Redirect::to("/admin/") }),
-        )
-        .route("/admin/requests", get(admin::requests))
-        .route(
-            "/admin/requests/{agency}/new",
-            get(admin::new_request_form).post(admin::new_request),
-        )
-        .route("/admin/requests/{agency}/{case}", get(admin::request))
-        .route(
-            "/admin/requests/{agency}/{case}/events",
-            axum::routing::post(admin::add_event),
-        )
-        .route(
-            "/admin/requests/{agency}/{case}/fee",
-            axum::routing::post(admin::fee),
-        )
-        .route("/admin/letters/{agency}/{file}", get(admin::letter))
-        .route("/admin/reports", get(admin::reports_home))
-        .route(
-            "/admin/audit",
-            get(admin::audit_form).post(admin::audit_upload),
-        )
-        .route("/api/v1/admin/audit", axum::routing::post(admin::api_audit))
-        .route(
-            "/admin/calendar",
-            get(admin::calendar).post(admin::calendar_import),
-        )
-        .route("/admin/reports/{agency}/{year}", get(admin::report))
-        .route(
-            "/admin/reports/{agency}/{year}/cells/{row}/{col}",
-            get(admin::report_cell),
-        )
-        .route("/api/v1/admin/me", get(admin::unauthorized_if_no_session))
-        .route("/api/v1/admin/requests", get(admin::api_requests))
-        .route(
-            "/api/v1/admin/requests/{agency}/events",
-            axum::routing::post(admin::api_add_event),
-        )
-        .route(
-            "/api/v1/admin/reports/{agency}/{year}/cells/{row}/{col}",
-            get(admin::api_cell),
-        )
-        .route("/api/openapi.json", get(openapi::document))
+        .merge(portal::routes())
+        .merge(requests_public::routes())
+        .merge(login::routes())
+        .merge(dashboard::routes())
+        .merge(cases::routes())
+        .merge(fees::routes())
+        .merge(letters::routes())
+        .merge(reports::routes())
+        .merge(calendar::routes())
+        .merge(audit::routes())
+        .merge(openapi::routes())
         .fallback(not_found)
-        .layer(axum::extract::DefaultBodyLimit::max(
-            gongkai_export::read::MAX_BYTES,
+        .layer(axum::middleware::from_fn_with_state(
+            security::Limits::new(&state),
+            security::limits,
         ))
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(axum::middleware::from_fn(security::record_peer))
         .with_state(state)
 }
 
 /// Serves until the process is stopped.
-pub async fn serve(db: Db, bind: SocketAddr) -> std::io::Result<()> {
+pub async fn serve(db: Db, bind: SocketAddr, config: WebConfig) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, router(db)).await
+    axum::serve(
+        listener,
+        router_with(db, config).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
 }
 
 /// An error page (Chinese) with the right status.
@@ -131,6 +171,13 @@ impl From<DbError> for WebError {
 struct ErrorPage {
     status: u16,
     message: String,
+}
+
+impl WebError {
+    /// The error as the API's JSON `{"error": message}`.
+    pub fn into_api_response(self) -> Response {
+        guard::api_error(self.0, &self.1)
+    }
 }
 
 impl IntoResponse for WebError {
@@ -164,146 +211,4 @@ async fn css() -> Response {
         include_str!("../static/site.css"),
     )
         .into_response()
-}
-
-struct AgencyLink {
-    code: String,
-    name: String,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "home.html")]
-struct Home {
-    agencies: Vec<AgencyLink>,
-}
-
-async fn home(State(s): State<AppState>) -> Result<Response, WebError> {
-    let agencies = s.db.agencies().await?;
-    if agencies.len() == 1 {
-        return agency(State(s), Path(agencies[0].code.clone())).await;
-    }
-    let agencies = agencies
-        .into_iter()
-        .map(|a| AgencyLink {
-            code: a.code,
-            name: a.name,
-        })
-        .collect();
-    Ok(Home { agencies }.into_response())
-}
-
-struct ReportLink {
-    year: i32,
-    from: String,
-    to: String,
-    in_progress: bool,
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "agency.html")]
-struct AgencyPage {
-    code: String,
-    name: String,
-    reports: Vec<ReportLink>,
-}
-
-async fn agency(State(s): State<AppState>, Path(code): Path<String>) -> Result<Response, WebError> {
-    let a = s.db.agency(&code).await?;
-    let today = (s.today)();
-    let first = match a.established {
-        Some(e) => e.year(),
-        None => {
-            s.db.first_activity_year(a.id)
-                .await?
-                .unwrap_or(today.year())
-        }
-    };
-    let mut reports = Vec::new();
-    for year in (first..=today.year()).rev() {
-        if let Ok(p) = Db::resolve_period(&a, PeriodSpec::Year(year)) {
-            reports.push(ReportLink {
-                year,
-                from: gongkai_domain::period::iso(p.from),
-                to: gongkai_domain::period::iso(p.to),
-                in_progress: p.to >= today,
-            });
-        }
-    }
-    Ok(AgencyPage {
-        code: a.code,
-        name: a.name,
-        reports,
-    }
-    .into_response())
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "report.html")]
-struct ReportPage {
-    title: String,
-    code: String,
-    agency_name: String,
-    year: i32,
-    valid: bool,
-    failures: Vec<String>,
-    body: String,
-}
-
-async fn report(
-    State(s): State<AppState>,
-    Path((code, file)): Path<(String, String)>,
-) -> Result<Response, WebError> {
-    let (year, ext) = file.split_once('.').unwrap_or((file.as_str(), ""));
-    let year: i32 = year
-        .parse()
-        .map_err(|_| WebError(StatusCode::NOT_FOUND, format!("年度“{year}”无效")))?;
-    let format = if ext.is_empty() {
-        None
-    } else {
-        Some(
-            Format::from_code(ext)
-                .ok_or_else(|| WebError(StatusCode::NOT_FOUND, format!("不支持的格式“{ext}”")))?,
-        )
-    };
-    let a = s.db.agency(&code).await?;
-    let r = s.db.report(&code, PeriodSpec::Year(year)).await?;
-    let template =
-        s.db.narrative_template(a.id)
-            .await?
-            .unwrap_or_else(|| gongkai_export::DEFAULT_TEMPLATE.to_string());
-    let render_err =
-        |e: gongkai_export::ExportError| WebError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
-    match format {
-        None => {
-            let doc = gongkai_export::Document::build(&r, &template).map_err(render_err)?;
-            Ok(ReportPage {
-                title: doc.title.clone(),
-                code: a.code,
-                agency_name: a.name,
-                year,
-                valid: r.valid,
-                failures: r
-                    .failures()
-                    .map(|c| format!("{} {}：{}", c.rule, c.place, c.message))
-                    .collect(),
-                body: gongkai_export::html_body(&doc),
-            }
-            .into_response())
-        }
-        Some(f) => {
-            let bytes = gongkai_export::render(&r, &template, f).map_err(render_err)?;
-            let filename = format!("{}-{year}-annual-report.{}", a.code, f.extension());
-            Ok((
-                [
-                    (header::CONTENT_TYPE, f.content_type().to_string()),
-                    (
-                        header::CONTENT_DISPOSITION,
-                        format!("inline; filename=\"{filename}\""),
-                    ),
-                ],
-                bytes,
-            )
-                .into_response())
-        }
-    }
 }

@@ -1,8 +1,15 @@
 //! The OpenAPI 3 document of every API operation (`/api/openapi.json`). A test checks that every
 //! `/api/` route of the router is described here.
 
-use axum::Json;
+use axum::routing::get;
+use axum::{Json, Router};
 use serde_json::{Value, json};
+
+use crate::AppState;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new().route("/api/openapi.json", get(document))
+}
 
 /// Paths and methods of the API, as the router registers them (checked by a test).
 pub const OPERATIONS: &[(&str, &str)] = &[

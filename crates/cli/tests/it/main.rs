@@ -8,6 +8,8 @@ use std::process::{Command, Output};
 
 use gongkai_db::testing::fresh_url;
 
+mod bombs;
+
 fn gongkai(db: &str, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_gongkai"))
         .arg("--db")

@@ -1,7 +1,7 @@
 use gongkai_db::testing::fresh_db;
 use gongkai_db::{DbError, PeriodSpec};
 use gongkai_domain::ledger::NewAgency;
-use gongkai_domain::synth::demo_targets as t;
+use gongkai_synth::demo_targets as t;
 use time::macros::date;
 
 #[tokio::test]

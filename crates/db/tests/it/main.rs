@@ -7,3 +7,4 @@ mod cases;
 mod ledger;
 mod report;
 mod schema;
+mod tx;

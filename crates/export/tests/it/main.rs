@@ -3,6 +3,9 @@
 
 #![allow(clippy::unwrap_used, clippy::field_reassign_with_default)]
 
+mod bombs;
+mod sandbox;
+
 use std::io::Read;
 
 use gongkai_domain::codes::{ApplicantType, ChannelKind, Outcome};

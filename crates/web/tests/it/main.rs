@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::field_reassign_with_default)]
 
 mod admin;
+mod matrix;
+mod public;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -132,16 +134,21 @@ async fn several_agencies_get_a_list() {
 }
 
 /// The report page in a real headless Chromium: rendered, with the tables and CJK text; a
-/// screenshot is kept under `target/e2e/` when the check fails. Skipped (with a note) where
-/// Chromium is not installed; `.ci/run` installs it.
+/// screenshot is kept under `target/e2e/` when the check fails. Chromium is required: where it
+/// is not installed the test fails (never skips); `scripts/test` installs it.
 #[tokio::test]
 async fn chromium_renders_the_report_page() {
-    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists());
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let chromium = std::env::split_paths(&path)
+        .chain([std::path::PathBuf::from("/usr/bin")])
+        .flat_map(|dir| ["chromium", "chromium-browser"].map(|n| dir.join(n)))
+        .find(|p| p.is_file());
     let Some(chromium) = chromium else {
-        eprintln!("skipped: chromium is not installed");
-        return;
+        panic!(
+            "Chromium is not installed (no chromium or chromium-browser on PATH): this test needs \
+             it. Run the suite with `scripts/test`, which installs it (as root) or names what is \
+             missing, or install the Debian packages chromium, chromium-driver and fonts-noto-cjk."
+        );
     };
     let db = fresh_db().await;
     db.load_demo(false).await.unwrap();
@@ -176,7 +183,7 @@ async fn chromium_renders_the_report_page() {
         args.push(format!("--user-data-dir={}", profile.display()));
         args.extend(extra.iter().cloned());
         args.push(url.clone());
-        let chromium = chromium.to_string();
+        let chromium = chromium.clone();
         async move {
             tokio::process::Command::new(chromium)
                 .args(args)

@@ -11,13 +11,13 @@ use serde_json::json;
 use time::macros::{date, time as hms};
 use time::{Date, Duration, OffsetDateTime, PrimitiveDateTime, Weekday};
 
-use crate::codes::{
+use gongkai_domain::codes::{
     AppealKind, AppealResult, ApplicantType, ChannelKind, DisclosureAttr, DocKind, NoticeType as N,
     Outcome, RequestChannel, TradingCategory as Cat,
 };
-use crate::ledger::*;
-use crate::period::{BEIJING, Period, beijing_date};
-use crate::uscc;
+use gongkai_domain::ledger::*;
+use gongkai_domain::period::{BEIJING, Period, beijing_date};
+use gongkai_domain::uscc;
 
 /// The demo agency's code.
 pub const DEMO_CODE: &str = "wuzhong-ggzy";
@@ -270,7 +270,7 @@ fn weekday(d: Date) -> Date {
 }
 
 fn iso(d: Date) -> String {
-    crate::period::iso(d)
+    gongkai_domain::period::iso(d)
 }
 
 /// A pool of bidding companies with unique names and valid 统一社会信用代码.
@@ -1289,7 +1289,7 @@ pub fn gen_ledger(spec: &GenSpec, index: usize) -> AgencyLedger {
 /// (one across the 国庆 holiday), an extension, a withdrawal, cases still open at year end and
 /// appeals of each kind.
 pub fn demo_request_events() -> String {
-    use crate::calendar::Calendar;
+    use gongkai_domain::calendar::Calendar;
     let cal = Calendar::builtin();
     let mut rng = ChaCha8Rng::seed_from_u64(0x5775_2025_0101);
     let subjects = [
@@ -1482,7 +1482,7 @@ mod tests {
 
     #[test]
     fn demo_requests_are_valid_histories() {
-        use crate::cases::{Case, CaseEvent};
+        use gongkai_domain::cases::{Case, CaseEvent};
         let text = demo_request_events();
         let events: Vec<CaseEvent> = text
             .lines()
@@ -1498,7 +1498,7 @@ mod tests {
                 .or_default()
                 .push(e.clone());
         }
-        let cal = crate::calendar::Calendar::builtin();
+        let cal = gongkai_domain::calendar::Calendar::builtin();
         let mut outcomes = std::collections::BTreeSet::new();
         for (no, ev) in by_case {
             let c = Case::from_events(&no, ev).unwrap_or_else(|e| panic!("{e}"));

@@ -1,0 +1,350 @@
+//! The PDF reader proper, run only inside the sandboxed child ([`crate::sandbox`]): a check of
+//! what the compressed streams inflate to, then the `pdf-extract` crate, with poppler's
+//! `pdftotext -layout` as fallback.
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+
+use crate::read::{ReadError, ReadErrorKind};
+use crate::sandbox::Limits;
+
+const MB: u64 = 1024 * 1024;
+
+fn fail(kind: ReadErrorKind, message: impl Into<String>) -> ReadError {
+    ReadError::new("", kind, message)
+}
+
+/// A PDF's text, read directly with the `pdf-extract` crate; where that cannot cope (it fails,
+/// finds no text, or its reading order leaves a table unreadable) poppler's `pdftotext -layout`
+/// is used when installed. Streams that inflate past the limits are refused first.
+pub(crate) fn extract(bytes: &[u8], limits: &Limits) -> Result<String, ReadError> {
+    check_streams(bytes, limits.max_stream, limits.max_inflated)?;
+    // pdf-extract panics on some malformed files: contain it (nothing outlives the panic but
+    // the input, which it only reads).
+    let direct = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        pdf_extract::extract_text_from_mem(bytes)
+    }))
+    .ok()
+    .and_then(Result::ok)
+    .filter(|t| !t.trim().is_empty());
+    if let Some(t) = &direct {
+        let a = gongkai_domain::audit::audit_text("", t);
+        if !a
+            .findings
+            .iter()
+            .any(|f| f.code == "TABLE_SHAPE" || f.code == "TABLE_MISSING")
+        {
+            return Ok(direct.unwrap_or_default());
+        }
+    }
+    match pdftotext(bytes, limits) {
+        Ok(t) => Ok(t),
+        Err(e) => match (direct, e) {
+            // The built-in reader's text, tables and all, rather than nothing.
+            (Some(t), _) => Ok(t),
+            (None, Some(e)) => Err(e),
+            (None, None) => Err(fail(
+                ReadErrorKind::Unreadable,
+                "无法读取此 PDF：内置读取器无法解析（可能是扫描件或已损坏），也未安装 poppler-utils 的 pdftotext（可用 apt-get install poppler-utils 安装）",
+            )),
+        },
+    }
+}
+
+/// Poppler's text of the PDF, under the limits this process runs with (it inherits them);
+/// `Err(None)` when pdftotext is not installed.
+fn pdftotext(bytes: &[u8], limits: &Limits) -> Result<String, Option<ReadError>> {
+    let mut child = Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8", "-", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| {
+            (e.kind() != std::io::ErrorKind::NotFound).then(|| {
+                fail(
+                    ReadErrorKind::Unavailable,
+                    format!("无法运行 poppler-utils 的 pdftotext：{e}"),
+                )
+            })
+        })?;
+    let cap = limits.max_output;
+    let (out, err) = std::thread::scope(|s| {
+        if let Some(mut stdin) = child.stdin.take() {
+            s.spawn(move || {
+                let _ = stdin.write_all(bytes);
+            });
+        }
+        let err = child.stderr.take().map(|e| {
+            s.spawn(move || {
+                let mut v = Vec::new();
+                let _ = e.take(64 * 1024).read_to_end(&mut v);
+                v
+            })
+        });
+        let mut out = Vec::new();
+        if let Some(o) = child.stdout.take() {
+            let _ = o.take(cap + 1).read_to_end(&mut out);
+        }
+        if out.len() as u64 > cap {
+            let _ = child.kill();
+        }
+        (out, err.and_then(|h| h.join().ok()).unwrap_or_default())
+    });
+    let status = child.wait().map_err(|e| {
+        Some(fail(
+            ReadErrorKind::Unavailable,
+            format!("pdftotext 运行失败：{e}"),
+        ))
+    })?;
+    if out.len() as u64 > cap {
+        return Err(Some(fail(
+            ReadErrorKind::Refused,
+            format!("PDF 中读出的文字超过 {} MB 上限，已拒绝读取", cap / MB),
+        )));
+    }
+    if !status.success() {
+        use std::os::unix::process::ExitStatusExt;
+        return Err(Some(match status.signal() {
+            Some(sig) => fail(
+                ReadErrorKind::Refused,
+                format!(
+                    "pdftotext 读取此 PDF 时超出资源上限（CPU {} 秒、内存 {} MB）被终止（信号 {sig}）",
+                    limits.cpu_seconds,
+                    limits.memory / MB
+                ),
+            ),
+            None => fail(
+                ReadErrorKind::Unreadable,
+                format!(
+                    "pdftotext 无法读取此 PDF：{}",
+                    String::from_utf8_lossy(&err).trim()
+                ),
+            ),
+        }));
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// How far before a `stream` keyword its dictionary is looked for.
+const DICT_WINDOW: usize = 4096;
+/// Most zlib layers followed inside one another (`/Filter [/FlateDecode /FlateDecode …]`).
+const MAX_LAYERS: usize = 4;
+
+/// Refuses a PDF one of whose compressed streams inflates past `max_stream` bytes, or all of
+/// whose streams together inflate past `max_total` — by inflating them into nothing, a buffer at
+/// a time, before any reader holds the result. Streams are found by their `stream` keyword, not
+/// by the file's structure (which is what a hostile file lies about): a zlib stream is inflated
+/// from its first byte to its own end, wherever the next `endstream` is; zlib inside zlib is
+/// followed; LZW streams (`/LZWDecode`) are decoded up to the next `endstream`.
+fn check_streams(pdf: &[u8], max_stream: u64, max_total: u64) -> Result<(), ReadError> {
+    let bomb = |what: String| {
+        fail(
+            ReadErrorKind::Refused,
+            format!("PDF 中{what}，疑为压缩炸弹，已拒绝读取"),
+        )
+    };
+    let mut pos = 0;
+    let mut total = 0u64;
+    while let Some(i) = find(&pdf[pos..], b"stream") {
+        let keyword = pos + i;
+        let mut start = keyword + b"stream".len();
+        pos = start;
+        if pdf[..keyword].ends_with(b"end") {
+            continue;
+        }
+        match pdf.get(start) {
+            Some(b'\r') => {
+                start += 1;
+                if pdf.get(start) == Some(&b'\n') {
+                    start += 1;
+                }
+            }
+            Some(b'\n') => start += 1,
+            _ => continue,
+        }
+        let dict = dictionary_before(pdf, keyword);
+        let (size, consumed) = stream_size(&pdf[start..], dict, max_stream);
+        if size > max_stream {
+            return Err(bomb(format!(
+                "有数据流解压后超过 {} MB 上限",
+                max_stream / MB
+            )));
+        }
+        total = total.saturating_add(size);
+        if total > max_total {
+            return Err(bomb(format!(
+                "各数据流解压后合计超过 {} MB 上限",
+                max_total / MB
+            )));
+        }
+        pos = start + consumed;
+    }
+    Ok(())
+}
+
+/// The bytes between the last `obj` before `keyword` (within [`DICT_WINDOW`]) and it.
+fn dictionary_before(pdf: &[u8], keyword: usize) -> &[u8] {
+    let window = &pdf[keyword.saturating_sub(DICT_WINDOW)..keyword];
+    match rfind(window, b"obj") {
+        Some(i) => &window[i..],
+        None => window,
+    }
+}
+
+/// What a stream starting at `data` inflates to (at most a little past `cap`), and how many
+/// bytes of `data` its first layer took.
+fn stream_size(data: &[u8], dict: &[u8], cap: u64) -> (u64, usize) {
+    if looks_zlib(data) {
+        let mut outer = flate2::bufread::ZlibDecoder::new(data);
+        let (mut size, mut head) = count(&mut outer, cap);
+        let consumed = usize::try_from(outer.total_in()).unwrap_or(data.len());
+        let mut layers = 1;
+        while size <= cap && layers < MAX_LAYERS && looks_zlib(&head) {
+            layers += 1;
+            let (n, h) = count(zlib_layers(data, layers), cap);
+            size = size.max(n);
+            head = h;
+        }
+        return (size, consumed.min(data.len()));
+    }
+    if find(dict, b"LZWDecode").is_some() {
+        let end = find(data, b"endstream").unwrap_or(data.len());
+        let early_change = find(dict, b"/EarlyChange 0").is_none();
+        return (lzw_size(&data[..end], early_change, cap), end);
+    }
+    (0, 0)
+}
+
+fn zlib_layers(data: &[u8], layers: usize) -> Box<dyn Read + '_> {
+    let mut r: Box<dyn Read + '_> = Box::new(flate2::bufread::ZlibDecoder::new(data));
+    for _ in 1..layers {
+        r = Box::new(flate2::read::ZlibDecoder::new(r));
+    }
+    r
+}
+
+/// The bytes `r` yields (stopping a little past `cap`, or at an error) and its first two.
+fn count(mut r: impl Read, cap: u64) -> (u64, Vec<u8>) {
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut head = Vec::with_capacity(2);
+    let mut n = 0u64;
+    while n <= cap {
+        match r.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(k) => {
+                let need = 2usize.saturating_sub(head.len()).min(k);
+                head.extend_from_slice(&buf[..need]);
+                n += k as u64;
+            }
+        }
+    }
+    (n, head)
+}
+
+/// A zlib header (RFC 1950): deflate, window ≤ 32 KiB, no preset dictionary, valid check bits.
+fn looks_zlib(data: &[u8]) -> bool {
+    match data {
+        [cmf, flg, ..] => {
+            cmf & 0x0f == 8
+                && cmf >> 4 <= 7
+                && flg & 0x20 == 0
+                && (u16::from(*cmf) << 8 | u16::from(*flg)) % 31 == 0
+        }
+        _ => false,
+    }
+}
+
+/// What an LZW stream decodes to, the way lopdf decodes it (stopping a little past `cap`).
+fn lzw_size(data: &[u8], early_change: bool, cap: u64) -> u64 {
+    struct Counter {
+        n: u64,
+        cap: u64,
+    }
+    impl Write for Counter {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.n += buf.len() as u64;
+            if self.n > self.cap {
+                return Err(std::io::Error::other("over the cap"));
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    use weezl::{BitOrder, decode::Decoder};
+    let mut decoder = if early_change {
+        Decoder::with_tiff_size_switch(BitOrder::Msb, 8)
+    } else {
+        Decoder::new(BitOrder::Msb, 8)
+    };
+    let mut sink = Counter { n: 0, cap };
+    let _ = decoder.into_stream(&mut sink).decode_all(data);
+    sink.n
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+fn rfind(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).rposition(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn streams_are_measured_by_what_they_inflate_to() {
+        let bomb = crate::testing::pdf_bomb(80);
+        let e = check_streams(&bomb, 64 * MB, 512 * MB).err();
+        assert!(
+            e.as_ref()
+                .is_some_and(|e| e.message.contains("有数据流解压后超过 64 MB 上限")),
+            "{e:?}"
+        );
+        // Under the caps: accepted.
+        assert!(check_streams(&bomb, 128 * MB, 512 * MB).is_ok());
+        // Several streams each under the cap, together over the total.
+        assert!(
+            check_streams(&[bomb.as_slice(), &bomb].concat(), 128 * MB, 100 * MB)
+                .err()
+                .is_some_and(|e| e.message.contains("合计超过 100 MB"))
+        );
+    }
+
+    #[test]
+    fn a_stream_inside_a_stream_is_followed() {
+        // zlib(zlib(8 MiB of zeros)): the outer layer is small, the inner one is not.
+        let inner = crate::testing::zlib_zeros(8);
+        let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+        let _ = e.write_all(&inner);
+        let outer = e.finish().unwrap_or_default();
+        assert!(outer.len() < 64 * 1024);
+        let pdf = [
+            b"1 0 obj\n<< /Filter [/FlateDecode /FlateDecode] >>\nstream\n".as_slice(),
+            &outer,
+            b"\nendstream\nendobj\n",
+        ]
+        .concat();
+        assert!(check_streams(&pdf, 4 * MB, 512 * MB).is_err());
+        assert!(check_streams(&pdf, 16 * MB, 512 * MB).is_ok());
+    }
+
+    #[test]
+    fn an_lzw_stream_is_measured() {
+        let zeros = vec![0u8; 4 * MB as usize];
+        let mut enc = weezl::encode::Encoder::with_tiff_size_switch(weezl::BitOrder::Msb, 8);
+        let lzw = enc.encode(&zeros).unwrap_or_default();
+        let pdf = [
+            b"1 0 obj\n<< /Length 9 /Filter /LZWDecode >>\nstream\n".as_slice(),
+            &lzw,
+            b"\nendstream\nendobj\n",
+        ]
+        .concat();
+        assert!(check_streams(&pdf, MB, 512 * MB).is_err());
+        assert!(check_streams(&pdf, 8 * MB, 512 * MB).is_ok());
+    }
+}

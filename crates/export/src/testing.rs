@@ -1,0 +1,204 @@
+//! For tests (of this crate and of the CLI and web crates): decompression bombs built in memory
+//! in milliseconds, and the PDF reader program cargo built.
+//!
+//! A bomb's deflate data is one compressed MiB of zeros, cut at a sync flush (so it refers to
+//! nothing before it), repeated: n MiB inflated cost about n KiB.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+const MIB: usize = 1024 * 1024;
+
+/// Raw deflate data inflating to `mib` MiB of zeros.
+pub fn deflate_zeros(mib: usize) -> Vec<u8> {
+    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    // Writing to a Vec and sync-flushing cannot fail.
+    let _ = e.write_all(&vec![0u8; MIB]);
+    let _ = e.flush();
+    let chunk = e.get_ref().clone();
+    let mut out = Vec::with_capacity(chunk.len() * mib + 2);
+    for _ in 0..mib {
+        out.extend_from_slice(&chunk);
+    }
+    // An empty final block (fixed Huffman codes, end of block).
+    out.extend_from_slice(&[0x03, 0x00]);
+    out
+}
+
+/// zlib data (a PDF's `/FlateDecode`) inflating to `mib` MiB of zeros.
+pub fn zlib_zeros(mib: usize) -> Vec<u8> {
+    let n = (mib * MIB) as u64;
+    // Adler-32 of n zeros: a = 1, b = n mod 65521.
+    let adler = (((n % 65521) as u32) << 16) | 1;
+    [&[0x78, 0x9c][..], &deflate_zeros(mib), &adler.to_be_bytes()].concat()
+}
+
+/// One entry of [`zip`].
+pub struct ZipEntry<'a> {
+    pub name: &'a str,
+    /// 0 stored, 8 deflated.
+    pub method: u16,
+    pub data: &'a [u8],
+    pub crc32: u32,
+    /// The uncompressed size written in the headers (a bomb may lie about it).
+    pub declared_size: u32,
+}
+
+/// A zip file of `entries`, written by hand so that sizes and contents can be anything.
+pub fn zip(entries: &[ZipEntry<'_>]) -> Vec<u8> {
+    fn header(out: &mut Vec<u8>, e: &ZipEntry<'_>) {
+        out.extend_from_slice(&20u16.to_le_bytes()); // version needed
+        out.extend_from_slice(&0u16.to_le_bytes()); // flags
+        out.extend_from_slice(&e.method.to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes()); // time
+        out.extend_from_slice(&0x21u16.to_le_bytes()); // date 1980-01-01
+        out.extend_from_slice(&e.crc32.to_le_bytes());
+        out.extend_from_slice(&(e.data.len() as u32).to_le_bytes());
+        out.extend_from_slice(&e.declared_size.to_le_bytes());
+        out.extend_from_slice(&(e.name.len() as u16).to_le_bytes());
+        out.extend_from_slice(&0u16.to_le_bytes()); // extra length
+    }
+    let mut out = Vec::new();
+    let mut offsets = Vec::new();
+    for e in entries {
+        offsets.push(out.len() as u32);
+        out.extend_from_slice(b"PK\x03\x04");
+        header(&mut out, e);
+        out.extend_from_slice(e.name.as_bytes());
+        out.extend_from_slice(e.data);
+    }
+    let cd = out.len();
+    for (e, off) in entries.iter().zip(offsets) {
+        out.extend_from_slice(b"PK\x01\x02");
+        out.extend_from_slice(&20u16.to_le_bytes()); // version made by
+        header(&mut out, e);
+        out.extend_from_slice(&[0; 10]); // comment length, disk, internal and external attributes
+        out.extend_from_slice(&off.to_le_bytes());
+        out.extend_from_slice(e.name.as_bytes());
+    }
+    let cd_len = out.len() - cd;
+    let n = (entries.len() as u16).to_le_bytes();
+    out.extend_from_slice(b"PK\x05\x06");
+    out.extend_from_slice(&[0; 4]); // disk numbers
+    out.extend_from_slice(&n);
+    out.extend_from_slice(&n);
+    out.extend_from_slice(&(cd_len as u32).to_le_bytes());
+    out.extend_from_slice(&(cd as u32).to_le_bytes());
+    out.extend_from_slice(&0u16.to_le_bytes()); // comment length
+    out
+}
+
+fn crc32_zeros(mib: usize) -> u32 {
+    let mut chunk = crc32fast::Hasher::new();
+    chunk.update(&vec![0u8; MIB]);
+    let mut h = crc32fast::Hasher::new();
+    for _ in 0..mib {
+        h.combine(&chunk);
+    }
+    h.finalize()
+}
+
+/// A DOCX whose `word/document.xml` inflates to `mib` MiB (at most 4095): the headers declare
+/// the true size, or `declared` bytes when given (a bomb that lies).
+pub fn docx_bomb(mib: usize, declared: Option<u32>) -> Vec<u8> {
+    let types = br#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>"#;
+    let body = deflate_zeros(mib);
+    zip(&[
+        ZipEntry {
+            name: "[Content_Types].xml",
+            method: 0,
+            data: types,
+            crc32: crc32fast::hash(types),
+            declared_size: types.len() as u32,
+        },
+        ZipEntry {
+            name: "word/document.xml",
+            method: 8,
+            data: &body,
+            crc32: crc32_zeros(mib),
+            declared_size: declared.unwrap_or(u32::try_from(mib * MIB).unwrap_or(u32::MAX)),
+        },
+    ])
+}
+
+/// A zip (named `.docx`) of `n` empty entries.
+pub fn docx_with_entries(n: usize) -> Vec<u8> {
+    let names: Vec<String> = (0..n).map(|i| format!("f{i}")).collect();
+    let entries: Vec<ZipEntry<'_>> = names
+        .iter()
+        .map(|name| ZipEntry {
+            name,
+            method: 0,
+            data: b"",
+            crc32: 0,
+            declared_size: 0,
+        })
+        .collect();
+    zip(&entries)
+}
+
+/// A one-page PDF whose content stream (`/FlateDecode`) inflates to `mib` MiB.
+pub fn pdf_bomb(mib: usize) -> Vec<u8> {
+    let stream = zlib_zeros(mib);
+    let mut pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
+    let mut offsets = Vec::new();
+    for obj in [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << >> /Contents 4 0 R >>",
+    ] {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{obj}\nendobj\n", offsets.len()).as_bytes());
+    }
+    offsets.push(pdf.len());
+    pdf.extend_from_slice(
+        format!(
+            "4 0 obj\n<< /Length {} /Filter /FlateDecode >>\nstream\n",
+            stream.len()
+        )
+        .as_bytes(),
+    );
+    pdf.extend_from_slice(&stream);
+    pdf.extend_from_slice(b"\nendstream\nendobj\n");
+    let xref = pdf.len();
+    pdf.extend_from_slice(b"xref\n0 5\n0000000000 65535 f \n");
+    for o in offsets {
+        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!("trailer\n<< /Size 5 /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n").as_bytes(),
+    );
+    pdf
+}
+
+/// The PDF reader program cargo built next to the running test binary
+/// (`target/<profile>/deps/…`): the `gongkai-reader` example, which cargo builds with this
+/// crate's tests, else the `gongkai` binary of a workspace build.
+pub fn built_reader() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let dir = exe.parent()?;
+    let profile = if dir.file_name().is_some_and(|n| n == "deps") {
+        dir.parent()?
+    } else {
+        dir
+    };
+    [
+        profile.join("examples").join("gongkai-reader"),
+        profile.join("gongkai"),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
+}
+
+/// Registers [`built_reader`] as this process's PDF reader; panics when there is none.
+pub fn use_built_reader() {
+    match built_reader() {
+        Some(p) => {
+            crate::sandbox::set_program(p);
+        }
+        None => panic!(
+            "no PDF reader program next to {:?}: build the gongkai-reader example (cargo test -p gongkai-export) or the gongkai binary",
+            std::env::current_exe().ok()
+        ),
+    }
+}

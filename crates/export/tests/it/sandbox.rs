@@ -1,0 +1,38 @@
+//! Real reports read through the sandboxed child give the text the built-in reader gives.
+
+use gongkai_export::read::{ReadErrorKind, report_text};
+
+#[test]
+fn the_real_pdfs_read_through_the_sandbox_as_before() {
+    gongkai_export::testing::use_built_reader();
+    let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/reference/real-reports");
+    for n in [
+        "07-hongze-quzhengfu-2023",
+        "09-huaian-shizhengfu-2024",
+        "10-hongze-quzhengfu-2024",
+    ] {
+        let bytes =
+            std::fs::read(base.join(format!("{n}.pdf"))).unwrap_or_else(|e| panic!("{n}.pdf: {e}"));
+        let text = report_text(&format!("{n}.pdf"), &bytes).unwrap_or_else(|e| panic!("{e}"));
+        // The same text as the built-in reader in this process (these files are trusted).
+        let direct = pdf_extract::extract_text_from_mem(&bytes).unwrap_or_default();
+        assert_eq!(text, direct, "{n}");
+        let a = gongkai_domain::audit::audit_text(n, &text);
+        let t = std::fs::read_to_string(base.join(format!("{n}.txt"))).unwrap_or_default();
+        let b = gongkai_domain::audit::audit_text(n, &t);
+        assert_eq!(a.requests, b.requests, "{n}");
+        assert_eq!(a.appeals, b.appeals, "{n}");
+    }
+}
+
+#[test]
+fn a_damaged_pdf_is_refused_with_a_chinese_message() {
+    gongkai_export::testing::use_built_reader();
+    let e = report_text("broken.pdf", b"%PDF-1.4\nnot a pdf at all")
+        .err()
+        .unwrap_or_else(|| panic!("a damaged PDF was read"));
+    assert_eq!(e.kind, ReadErrorKind::Unreadable, "{e}");
+    assert!(e.to_string().starts_with("broken.pdf："), "{e}");
+    assert!(e.message.contains("无法读取"), "{e}");
+}

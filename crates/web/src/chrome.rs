@@ -1,0 +1,35 @@
+//! The back office's page chrome (`templates/admin_base.html`): the navigation, the signed-in
+//! user's name and the session's CSRF token for the logout form. Every back-office page template
+//! has a `chrome` field built by `Chrome::of`.
+
+use crate::guard::Caller;
+
+/// The back-office navigation: (link, label), in order.
+pub const NAV: &[(&str, &str)] = &[
+    ("/admin/", "工作台"),
+    ("/admin/requests", "依申请公开"),
+    ("/admin/reports", "年报表三"),
+    ("/admin/audit", "年报体检"),
+    ("/admin/calendar", "节假日日历"),
+    ("/admin/users", "用户与角色"),
+    ("/admin/audit-log", "审计日志"),
+    ("/admin/password", "修改密码"),
+];
+
+/// What the header of every back-office page shows.
+pub struct Chrome {
+    pub nav: &'static [(&'static str, &'static str)],
+    pub user: String,
+    /// The session's CSRF token, also used by the page's own forms.
+    pub csrf: String,
+}
+
+impl Chrome {
+    pub fn of(c: &Caller) -> Self {
+        Chrome {
+            nav: NAV,
+            user: c.name().to_string(),
+            csrf: c.csrf(),
+        }
+    }
+}

@@ -1,0 +1,226 @@
+//! The permission matrix, generated from the domain's table: every back-office route and API
+//! operation × every role × own agency / other agency / parent agency, by session and by API
+//! token, and anonymously. The expected answer of each cell is what
+//! `gongkai_domain::auth::authorize` decides for the route's action and agency; the test checks
+//! that the web layer asks exactly that (and refuses with 403, or login / 401 when anonymous).
+
+use axum::http::StatusCode as S;
+use gongkai_db::{AuditEntry, Db};
+use gongkai_domain::auth::{
+    Action, AgencyPath, Grant, Principal, Resource, Role, Via, authorize,
+};
+use gongkai_domain::ledger::NewAgency;
+
+use crate::admin::{PASSWORD, add_token, form, hidden_csrf, send, session};
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Page,
+    Form,
+    Api,
+    ApiWrite,
+}
+
+#[derive(Clone, Copy)]
+enum Where {
+    CityA,
+    Deployment,
+    Anywhere,
+}
+
+struct Route {
+    method: &'static str,
+    uri: &'static str,
+    kind: Kind,
+    /// Every action the route needs, where.
+    needs: &'static [(Action, Where)],
+    body: &'static [(&'static str, &'static str)],
+    json: &'static str,
+}
+
+const ROUTES: &[Route] = &[
+    Route { method: "GET", uri: "/admin/", kind: Kind::Page, needs: &[(Action::BackOffice, Where::Anywhere)], body: &[], json: "" },
+    Route { method: "GET", uri: "/admin/requests?agency=city-a", kind: Kind::Page, needs: &[(Action::ViewRequests, Where::CityA)], body: &[], json: "" },
+    Route { method: "GET", uri: "/admin/requests/city-a/A-1", kind: Kind::Page, needs: &[(Action::ViewRequests, Where::CityA)], body: &[], json: "" },
+    Route { method: "GET", uri: "/admin/requests/city-a/new", kind: Kind::Page, needs: &[(Action::HandleRequests, Where::CityA)], body: &[], json: "" },
+    Route { method: "POST", uri: "/admin/requests/city-a/A-1/events", kind: Kind::Form, needs: &[(Action::HandleRequests, Where::CityA)],
+        body: &[("type", "consultation_started"), ("date", "2025-03-05"), ("party", "third_party")], json: "" },
+    Route { method: "POST", uri: "/admin/requests/city-a/A-2/events", kind: Kind::Form, needs: &[(Action::HandleRequests, Where::CityA), (Action::ApproveExtension, Where::CityA)],
+        body: &[("type", "extended"), ("date", "2025-03-05"), ("workdays", "1")], json: "" },
+    Route { method: "POST", uri: "/admin/requests/city-a/A-3/events", kind: Kind::Form, needs: &[(Action::HandleRequests, Where::CityA), (Action::SignReply, Where::CityA)],
+        body: &[("type", "replied"), ("date", "2025-03-06"), ("outcome", "granted")], json: "" },
+    Route { method: "POST", uri: "/admin/requests/city-a/A-1/fee", kind: Kind::Form, needs: &[(Action::HandleRequests, Where::CityA)],
+        body: &[("action", "paid"), ("date", "2025-03-05")], json: "" },
+    Route { method: "GET", uri: "/admin/letters/city-a/A-1", kind: Kind::Page, needs: &[(Action::ViewApplicant, Where::CityA)], body: &[], json: "" },
+    Route { method: "GET", uri: "/admin/reports/city-a/2025", kind: Kind::Page, needs: &[(Action::ViewReports, Where::CityA)], body: &[], json: "" },
+    Route { method: "GET", uri: "/admin/reports/city-a/2025/cells/new_received/total", kind: Kind::Page, needs: &[(Action::ViewReports, Where::CityA), (Action::ViewRequests, Where::CityA)], body: &[], json: "" },
+    Route { method: "GET", uri: "/admin/calendar", kind: Kind::Page, needs: &[(Action::Administer, Where::Anywhere)], body: &[], json: "" },
+    Route { method: "POST", uri: "/admin/calendar", kind: Kind::Form, needs: &[(Action::AdministerDeployment, Where::Deployment)], body: &[("json", "{}")], json: "" },
+    Route { method: "GET", uri: "/admin/audit", kind: Kind::Page, needs: &[(Action::AuditReports, Where::Anywhere)], body: &[], json: "" },
+    Route { method: "GET", uri: "/api/v1/admin/requests?agency=city-a", kind: Kind::Api, needs: &[(Action::ViewRequests, Where::CityA)], body: &[], json: "" },
+    Route { method: "POST", uri: "/api/v1/admin/requests/city-a/events", kind: Kind::ApiWrite, needs: &[(Action::HandleRequests, Where::CityA)], body: &[],
+        json: r#"{"type":"consultation_ended","request":"A-1","date":"2025-03-07","party":"third_party"}"# },
+    Route { method: "GET", uri: "/api/v1/admin/reports/city-a/2025/cells/new_received/total", kind: Kind::Api, needs: &[(Action::ViewRequests, Where::CityA)], body: &[], json: "" },
+    Route { method: "GET", uri: "/api/v1/admin/me", kind: Kind::Api, needs: &[(Action::ViewReports, Where::Anywhere)], body: &[], json: "" },
+];
+
+/// The roles tried, and where each user holds its role.
+const ROLES: &[Role] = &[Role::Admin, Role::Handler, Role::Head, Role::Editor, Role::Reviewer3, Role::Secrecy, Role::System];
+const PLACES: &[&str] = &["city-a", "city-b", "prov"];
+
+async fn world() -> (axum::Router, Db) {
+    let db = gongkai_db::testing::fresh_db().await;
+    for (code, parent) in [("prov", None), ("city-a", Some("prov")), ("city-b", Some("prov"))] {
+        db.add_agency(&NewAgency {
+            code: code.into(),
+            name: format!("{code} 公共资源交易中心"),
+            parent: parent.map(String::from),
+            established: None,
+        })
+        .await
+        .unwrap();
+    }
+    let events: String = (1..=3)
+        .map(|i| format!(r#"{{"type":"received","request":"A-{i}","date":"2025-03-03","channel":"online","applicant_type":"natural_person"}}"#))
+        .collect::<Vec<_>>()
+        .join("\n");
+    db.import_requests("city-a", &events).await.unwrap();
+    let hash = gongkai_web::auth::hash_password(PASSWORD).unwrap();
+    for r in ROLES {
+        for p in PLACES {
+            db.add_user(&format!("{}-{p}", r.code()), &hash, &[(p.to_string(), *r)], AuditEntry::new(None, "测试"))
+                .await
+                .unwrap();
+        }
+    }
+    let config = gongkai_web::WebConfig { login_attempts_per_minute: 1000, ..Default::default() };
+    (gongkai_web::router_with(db.clone(), config), db)
+}
+
+async fn principal(db: &Db, role: Role, place: &str, via: Via) -> Principal {
+    let a = db.agency(place).await.unwrap();
+    Principal {
+        user_id: 0,
+        name: String::new(),
+        grants: vec![Grant { agency_id: a.id, role, top_level: a.parent_id.is_none() }],
+        via,
+    }
+}
+
+async fn allowed(db: &Db, p: &Principal, route: &Route) -> bool {
+    let city_a: AgencyPath = db.agency_path("city-a").await.unwrap();
+    route.needs.iter().all(|(action, at)| match at {
+        Where::CityA => authorize(p, *action, Resource::Agency(&city_a)).is_ok(),
+        Where::Deployment => authorize(p, *action, Resource::Deployment).is_ok(),
+        Where::Anywhere => p.may_somewhere(*action),
+    })
+}
+
+fn is_refusal(status: S, location: &str) -> bool {
+    status == S::FORBIDDEN || status == S::UNAUTHORIZED || location == "/admin/login"
+}
+
+#[tokio::test]
+async fn every_route_role_and_agency_answers_as_the_domain_decides() {
+    let (app, db) = world().await;
+    let mut checked = 0;
+    for r in ROUTES {
+        // Anonymous: pages and forms go to the login page, the API answers 401.
+        let mut fields: Vec<(&str, &str)> = r.body.to_vec();
+        fields.push(("csrf", "x"));
+        let body = form(&fields);
+        let json = (!r.json.is_empty()).then(|| ("application/json", r.json.to_string()));
+        let res = send(&app, r.method, r.uri, "", &[], if r.kind == Kind::ApiWrite { json.clone() } else { body.clone() }).await;
+        match r.kind {
+            Kind::Page | Kind::Form => assert_eq!((res.status, res.location.as_str()), (S::SEE_OTHER, "/admin/login"), "anonymous {} {}", r.method, r.uri),
+            Kind::Api | Kind::ApiWrite => assert_eq!(res.status, S::UNAUTHORIZED, "anonymous {} {}", r.method, r.uri),
+        }
+    }
+    for role in ROLES {
+        for place in PLACES {
+            let name = format!("{}-{place}", role.code());
+            let (cookie, _) = session(&app, &name).await;
+            let csrf = hidden_csrf(&send(&app, "GET", "/admin/password", &cookie, &[], None).await.body);
+            let token = gongkai_web::auth::random_token();
+            add_token(&db, &name, &token).await;
+            let bearer = format!("Bearer {token}");
+            let by_session = principal(&db, *role, place, Via::Session).await;
+            let by_token = principal(&db, *role, place, Via::Token).await;
+            for r in ROUTES {
+                let mut fields: Vec<(&str, &str)> = r.body.to_vec();
+                fields.push(("csrf", &csrf));
+                let body = match r.kind {
+                    Kind::Form => form(&fields),
+                    Kind::ApiWrite => Some(("application/json", r.json.to_string())),
+                    _ => None,
+                };
+                let csrf_header = [("x-csrf-token", csrf.as_str())];
+                let res = send(&app, r.method, r.uri, &cookie, &csrf_header, body.clone()).await;
+                let want = allowed(&db, &by_session, r).await;
+                assert_eq!(
+                    !is_refusal(res.status, &res.location),
+                    want,
+                    "{name} (session) {} {}: {} {}",
+                    r.method,
+                    r.uri,
+                    res.status,
+                    &res.body[..res.body.len().min(200)]
+                );
+                if !want {
+                    assert_eq!(res.status, S::FORBIDDEN, "{name} {} {}", r.method, r.uri);
+                }
+                if matches!(r.kind, Kind::Api | Kind::ApiWrite) {
+                    let res = send(&app, r.method, r.uri, "", &[("authorization", bearer.as_str())], body).await;
+                    let want = allowed(&db, &by_token, r).await;
+                    assert_eq!(
+                        !is_refusal(res.status, &res.location),
+                        want,
+                        "{name} (token) {} {}: {} {}",
+                        r.method,
+                        r.uri,
+                        res.status,
+                        &res.body[..res.body.len().min(200)]
+                    );
+                    if !want {
+                        assert_eq!(res.status, S::FORBIDDEN);
+                    }
+                }
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, ROUTES.len() * ROLES.len() * PLACES.len());
+    // Some cells of each kind were exercised: the matrix is not all-allowed or all-refused.
+    let handler_b = principal(&db, Role::Handler, "city-b", Via::Session).await;
+    assert!(!allowed(&db, &handler_b, &ROUTES[2]).await);
+    let handler_prov = principal(&db, Role::Handler, "prov", Via::Session).await;
+    assert!(allowed(&db, &handler_prov, &ROUTES[2]).await);
+}
+
+#[tokio::test]
+async fn another_agencys_case_is_refused_and_nothing_is_written() {
+    let (app, db) = world().await;
+    let (cookie, _) = session(&app, "head-city-b").await;
+    let csrf = hidden_csrf(&send(&app, "GET", "/admin/password", &cookie, &[], None).await.body);
+    let page = send(&app, "GET", "/admin/requests/city-a/A-1", &cookie, &[], None).await;
+    assert_eq!(page.status, S::FORBIDDEN);
+    assert!(!page.body.contains("A-1") || !page.body.contains("自然人"));
+    let before = db.request_clocks("city-a", time::macros::date!(2025 - 12 - 31)).await.unwrap();
+    for (t, extra) in [("replied", ("outcome", "granted")), ("extended", ("workdays", "5")), ("withdrawn", ("x", ""))] {
+        let res = send(
+            &app,
+            "POST",
+            "/admin/requests/city-a/A-1/events",
+            &cookie,
+            &[],
+            form(&[("csrf", &csrf), ("type", t), ("date", "2025-03-10"), extra]),
+        )
+        .await;
+        assert_eq!(res.status, S::FORBIDDEN, "{t}");
+    }
+    let after = db.request_clocks("city-a", time::macros::date!(2025 - 12 - 31)).await.unwrap();
+    assert_eq!(before, after);
+    // Each refusal is in the audit log with the user, the agency and the outcome.
+    let log = db.audit_log(&Default::default()).await.unwrap();
+    assert!(log.iter().filter(|r| r.user_name == "head-city-b" && r.outcome == "denied" && r.agency == "city-a").count() >= 4, "{log:?}");
+}
