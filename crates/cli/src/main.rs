@@ -11,6 +11,9 @@ use clap::{Parser, Subcommand};
 
 mod cmd;
 
+/// The database when neither `--db`, `GONGKAI_DB` nor a config file names one.
+const DEFAULT_DB: &str = "sqlite:gongkai.db";
+
 #[derive(Parser)]
 #[command(
     name = "gongkai",
@@ -18,14 +21,9 @@ mod cmd;
     about = "政府信息公开工作平台（公共资源交易中心）"
 )]
 struct Cli {
-    /// 数据库：sqlite:路径 或 postgres://…
-    #[arg(
-        long,
-        global = true,
-        env = "GONGKAI_DB",
-        default_value = "sqlite:gongkai.db"
-    )]
-    db: String,
+    /// 数据库：sqlite:路径 或 postgres://… [默认 sqlite:gongkai.db]
+    #[arg(long, global = true, env = "GONGKAI_DB")]
+    db: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -113,9 +111,10 @@ fn message(e: &anyhow::Error) -> String {
 
 /// Runs one command: the exit code it chose (0 or 1), or the error that stopped it (exit 2).
 async fn run(cli: Cli) -> Result<u8> {
-    let db = cli.db.as_str();
+    let db_given = cli.db.is_some();
+    let db = cli.db.as_deref().unwrap_or(DEFAULT_DB);
     match cli.command {
-        Command::Serve(args) => cmd::serve::run(db, args).await,
+        Command::Serve(args) => cmd::serve::run(db, db_given, args).await,
         Command::Demo(args) => cmd::demo::run(db, args).await,
         Command::Agency(args) => cmd::agency::run(db, args).await,
         Command::Report(args) => cmd::report::run(db, args).await,

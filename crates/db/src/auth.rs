@@ -618,22 +618,102 @@ impl Db {
     }
 }
 
+// The back office's users page and audit-log viewer (`gongkai-web` `users`, `audit_log`).
+impl Tx {
+    /// A user by id with their grants, read inside the transaction (what a change of the user
+    /// is decided on); `None` when there is no such user.
+    pub async fn user_by_id(&mut self, id: i64) -> Result<Option<User>, DbError> {
+        let row: Option<UserRow> = on_tx!(self, c => sqlx::query_as(
+            "SELECT id, name, disabled FROM app_user WHERE id = $1").bind(id).fetch_optional(&mut *c).await?);
+        let Some((id, name, disabled)) = row else {
+            return Ok(None);
+        };
+        let grants: Vec<(String, String)> = on_tx!(self, c => sqlx::query_as(
+            "SELECT a.code, g.role FROM user_grant g JOIN agency a ON a.id = g.agency_id WHERE g.user_id = $1 ORDER BY a.code, g.role")
+            .bind(id).fetch_all(&mut *c).await?);
+        Ok(Some(User {
+            id,
+            name,
+            disabled,
+            grants: grants
+                .into_iter()
+                .filter_map(|(a, r)| Role::from_code(&r).ok().map(|r| (a, r)))
+                .collect(),
+        }))
+    }
+}
+
 impl Db {
-    /// Transitional: creates a user holding `roles` in every top-level agency (the command line
-    /// before grants); replaced by [`Db::add_user`] with explicit grants.
-    pub async fn add_user_everywhere(
+    /// A user by id, with grants.
+    pub async fn user_by_id(&self, id: i64) -> Result<Option<User>, DbError> {
+        let row: Option<UserRow> = on_db!(self, p => sqlx::query_as(
+            "SELECT id, name, disabled FROM app_user WHERE id = $1").bind(id).fetch_optional(p).await?);
+        match row {
+            Some(r) => Ok(Some(self.user_of(r).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// One page of an audit-log search, newest first, and the number of rows the search
+    /// matches. `user` and `outcome` match exactly, `action` is a substring of the action or
+    /// the object, `from`/`to` bound the time (both inclusive), `agencies` (codes) keeps only
+    /// rows about those agencies (`Some(empty)`: none); `limit` rows (1–100 000) from `offset`.
+    pub async fn audit_page(
         &self,
-        name: &str,
-        password_hash: &str,
-        roles: &[Role],
-    ) -> Result<User, DbError> {
-        let tops: Vec<String> = on_db!(self, p => sqlx::query_scalar(
-            "SELECT code FROM agency WHERE parent_id IS NULL ORDER BY id").fetch_all(p).await?);
-        let grants: Vec<(String, Role)> = tops
-            .iter()
-            .flat_map(|a| roles.iter().map(move |r| (a.clone(), *r)))
-            .collect();
-        self.add_user(name, password_hash, &grants, AuditEntry::new(None, "创建用户").user(name))
-            .await
+        q: &AuditQuery,
+        offset: i64,
+    ) -> Result<(Vec<AuditRow>, i64), DbError> {
+        // The agencies as a literal list of their ids (integers read from the database, so
+        // inlining is safe); rows name their agency by code.
+        let scope = match &q.agencies {
+            None => String::new(),
+            Some(codes) => {
+                let all: Vec<(i64, String)> = on_db!(self, p => sqlx::query_as(
+                    "SELECT id, code FROM agency ORDER BY id").fetch_all(p).await?);
+                let ids: Vec<String> = all
+                    .into_iter()
+                    .filter(|(_, code)| codes.contains(code))
+                    .map(|(id, _)| id.to_string())
+                    .collect();
+                if ids.is_empty() {
+                    return Ok((Vec::new(), 0));
+                }
+                format!(
+                    " AND agency IN (SELECT code FROM agency WHERE id IN ({}))",
+                    ids.join(", ")
+                )
+            }
+        };
+        let filter = format!(
+            "FROM audit_log WHERE ($1 = '' OR user_name = $1) AND ($2 = '' OR action LIKE $2 OR object LIKE $2) \
+             AND ($3 = '' OR outcome = $3) AND at >= $4 AND at <= $5{scope}"
+        );
+        let far_past = OffsetDateTime::UNIX_EPOCH;
+        let far_future = OffsetDateTime::UNIX_EPOCH + Duration::days(365 * 1000);
+        let utc = |t: OffsetDateTime| t.to_offset(time::UtcOffset::UTC);
+        let (from, to) = (
+            utc(q.from.unwrap_or(far_past)),
+            utc(q.to.unwrap_or(far_future)),
+        );
+        let action_like = if q.action.is_empty() {
+            String::new()
+        } else {
+            format!("%{}%", q.action.replace(['%', '_', '\\'], ""))
+        };
+        let limit = q.limit.clamp(1, 100_000);
+        let offset = offset.max(0);
+        let count_sql = format!("SELECT COUNT(*) {filter}");
+        let total: i64 = on_db!(self, p => sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql.clone()))
+            .bind(&q.user).bind(&action_like).bind(&q.outcome).bind(from).bind(to)
+            .fetch_one(p).await?);
+        let rows_sql = format!(
+            "SELECT id, at, user_name, grants, agency, action, object, outcome, client_addr, detail {filter} \
+             ORDER BY id DESC LIMIT $6 OFFSET $7"
+        );
+        let rows: Vec<AuditRow> = on_db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(rows_sql.clone()))
+            .bind(&q.user).bind(&action_like).bind(&q.outcome).bind(from).bind(to)
+            .bind(limit).bind(offset)
+            .fetch_all(p).await?);
+        Ok((rows, total))
     }
 }

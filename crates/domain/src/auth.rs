@@ -488,12 +488,3 @@ mod tests {
         assert!(check_password("黄河 晨雾 7 盏灯 orbit", "li").is_ok());
     }
 }
-
-// Transitional names used by the web crate until its guards call `authorize`.
-pub type Permission = Action;
-/// True when any of the roles allows `p` (ignores agencies; being replaced by [`authorize`]).
-pub fn allows(roles: &[Role], p: Action) -> bool {
-    roles.iter().any(|r| role_allows(*r, p))
-}
-/// Idle lifetime of a back-office session in hours (being replaced by [`SessionPolicy`]).
-pub const SESSION_HOURS: i64 = 8;

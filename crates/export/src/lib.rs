@@ -14,6 +14,7 @@ pub mod narrative;
 mod pdf;
 pub mod read;
 pub mod sandbox;
+pub mod table;
 pub mod testing;
 mod xlsx;
 

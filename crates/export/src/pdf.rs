@@ -147,6 +147,7 @@ fn check_streams(pdf: &[u8], max_stream: u64, max_total: u64) -> Result<(), Read
     let mut pos = 0;
     let mut total = 0u64;
     while let Some(i) = find(&pdf[pos..], b"stream") {
+        let after_previous = pos;
         let keyword = pos + i;
         let mut start = keyword + b"stream".len();
         pos = start;
@@ -163,7 +164,7 @@ fn check_streams(pdf: &[u8], max_stream: u64, max_total: u64) -> Result<(), Read
             Some(b'\n') => start += 1,
             _ => continue,
         }
-        let dict = dictionary_before(pdf, keyword);
+        let dict = dictionary_before(&pdf[after_previous..], keyword - after_previous);
         let (size, consumed) = stream_size(&pdf[start..], dict, max_stream);
         if size > max_stream {
             return Err(bomb(format!(
@@ -183,7 +184,8 @@ fn check_streams(pdf: &[u8], max_stream: u64, max_total: u64) -> Result<(), Read
     Ok(())
 }
 
-/// The bytes between the last `obj` before `keyword` (within [`DICT_WINDOW`]) and it.
+/// The bytes between the last `obj` before `keyword` (within [`DICT_WINDOW`]) and it; `pdf`
+/// starts where the previous stream ended, so no byte is looked at twice.
 fn dictionary_before(pdf: &[u8], keyword: usize) -> &[u8] {
     let window = &pdf[keyword.saturating_sub(DICT_WINDOW)..keyword];
     match rfind(window, b"obj") {

@@ -11,7 +11,9 @@
 //! limits. The parent kills the whole group after [`Limits::timeout`] of wall-clock time or once
 //! the text passes [`Limits::max_output`], and turns every way the child can end (timeout, CPU
 //! or memory limit, crash, non-zero exit, poppler missing) into a Chinese [`ReadError`] naming the
-//! file. There is no in-process fallback: if the child cannot run, the PDF is not read.
+//! file. There is no in-process fallback: if the child cannot run, the PDF is not read. At most
+//! as many children as CPUs (at least 2) run at once per process; a further PDF waits for one to
+//! finish (30 s at most, then it is refused as busy).
 //!
 //! **Which program is the child.** [`Reader::current`] takes, in order:
 //! 1. the environment variable `GONGKAI_READER` (an override: any program that calls
@@ -60,6 +62,8 @@ const EXIT_UNAVAILABLE: u8 = 5;
 /// Most of the child's stderr kept.
 const MAX_STDERR: usize = 64 * 1024;
 const MB: u64 = 1024 * 1024;
+/// Longest wait for one of the [`Slot`]s.
+const SLOT_WAIT: Duration = Duration::from_secs(30);
 
 /// The limits a PDF is read under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,7 +171,7 @@ impl Reader {
     pub fn read_pdf(&self, name: &str, bytes: &[u8]) -> Result<String, ReadError> {
         let l = self.limits;
         let program = self.program.display();
-        let Some(_slot) = Slot::take(l.timeout) else {
+        let Some(_slot) = Slot::take(SLOT_WAIT) else {
             return Err(ReadError::new(
                 name,
                 ReadErrorKind::Unavailable,

@@ -52,8 +52,11 @@ pub struct WebConfig {
     pub proxy_header: Option<String>,
     /// Days the audit log is kept (at least 180).
     pub audit_retention_days: i64,
-    /// Login attempts allowed per minute per client address and per account name.
+    /// Login attempts allowed per minute per client address and per account name (0: no
+    /// throttling; the account lockout still applies).
     pub login_attempts_per_minute: u32,
+    /// Where files the server keeps live (attachments, the search index).
+    pub data_dir: std::path::PathBuf,
 }
 
 impl Default for WebConfig {
@@ -64,6 +67,7 @@ impl Default for WebConfig {
             proxy_header: None,
             audit_retention_days: 180,
             login_attempts_per_minute: 30,
+            data_dir: std::path::PathBuf::from("data"),
         }
     }
 }

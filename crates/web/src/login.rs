@@ -37,23 +37,34 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/admin/me", get(me))
 }
 
-/// Login throttles: per client address and per account name.
-pub struct Throttle {
+/// Login throttles: per client address and per account name (`None`: off).
+pub struct Throttle(Option<Limiters>);
+
+struct Limiters {
     by_client: DefaultKeyedRateLimiter<String>,
     by_account: DefaultKeyedRateLimiter<String>,
 }
 
 impl Throttle {
-    /// `per_minute` attempts per client address and per account name (bursts up to the same).
+    /// `per_minute` attempts per client address and per account name (bursts up to the same);
+    /// 0 turns throttling off (the account lockout still applies).
     pub fn new(per_minute: u32) -> Throttle {
-        let n = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
-        Throttle {
+        Throttle(NonZeroU32::new(per_minute).map(|n| Limiters {
             by_client: RateLimiter::keyed(Quota::per_minute(n)),
             by_account: RateLimiter::keyed(Quota::per_minute(n)),
-        }
+        }))
     }
 
     /// True when this attempt may go ahead.
+    fn allow(&self, client: &str, account: &str) -> bool {
+        match &self.0 {
+            Some(l) => l.allow(client, account),
+            None => true,
+        }
+    }
+}
+
+impl Limiters {
     fn allow(&self, client: &str, account: &str) -> bool {
         // Both buckets are charged so that spreading guesses over names or addresses does not help.
         let c = self.by_client.check_key(&client.to_string()).is_ok();

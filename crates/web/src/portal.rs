@@ -87,7 +87,7 @@ async fn agency(
 }
 
 async fn agency_page(s: AppState, code: String) -> Result<Response, WebError> {
-    if code.chars().count() > CODE_LIMIT {
+    if !security::plausible_key(&code, CODE_LIMIT) {
         return Err(not_found());
     }
     let a = s.db.agency(&code).await?;
@@ -139,7 +139,7 @@ async fn report(
     let Ok(Path((code, file))) = path else {
         return Err(not_found());
     };
-    if code.chars().count() > CODE_LIMIT || file.len() > 16 {
+    if !security::plausible_key(&code, CODE_LIMIT) || file.len() > 16 {
         return Err(not_found());
     }
     let (year, ext) = file.split_once('.').unwrap_or((file.as_str(), ""));

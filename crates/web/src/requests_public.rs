@@ -22,7 +22,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::{self, FORM_COOKIE};
-use crate::{AppState, WebError, guard};
+use crate::{AppState, WebError, guard, security};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -85,7 +85,7 @@ async fn form(
     let agency = q
         .ok()
         .and_then(|Query(q)| q.agency)
-        .filter(|a| a.len() <= 64);
+        .filter(|a| security::plausible_key(a, 64));
     form_page(&s, agency, None, StatusCode::OK).await
 }
 
@@ -127,12 +127,25 @@ impl Submission {
         ]
     }
 
-    /// The first field longer than its limit, as a message naming it.
-    fn too_long(&self) -> Option<String> {
+    /// The first field longer than its limit or holding a control character (line breaks and
+    /// tabs are allowed in the description only), as a message naming it.
+    fn field_problem(&self) -> Option<String> {
         self.fields().into_iter().find_map(|(key, value)| {
             let (_, label, max) = FIELD_LIMITS.iter().find(|f| f.0 == key)?;
             let n = value.chars().count();
-            (n > *max).then(|| format!("字段“{label}”过长（{n} 个字符，最多 {max} 个字符）"))
+            let multiline = key == "subject";
+            if n > *max {
+                Some(format!(
+                    "字段“{label}”过长（{n} 个字符，最多 {max} 个字符）"
+                ))
+            } else if value
+                .chars()
+                .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')))
+            {
+                Some(format!("字段“{label}”含有不可见的控制字符"))
+            } else {
+                None
+            }
         })
     }
 }
@@ -175,9 +188,9 @@ async fn submit(
             .await;
         }
     };
-    if let Some(message) = f.too_long() {
+    if let Some(message) = f.field_problem() {
         // The agency may be the field at fault: the page falls back to the default agency.
-        let agency = Some(f.agency).filter(|a| a.chars().count() <= 64);
+        let agency = Some(f.agency).filter(|a| security::plausible_key(a, 64));
         return form_page(&s, agency, Some(message), StatusCode::UNPROCESSABLE_ENTITY).await;
     }
     if !guard::anonymous_form_ok(&headers, &f.csrf) {
@@ -312,7 +325,8 @@ async fn status_page(s: &AppState, code: String, message: Option<String>) -> Res
         )
             .into_response()
     };
-    if code.chars().count() > CODE_LIMIT {
+    if code.len() > CODE_LIMIT || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+        // Codes are letters and digits: anything else is not looked up.
         return not_found(String::new());
     }
     match s.db.public_status(&code).await {

@@ -58,6 +58,13 @@ pub fn body_limit(path: &str) -> usize {
     }
 }
 
+/// Whether `s` can be a key looked up in the database (an agency code, a tracking code): not
+/// empty, at most `max` characters, no control character (PostgreSQL refuses NUL in text, so
+/// such a value is answered "not found" without a query).
+pub fn plausible_key(s: &str, max: usize) -> bool {
+    !s.is_empty() && s.chars().count() <= max && !s.chars().any(char::is_control)
+}
+
 /// Whether responses under `path` may carry personal data or belong to a session (never
 /// stored by a browser or a proxy).
 pub fn private_path(path: &str) -> bool {

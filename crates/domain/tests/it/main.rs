@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod authz;
+
 use gongkai_domain::audit::{Markup, audit_text, markup_to_text};
 use proptest::prelude::*;
 
@@ -18,13 +20,13 @@ fn corpus() -> Vec<String> {
         "real-reports/02-pingtan-zonghe-shiyanqu-2019.html",
         "real-reports/04-pingtan-zonghe-shiyanqu-2021.html",
     ] {
-        if let Ok(t) = std::fs::read_to_string(base.join(rel)) {
-            out.push(if rel.ends_with(".html") {
-                markup_to_text(&t, Markup::Html)
-            } else {
-                t
-            });
-        }
+        let t = std::fs::read_to_string(base.join(rel))
+            .unwrap_or_else(|e| panic!("the fuzz corpus needs testdata/reference/{rel}: {e}"));
+        out.push(if rel.ends_with(".html") {
+            markup_to_text(&t, Markup::Html)
+        } else {
+            t
+        });
     }
     out
 }

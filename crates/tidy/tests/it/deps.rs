@@ -42,7 +42,6 @@ pub const HTTP_CRATES: &[&str] = &[
     "rocket",
     "utoipa",
     "utoipa-axum",
-    "governor",
     "tower_governor",
 ];
 
@@ -178,7 +177,7 @@ pub fn back_edges(name: &str, deps: &[Dep], workspace_crates: &[String]) -> Vec<
     out
 }
 
-/// Dependencies of `deps` on `packages` (or, with `prefix`, on packages starting so).
+/// Dependencies of `deps` on `packages` (`sqlx` also covers its `sqlx-*` parts).
 fn uses<'a>(deps: &'a [Dep], packages: &[&str]) -> impl Iterator<Item = &'a Dep> {
     let packages: Vec<String> = packages.iter().map(|p| p.to_string()).collect();
     deps.iter().filter(move |d| {
