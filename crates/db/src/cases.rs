@@ -308,7 +308,7 @@ impl Db {
             }),
             events: events
                 .into_iter()
-                .map(|(t, d)| format!("{} {}", gongkai_domain::period::iso(d), event_label(&t)))
+                .map(|(t, d)| format!("{} {}", gongkai_domain::period::iso(d), EventKind::label_of(&t)))
                 .collect(),
         })
     }
@@ -392,20 +392,6 @@ impl Db {
     }
 }
 
-fn event_label(t: &str) -> &'static str {
-    match t {
-        "received" => "收到申请",
-        "correction_requested" => "发出补正通知",
-        "corrected" => "申请人补正",
-        "consultation_started" => "开始征求意见",
-        "consultation_ended" => "征求意见结束",
-        "extended" => "批准延期答复",
-        "replied" => "答复",
-        "withdrawn" => "申请人撤回",
-        "deadline_set" => "确定延迟答复的合理期限（条例第三十五条）",
-        _ => "其他",
-    }
-}
 
 /// The fee notice of a case.
 #[derive(Debug, Clone, PartialEq, Eq)]

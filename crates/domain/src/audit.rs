@@ -95,14 +95,14 @@ static PATTERNS: std::sync::LazyLock<Patterns> = std::sync::LazyLock::new(|| {
 const NUMERALS: [&str; 6] = ["一", "二", "三", "四", "五", "六"];
 
 /// Which heading line starts each section: the line contains all of its words.
-fn section_words(i: usize) -> &'static [&'static str] {
+fn section_words(i: usize) -> Vec<&'static str> {
     match i {
-        0 => &["总体情况"],
-        1 => &["主动公开政府信息情况"],
-        2 => &["收到和处理政府信息公开申请"],
-        3 => &["行政复议", "行政诉讼", "情况"],
-        4 => &["存在的主要问题"],
-        _ => &["其他需要报告的事项"],
+        // Sections 三, 四 and 五 are matched by some of their words (real reports vary them);
+        // the others by their official name (`report::section_name`).
+        2 => vec!["收到和处理政府信息公开申请"],
+        3 => vec!["行政复议", "行政诉讼", "情况"],
+        4 => vec!["存在的主要问题"],
+        _ => vec![crate::report::section_name(i)],
     }
 }
 
@@ -189,17 +189,7 @@ pub fn audit_text(file: &str, text: &str) -> Audit {
             findings.push(Finding::error(
                 "SECTION_MISSING",
                 format!("第{}部分", NUMERALS[i]),
-                format!(
-                    "缺少“{}”部分",
-                    [
-                        "总体情况",
-                        "主动公开政府信息情况",
-                        "收到和处理政府信息公开申请情况",
-                        "政府信息公开行政复议、行政诉讼情况",
-                        "存在的主要问题及改进情况",
-                        "其他需要报告的事项"
-                    ][i]
-                ),
+                format!("缺少“{}”部分", crate::report::section_name(i)),
             ));
         }
     }
@@ -462,11 +452,11 @@ pub fn audit_text(file: &str, text: &str) -> Audit {
     }
     if let Some(i) = starts[3] {
         let title: String = lines[i].chars().filter(|c| !c.is_whitespace()).collect();
-        if !title.contains("政府信息公开行政复议、行政诉讼情况") {
+        if !title.contains(crate::report::section_name(3)) {
             findings.push(Finding::warning(
                 "LABEL_VARIANT",
                 "第四部分标题",
-                format!("“{title}”应为“四、政府信息公开行政复议、行政诉讼情况”"),
+                format!("“{title}”应为“{}”", crate::report::SECTION_TITLES[3]),
             ));
         }
     }

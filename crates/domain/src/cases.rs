@@ -79,6 +79,24 @@ impl EventKind {
         }
     }
 
+    /// The zh-CN label of an event type code (the case page's history).
+    pub fn label_of(code: &str) -> &'static str {
+        match code {
+            "received" => "收到申请",
+            "correction_requested" => "发出补正通知",
+            "corrected" => "申请人补正",
+            "consultation_started" => "开始征求意见",
+            "consultation_ended" => "征求意见结束",
+            "extended" => "批准延期答复",
+            "replied" => "答复",
+            "withdrawn" => "申请人撤回",
+            "deadline_set" => "确定延迟答复的合理期限（条例第三十五条）",
+            "appeal_filed" => "提起行政复议或诉讼",
+            "appeal_decided" => "复议或诉讼结果",
+            _ => "其他",
+        }
+    }
+
     fn is_appeal(&self) -> bool {
         matches!(
             self,

@@ -107,6 +107,22 @@ pub struct DocCounts {
     pub in_force: i64,
 }
 
+/// The six official section titles (regulations.md §1.2), numbered.
+pub const SECTION_TITLES: [&str; 6] = [
+    "一、总体情况",
+    "二、主动公开政府信息情况",
+    "三、收到和处理政府信息公开申请情况",
+    "四、政府信息公开行政复议、行政诉讼情况",
+    "五、存在的主要问题及改进情况",
+    "六、其他需要报告的事项",
+];
+
+/// A section's official title without its numeral (`总体情况`).
+pub fn section_name(i: usize) -> &'static str {
+    let t = SECTION_TITLES[i.min(5)];
+    t.split_once('、').map(|(_, n)| n).unwrap_or(t)
+}
+
 /// Table 二: 主动公开政府信息情况.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Table2 {

@@ -81,15 +81,8 @@ impl Format {
     }
 }
 
-/// The six official section titles (regulations.md §1.2).
-pub const SECTION_TITLES: [&str; 6] = [
-    "一、总体情况",
-    "二、主动公开政府信息情况",
-    "三、收到和处理政府信息公开申请情况",
-    "四、政府信息公开行政复议、行政诉讼情况",
-    "五、存在的主要问题及改进情况",
-    "六、其他需要报告的事项",
-];
+/// The six official section titles (regulations.md §1.2), from the domain.
+pub use gongkai_domain::report::SECTION_TITLES;
 
 /// A block of a section.
 #[derive(Debug, Clone, PartialEq)]

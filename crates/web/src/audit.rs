@@ -172,7 +172,7 @@ async fn audit_upload(
     .await
     {
         Ok(Ok(t)) => t,
-        Ok(Err(e)) => return page(Some(e.to_string()), None, StatusCode::UNPROCESSABLE_ENTITY),
+        Ok(Err(e)) => return page(Some(e.to_string()), None, read_status(&e)),
         Err(_) => {
             return page(
                 Some("读取文件失败".into()),
@@ -183,6 +183,17 @@ async fn audit_upload(
     };
     let a = gongkai_domain::audit::audit_text(&text.0, &text.1);
     page(None, Some(audit_view(&a)), StatusCode::OK)
+}
+
+/// The status of a file that could not be read: too large 413, refused or unreadable 422, this
+/// installation unable to read it 500.
+fn read_status(e: &gongkai_export::read::ReadError) -> StatusCode {
+    use gongkai_export::read::ReadErrorKind as K;
+    match e.kind {
+        K::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        K::Refused | K::Unreadable => StatusCode::UNPROCESSABLE_ENTITY,
+        K::Unavailable => StatusCode::INTERNAL_SERVER_ERROR,
+    }
 }
 
 #[derive(Deserialize)]
@@ -210,7 +221,7 @@ async fn api_audit(
         Ok(Ok((name, text))) => {
             Json(gongkai_domain::audit::audit_text(&name, &text)).into_response()
         }
-        Ok(Err(e)) => api_error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        Ok(Err(e)) => api_error(read_status(&e), &e.to_string()),
         Err(_) => api_error(StatusCode::INTERNAL_SERVER_ERROR, "读取文件失败"),
     }
 }

@@ -12,11 +12,11 @@ use std::time::Duration;
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use gongkai_db::{AuditEntry, AuditOutcome, AuditQuery, AuditRow, Db, DbError};
 use gongkai_domain::auth::{Action, Resource, authorize};
 use gongkai_domain::period::{BEIJING, iso, parse_date};
@@ -310,10 +310,9 @@ async fn log_page(s: &AppState, c: &Caller, f: &Search) -> Result<LogPage, WebEr
             .detail(format!("{}；第 {} 页", checked.described, checked.page)),
     )
     .await?;
-    let (rows, total) = s
-        .db
-        .audit_page(&checked.query, (checked.page - 1) * PAGE_SIZE)
-        .await?;
+    let (rows, total) =
+        s.db.audit_page(&checked.query, (checked.page - 1) * PAGE_SIZE)
+            .await?;
     page.rows = rows.into_iter().map(view).collect();
     page.total = total;
     page.page = checked.page;
@@ -352,7 +351,11 @@ const HEADERS: &[&str] = &[
     "详情",
 ];
 
-async fn export(State(s): State<AppState>, headers: HeaderMap, Query(f): Query<Search>) -> Response {
+async fn export(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(f): Query<Search>,
+) -> Response {
     let c = match page_user(&s, &headers, Action::ViewAuditLog, Scope::Anywhere).await {
         Ok(c) => c,
         Err(r) => return r,
@@ -360,11 +363,8 @@ async fn export(State(s): State<AppState>, headers: HeaderMap, Query(f): Query<S
     let made = async {
         let mut checked = check(&s, &c, &f).await?;
         checked.query.limit = EXPORT_MAX;
-        s.db.audit(
-            &c.audit("导出审计日志")
-                .detail(checked.described.clone()),
-        )
-        .await?;
+        s.db.audit(&c.audit("导出审计日志").detail(checked.described.clone()))
+            .await?;
         let (rows, total) = s.db.audit_page(&checked.query, 0).await?;
         let mut cells: Vec<Vec<String>> = rows
             .into_iter()

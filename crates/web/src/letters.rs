@@ -75,17 +75,23 @@ async fn letter(
                     .object(case_no.as_str()),
             )
             .await;
-            (
-            [
-                (header::CONTENT_TYPE, f.content_type().to_string()),
-                (
-                    header::CONTENT_DISPOSITION,
-                    format!("inline; filename=\"letter-{case_no}.{}\"", f.extension()),
-                ),
-            ],
-            bytes,
-        )
-            .into_response()
+            // The printable letter carries its own <style>: allow exactly that by hash.
+            let csp = (!docx).then(|| crate::security::document_csp(&bytes));
+            let mut res = (
+                [
+                    (header::CONTENT_TYPE, f.content_type().to_string()),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        format!("inline; filename=\"letter-{case_no}.{}\"", f.extension()),
+                    ),
+                ],
+                bytes,
+            )
+                .into_response();
+            if let Some(csp) = csp {
+                res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, csp);
+            }
+            res
         }
         Err(e) => e.into_response(),
     }

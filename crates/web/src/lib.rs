@@ -11,6 +11,7 @@ pub mod auth;
 pub mod openapi;
 
 mod audit;
+mod audit_log;
 mod calendar;
 mod cases;
 mod chrome;
@@ -23,6 +24,7 @@ mod portal;
 mod reports;
 mod requests_public;
 mod security;
+mod users;
 
 use std::net::SocketAddr;
 
@@ -129,6 +131,8 @@ pub fn router_with(db: Db, config: WebConfig) -> Router {
         .merge(reports::routes())
         .merge(calendar::routes())
         .merge(audit::routes())
+        .merge(users::routes())
+        .merge(audit_log::routes())
         .merge(openapi::routes())
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
@@ -144,6 +148,7 @@ pub fn router_with(db: Db, config: WebConfig) -> Router {
 pub async fn serve(db: Db, bind: SocketAddr, config: WebConfig) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
+    tokio::spawn(audit_log::purge_audit_loop(db.clone(), config.audit_retention_days));
     axum::serve(
         listener,
         router_with(db, config).into_make_service_with_connect_info::<SocketAddr>(),

@@ -53,6 +53,8 @@ struct ReportPage {
     can_drill: bool,
     cases: Option<Vec<String>>,
     cell_title: String,
+    /// The official title of section 三 (the table's heading).
+    section_title: &'static str,
 }
 
 async fn report_page(
@@ -117,6 +119,7 @@ async fn report_page(
             can_drill,
             cases,
             cell_title,
+            section_title: gongkai_domain::report::section_name(2),
         })
     }
     .await;

@@ -50,7 +50,10 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/users/{id}/enable", post(enable))
         .route("/admin/users/{id}/password", post(reset_password))
         .route("/admin/users/{id}/tokens", post(create_token))
-        .route("/admin/users/{id}/tokens/{token}/revoke", post(revoke_token))
+        .route(
+            "/admin/users/{id}/tokens/{token}/revoke",
+            post(revoke_token),
+        )
         .route("/api/v1/admin/users", get(api_list).post(api_create))
 }
 
@@ -165,7 +168,13 @@ fn grants_text(u: &User, names: &HashMap<String, String>) -> String {
     }
     u.grants
         .iter()
-        .map(|(a, r)| format!("{}：{}", names.get(a).map_or(a.as_str(), String::as_str), r.label()))
+        .map(|(a, r)| {
+            format!(
+                "{}：{}",
+                names.get(a).map_or(a.as_str(), String::as_str),
+                r.label()
+            )
+        })
         .collect::<Vec<_>>()
         .join("；")
 }
@@ -177,11 +186,18 @@ fn live(t: &TokenInfo, now: OffsetDateTime) -> bool {
 /// The users the caller sees, by name.
 async fn visible_users(s: &AppState, reach: &Reach) -> Result<Vec<User>, DbError> {
     let ids: Vec<i64> = reach.agencies.iter().map(|a| a.id).collect();
-    let users = s.db.users(if reach.all { None } else { Some(&ids) }).await?;
+    let users =
+        s.db.users(if reach.all { None } else { Some(&ids) })
+            .await?;
     Ok(users.into_iter().filter(|u| reach.sees(u)).collect())
 }
 
-async fn users_page(s: &AppState, c: &Caller, message: Option<String>, status: StatusCode) -> Response {
+async fn users_page(
+    s: &AppState,
+    c: &Caller,
+    message: Option<String>,
+    status: StatusCode,
+) -> Response {
     let built = async {
         let reach = Reach::of(s, c).await?;
         let names = agency_names(s).await?;
@@ -198,10 +214,17 @@ async fn users_page(s: &AppState, c: &Caller, message: Option<String>, status: S
                     name: u.name.clone(),
                     disabled: u.disabled,
                     grants: grants_text(u, &names),
-                    live_tokens: tokens.iter().filter(|t| t.user == u.name && live(t, now)).count(),
+                    live_tokens: tokens
+                        .iter()
+                        .filter(|t| t.user == u.name && live(t, now))
+                        .count(),
                 })
                 .collect(),
-            agencies: reach.agencies.iter().map(|a| (a.code.clone(), a.name.clone())).collect(),
+            agencies: reach
+                .agencies
+                .iter()
+                .map(|a| (a.code.clone(), a.name.clone()))
+                .collect(),
             roles: roles(),
         })
     }
@@ -293,7 +316,10 @@ async fn user_page(
                 .map(|t| TokenView {
                     id: t.id,
                     created: beijing_time(t.created_at),
-                    expires: t.expires_at.map(beijing_time).unwrap_or_else(|| "长期有效".into()),
+                    expires: t
+                        .expires_at
+                        .map(beijing_time)
+                        .unwrap_or_else(|| "长期有效".into()),
                     state: match (t.revoked_at, t.expires_at) {
                         (Some(r), _) => format!("已撤销（{}）", beijing_time(r)),
                         (None, Some(e)) if e <= now => "已过期".into(),
@@ -304,7 +330,11 @@ async fn user_page(
                 .collect(),
             name: u.name,
             disabled: u.disabled,
-            agencies: reach.agencies.iter().map(|a| (a.code.clone(), a.name.clone())).collect(),
+            agencies: reach
+                .agencies
+                .iter()
+                .map(|a| (a.code.clone(), a.name.clone()))
+                .collect(),
             roles: roles(),
         })
     }
@@ -395,7 +425,9 @@ async fn check_new_user(s: &AppState, u: &NewUser) -> Result<NewUser, Fail> {
     }
     match s.db.agency(&agency).await {
         Ok(_) => {}
-        Err(DbError::UnknownAgency(_)) => return Err(invalid("机构", &format!("未找到机构“{agency}”"))),
+        Err(DbError::UnknownAgency(_)) => {
+            return Err(invalid("机构", &format!("未找到机构“{agency}”")));
+        }
         Err(e) => return Err(e.into()),
     }
     if u.roles.is_empty() {
@@ -417,7 +449,10 @@ async fn hash(password: String) -> Result<String, Fail> {
         .and_then(|r| r)
         .map_err(|e| {
             tracing::error!("password hash failed: {e}");
-            Fail::Web(WebError(StatusCode::INTERNAL_SERVER_ERROR, "服务器内部错误，请稍后再试".into()))
+            Fail::Web(WebError(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "服务器内部错误，请稍后再试".into(),
+            ))
         })
 }
 
@@ -428,13 +463,25 @@ async fn add_user(s: &AppState, c: &Caller, given: NewUser) -> Result<User, Fail
         c.audit("创建用户")
             .agency(u.agency.trim())
             .object(u.name.trim())
-            .detail(u.roles.iter().map(|r| r.code()).collect::<Vec<_>>().join(" "))
+            .detail(
+                u.roles
+                    .iter()
+                    .map(|r| r.code())
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
     };
     let u = match check_new_user(s, &given).await {
         Ok(u) => u,
         Err(f) => {
             if let Fail::Invalid(m) = &f {
-                audit_quietly(s, entry(&given).outcome(AuditOutcome::Failed).detail(m.clone())).await;
+                audit_quietly(
+                    s,
+                    entry(&given)
+                        .outcome(AuditOutcome::Failed)
+                        .detail(m.clone()),
+                )
+                .await;
             }
             return Err(f);
         }
@@ -461,7 +508,15 @@ async fn create(
     headers: HeaderMap,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let c = match form_user(&s, &headers, Action::ManageUsers, Scope::Anywhere, field(&pairs, "csrf")).await {
+    let c = match form_user(
+        &s,
+        &headers,
+        Action::ManageUsers,
+        Scope::Anywhere,
+        field(&pairs, "csrf"),
+    )
+    .await
+    {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -484,7 +539,9 @@ async fn create(
     };
     match result {
         Ok(u) => Redirect::to(&format!("/admin/users/{}", u.id)).into_response(),
-        Err(Fail::Invalid(m)) => users_page(&s, &c, Some(m), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(Fail::Invalid(m)) => {
+            users_page(&s, &c, Some(m), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
         Err(f) => fail_response(f, false),
     }
 }
@@ -543,7 +600,9 @@ async fn change(s: &AppState, c: &Caller, id: i64, op: Op) -> Result<Option<i64>
     if let Some(agency) = op.agency() {
         match s.db.agency(agency).await {
             Ok(_) => {}
-            Err(DbError::UnknownAgency(_)) => return Err(invalid("机构", &format!("未找到机构“{agency}”"))),
+            Err(DbError::UnknownAgency(_)) => {
+                return Err(invalid("机构", &format!("未找到机构“{agency}”")));
+            }
             Err(e) => return Err(e.into()),
         }
         require(s, c, Action::ManageUsers, Scope::Agency(agency))
@@ -565,7 +624,9 @@ async fn change(s: &AppState, c: &Caller, id: i64, op: Op) -> Result<Option<i64>
     let own = u.id == c.principal.user_id;
     let refusal = match &op {
         Op::Disable if own => Some("不能停用本人的账户"),
-        Op::Password(_) if own => Some("不能在此重设本人的密码，请在“修改密码”页修改（须输入当前密码）"),
+        Op::Password(_) if own => {
+            Some("不能在此重设本人的密码，请在“修改密码”页修改（须输入当前密码）")
+        }
         Op::Revoke(_, Role::Admin)
             if own && u.grants.iter().filter(|(_, r)| *r == Role::Admin).count() <= 1 =>
         {
@@ -632,7 +693,9 @@ async fn change_from_form(
     };
     match result {
         Ok(_) => Redirect::to(&format!("/admin/users/{id}")).into_response(),
-        Err(Fail::Invalid(m)) => user_page(s, &c, id, Some(m), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(Fail::Invalid(m)) => {
+            user_page(s, &c, id, Some(m), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
         Err(f) => fail_response(f, false),
     }
 }
@@ -725,7 +788,10 @@ async fn reset_password(
     Form(f): Form<PasswordForm>,
 ) -> Response {
     let st = s.clone();
-    change_from_form(&s, &headers, id, &f.csrf, async || password_op(&st, id, &f.password).await).await
+    change_from_form(&s, &headers, id, &f.csrf, async || {
+        password_op(&st, id, &f.password).await
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -793,11 +859,15 @@ async fn create_token(
                 name,
                 token_id: token_id.unwrap_or_default(),
                 token,
-                expires: expires.map(beijing_time).unwrap_or_else(|| "长期有效，直至撤销".into()),
+                expires: expires
+                    .map(beijing_time)
+                    .unwrap_or_else(|| "长期有效，直至撤销".into()),
             }
             .into_response()
         }
-        Err(Fail::Invalid(m)) => user_page(&s, &c, id, Some(m), StatusCode::UNPROCESSABLE_ENTITY).await,
+        Err(Fail::Invalid(m)) => {
+            user_page(&s, &c, id, Some(m), StatusCode::UNPROCESSABLE_ENTITY).await
+        }
         Err(f) => fail_response(f, false),
     }
 }
@@ -808,7 +878,10 @@ async fn revoke_token(
     Path((id, token)): Path<(i64, i64)>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
-    change_from_form(&s, &headers, id, &f.csrf, async || Ok(Op::RevokeToken(token))).await
+    change_from_form(&s, &headers, id, &f.csrf, async || {
+        Ok(Op::RevokeToken(token))
+    })
+    .await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -840,7 +913,12 @@ async fn api_list(State(s): State<AppState>, headers: HeaderMap) -> Response {
         let reach = Reach::of(&s, &c).await?;
         let users = visible_users(&s, &reach).await?;
         let tokens = s.db.tokens(None).await?;
-        Ok::<_, DbError>(users.iter().map(|u| user_json(u, &tokens)).collect::<Vec<_>>())
+        Ok::<_, DbError>(
+            users
+                .iter()
+                .map(|u| user_json(u, &tokens))
+                .collect::<Vec<_>>(),
+        )
     }
     .await;
     match listed {
@@ -862,7 +940,11 @@ struct ApiNewUser {
 }
 
 /// Creates a user: `{"name", "password", "agency", "roles": [...]}` → 201 with the user.
-async fn api_create(State(s): State<AppState>, headers: HeaderMap, body: axum::body::Bytes) -> Response {
+async fn api_create(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
     let c = match api_write_user(&s, &headers, Action::ManageUsers, Scope::Anywhere).await {
         Ok(c) => c,
         Err(r) => return r,
@@ -870,7 +952,10 @@ async fn api_create(State(s): State<AppState>, headers: HeaderMap, body: axum::b
     let given: ApiNewUser = match serde_json::from_slice(&body) {
         Ok(g) => g,
         Err(e) => {
-            return api_error(StatusCode::UNPROCESSABLE_ENTITY, &format!("请求内容不是有效的 JSON 对象：{e}"));
+            return api_error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &format!("请求内容不是有效的 JSON 对象：{e}"),
+            );
         }
     };
     let roles: Result<Vec<Role>, Fail> = given.roles.iter().map(|r| parse_role(r)).collect();

@@ -111,13 +111,7 @@ pub fn run(args: Args) -> Result<u8> {
 /// The text of a report file, by its kind.
 fn report_text(path: &Path) -> Result<String> {
     let meta = std::fs::metadata(path).with_context(|| format!("无法读取 {}", path.display()))?;
-    if meta.len() > gongkai_export::read::MAX_BYTES as u64 {
-        bail!(
-            "{}：文件过大（{} 字节，上限 64 MB）",
-            path.display(),
-            meta.len()
-        );
-    }
+    gongkai_export::read::check_size(&path.display().to_string(), meta.len())?;
     let bytes = std::fs::read(path).with_context(|| format!("无法读取 {}", path.display()))?;
     Ok(gongkai_export::read::report_text(
         &path.display().to_string(),

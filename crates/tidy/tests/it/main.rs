@@ -5,6 +5,7 @@
 //! as `path:line: what`, followed by why the rule exists.
 
 mod deps;
+mod labels;
 mod lexer;
 mod source;
 mod workspace;

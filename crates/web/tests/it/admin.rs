@@ -1096,3 +1096,46 @@ async fn reports_are_audited_by_upload_and_api() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+/// Every `/api/` route registered in the web crate's source is in `openapi::OPERATIONS` and in
+/// the served document, and every documented operation is registered: both directions.
+#[test]
+fn api_routes_and_the_openapi_document_match_in_both_directions() {
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut routed = std::collections::BTreeSet::new();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for part in text.split(".route(").skip(1) {
+            let Some(route) = part.trim_start().strip_prefix('"').and_then(|r| r.split('"').next())
+            else {
+                continue;
+            };
+            if !route.starts_with("/api/") {
+                continue;
+            }
+            for method in ["get", "post", "put", "delete", "patch"] {
+                let call = format!("{method}(");
+                if part.contains(&call) {
+                    routed.insert((method.to_string(), route.to_string()));
+                }
+            }
+        }
+    }
+    let listed: std::collections::BTreeSet<(String, String)> = gongkai_web::openapi::OPERATIONS
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(routed, listed, "router (left) and OPERATIONS (right) differ");
+    let spec = gongkai_web::openapi::spec();
+    let mut documented = std::collections::BTreeSet::new();
+    for (path, ops) in spec["paths"].as_object().unwrap() {
+        for method in ops.as_object().unwrap().keys() {
+            documented.insert((method.clone(), path.clone()));
+        }
+    }
+    assert_eq!(documented, listed, "document (left) and OPERATIONS (right) differ");
+}

@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::field_reassign_with_default)]
 
+mod accounts;
 mod admin;
 mod matrix;
 mod public;

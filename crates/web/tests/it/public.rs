@@ -326,6 +326,12 @@ async fn oversized_bodies_and_fields_are_refused_and_nothing_is_written() {
     let (res, _) = submit_from(&app, &f, Some(BAD_PEER)).await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.body.contains("身份证件号码或统一社会信用代码"));
+    // A control character (PostgreSQL refuses NUL in text) is refused naming the field.
+    let mut f = fields(&csrf, "张\u{0}三", "13912345678");
+    f[6] = ("subject", "第一行\n第二行");
+    let (res, _) = submit_from(&app, &f, Some(BAD_PEER)).await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("姓名或名称") && res.body.contains("控制字符"));
     // A form with a field missing: a Chinese message, not the framework's text.
     let res = send(
         &app,
@@ -525,6 +531,8 @@ async fn absurd_years_and_path_values_are_404_never_500() {
         format!("/agencies/{a}/reports/2024.%FF"),
         format!("/agencies/{a}/reports/{}", "9".repeat(5000)),
         "/agencies/%FF".to_string(),
+        "/agencies/%00".to_string(),
+        "/agencies/a%00b/reports/2024.json".to_string(),
         "/agencies/%C0%AF/reports/2024".to_string(),
         format!("/agencies/{}", "x".repeat(5000)),
     ] {
@@ -544,6 +552,8 @@ async fn absurd_years_and_path_values_are_404_never_500() {
         "/?page=99999999999999999999999".to_string(),
         format!("/agencies/{a}?page=%FF&page=-9999"),
         "/requests/status?code=%FF%FE%00".to_string(),
+        "/requests/status?code=AB%00CD".to_string(),
+        "/requests/new?agency=%00".to_string(),
         "/requests/status?code=1&code=2".to_string(),
         format!("/requests/new?agency={}", "%FF".repeat(100)),
         "/requests/new?agency=nope".to_string(),
