@@ -451,7 +451,11 @@ impl Db {
             return Ok(LoginGate::Locked);
         }
         // A lock that has run out starts a new count.
-        let failed = if locked_until.is_some() { 0 } else { i64::from(failed) } + 1;
+        let failed = if locked_until.is_some() {
+            0
+        } else {
+            i64::from(failed)
+        } + 1;
         let lock = (failed >= LOCKOUT_AFTER).then(|| now + Duration::minutes(LOCKOUT_MINUTES));
         on_tx!(&mut tx, c => sqlx::query("UPDATE app_user SET failed_logins = $1, locked_until = $2 WHERE id = $3")
             .bind(i32::try_from(failed).unwrap_or(i32::MAX)).bind(lock).bind(id).execute(&mut *c).await.map(|_| ())?);
@@ -553,7 +557,13 @@ impl Db {
 
     /// The tokens of a user (or of everyone), newest first.
     pub async fn tokens(&self, user: Option<&str>) -> Result<Vec<TokenInfo>, DbError> {
-        type Row = (i64, String, OffsetDateTime, Option<OffsetDateTime>, Option<OffsetDateTime>);
+        type Row = (
+            i64,
+            String,
+            OffsetDateTime,
+            Option<OffsetDateTime>,
+            Option<OffsetDateTime>,
+        );
         let rows: Vec<Row> = on_db!(self, p => sqlx::query_as(
             "SELECT t.id, u.name, t.created_at, t.expires_at, t.revoked_at FROM api_token t JOIN app_user u ON u.id = t.user_id \
              WHERE $1 = '' OR u.name = $1 ORDER BY t.id DESC")
@@ -582,7 +592,11 @@ impl Db {
     pub async fn audit_log(&self, q: &AuditQuery) -> Result<Vec<AuditRow>, DbError> {
         let far_past = OffsetDateTime::UNIX_EPOCH;
         let far_future = OffsetDateTime::UNIX_EPOCH + Duration::days(365 * 1000);
-        let limit = if q.limit <= 0 { 500 } else { q.limit.min(100_000) };
+        let limit = if q.limit <= 0 {
+            500
+        } else {
+            q.limit.min(100_000)
+        };
         let sql = "SELECT id, at, user_name, grants, agency, action, object, outcome, client_addr, detail FROM audit_log \
                    WHERE ($1 = '' OR user_name = $1) AND ($2 = '' OR action LIKE $2) AND ($3 = '' OR outcome = $3) \
                    AND at >= $4 AND at <= $5 ORDER BY id DESC";
@@ -610,7 +624,9 @@ impl Db {
     /// many went.
     pub async fn purge_audit(&self, days: i64, now: OffsetDateTime) -> Result<u64, DbError> {
         if days < 180 {
-            return Err(DomainError::invalid("audit_retention_days", "审计日志至少保存 180 天").into());
+            return Err(
+                DomainError::invalid("audit_retention_days", "审计日志至少保存 180 天").into(),
+            );
         }
         let cutoff = now - Duration::days(days);
         let n = on_db!(self, p => sqlx::query("DELETE FROM audit_log WHERE at < $1").bind(cutoff).execute(p).await?.rows_affected());

@@ -281,7 +281,8 @@ impl Db {
         code: &str,
     ) -> Result<(), DbError> {
         let mut tx = self.begin().await?;
-        tx.register_request(agency_code, received_line, a, code).await?;
+        tx.register_request(agency_code, received_line, a, code)
+            .await?;
         tx.commit().await
     }
 
@@ -308,7 +309,13 @@ impl Db {
             }),
             events: events
                 .into_iter()
-                .map(|(t, d)| format!("{} {}", gongkai_domain::period::iso(d), EventKind::label_of(&t)))
+                .map(|(t, d)| {
+                    format!(
+                        "{} {}",
+                        gongkai_domain::period::iso(d),
+                        EventKind::label_of(&t)
+                    )
+                })
                 .collect(),
         })
     }
@@ -391,7 +398,6 @@ impl Db {
         )
     }
 }
-
 
 /// The fee notice of a case.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -425,7 +425,6 @@ impl Tx {
         Ok(())
     }
 
-
     /// Deletes every ledger record and every grant (for `demo --reset`). Users, sessions and the
     /// audit log stay (the audit log is append-only).
     pub async fn clear(&mut self) -> Result<(), DbError> {

@@ -12,8 +12,8 @@ mod error;
 mod ledger;
 mod pool;
 mod report;
-mod tx;
 pub mod schema;
+mod tx;
 
 pub use auth::{
     AuditEntry, AuditOutcome, AuditQuery, AuditRow, LoginGate, Session, TokenInfo, User,

@@ -222,7 +222,8 @@ impl Principal {
 
     /// True when some grant allows `a` somewhere (to decide whether to show a menu entry).
     pub fn may_somewhere(&self, a: Action) -> bool {
-        self.grants.iter().any(|g| role_allows(g.role, a)) && (a != Action::BackOffice || self.via == Via::Session)
+        self.grants.iter().any(|g| role_allows(g.role, a))
+            && (a != Action::BackOffice || self.via == Via::Session)
     }
 }
 
@@ -292,7 +293,11 @@ impl Action {
 }
 
 /// The one decision: may `principal` perform `action` on `resource`?
-pub fn authorize(principal: &Principal, action: Action, resource: Resource<'_>) -> Result<(), Denied> {
+pub fn authorize(
+    principal: &Principal,
+    action: Action,
+    resource: Resource<'_>,
+) -> Result<(), Denied> {
     if action == Action::BackOffice && principal.via != Via::Session {
         return Err(denied(action, "后台页面须登录后访问，API 令牌不能打开页面"));
     }
@@ -325,8 +330,7 @@ pub fn authorize(principal: &Principal, action: Action, resource: Resource<'_>) 
             if !holds(&|g| ctx.agency.is_covered_by(g.agency_id)) {
                 return Err(no_role());
             }
-            separation_of_duties(principal.user_id, stage, ctx)
-                .map_err(|m| denied(action, m))
+            separation_of_duties(principal.user_id, stage, ctx).map_err(|m| denied(action, m))
         }
     }
 }
@@ -336,7 +340,11 @@ pub fn authorize(principal: &Principal, action: Action, resource: Resource<'_>) 
 /// distinct people (the last required stage may not be taken by someone already counted when
 /// that would leave the item short of that number). Proofreading passes may be taken by any
 /// reviewer except the author.
-pub fn separation_of_duties(user: i64, stage: Stage, ctx: &ReviewContext<'_>) -> Result<(), String> {
+pub fn separation_of_duties(
+    user: i64,
+    stage: Stage,
+    ctx: &ReviewContext<'_>,
+) -> Result<(), String> {
     if user == ctx.author {
         return Err(format!("不能{}本人起草的稿件", stage.label()));
     }
@@ -446,7 +454,11 @@ mod tests {
     #[test]
     fn only_the_head_approves_extensions() {
         for r in Role::ALL {
-            assert_eq!(role_allows(*r, Action::ApproveExtension), *r == Role::Head, "{r}");
+            assert_eq!(
+                role_allows(*r, Action::ApproveExtension),
+                *r == Role::Head,
+                "{r}"
+            );
         }
     }
 
@@ -468,16 +480,44 @@ mod tests {
     fn deployment_actions_need_a_top_level_admin() {
         let child_admin = principal(&[(3, Role::Admin, false)]);
         let root_admin = principal(&[(1, Role::Admin, true)]);
-        assert!(authorize(&child_admin, Action::AdministerDeployment, Resource::Deployment).is_err());
-        assert!(authorize(&root_admin, Action::AdministerDeployment, Resource::Deployment).is_ok());
+        assert!(
+            authorize(
+                &child_admin,
+                Action::AdministerDeployment,
+                Resource::Deployment
+            )
+            .is_err()
+        );
+        assert!(
+            authorize(
+                &root_admin,
+                Action::AdministerDeployment,
+                Resource::Deployment
+            )
+            .is_ok()
+        );
     }
 
     #[test]
     fn tokens_never_open_pages() {
         let mut p = principal(&[(1, Role::Admin, true)]);
         p.via = Via::Token;
-        assert!(authorize(&p, Action::BackOffice, Resource::Agency(&AgencyPath(vec![1]))).is_err());
-        assert!(authorize(&p, Action::ViewRequests, Resource::Agency(&AgencyPath(vec![1]))).is_ok());
+        assert!(
+            authorize(
+                &p,
+                Action::BackOffice,
+                Resource::Agency(&AgencyPath(vec![1]))
+            )
+            .is_err()
+        );
+        assert!(
+            authorize(
+                &p,
+                Action::ViewRequests,
+                Resource::Agency(&AgencyPath(vec![1]))
+            )
+            .is_ok()
+        );
     }
 
     #[test]

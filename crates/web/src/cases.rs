@@ -326,7 +326,12 @@ pub async fn record(
     let entry = pr
         .audit("记录依申请公开事项")
         .agency(agency)
-        .object(line["request"].as_str().or(line["appeal"].as_str()).unwrap_or(""))
+        .object(
+            line["request"]
+                .as_str()
+                .or(line["appeal"].as_str())
+                .unwrap_or(""),
+        )
         .detail(event.kind.code());
     let written = async {
         let mut tx = s.db.begin().await?;
@@ -556,8 +561,13 @@ async fn new_request(
         .object(f.request.trim());
     let written = async {
         let mut tx = s.db.begin().await?;
-        tx.register_request(&agency, &line.to_string(), &applicant, &auth::tracking_code())
-            .await?;
+        tx.register_request(
+            &agency,
+            &line.to_string(),
+            &applicant,
+            &auth::tracking_code(),
+        )
+        .await?;
         tx.audit(&entry).await?;
         tx.commit().await
     }
@@ -602,12 +612,11 @@ async fn api_add_event(
     Path(agency): Path<String>,
     Json(line): Json<serde_json::Value>,
 ) -> Response {
-    let pr = match api_write_user(&s, &headers, Action::HandleRequests, Scope::Agency(&agency))
-        .await
-    {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
+    let pr =
+        match api_write_user(&s, &headers, Action::HandleRequests, Scope::Agency(&agency)).await {
+            Ok(p) => p,
+            Err(r) => return r,
+        };
     match record(&s, &pr, &agency, line).await {
         Ok(()) => (StatusCode::CREATED, Json(json!({"ok": true}))).into_response(),
         Err(Refusal::Denied(m)) => api_error(StatusCode::FORBIDDEN, &m),

@@ -211,9 +211,9 @@ pub async fn form_user(
     csrf: &str,
 ) -> Result<Caller, Response> {
     let c = page_user(s, headers, action, scope).await?;
-    check_csrf(s, &c, csrf, action).await.map_err(|m| {
-        WebError(StatusCode::FORBIDDEN, m).into_response()
-    })?;
+    check_csrf(s, &c, csrf, action)
+        .await
+        .map_err(|m| WebError(StatusCode::FORBIDDEN, m).into_response())?;
     Ok(c)
 }
 

@@ -89,7 +89,8 @@ async fn letter(
             )
                 .into_response();
             if let Some(csp) = csp {
-                res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, csp);
+                res.headers_mut()
+                    .insert(header::CONTENT_SECURITY_POLICY, csp);
             }
             res
         }

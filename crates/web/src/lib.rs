@@ -148,7 +148,10 @@ pub fn router_with(db: Db, config: WebConfig) -> Router {
 pub async fn serve(db: Db, bind: SocketAddr, config: WebConfig) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
-    tokio::spawn(audit_log::purge_audit_loop(db.clone(), config.audit_retention_days));
+    tokio::spawn(audit_log::purge_audit_loop(
+        db.clone(),
+        config.audit_retention_days,
+    ));
     axum::serve(
         listener,
         router_with(db, config).into_make_service_with_connect_info::<SocketAddr>(),

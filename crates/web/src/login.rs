@@ -125,16 +125,32 @@ async fn login(
     let name: String = f.name.trim().chars().take(64).collect();
     let entry = |action: &str| AuditEntry::new(None, action).user(&name).client(&client);
     if !guard::anonymous_form_ok(&headers, &f.csrf) {
-        audit_quietly(&s, entry("CSRF 校验失败").outcome(AuditOutcome::Denied).detail("登录")).await;
-        return login_page(&s, Some("表单已过期，请重新登录".into()), StatusCode::FORBIDDEN);
+        audit_quietly(
+            &s,
+            entry("CSRF 校验失败")
+                .outcome(AuditOutcome::Denied)
+                .detail("登录"),
+        )
+        .await;
+        return login_page(
+            &s,
+            Some("表单已过期，请重新登录".into()),
+            StatusCode::FORBIDDEN,
+        );
     }
     if !s.throttle.allow(&client, &name) {
         audit_quietly(&s, entry("登录限流").outcome(AuditOutcome::Denied)).await;
-        let mut r = login_page(&s, Some("登录尝试过于频繁，请一分钟后再试".into()), StatusCode::TOO_MANY_REQUESTS);
-        r.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
+        let mut r = login_page(
+            &s,
+            Some("登录尝试过于频繁，请一分钟后再试".into()),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("60"));
         return r;
     }
-    let bad = |s: &AppState| login_page(s, Some("用户名或密码错误".into()), StatusCode::UNAUTHORIZED);
+    let bad =
+        |s: &AppState| login_page(s, Some("用户名或密码错误".into()), StatusCode::UNAUTHORIZED);
     if name.is_empty() || f.password.chars().count() > PASSWORD_MAX_CHARS {
         return bad(&s);
     }
@@ -144,11 +160,21 @@ async fn login(
         Err(e) => return WebError::from(e).into_response(),
     };
     let (hash, user_id, last_try, why) = match gate {
-        LoginGate::Check { user_id, password_hash, last_try } => (password_hash, Some(user_id), last_try, "密码错误"),
+        LoginGate::Check {
+            user_id,
+            password_hash,
+            last_try,
+        } => (password_hash, Some(user_id), last_try, "密码错误"),
         LoginGate::Unknown => (dummy_hash().to_string(), None, false, "用户不存在"),
         LoginGate::Disabled => (dummy_hash().to_string(), None, false, "用户已停用"),
         LoginGate::Locked => {
-            audit_quietly(&s, entry("登录失败").outcome(AuditOutcome::Denied).detail("账户已锁定")).await;
+            audit_quietly(
+                &s,
+                entry("登录失败")
+                    .outcome(AuditOutcome::Denied)
+                    .detail("账户已锁定"),
+            )
+            .await;
             return login_page(&s, Some(LOCKED.into()), StatusCode::TOO_MANY_REQUESTS);
         }
     };
@@ -157,7 +183,11 @@ async fn login(
         .await
         .unwrap_or(false);
     let Some(user_id) = user_id.filter(|_| ok) else {
-        audit_quietly(&s, entry("登录失败").outcome(AuditOutcome::Failed).detail(why)).await;
+        audit_quietly(
+            &s,
+            entry("登录失败").outcome(AuditOutcome::Failed).detail(why),
+        )
+        .await;
         if last_try {
             audit_quietly(&s, entry("账户锁定").outcome(AuditOutcome::Denied)).await;
             return login_page(&s, Some(LOCKED.into()), StatusCode::TOO_MANY_REQUESTS);
@@ -166,7 +196,10 @@ async fn login(
     };
     let (id, csrf) = (auth::random_token(), auth::random_token());
     let policy = s.config.session;
-    if let Err(e) = s.db.login_succeeded(user_id, &id, &csrf, now, policy, entry("登录")).await {
+    if let Err(e) =
+        s.db.login_succeeded(user_id, &id, &csrf, now, policy, entry("登录"))
+            .await
+    {
         return WebError::from(e).into_response();
     }
     let cookie = auth::cookie_with(
@@ -198,7 +231,10 @@ async fn logout(
         return WebError::from(e).into_response();
     }
     (
-        [(header::SET_COOKIE, auth::cookie_with(SESSION_COOKIE, "", 0, s.config.secure_cookies))],
+        [(
+            header::SET_COOKIE,
+            auth::cookie_with(SESSION_COOKIE, "", 0, s.config.secure_cookies),
+        )],
         Redirect::to("/admin/login"),
     )
         .into_response()
@@ -270,7 +306,13 @@ async fn change_password(
     .unwrap_or(None);
     let hash = match checked {
         None => {
-            audit_quietly(&s, c.audit("修改密码").outcome(AuditOutcome::Failed).detail("当前密码错误")).await;
+            audit_quietly(
+                &s,
+                c.audit("修改密码")
+                    .outcome(AuditOutcome::Failed)
+                    .detail("当前密码错误"),
+            )
+            .await;
             return refuse("字段“当前密码”不正确");
         }
         Some(Err(e)) => return WebError(StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
@@ -285,7 +327,10 @@ async fn change_password(
     .await;
     match written {
         Ok(()) => (
-            [(header::SET_COOKIE, auth::cookie_with(SESSION_COOKIE, "", 0, s.config.secure_cookies))],
+            [(
+                header::SET_COOKIE,
+                auth::cookie_with(SESSION_COOKIE, "", 0, s.config.secure_cookies),
+            )],
             Redirect::to("/admin/login"),
         )
             .into_response(),

@@ -21,6 +21,8 @@ pub const OPERATIONS: &[(&str, &str)] = &[
         "/api/v1/admin/reports/{agency}/{year}/cells/{row}/{col}",
     ),
     ("post", "/api/v1/admin/audit"),
+    ("get", "/api/v1/admin/users"),
+    ("post", "/api/v1/admin/users"),
     ("get", "/api/openapi.json"),
 ];
 
@@ -68,6 +70,21 @@ pub fn spec() -> Value {
         "parameters": [p("name", "query", "文件名（扩展名帮助判断格式）")],
         "requestBody": {"required": true, "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}},
         "responses": audit_responses}}));
+    let mut users_responses = error_responses();
+    users_responses["200"] = json!({"description": "调用者管理的用户：编号、用户名、是否停用、角色（机构代码、角色代码）与令牌（编号、创建、有效期、撤销时间；从不含令牌本身）"});
+    let mut create_responses = error_responses();
+    create_responses["201"] = json!({"description": "已创建（用户、角色与审计记录在同一事务中）"});
+    create_responses["422"] = json!({"description": "字段无效（用户名、密码强度、机构、角色）或用户已存在，未做任何改动"});
+    paths.insert("/api/v1/admin/users".into(), json!({
+        "get": {"summary": "用户及其角色与令牌（须有用户管理权限；顶级机构管理员可见全部）", "security": [{"bearer": []}, {"session": []}],
+            "responses": users_responses},
+        "post": {"summary": "新建用户并在一个机构授予角色（须有该机构的用户管理权限）", "security": [{"bearer": []}, {"session": []}],
+            "parameters": [{"name": "X-CSRF-Token", "in": "header", "required": false, "schema": {"type": "string"}}],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object",
+                "required": ["name", "password", "agency", "roles"],
+                "properties": {"name": {"type": "string"}, "password": {"type": "string"}, "agency": {"type": "string"},
+                    "roles": {"type": "array", "items": {"type": "string"}}}}}}},
+            "responses": create_responses}}));
     paths.insert("/api/openapi.json".into(), json!({"get": {"summary": "本文档", "responses": {"200": {"description": "OpenAPI 3 文档"}}}}));
     json!({
         "openapi": "3.0.3",

@@ -226,9 +226,11 @@ pub async fn limits(State(l): State<Limits>, req: Request, next: Next) -> Respon
     let api = path.starts_with("/api/");
     // A NUL character is never part of a code, a case number or a search: refuse it before it
     // reaches a handler (PostgreSQL rejects NUL in text, which would surface as a 500).
-    let raw = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or("");
-    if raw.to_ascii_lowercase().contains("%00") {
-        return refusal(api, StatusCode::BAD_REQUEST, "地址中含有非法字符");
+    if req.uri().path().contains("%00") {
+        return refusal(api, StatusCode::NOT_FOUND, "页面不存在");
+    }
+    if req.uri().query().is_some_and(|q| q.contains("%00")) {
+        return refusal(api, StatusCode::BAD_REQUEST, "查询参数中含有非法字符");
     }
     if let Some((limiter, message)) = l.for_request(&req) {
         let client = guard::client_addr(&l.state, req.headers());

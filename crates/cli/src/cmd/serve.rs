@@ -99,7 +99,9 @@ impl Settings {
             .or(file.audit_retention_days)
             .unwrap_or(d.audit_retention_days);
         if retention < 180 {
-            bail!("audit_retention_days：审计日志至少保存 180 天（网络安全法第二十一条），现为 {retention}");
+            bail!(
+                "audit_retention_days：审计日志至少保存 180 天（网络安全法第二十一条），现为 {retention}"
+            );
         }
         let proxy_header = self
             .proxy_header
@@ -188,7 +190,9 @@ mod tests {
         assert_eq!(c.as_ref().map(|c| c.web.session.idle_minutes), Some(20));
         assert_eq!(c.as_ref().map(|c| c.web.audit_retention_days), Some(365));
         assert_eq!(
-            c.as_ref().and_then(|c| c.web.proxy_header.clone()).as_deref(),
+            c.as_ref()
+                .and_then(|c| c.web.proxy_header.clone())
+                .as_deref(),
             Some("x-real-ip")
         );
         let short = Settings {

@@ -171,7 +171,9 @@ async fn add(db_url: &str, name: &str, agency: Option<String>, role: &[String]) 
                 .collect();
             match tops.as_slice() {
                 [one] => one.code.clone(),
-                [] => bail!("--agency：尚未建立任何机构（先运行 gongkai demo 或 gongkai agency add）"),
+                [] => {
+                    bail!("--agency：尚未建立任何机构（先运行 gongkai demo 或 gongkai agency add）")
+                }
                 _ => bail!("--agency：有多个顶级机构，请指定用户所属机构"),
             }
         }

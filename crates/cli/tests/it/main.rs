@@ -611,7 +611,9 @@ async fn users_grants_and_tokens() {
     }
     let o = gongkai_stdin(
         &db,
-        &["user", "add", "li", "--agency", "city", "--role", "handler", "head"],
+        &[
+            "user", "add", "li", "--agency", "city", "--role", "handler", "head",
+        ],
         PW,
     );
     assert!(o.status.success(), "{}", stderr(&o));
@@ -619,29 +621,71 @@ async fn users_grants_and_tokens() {
     // The password is stored as an Argon2id hash, never in clear.
     let d = gongkai_db::Db::connect(&db).await.unwrap();
     let now = time::OffsetDateTime::now_utc();
-    let gongkai_db::LoginGate::Check { password_hash, .. } = d.login_gate("li", now).await.unwrap() else {
+    let gongkai_db::LoginGate::Check { password_hash, .. } = d.login_gate("li", now).await.unwrap()
+    else {
         panic!("li can log in");
     };
     assert!(password_hash.starts_with("$argon2id$") && !password_hash.contains("晨雾"));
     let u = d.user("li").await.unwrap().unwrap();
-    assert_eq!(u.grants, vec![("city".to_string(), gongkai_domain::auth::Role::Handler), ("city".to_string(), gongkai_domain::auth::Role::Head)]);
+    assert_eq!(
+        u.grants,
+        vec![
+            ("city".to_string(), gongkai_domain::auth::Role::Handler),
+            ("city".to_string(), gongkai_domain::auth::Role::Head)
+        ]
+    );
     // Refusals name the field and change nothing.
-    let o = gongkai_stdin(&db, &["user", "add", "li", "--agency", "city", "--role", "handler"], PW);
+    let o = gongkai_stdin(
+        &db,
+        &["user", "add", "li", "--agency", "city", "--role", "handler"],
+        PW,
+    );
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("已存在"));
-    let o = gongkai_stdin(&db, &["user", "add", "wang", "--agency", "city", "--role", "boss"], PW);
+    let o = gongkai_stdin(
+        &db,
+        &["user", "add", "wang", "--agency", "city", "--role", "boss"],
+        PW,
+    );
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("--role") && stderr(&o).contains("boss"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--role") && stderr(&o).contains("boss"),
+        "{}",
+        stderr(&o)
+    );
     for weak in ["short\n", "1234567890\n", "wangwangwang1\n"] {
-        let o = gongkai_stdin(&db, &["user", "add", "wang", "--agency", "city", "--role", "editor"], weak);
+        let o = gongkai_stdin(
+            &db,
+            &[
+                "user", "add", "wang", "--agency", "city", "--role", "editor",
+            ],
+            weak,
+        );
         assert_eq!(o.status.code(), Some(2), "{weak}");
         assert!(stderr(&o).contains("密码"), "{}", stderr(&o));
     }
     assert!(d.user("wang").await.unwrap().is_none());
     // Grants, revocations, disabling.
-    assert!(gongkai(&db, &["user", "grant", "li", "--agency", "prov", "--role", "admin"]).status.success());
-    assert!(gongkai(&db, &["user", "revoke", "li", "--agency", "city", "--role", "head"]).status.success());
-    let o = gongkai(&db, &["user", "revoke", "li", "--agency", "city", "--role", "head"]);
+    assert!(
+        gongkai(
+            &db,
+            &["user", "grant", "li", "--agency", "prov", "--role", "admin"]
+        )
+        .status
+        .success()
+    );
+    assert!(
+        gongkai(
+            &db,
+            &["user", "revoke", "li", "--agency", "city", "--role", "head"]
+        )
+        .status
+        .success()
+    );
+    let o = gongkai(
+        &db,
+        &["user", "revoke", "li", "--agency", "city", "--role", "head"],
+    );
     assert_eq!(o.status.code(), Some(2));
     let u = d.user("li").await.unwrap().unwrap();
     assert_eq!(u.grants.len(), 2);
@@ -653,12 +697,21 @@ async fn users_grants_and_tokens() {
     let p = d.token_principal(&hash, now).await.unwrap().unwrap();
     assert_eq!(p.grants.len(), 2);
     let err = stderr(&o);
-    let id = err.split(|c: char| !c.is_ascii_digit()).find(|w| !w.is_empty()).unwrap();
+    let id = err
+        .split(|c: char| !c.is_ascii_digit())
+        .find(|w| !w.is_empty())
+        .unwrap();
     assert!(gongkai(&db, &["token", "revoke", id]).status.success());
     assert!(d.token_principal(&hash, now).await.unwrap().is_none());
-    let o = gongkai(&db, &["token", "create", "--user", "li", "--expires", "2020-01-01"]);
+    let o = gongkai(
+        &db,
+        &["token", "create", "--user", "li", "--expires", "2020-01-01"],
+    );
     assert_eq!(o.status.code(), Some(2));
-    let o = gongkai(&db, &["token", "create", "--user", "li", "--expires", "2099-12-31"]);
+    let o = gongkai(
+        &db,
+        &["token", "create", "--user", "li", "--expires", "2099-12-31"],
+    );
     let token = String::from_utf8_lossy(&o.stdout).trim().to_string();
     let hash = gongkai_web::auth::token_hash(&token);
     assert!(d.token_principal(&hash, now).await.unwrap().is_some());
@@ -673,7 +726,15 @@ async fn users_grants_and_tokens() {
     assert_eq!(o.status.code(), Some(2));
     // Every change is in the audit log.
     let log = d.audit_log(&Default::default()).await.unwrap();
-    for action in ["创建用户", "授予角色", "撤销角色", "创建 API 令牌", "撤销 API 令牌", "停用用户", "启用用户"] {
+    for action in [
+        "创建用户",
+        "授予角色",
+        "撤销角色",
+        "创建 API 令牌",
+        "撤销 API 令牌",
+        "停用用户",
+        "启用用户",
+    ] {
         assert!(log.iter().any(|r| r.action == action), "{action}: {log:?}");
     }
 }

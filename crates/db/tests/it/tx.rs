@@ -26,7 +26,10 @@ fn received(no: &str) -> String {
 }
 
 async fn count(db: &Db, code: &str) -> usize {
-    db.request_clocks(code, date!(2026 - 01 - 01)).await.unwrap().len()
+    db.request_clocks(code, date!(2026 - 01 - 01))
+        .await
+        .unwrap()
+        .len()
 }
 
 #[tokio::test]
@@ -34,14 +37,20 @@ async fn demo_reset_that_fails_after_clearing_keeps_the_old_data() {
     let db = fresh_db().await;
     db.load_demo(false).await.unwrap();
     agency(&db, "extra").await;
-    let before = db.report("wuzhong-ggzy", PeriodSpec::Year(2024)).await.unwrap();
+    let before = db
+        .report("wuzhong-ggzy", PeriodSpec::Year(2024))
+        .await
+        .unwrap();
     fail_at(Some("demo.after_clear"));
     let e = db.load_demo(true).await.unwrap_err();
     fail_at(None);
     assert!(e.to_string().contains("故障注入"), "{e}");
     // Everything is still there: the extra agency and the demo's report.
     assert!(db.agency("extra").await.is_ok());
-    let after = db.report("wuzhong-ggzy", PeriodSpec::Year(2024)).await.unwrap();
+    let after = db
+        .report("wuzhong-ggzy", PeriodSpec::Year(2024))
+        .await
+        .unwrap();
     assert_eq!(
         serde_json::to_value(&before).unwrap(),
         serde_json::to_value(&after).unwrap()
@@ -61,11 +70,17 @@ async fn a_registration_that_fails_after_the_case_leaves_no_case() {
         ..Default::default()
     };
     fail_at(Some("register_request.after_case"));
-    assert!(db.register_request("c", &received("W1"), &a, "ABCDEFGHJKLM").await.is_err());
+    assert!(
+        db.register_request("c", &received("W1"), &a, "ABCDEFGHJKLM")
+            .await
+            .is_err()
+    );
     fail_at(None);
     assert_eq!(count(&db, "c").await, 0);
     assert!(db.public_status("ABCDEFGHJKLM").await.unwrap().is_none());
-    db.register_request("c", &received("W1"), &a, "ABCDEFGHJKLM").await.unwrap();
+    db.register_request("c", &received("W1"), &a, "ABCDEFGHJKLM")
+        .await
+        .unwrap();
     assert_eq!(count(&db, "c").await, 1);
     assert!(db.public_status("ABCDEFGHJKLM").await.unwrap().is_some());
 }

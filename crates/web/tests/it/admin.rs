@@ -1110,7 +1110,10 @@ fn api_routes_and_the_openapi_document_match_in_both_directions() {
         }
         let text = std::fs::read_to_string(&path).unwrap();
         for part in text.split(".route(").skip(1) {
-            let Some(route) = part.trim_start().strip_prefix('"').and_then(|r| r.split('"').next())
+            let Some(route) = part
+                .trim_start()
+                .strip_prefix('"')
+                .and_then(|r| r.split('"').next())
             else {
                 continue;
             };
@@ -1129,7 +1132,10 @@ fn api_routes_and_the_openapi_document_match_in_both_directions() {
         .iter()
         .map(|(m, p)| (m.to_string(), p.to_string()))
         .collect();
-    assert_eq!(routed, listed, "router (left) and OPERATIONS (right) differ");
+    assert_eq!(
+        routed, listed,
+        "router (left) and OPERATIONS (right) differ"
+    );
     let spec = gongkai_web::openapi::spec();
     let mut documented = std::collections::BTreeSet::new();
     for (path, ops) in spec["paths"].as_object().unwrap() {
@@ -1137,5 +1143,8 @@ fn api_routes_and_the_openapi_document_match_in_both_directions() {
             documented.insert((method.clone(), path.clone()));
         }
     }
-    assert_eq!(documented, listed, "document (left) and OPERATIONS (right) differ");
+    assert_eq!(
+        documented, listed,
+        "document (left) and OPERATIONS (right) differ"
+    );
 }

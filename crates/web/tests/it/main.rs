@@ -4,6 +4,7 @@
 
 mod accounts;
 mod admin;
+mod bombs;
 mod matrix;
 mod public;
 

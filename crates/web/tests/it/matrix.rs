@@ -6,9 +6,7 @@
 
 use axum::http::StatusCode as S;
 use gongkai_db::{AuditEntry, Db};
-use gongkai_domain::auth::{
-    Action, AgencyPath, Grant, Principal, Resource, Role, Via, authorize,
-};
+use gongkai_domain::auth::{Action, AgencyPath, Grant, Principal, Resource, Role, Via, authorize};
 use gongkai_domain::ledger::NewAgency;
 
 use crate::admin::{PASSWORD, add_token, form, hidden_csrf, send, session};
@@ -39,38 +37,192 @@ struct Route {
 }
 
 const ROUTES: &[Route] = &[
-    Route { method: "GET", uri: "/admin/", kind: Kind::Page, needs: &[(Action::BackOffice, Where::Anywhere)], body: &[], json: "" },
-    Route { method: "GET", uri: "/admin/requests?agency=city-a", kind: Kind::Page, needs: &[(Action::ViewRequests, Where::CityA)], body: &[], json: "" },
-    Route { method: "GET", uri: "/admin/requests/city-a/A-1", kind: Kind::Page, needs: &[(Action::ViewRequests, Where::CityA)], body: &[], json: "" },
-    Route { method: "GET", uri: "/admin/requests/city-a/new", kind: Kind::Page, needs: &[(Action::HandleRequests, Where::CityA)], body: &[], json: "" },
-    Route { method: "POST", uri: "/admin/requests/city-a/A-1/events", kind: Kind::Form, needs: &[(Action::HandleRequests, Where::CityA)],
-        body: &[("type", "consultation_started"), ("date", "2025-03-05"), ("party", "third_party")], json: "" },
-    Route { method: "POST", uri: "/admin/requests/city-a/A-2/events", kind: Kind::Form, needs: &[(Action::HandleRequests, Where::CityA), (Action::ApproveExtension, Where::CityA)],
-        body: &[("type", "extended"), ("date", "2025-03-05"), ("workdays", "1")], json: "" },
-    Route { method: "POST", uri: "/admin/requests/city-a/A-3/events", kind: Kind::Form, needs: &[(Action::HandleRequests, Where::CityA), (Action::SignReply, Where::CityA)],
-        body: &[("type", "replied"), ("date", "2025-03-06"), ("outcome", "granted")], json: "" },
-    Route { method: "POST", uri: "/admin/requests/city-a/A-1/fee", kind: Kind::Form, needs: &[(Action::HandleRequests, Where::CityA)],
-        body: &[("action", "paid"), ("date", "2025-03-05")], json: "" },
-    Route { method: "GET", uri: "/admin/letters/city-a/A-1", kind: Kind::Page, needs: &[(Action::ViewApplicant, Where::CityA)], body: &[], json: "" },
-    Route { method: "GET", uri: "/admin/reports/city-a/2025", kind: Kind::Page, needs: &[(Action::ViewReports, Where::CityA)], body: &[], json: "" },
-    Route { method: "GET", uri: "/admin/reports/city-a/2025/cells/new_received/total", kind: Kind::Page, needs: &[(Action::ViewReports, Where::CityA), (Action::ViewRequests, Where::CityA)], body: &[], json: "" },
-    Route { method: "GET", uri: "/admin/calendar", kind: Kind::Page, needs: &[(Action::Administer, Where::Anywhere)], body: &[], json: "" },
-    Route { method: "POST", uri: "/admin/calendar", kind: Kind::Form, needs: &[(Action::AdministerDeployment, Where::Deployment)], body: &[("json", "{}")], json: "" },
-    Route { method: "GET", uri: "/admin/audit", kind: Kind::Page, needs: &[(Action::AuditReports, Where::Anywhere)], body: &[], json: "" },
-    Route { method: "GET", uri: "/api/v1/admin/requests?agency=city-a", kind: Kind::Api, needs: &[(Action::ViewRequests, Where::CityA)], body: &[], json: "" },
-    Route { method: "POST", uri: "/api/v1/admin/requests/city-a/events", kind: Kind::ApiWrite, needs: &[(Action::HandleRequests, Where::CityA)], body: &[],
-        json: r#"{"type":"consultation_ended","request":"A-1","date":"2025-03-07","party":"third_party"}"# },
-    Route { method: "GET", uri: "/api/v1/admin/reports/city-a/2025/cells/new_received/total", kind: Kind::Api, needs: &[(Action::ViewRequests, Where::CityA)], body: &[], json: "" },
-    Route { method: "GET", uri: "/api/v1/admin/me", kind: Kind::Api, needs: &[(Action::ViewReports, Where::Anywhere)], body: &[], json: "" },
+    Route {
+        method: "GET",
+        uri: "/admin/",
+        kind: Kind::Page,
+        needs: &[(Action::BackOffice, Where::Anywhere)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "GET",
+        uri: "/admin/requests?agency=city-a",
+        kind: Kind::Page,
+        needs: &[(Action::ViewRequests, Where::CityA)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "GET",
+        uri: "/admin/requests/city-a/A-1",
+        kind: Kind::Page,
+        needs: &[(Action::ViewRequests, Where::CityA)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "GET",
+        uri: "/admin/requests/city-a/new",
+        kind: Kind::Page,
+        needs: &[(Action::HandleRequests, Where::CityA)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "POST",
+        uri: "/admin/requests/city-a/A-1/events",
+        kind: Kind::Form,
+        needs: &[(Action::HandleRequests, Where::CityA)],
+        body: &[
+            ("type", "consultation_started"),
+            ("date", "2025-03-05"),
+            ("party", "third_party"),
+        ],
+        json: "",
+    },
+    Route {
+        method: "POST",
+        uri: "/admin/requests/city-a/A-2/events",
+        kind: Kind::Form,
+        needs: &[
+            (Action::HandleRequests, Where::CityA),
+            (Action::ApproveExtension, Where::CityA),
+        ],
+        body: &[
+            ("type", "extended"),
+            ("date", "2025-03-05"),
+            ("workdays", "1"),
+        ],
+        json: "",
+    },
+    Route {
+        method: "POST",
+        uri: "/admin/requests/city-a/A-3/events",
+        kind: Kind::Form,
+        needs: &[
+            (Action::HandleRequests, Where::CityA),
+            (Action::SignReply, Where::CityA),
+        ],
+        body: &[
+            ("type", "replied"),
+            ("date", "2025-03-06"),
+            ("outcome", "granted"),
+        ],
+        json: "",
+    },
+    Route {
+        method: "POST",
+        uri: "/admin/requests/city-a/A-1/fee",
+        kind: Kind::Form,
+        needs: &[(Action::HandleRequests, Where::CityA)],
+        body: &[("action", "paid"), ("date", "2025-03-05")],
+        json: "",
+    },
+    Route {
+        method: "GET",
+        uri: "/admin/letters/city-a/A-1",
+        kind: Kind::Page,
+        needs: &[(Action::ViewApplicant, Where::CityA)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "GET",
+        uri: "/admin/reports/city-a/2025",
+        kind: Kind::Page,
+        needs: &[(Action::ViewReports, Where::CityA)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "GET",
+        uri: "/admin/reports/city-a/2025/cells/new_received/total",
+        kind: Kind::Page,
+        needs: &[
+            (Action::ViewReports, Where::CityA),
+            (Action::ViewRequests, Where::CityA),
+        ],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "GET",
+        uri: "/admin/calendar",
+        kind: Kind::Page,
+        needs: &[(Action::Administer, Where::Anywhere)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "POST",
+        uri: "/admin/calendar",
+        kind: Kind::Form,
+        needs: &[(Action::AdministerDeployment, Where::Deployment)],
+        body: &[("json", "{}")],
+        json: "",
+    },
+    Route {
+        method: "GET",
+        uri: "/admin/audit",
+        kind: Kind::Page,
+        needs: &[(Action::AuditReports, Where::Anywhere)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "GET",
+        uri: "/api/v1/admin/requests?agency=city-a",
+        kind: Kind::Api,
+        needs: &[(Action::ViewRequests, Where::CityA)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "POST",
+        uri: "/api/v1/admin/requests/city-a/events",
+        kind: Kind::ApiWrite,
+        needs: &[(Action::HandleRequests, Where::CityA)],
+        body: &[],
+        json: r#"{"type":"consultation_ended","request":"A-1","date":"2025-03-07","party":"third_party"}"#,
+    },
+    Route {
+        method: "GET",
+        uri: "/api/v1/admin/reports/city-a/2025/cells/new_received/total",
+        kind: Kind::Api,
+        needs: &[(Action::ViewRequests, Where::CityA)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "GET",
+        uri: "/api/v1/admin/me",
+        kind: Kind::Api,
+        needs: &[(Action::ViewReports, Where::Anywhere)],
+        body: &[],
+        json: "",
+    },
 ];
 
 /// The roles tried, and where each user holds its role.
-const ROLES: &[Role] = &[Role::Admin, Role::Handler, Role::Head, Role::Editor, Role::Reviewer3, Role::Secrecy, Role::System];
+const ROLES: &[Role] = &[
+    Role::Admin,
+    Role::Handler,
+    Role::Head,
+    Role::Editor,
+    Role::Reviewer3,
+    Role::Secrecy,
+    Role::System,
+];
 const PLACES: &[&str] = &["city-a", "city-b", "prov"];
 
 async fn world() -> (axum::Router, Db) {
     let db = gongkai_db::testing::fresh_db().await;
-    for (code, parent) in [("prov", None), ("city-a", Some("prov")), ("city-b", Some("prov"))] {
+    for (code, parent) in [
+        ("prov", None),
+        ("city-a", Some("prov")),
+        ("city-b", Some("prov")),
+    ] {
         db.add_agency(&NewAgency {
             code: code.into(),
             name: format!("{code} 公共资源交易中心"),
@@ -88,12 +240,20 @@ async fn world() -> (axum::Router, Db) {
     let hash = gongkai_web::auth::hash_password(PASSWORD).unwrap();
     for r in ROLES {
         for p in PLACES {
-            db.add_user(&format!("{}-{p}", r.code()), &hash, &[(p.to_string(), *r)], AuditEntry::new(None, "测试"))
-                .await
-                .unwrap();
+            db.add_user(
+                &format!("{}-{p}", r.code()),
+                &hash,
+                &[(p.to_string(), *r)],
+                AuditEntry::new(None, "测试"),
+            )
+            .await
+            .unwrap();
         }
     }
-    let config = gongkai_web::WebConfig { login_attempts_per_minute: 1000, ..Default::default() };
+    let config = gongkai_web::WebConfig {
+        login_attempts_per_minute: 1000,
+        ..Default::default()
+    };
     (gongkai_web::router_with(db.clone(), config), db)
 }
 
@@ -102,7 +262,11 @@ async fn principal(db: &Db, role: Role, place: &str, via: Via) -> Principal {
     Principal {
         user_id: 0,
         name: String::new(),
-        grants: vec![Grant { agency_id: a.id, role, top_level: a.parent_id.is_none() }],
+        grants: vec![Grant {
+            agency_id: a.id,
+            role,
+            top_level: a.parent_id.is_none(),
+        }],
         via,
     }
 }
@@ -130,17 +294,45 @@ async fn every_route_role_and_agency_answers_as_the_domain_decides() {
         fields.push(("csrf", "x"));
         let body = form(&fields);
         let json = (!r.json.is_empty()).then(|| ("application/json", r.json.to_string()));
-        let res = send(&app, r.method, r.uri, "", &[], if r.kind == Kind::ApiWrite { json.clone() } else { body.clone() }).await;
+        let res = send(
+            &app,
+            r.method,
+            r.uri,
+            "",
+            &[],
+            if r.kind == Kind::ApiWrite {
+                json.clone()
+            } else {
+                body.clone()
+            },
+        )
+        .await;
         match r.kind {
-            Kind::Page | Kind::Form => assert_eq!((res.status, res.location.as_str()), (S::SEE_OTHER, "/admin/login"), "anonymous {} {}", r.method, r.uri),
-            Kind::Api | Kind::ApiWrite => assert_eq!(res.status, S::UNAUTHORIZED, "anonymous {} {}", r.method, r.uri),
+            Kind::Page | Kind::Form => assert_eq!(
+                (res.status, res.location.as_str()),
+                (S::SEE_OTHER, "/admin/login"),
+                "anonymous {} {}",
+                r.method,
+                r.uri
+            ),
+            Kind::Api | Kind::ApiWrite => assert_eq!(
+                res.status,
+                S::UNAUTHORIZED,
+                "anonymous {} {}",
+                r.method,
+                r.uri
+            ),
         }
     }
     for role in ROLES {
         for place in PLACES {
             let name = format!("{}-{place}", role.code());
             let (cookie, _) = session(&app, &name).await;
-            let csrf = hidden_csrf(&send(&app, "GET", "/admin/password", &cookie, &[], None).await.body);
+            let csrf = hidden_csrf(
+                &send(&app, "GET", "/admin/password", &cookie, &[], None)
+                    .await
+                    .body,
+            );
             let token = gongkai_web::auth::random_token();
             add_token(&db, &name, &token).await;
             let bearer = format!("Bearer {token}");
@@ -170,7 +362,15 @@ async fn every_route_role_and_agency_answers_as_the_domain_decides() {
                     assert_eq!(res.status, S::FORBIDDEN, "{name} {} {}", r.method, r.uri);
                 }
                 if matches!(r.kind, Kind::Api | Kind::ApiWrite) {
-                    let res = send(&app, r.method, r.uri, "", &[("authorization", bearer.as_str())], body).await;
+                    let res = send(
+                        &app,
+                        r.method,
+                        r.uri,
+                        "",
+                        &[("authorization", bearer.as_str())],
+                        body,
+                    )
+                    .await;
                     let want = allowed(&db, &by_token, r).await;
                     assert_eq!(
                         !is_refusal(res.status, &res.location),
@@ -201,12 +401,31 @@ async fn every_route_role_and_agency_answers_as_the_domain_decides() {
 async fn another_agencys_case_is_refused_and_nothing_is_written() {
     let (app, db) = world().await;
     let (cookie, _) = session(&app, "head-city-b").await;
-    let csrf = hidden_csrf(&send(&app, "GET", "/admin/password", &cookie, &[], None).await.body);
-    let page = send(&app, "GET", "/admin/requests/city-a/A-1", &cookie, &[], None).await;
+    let csrf = hidden_csrf(
+        &send(&app, "GET", "/admin/password", &cookie, &[], None)
+            .await
+            .body,
+    );
+    let page = send(
+        &app,
+        "GET",
+        "/admin/requests/city-a/A-1",
+        &cookie,
+        &[],
+        None,
+    )
+    .await;
     assert_eq!(page.status, S::FORBIDDEN);
     assert!(!page.body.contains("A-1") || !page.body.contains("自然人"));
-    let before = db.request_clocks("city-a", time::macros::date!(2025 - 12 - 31)).await.unwrap();
-    for (t, extra) in [("replied", ("outcome", "granted")), ("extended", ("workdays", "5")), ("withdrawn", ("x", ""))] {
+    let before = db
+        .request_clocks("city-a", time::macros::date!(2025 - 12 - 31))
+        .await
+        .unwrap();
+    for (t, extra) in [
+        ("replied", ("outcome", "granted")),
+        ("extended", ("workdays", "5")),
+        ("withdrawn", ("x", "")),
+    ] {
         let res = send(
             &app,
             "POST",
@@ -218,9 +437,20 @@ async fn another_agencys_case_is_refused_and_nothing_is_written() {
         .await;
         assert_eq!(res.status, S::FORBIDDEN, "{t}");
     }
-    let after = db.request_clocks("city-a", time::macros::date!(2025 - 12 - 31)).await.unwrap();
+    let after = db
+        .request_clocks("city-a", time::macros::date!(2025 - 12 - 31))
+        .await
+        .unwrap();
     assert_eq!(before, after);
     // Each refusal is in the audit log with the user, the agency and the outcome.
     let log = db.audit_log(&Default::default()).await.unwrap();
-    assert!(log.iter().filter(|r| r.user_name == "head-city-b" && r.outcome == "denied" && r.agency == "city-a").count() >= 4, "{log:?}");
+    assert!(
+        log.iter()
+            .filter(|r| r.user_name == "head-city-b"
+                && r.outcome == "denied"
+                && r.agency == "city-a")
+            .count()
+            >= 4,
+        "{log:?}"
+    );
 }
