@@ -88,7 +88,9 @@ fn init_logging() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("GONGKAI_LOG")
-                .unwrap_or_else(|_| "info".into()),
+                // PostgreSQL's notices ("relation … already exists, skipping" on every
+                // migration check) are not for the user.
+                .unwrap_or_else(|_| "info,sqlx::postgres::notice=warn".into()),
         )
         .with_writer(std::io::stderr)
         .init();

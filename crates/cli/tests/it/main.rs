@@ -698,8 +698,9 @@ async fn users_grants_and_tokens() {
     assert_eq!(p.grants.len(), 2);
     let err = stderr(&o);
     let id = err
-        .split(|c: char| !c.is_ascii_digit())
-        .find(|w| !w.is_empty())
+        .split("令牌编号 ")
+        .nth(1)
+        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
         .unwrap();
     assert!(gongkai(&db, &["token", "revoke", id]).status.success());
     assert!(d.token_principal(&hash, now).await.unwrap().is_none());
