@@ -520,11 +520,30 @@ impl Tx {
             let event = CaseEvent::parse(l).map_err(|e| at_line(i + 1, e))?;
             lines.push(Line { no: i + 1, event });
         }
-        // Existing cases and appeals of the agency.
+        // The stored history of the cases this file touches (not the agency's whole history:
+        // one event must not cost a read of every case), and the agency's appeals.
         type Stored = (i64, String, Option<Json<serde_json::Value>>, Option<i32>);
-        let existing: Vec<Stored> = on_tx!(self, c => sqlx::query_as(
-            "SELECT r.id, r.case_no, e.data, e.seq FROM request r LEFT JOIN request_event e ON e.request_id = r.id \
-             WHERE r.agency_id = $1 ORDER BY r.id, e.seq").bind(agency.id).fetch_all(&mut *c).await?);
+        let mut wanted: Vec<&str> = lines
+            .iter()
+            .filter_map(|l| l.event.request.as_deref())
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let mut existing: Vec<Stored> = Vec::new();
+        on_tx!(self, c => {
+            for chunk in wanted.chunks(500) {
+                let mut q = QueryBuilder::new(
+                    "SELECT r.id, r.case_no, e.data, e.seq FROM request r LEFT JOIN request_event e ON e.request_id = r.id \
+                     WHERE r.agency_id = ");
+                q.push_bind(agency.id).push(" AND r.case_no IN (");
+                let mut list = q.separated(", ");
+                for n in chunk {
+                    list.push_bind(*n);
+                }
+                list.push_unseparated(") ORDER BY r.id, e.seq");
+                existing.extend(q.build_query_as::<Stored>().fetch_all(&mut *c).await?);
+            }
+        });
         let mut old: HashMap<String, (i64, Vec<CaseEvent>, i32)> = HashMap::new();
         for (id, case_no, data, seq) in existing {
             let entry = old.entry(case_no).or_insert((id, vec![], 0));
