@@ -1,0 +1,142 @@
+//! What was read turned into findings: the tables' balances, the statistics period, the fee
+//! statement of section 六, the narrative of section 一 against table 三, and consecutive years
+//! against each other.
+
+use regex::Regex;
+use time::Date;
+
+use super::sections::joined;
+use super::{Audit, Finding};
+use crate::report::{T3_COLS, T3Row, Table2, Table3, Table4, check_tables};
+
+/// "受理…申请共N件" and the like in the narrative.
+static RECEIVED: std::sync::LazyLock<Option<Regex>> = std::sync::LazyLock::new(|| {
+    Regex::new(r"(?:受理|收到|新收)[^。，；]{0,16}?申请(?:共)?(\d+)件").ok()
+});
+
+/// The consistency rules (`check_tables`) on the tables that were read.
+pub(super) fn balances(t3: Option<&Table3>, t4: Option<&Table4>, findings: &mut Vec<Finding>) {
+    let checks = check_tables(
+        &Table2::default(),
+        t3.unwrap_or(&Table3::default()),
+        t4.unwrap_or(&Table4::default()),
+        None,
+    );
+    for c in checks.iter().filter(|c| !c.ok) {
+        let code = match c.rule {
+            "R1" if t3.is_some() => "T3_BALANCE",
+            "R2" if t3.is_some() => "T3_ROW_TOTAL",
+            "R3" if t3.is_some() => "T3_OUTCOME_TOTAL",
+            "T4" if t4.is_some() => "T4_TOTAL",
+            _ => continue,
+        };
+        findings.push(Finding::error(code, c.place.clone(), c.message.clone()));
+    }
+}
+
+/// `PERIOD_UNCLEAR` when no period is written, or it does not lie in the report year.
+pub(super) fn period(period: Option<(Date, Date)>, year: Option<i32>, findings: &mut Vec<Finding>) {
+    match (period, year) {
+        (None, _) => findings.push(Finding::warning("PERIOD_UNCLEAR", "总体", "未写明统计期限")),
+        (Some((f, t)), Some(y)) if f.year() != y || t.year() != y || f > t => {
+            findings.push(Finding::warning(
+                "PERIOD_UNCLEAR",
+                "总体",
+                format!("统计期限与报告年度 {y} 不符"),
+            ))
+        }
+        _ => {}
+    }
+}
+
+/// Section 六 must say something about 信息处理费.
+pub(super) fn fee_statement(r6: Option<&[String]>, findings: &mut Vec<Finding>) {
+    if let Some(r6) = r6
+        && !joined(r6).contains("信息处理费")
+    {
+        findings.push(Finding::warning(
+            "FEE_STATEMENT_MISSING",
+            "第六部分",
+            "未说明信息处理费收取情况",
+        ));
+    }
+}
+
+/// The narrative of section 一 against table 三's newly received requests.
+pub(super) fn narrative(t3: Option<&Table3>, r1: Option<&[String]>, findings: &mut Vec<Finding>) {
+    let (Some(t), Some(r1)) = (t3, r1) else {
+        return;
+    };
+    let text = joined(r1);
+    let received = t.get(T3Row::NewReceived, crate::report::TOTAL_COL);
+    if received > 0 && (text.contains("未收到依申请") || text.contains("未收到政府信息公开申请"))
+    {
+        findings.push(Finding::warning(
+            "NARRATIVE_CONFLICT",
+            "第一部分",
+            format!("正文称未收到申请，但表三新收申请 {received} 件"),
+        ));
+    }
+    if let Some(re) = RECEIVED.as_ref() {
+        for c in re.captures_iter(&text) {
+            if let Ok(n) = c[1].parse::<i64>()
+                && n != received
+            {
+                findings.push(Finding::warning(
+                    "NARRATIVE_CONFLICT",
+                    "第一部分",
+                    format!("正文称申请 {n} 件，表三新收申请为 {received} 件"),
+                ));
+            }
+        }
+    }
+}
+
+/// Compares two reports of one agency for consecutive years: 二 of the later = 四 of the earlier.
+pub fn compare_years(earlier: &Audit, later: &mut Audit) {
+    if let (Some(prev), Some(now)) = (earlier.carried_forward, later.carried_over) {
+        for c in 0..T3_COLS {
+            if prev[c] != now[c] {
+                later.findings.push(Finding::warning(
+                    "CARRYOVER_MISMATCH",
+                    format!("表三 {}", crate::report::t3_column_label(c)),
+                    format!(
+                        "上年结转 {}，但 {} 年报告的结转下年度为 {}",
+                        now[c],
+                        earlier.year.unwrap_or(0),
+                        prev[c]
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::audit_text;
+
+    #[test]
+    fn consecutive_years_are_compared() {
+        let mut a = audit_text("a", "某局2023年政府信息公开工作年度报告");
+        let mut b = audit_text("b", "某局2024年政府信息公开工作年度报告");
+        a.carried_forward = Some([2, 0, 0, 0, 0, 0, 2]);
+        b.carried_over = Some([1, 0, 0, 0, 0, 0, 1]);
+        compare_years(&a, &mut b);
+        let places: Vec<&str> = b
+            .findings
+            .iter()
+            .filter(|f| f.code == "CARRYOVER_MISMATCH")
+            .map(|f| f.place.as_str())
+            .collect();
+        assert_eq!(places, vec!["表三 自然人", "表三 总计"]);
+        assert!(
+            a.findings
+                .iter()
+                .filter(|f| f.code == "SECTION_MISSING")
+                .count()
+                == 6
+        );
+    }
+}
