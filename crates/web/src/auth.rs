@@ -73,11 +73,6 @@ pub fn cookie<'a>(header: &'a str, name: &str) -> Option<&'a str> {
     })
 }
 
-/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, path /.
-pub fn set_cookie(name: &str, value: &str, max_age_secs: i64) -> String {
-    cookie_with(name, value, max_age_secs, false)
-}
-
 /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, path /, and `Secure` when the deployment is
 /// served over HTTPS.
 pub fn cookie_with(name: &str, value: &str, max_age_secs: i64, secure: bool) -> String {

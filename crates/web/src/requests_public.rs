@@ -71,7 +71,7 @@ async fn form_page(
         status,
         [(
             header::SET_COOKIE,
-            auth::set_cookie(FORM_COOKIE, &csrf, 3600),
+            auth::cookie_with(FORM_COOKIE, &csrf, 3600, s.config.secure_cookies),
         )],
         page,
     )
