@@ -74,7 +74,11 @@ async fn main() {
     with.extend(run(&db, "with-audit", true, CASES).await);
     let total = |v: &[Duration]| v.iter().sum::<Duration>();
     let (tw, to) = (total(&with), total(&without));
-    println!("database: {:?}, {} case events each", db.backend(), 2 * CASES);
+    println!(
+        "database: {:?}, {} case events each",
+        db.backend(),
+        2 * CASES
+    );
     println!(
         "without audit row: {:.2} ms/event (p99 {:.2} ms) | with audit row in the same transaction: {:.2} ms/event (p99 {:.2} ms) | ratio {:.2}×",
         to.as_secs_f64() * 1e3 / (2 * CASES) as f64,
