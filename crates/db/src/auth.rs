@@ -365,31 +365,38 @@ impl Db {
 
     /// Every user, or those with a grant in one of `agencies` (ids), by name.
     pub async fn users(&self, agencies: Option<&[i64]>) -> Result<Vec<User>, DbError> {
+        // Two statements whatever the number of users, grants and agencies.
         let rows: Vec<UserRow> = on_db!(self, p => sqlx::query_as(
             "SELECT id, name, disabled FROM app_user ORDER BY name").fetch_all(p).await?);
-        let mut out = Vec::new();
-        for r in rows {
-            let u = self.user_of(r).await?;
-            let visible = match agencies {
-                None => true,
-                Some(ids) => {
-                    let mut ok = false;
-                    for (code, _) in &u.grants {
-                        if let Ok(a) = self.agency(code).await
-                            && ids.contains(&a.id)
-                        {
-                            ok = true;
-                            break;
-                        }
-                    }
-                    ok
-                }
-            };
-            if visible {
-                out.push(u);
+        let grants: Vec<(i64, i64, String, String)> = on_db!(self, p => sqlx::query_as(
+            "SELECT g.user_id, a.id, a.code, g.role FROM user_grant g JOIN agency a ON a.id = g.agency_id \
+             ORDER BY g.user_id, a.code, g.role").fetch_all(p).await?);
+        let mut by_user: std::collections::HashMap<i64, Vec<(i64, String, Role)>> =
+            std::collections::HashMap::new();
+        for (user, agency_id, code, role) in grants {
+            if let Ok(role) = Role::from_code(&role) {
+                by_user
+                    .entry(user)
+                    .or_default()
+                    .push((agency_id, code, role));
             }
         }
-        Ok(out)
+        Ok(rows
+            .into_iter()
+            .filter_map(|(id, name, disabled)| {
+                let held = by_user.remove(&id).unwrap_or_default();
+                let visible = agencies.is_none_or(|ids| held.iter().any(|g| ids.contains(&g.0)));
+                visible.then(|| User {
+                    id,
+                    name,
+                    disabled,
+                    grants: held
+                        .into_iter()
+                        .map(|(_, code, role)| (code, role))
+                        .collect(),
+                })
+            })
+            .collect())
     }
 
     /// The agency and its path to the root (its own id first), for authorization.
