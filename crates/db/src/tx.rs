@@ -46,6 +46,21 @@ impl Db {
             Db::Pg(p) => Tx::Pg(p.begin().await?),
         })
     }
+
+    /// One audited write: runs `step` in a new transaction, writes `entry` (the action's
+    /// audit row) in the same transaction, and commits. An error anywhere leaves the database
+    /// as it was.
+    pub async fn write<T>(
+        &self,
+        entry: &crate::AuditEntry,
+        step: impl AsyncFnOnce(&mut Tx) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        let mut tx = self.begin().await?;
+        let value = step(&mut tx).await?;
+        tx.audit(entry).await?;
+        tx.commit().await?;
+        Ok(value)
+    }
 }
 
 impl Tx {

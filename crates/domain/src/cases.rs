@@ -79,6 +79,21 @@ impl EventKind {
         }
     }
 
+    /// Every event type code, in the order of a case's life.
+    pub const CODES: &'static [&'static str] = &[
+        "received",
+        "correction_requested",
+        "corrected",
+        "consultation_started",
+        "consultation_ended",
+        "extended",
+        "replied",
+        "withdrawn",
+        "deadline_set",
+        "appeal_filed",
+        "appeal_decided",
+    ];
+
     /// The zh-CN label of an event type code (the case page's history).
     pub fn label_of(code: &str) -> &'static str {
         match code {
@@ -235,6 +250,26 @@ pub enum Status {
 }
 
 impl Status {
+    /// Every status, in the order of a case's life.
+    pub const ALL: &'static [Status] = &[
+        Status::Open,
+        Status::AwaitingCorrection,
+        Status::InConsultation,
+        Status::Replied,
+        Status::Withdrawn,
+    ];
+
+    /// The stable machine code (as serialized).
+    pub fn code(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::AwaitingCorrection => "awaiting_correction",
+            Status::InConsultation => "in_consultation",
+            Status::Replied => "replied",
+            Status::Withdrawn => "withdrawn",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Status::Open => "办理中",

@@ -7,7 +7,7 @@ use askama_web::WebTemplate;
 use axum::extract::{Multipart, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use gongkai_domain::auth::Action;
 use serde::Deserialize;
@@ -17,9 +17,7 @@ use crate::chrome::Chrome;
 use crate::guard::{Scope, api_error, api_write_user, form_user, page_user};
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/audit", get(audit_form).post(audit_upload))
-        .route("/api/v1/admin/audit", post(api_audit))
+    Router::new().route("/admin/audit", get(audit_form).post(audit_upload))
 }
 
 struct AuditView {
@@ -196,12 +194,31 @@ fn read_status(e: &gongkai_export::read::ReadError) -> StatusCode {
     }
 }
 
-#[derive(Deserialize)]
+/// The API of the report audit (documented from these handlers, see `openapi`).
+pub(crate) fn api() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(api_audit))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct NameQuery {
+    /// 文件名（扩展名帮助判断格式：.pdf、.docx、.html、.md、.txt）
     name: Option<String>,
 }
 
 /// The audit API: the request body is the file; `?name=` its file name.
+#[utoipa::path(post, path = "/api/v1/admin/audit", tag = "年报体检",
+    summary = "年报体检：请求体为报告文件，返回读出的表格与发现的问题", description = "年报体检：请求体为报告文件，返回读出的表格与发现的问题。",
+    security(("bearer" = []), ("session" = [])),
+    params(NameQuery, ("X-CSRF-Token" = Option<String>, Header, description = "会话调用时必填")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "报告文件（不超过 50 MB）"),
+    responses(
+        (status = 200, description = "读出的报告与发现的问题（contracts.md §5 的结构）", body = Object),
+        (status = 401, description = "未登录且未提供 API 令牌", body = crate::openapi::ApiError),
+        (status = 403, description = "没有年报体检权限", body = crate::openapi::ApiError),
+        (status = 413, description = "文件或其解压内容超过上限", body = crate::openapi::ApiError),
+        (status = 422, description = "文件无法读取（空、二进制、无法识别的 PDF 等）", body = crate::openapi::ApiError),
+    ))]
 async fn api_audit(
     State(s): State<AppState>,
     headers: HeaderMap,

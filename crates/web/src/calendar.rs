@@ -88,15 +88,16 @@ async fn calendar_import(
             )
             .await
         }
-        Ok(y) => match async {
-            let mut tx = s.db.begin().await?;
-            tx.import_calendar(&y, &format!("后台导入（{}）", pr.name()))
-                .await?;
-            tx.audit(&pr.audit("导入节假日安排").object(y.year.to_string()))
-                .await?;
-            tx.commit().await
-        }
-        .await
+        Ok(y) => match s
+            .db
+            .write(
+                &pr.audit("导入节假日安排").object(y.year.to_string()),
+                async |tx| {
+                    tx.import_calendar(&y, &format!("后台导入（{}）", pr.name()))
+                        .await
+                },
+            )
+            .await
         {
             Ok(()) => {
                 calendar_page(

@@ -36,11 +36,13 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/admin/requests/{agency}/{case}", get(request))
         .route("/admin/requests/{agency}/{case}/events", post(add_event))
-        .route("/api/v1/admin/requests", get(api_requests))
-        .route(
-            "/api/v1/admin/requests/{agency}/events",
-            post(api_add_event),
-        )
+}
+
+/// The API of cases (documented from these handlers, see `openapi`).
+pub(crate) fn api() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(api_requests))
+        .routes(utoipa_axum::routes!(api_add_event))
 }
 
 /// A case still being handled (not replied, not withdrawn).
@@ -48,11 +50,68 @@ pub fn is_open(c: &Clock) -> bool {
     !matches!(c.status, Status::Replied | Status::Withdrawn)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct ListQuery {
+    /// 机构代码（默认调用者可见的第一个机构）
     agency: Option<String>,
+    /// 队列：open（办理中）、due_soon（5 个工作日内到期）、overdue（已逾期）
     queue: Option<String>,
+    /// 截至日期 YYYY-MM-DD（默认今天，北京时间）
     as_of: Option<String>,
+}
+
+/// One case and its statutory clock, exactly the fields of contracts.md §2.3 (the same JSON
+/// as `gongkai requests list --format json`).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Clock, description = "一件案件及其法定期限（contracts.md §2.3 的字段，与 gongkai requests list --format json 相同）")]
+pub struct ClockJson {
+    /// 案件编号
+    pub request: String,
+    #[schema(schema_with = crate::openapi::applicant_types)]
+    pub applicant_type: &'static str,
+    #[schema(schema_with = crate::openapi::channels)]
+    pub channel: &'static str,
+    #[schema(format = Date)]
+    pub received: String,
+    /// 计时起点（补正后重新起算）
+    #[schema(format = Date)]
+    pub clock_start: String,
+    pub paused_workdays: i64,
+    pub extension_workdays: i64,
+    #[schema(format = Date)]
+    pub due: String,
+    /// 期限所依据年度的节假日安排尚未发布时为 false
+    pub due_confirmed: bool,
+    #[schema(schema_with = crate::openapi::statuses)]
+    pub status: &'static str,
+    #[schema(schema_with = crate::openapi::outcomes)]
+    pub outcome: Option<&'static str>,
+    #[schema(format = Date)]
+    pub closed_on: Option<String>,
+    pub overdue: bool,
+    pub correction_notice_late: bool,
+}
+
+impl From<&Clock> for ClockJson {
+    fn from(c: &Clock) -> Self {
+        ClockJson {
+            request: c.request.clone(),
+            applicant_type: c.applicant_type.code(),
+            channel: c.channel.code(),
+            received: iso(c.received),
+            clock_start: iso(c.clock_start),
+            paused_workdays: c.paused_workdays,
+            extension_workdays: c.extension_workdays,
+            due: iso(c.due),
+            due_confirmed: c.due_confirmed,
+            status: c.status.code(),
+            outcome: c.outcome.map(|o| o.code()),
+            closed_on: c.closed_on.map(iso),
+            overdue: c.overdue,
+            correction_notice_late: c.correction_notice_late,
+        }
+    }
 }
 
 struct Row {
@@ -333,15 +392,11 @@ pub async fn record(
                 .unwrap_or(""),
         )
         .detail(event.kind.code());
-    let written = async {
-        let mut tx = s.db.begin().await?;
-        tx.import_requests(agency, &text).await?;
-        tx.audit(&entry).await?;
-        tx.commit().await
-    }
-    .await;
+    let written =
+        s.db.write(&entry, async |tx| tx.import_requests(agency, &text).await)
+            .await;
     match written {
-        Ok(()) => Ok(()),
+        Ok(_) => Ok(()),
         Err(e) => {
             let refusal = refusal_of(e)?;
             crate::guard::audit_quietly(
@@ -559,19 +614,17 @@ async fn new_request(
         .audit("登记依申请公开申请")
         .agency(&agency)
         .object(f.request.trim());
-    let written = async {
-        let mut tx = s.db.begin().await?;
-        tx.register_request(
-            &agency,
-            &line.to_string(),
-            &applicant,
-            &auth::tracking_code(),
-        )
-        .await?;
-        tx.audit(&entry).await?;
-        tx.commit().await
-    }
-    .await;
+    let written =
+        s.db.write(&entry, async |tx| {
+            tx.register_request(
+                &agency,
+                &line.to_string(),
+                &applicant,
+                &auth::tracking_code(),
+            )
+            .await
+        })
+        .await;
     match written {
         Ok(()) => {
             Redirect::to(&format!("/admin/requests/{agency}/{}", f.request.trim())).into_response()
@@ -585,6 +638,18 @@ async fn new_request(
     }
 }
 
+/// The cases of an agency with their statutory clocks, optionally one queue.
+#[utoipa::path(get, path = "/api/v1/admin/requests", tag = "依申请公开",
+    summary = "依申请公开案件及其法定期限（可按队列筛选）", description = "依申请公开案件及其法定期限（可按队列筛选）。",
+    security(("bearer" = []), ("session" = [])),
+    params(ListQuery),
+    responses(
+        (status = 200, description = "案件及其法定期限（contracts.md §2.3 的字段）", body = Vec<ClockJson>),
+        (status = 400, description = "参数无效（队列、日期）", body = crate::openapi::ApiError),
+        (status = 401, description = "未登录且未提供 API 令牌", body = crate::openapi::ApiError),
+        (status = 403, description = "没有该机构的查看权限", body = crate::openapi::ApiError),
+        (status = 404, description = "未找到机构", body = crate::openapi::ApiError),
+    ))]
 async fn api_requests(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -601,11 +666,27 @@ async fn api_requests(
     }
     .await;
     match result {
-        Ok(clocks) => Json(clocks).into_response(),
+        Ok(clocks) => Json(clocks.iter().map(ClockJson::from).collect::<Vec<_>>()).into_response(),
         Err(WebError(status, m)) => api_error(status, &m),
     }
 }
 
+/// Records one case event: the same JSON object as one line of `gongkai requests import`
+/// (contracts.md §2), checked by the same rules; an extension needs 负责人.
+#[utoipa::path(post, path = "/api/v1/admin/requests/{agency}/events", tag = "依申请公开",
+    summary = "记录一件案件事件（与 requests import 的一行相同；延期、答复须负责人）", description = "记录一件案件事件（与 requests import 的一行相同；延期、答复须负责人）。",
+    security(("bearer" = []), ("session" = [])),
+    params(
+        ("agency" = String, Path, description = "机构代码"),
+        ("X-CSRF-Token" = Option<String>, Header, description = "会话调用时必填"),
+    ),
+    request_body(content = crate::openapi::EventLine, description = "一件案件事件（contracts.md §2 的一行）"),
+    responses(
+        (status = 201, description = "已记录（事件与审计记录在同一事务中）", body = crate::openapi::Recorded),
+        (status = 401, description = "未登录且未提供 API 令牌", body = crate::openapi::ApiError),
+        (status = 403, description = "没有该机构的办理权限，或延期等须负责人的事件", body = crate::openapi::ApiError),
+        (status = 422, description = "事件不合规则（字段、顺序、延期合计超过 20 个工作日等），未做任何改动", body = crate::openapi::ApiError),
+    ))]
 async fn api_add_event(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -618,7 +699,11 @@ async fn api_add_event(
             Err(r) => return r,
         };
     match record(&s, &pr, &agency, line).await {
-        Ok(()) => (StatusCode::CREATED, Json(json!({"ok": true}))).into_response(),
+        Ok(()) => (
+            StatusCode::CREATED,
+            Json(crate::openapi::Recorded { ok: true }),
+        )
+            .into_response(),
         Err(Refusal::Denied(m)) => api_error(StatusCode::FORBIDDEN, &m),
         Err(Refusal::Invalid(m)) => api_error(StatusCode::UNPROCESSABLE_ENTITY, &m),
         Err(Refusal::Internal(m)) => api_error(StatusCode::INTERNAL_SERVER_ERROR, &m),

@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::post;
 use axum::{Form, Router};
-use gongkai_db::FeeNotice;
+use gongkai_db::{DbError, FeeNotice};
 use gongkai_domain::auth::Action;
 use gongkai_domain::fees::FeeMethod;
 use gongkai_domain::period::iso;
@@ -74,13 +74,15 @@ async fn fee(
         Ok(p) => p,
         Err(r) => return r,
     };
-    let result: Result<(), String> = async {
-        let date = gongkai_domain::period::parse_date(&f.date, "日期").map_err(|e| e.to_string())?;
+    let invalid = |m: String| Refusal::Invalid(m);
+    let written = |e: DbError| refusal_of(e).map_or_else(|r| r, Refusal::Invalid);
+    let result: Result<(), Refusal> = async {
+        let date = gongkai_domain::period::parse_date(&f.date, "日期").map_err(|e| invalid(e.to_string()))?;
         match f.action.as_str() {
             "notice" => {
-                let method = FeeMethod::from_code(f.method.as_deref().unwrap_or("")).map_err(|e| e.to_string())?;
+                let method = FeeMethod::from_code(f.method.as_deref().unwrap_or("")).map_err(|e| invalid(e.to_string()))?;
                 let quantity = match method {
-                    FeeMethod::PerCase => s.db.monthly_ordinal(&agency, &case_no).await.map_err(|e| e.to_string())?,
+                    FeeMethod::PerCase => s.db.monthly_ordinal(&agency, &case_no).await.map_err(written)?,
                     FeeMethod::PerPage => f
                         .pages
                         .as_deref()
@@ -89,44 +91,35 @@ async fn fee(
                         .parse::<i64>()
                         .ok()
                         .filter(|p| *p > 0)
-                        .ok_or("字段“页数”应为正整数")?,
+                        .ok_or_else(|| invalid("字段“页数”应为正整数".into()))?,
                 };
                 let entry = pr.audit("发出收费通知").agency(&agency).object(case_no.as_str()).detail(method.code());
-                let written = async {
-                    let mut tx = s.db.begin().await?;
-                    tx.issue_fee_notice(&agency, &case_no, method, quantity, date).await?;
-                    tx.audit(&entry).await?;
-                    tx.commit().await
-                }
-                .await;
-                written.map_err(|e| refusal_of(e).unwrap_or_else(Refusal::message))?;
+                s.db.write(&entry, async |tx| tx.issue_fee_notice(&agency, &case_no, method, quantity, date).await)
+                    .await
+                    .map_err(written)?;
             }
             "paid" => {
                 let entry = pr.audit("登记缴费").agency(&agency).object(case_no.as_str());
-                let written = async {
-                    let mut tx = s.db.begin().await?;
-                    tx.fee_paid(&agency, &case_no, date).await?;
-                    tx.audit(&entry).await?;
-                    tx.commit().await
-                }
-                .await;
-                written.map_err(|e| refusal_of(e).unwrap_or_else(Refusal::message))?;
+                s.db.write(&entry, async |tx| tx.fee_paid(&agency, &case_no, date).await)
+                    .await
+                    .map_err(written)?;
             }
             "lapsed" => {
-                let notice = s.db.fee_notice(&agency, &case_no).await.map_err(|e| e.to_string())?.ok_or("该案件没有收费通知")?;
+                let notice = s.db.fee_notice(&agency, &case_no).await.map_err(written)?.ok_or_else(|| invalid("该案件没有收费通知".into()))?;
                 if notice.paid_on.is_some() {
-                    return Err("申请人已缴费".to_string());
+                    return Err(invalid("申请人已缴费".into()));
                 }
                 if date <= notice.pay_by {
-                    return Err(format!("缴费期限至 {}，期满后才能按逾期未缴费处理", iso(notice.pay_by)));
+                    return Err(invalid(format!("缴费期限至 {}，期满后才能按逾期未缴费处理", iso(notice.pay_by))));
                 }
                 let line = json!({"type": "replied", "request": case_no, "date": iso(date), "outcome": "other_fee_unpaid"});
-                record(&s, &pr, &agency, line).await.map_err(Refusal::message)?;
+                // A refusal of the reply (only the 负责人 signs one) stays a refusal: 403.
+                record(&s, &pr, &agency, line).await?;
             }
-            other => return Err(format!("未知操作“{other}”")),
+            other => return Err(invalid(format!("未知操作“{other}”"))),
         }
         Ok(())
     }
     .await;
-    back_to_case(&s, &pr, &agency, &case_no, result.map_err(Refusal::Invalid)).await
+    back_to_case(&s, &pr, &agency, &case_no, result).await
 }

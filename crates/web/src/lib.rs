@@ -133,7 +133,7 @@ pub fn router_with(db: Db, config: WebConfig) -> Router {
         .merge(audit::routes())
         .merge(users::routes())
         .merge(audit_log::routes())
-        .merge(openapi::routes())
+        .merge(openapi::api().split_for_parts().0)
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             security::Limits::new(&state),

@@ -21,7 +21,6 @@ use gongkai_db::{AuditEntry, AuditOutcome, LoginGate};
 use gongkai_domain::auth::{Action, PASSWORD_MAX_CHARS};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
-use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::auth::{self, FORM_COOKIE, SESSION_COOKIE};
@@ -34,7 +33,6 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/login", get(login_form).post(login))
         .route("/admin/logout", post(logout))
         .route("/admin/password", get(password_form).post(change_password))
-        .route("/api/v1/admin/me", get(me))
 }
 
 /// Login throttles: per client address and per account name (`None`: off).
@@ -338,14 +336,58 @@ async fn change_password(
     }
 }
 
+pub(crate) fn api() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(me))
+}
+
+/// Who is calling: the user and the grants in force.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(description = "当前用户与其角色")]
+pub struct Me {
+    /// 用户名
+    pub user: String,
+    /// 用户在各机构所持角色的代码
+    pub roles: Vec<String>,
+    pub grants: Vec<MeGrant>,
+}
+
+/// One grant: a role in an agency (and its subtree).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(description = "在一个机构（及其下级）授予的角色")]
+pub struct MeGrant {
+    pub agency_id: i64,
+    #[schema(schema_with = crate::openapi::roles)]
+    pub role: String,
+}
+
 /// The caller's name and grants.
+#[utoipa::path(get, path = "/api/v1/admin/me", tag = "账户",
+    summary = "当前用户及其在各机构的角色", description = "当前用户及其在各机构的角色。",
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "当前用户及其角色", body = Me),
+        (status = 401, description = "未登录且未提供 API 令牌", body = crate::openapi::ApiError),
+    ))]
 async fn me(State(s): State<AppState>, headers: HeaderMap) -> Response {
     match guard::api_user(&s, &headers, Action::ViewReports, Scope::Anywhere).await {
-        Ok(c) => Json(json!({
-            "user": c.name(),
-            "roles": c.principal.roles().iter().map(|r| r.code()).collect::<Vec<_>>(),
-            "grants": c.principal.grants.iter().map(|g| json!({"agency_id": g.agency_id, "role": g.role.code()})).collect::<Vec<_>>(),
-        }))
+        Ok(c) => Json(Me {
+            user: c.name().to_string(),
+            roles: c
+                .principal
+                .roles()
+                .iter()
+                .map(|r| r.code().to_string())
+                .collect(),
+            grants: c
+                .principal
+                .grants
+                .iter()
+                .map(|g| MeGrant {
+                    agency_id: g.agency_id,
+                    role: g.role.code().to_string(),
+                })
+                .collect(),
+        })
         .into_response(),
         Err(r) => r,
     }

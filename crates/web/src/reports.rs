@@ -13,7 +13,6 @@ use gongkai_db::DbError;
 use gongkai_domain::auth::Action;
 use gongkai_domain::period::iso;
 use gongkai_domain::report::{T3_COLS, T3Row, t3_column_code, t3_column_label};
-use serde_json::json;
 
 use crate::chrome::Chrome;
 use crate::guard::{self, Scope, api_error, api_user, page_user};
@@ -26,10 +25,6 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/admin/reports/{agency}/{year}/cells/{row}/{col}",
             get(report_cell),
-        )
-        .route(
-            "/api/v1/admin/reports/{agency}/{year}/cells/{row}/{col}",
-            get(api_cell),
         )
 }
 
@@ -167,7 +162,43 @@ async fn reports_home(State(s): State<AppState>, headers: HeaderMap) -> Response
     }
 }
 
+/// The API of reports (documented from these handlers, see `openapi`).
+pub(crate) fn api() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new().routes(utoipa_axum::routes!(api_cell))
+}
+
+/// The cases counted in one cell of table 三.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(description = "表三一个单元格所计的案件")]
+pub struct CellCases {
+    pub agency: String,
+    pub year: i32,
+    /// 行代码（如 granted）
+    pub row: String,
+    /// 列代码（如 natural_person 或 total）
+    pub column: String,
+    pub count: usize,
+    /// 案件编号
+    pub cases: Vec<String>,
+}
+
 /// The cases behind one cell of table 三 (drill-down).
+#[utoipa::path(get, path = "/api/v1/admin/reports/{agency}/{year}/cells/{row}/{col}", tag = "年度报告",
+    summary = "表三某单元格所计的案件", description = "表三某单元格所计的案件。",
+    security(("bearer" = []), ("session" = [])),
+    params(
+        ("agency" = String, Path, description = "机构代码"),
+        ("year" = i32, Path, description = "年度"),
+        ("row" = String, Path, description = "行代码，如 granted"),
+        ("col" = String, Path, description = "列代码，如 natural_person 或 total"),
+    ),
+    responses(
+        (status = 200, description = "该单元格所计的案件编号", body = CellCases),
+        (status = 400, description = "行或列代码无效", body = crate::openapi::ApiError),
+        (status = 401, description = "未登录且未提供 API 令牌", body = crate::openapi::ApiError),
+        (status = 403, description = "没有该机构的查看权限", body = crate::openapi::ApiError),
+        (status = 404, description = "未找到机构或年度无效", body = crate::openapi::ApiError),
+    ))]
 async fn api_cell(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -180,8 +211,18 @@ async fn api_cell(
         return api_error(StatusCode::NOT_FOUND, &format!("年度“{year}”无效"));
     }
     match s.db.cell_cases(&agency, year, &row, &col).await {
-        Ok(cases) => Json(json!({"agency": agency, "year": year, "row": row, "column": col, "count": cases.len(), "cases": cases})).into_response(),
-        Err(DbError::UnknownAgency(a)) => api_error(StatusCode::NOT_FOUND, &format!("未找到机构“{a}”")),
+        Ok(cases) => Json(CellCases {
+            count: cases.len(),
+            agency,
+            year,
+            row,
+            column: col,
+            cases,
+        })
+        .into_response(),
+        Err(DbError::UnknownAgency(a)) => {
+            api_error(StatusCode::NOT_FOUND, &format!("未找到机构“{a}”"))
+        }
         Err(e @ DbError::Domain(_)) => api_error(StatusCode::BAD_REQUEST, &e.to_string()),
         Err(e) => WebError::from(e).into_api_response(),
     }

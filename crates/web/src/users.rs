@@ -28,7 +28,6 @@ use gongkai_db::{AgencyRow, AuditOutcome, DbError, TokenInfo, User};
 use gongkai_domain::auth::{Action, Resource, Role, authorize, check_password};
 use gongkai_domain::period::{BEIJING, parse_date};
 use serde::Deserialize;
-use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::audit_log::beijing_time;
@@ -54,7 +53,20 @@ pub fn routes() -> Router<AppState> {
             "/admin/users/{id}/tokens/{token}/revoke",
             post(revoke_token),
         )
-        .route("/api/v1/admin/users", get(api_list).post(api_create))
+}
+
+/// The API of users (documented from these handlers, see `openapi`).
+pub(crate) fn api() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    use utoipa_axum::routes;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(routes!(api_list, api_create))
+        .routes(routes!(api_grant))
+        .routes(routes!(api_revoke))
+        .routes(routes!(api_disable))
+        .routes(routes!(api_enable))
+        .routes(routes!(api_password))
+        .routes(routes!(api_create_token))
+        .routes(routes!(api_revoke_token))
 }
 
 /// Where the caller may manage users.
@@ -887,23 +899,76 @@ async fn revoke_token(
 // ---------------------------------------------------------------------------------------------
 // The JSON API
 
-fn user_json(u: &User, tokens: &[TokenInfo]) -> serde_json::Value {
-    let t = |x: Option<OffsetDateTime>| x.map(|x| x.to_offset(BEIJING).to_string());
-    json!({
-        "id": u.id,
-        "name": u.name,
-        "disabled": u.disabled,
-        "grants": u.grants.iter().map(|(a, r)| json!({"agency": a, "role": r.code()})).collect::<Vec<_>>(),
-        "tokens": tokens.iter().filter(|x| x.user == u.name).map(|x| json!({
-            "id": x.id,
-            "created_at": t(Some(x.created_at)),
-            "expires_at": t(x.expires_at),
-            "revoked_at": t(x.revoked_at),
-        })).collect::<Vec<_>>(),
-    })
+/// A user with grants and tokens (never a token itself).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(description = "用户及其角色与令牌（不含令牌本身）")]
+pub struct UserJson {
+    pub id: i64,
+    pub name: String,
+    pub disabled: bool,
+    pub grants: Vec<GrantJson>,
+    pub tokens: Vec<TokenJson>,
+}
+
+/// A role in an agency (and its subtree).
+#[derive(serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(description = "一个机构（及其下级）的一个角色")]
+pub struct GrantJson {
+    /// 机构代码
+    #[serde(default)]
+    pub agency: String,
+    #[serde(default)]
+    #[schema(schema_with = crate::openapi::roles)]
+    pub role: String,
+}
+
+/// An API token's record (the token itself is shown once, when created).
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(description = "API 令牌的记录（令牌本身只在创建时显示一次）")]
+pub struct TokenJson {
+    pub id: i64,
+    /// 创建时间（RFC 3339，北京时间）
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+fn user_json(u: &User, tokens: &[TokenInfo]) -> UserJson {
+    let t = |x: OffsetDateTime| x.to_offset(BEIJING).to_string();
+    UserJson {
+        id: u.id,
+        name: u.name.clone(),
+        disabled: u.disabled,
+        grants: u
+            .grants
+            .iter()
+            .map(|(a, r)| GrantJson {
+                agency: a.clone(),
+                role: r.code().to_string(),
+            })
+            .collect(),
+        tokens: tokens
+            .iter()
+            .filter(|x| x.user == u.name)
+            .map(|x| TokenJson {
+                id: x.id,
+                created_at: t(x.created_at),
+                expires_at: x.expires_at.map(t),
+                revoked_at: x.revoked_at.map(t),
+            })
+            .collect(),
+    }
 }
 
 /// The users the caller administers, with grants and tokens (never a token itself).
+#[utoipa::path(get, path = "/api/v1/admin/users", tag = "用户",
+    summary = "调用者管理的用户及其角色与令牌（从不含令牌本身）", description = "调用者管理的用户及其角色与令牌（从不含令牌本身）。",
+    security(("bearer" = []), ("session" = [])),
+    responses(
+        (status = 200, description = "调用者管理的用户（顶级机构管理员可见全部）", body = Vec<UserJson>),
+        (status = 401, description = "未登录且未提供 API 令牌", body = crate::openapi::ApiError),
+        (status = 403, description = "没有用户管理权限", body = crate::openapi::ApiError),
+    ))]
 async fn api_list(State(s): State<AppState>, headers: HeaderMap) -> Response {
     let c = match api_user(&s, &headers, Action::ManageUsers, Scope::Anywhere).await {
         Ok(c) => c,
@@ -927,19 +992,42 @@ async fn api_list(State(s): State<AppState>, headers: HeaderMap) -> Response {
     }
 }
 
-#[derive(Deserialize)]
+/// A new user: name, initial password, and the roles granted in one agency.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(description = "新用户：用户名、初始密码、机构与角色")]
 struct ApiNewUser {
+    /// 用户名（1–64 个字符）
     #[serde(default)]
     name: String,
+    /// 初始密码（至少 10 个字符，且不能过于简单）
     #[serde(default)]
     password: String,
+    /// 机构代码
     #[serde(default)]
     agency: String,
     #[serde(default)]
+    #[schema(schema_with = crate::openapi::role_list)]
     roles: Vec<String>,
 }
 
+/// The JSON body of an API write, or a 422 naming the problem.
+fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Fail> {
+    serde_json::from_slice(body)
+        .map_err(|e| Fail::Invalid(format!("请求内容不是有效的 JSON 对象：{e}")))
+}
+
 /// Creates a user: `{"name", "password", "agency", "roles": [...]}` → 201 with the user.
+#[utoipa::path(post, path = "/api/v1/admin/users", tag = "用户",
+    summary = "新建用户并在一个机构授予角色（用户、角色与审计记录在同一事务中）", description = "新建用户并在一个机构授予角色（用户、角色与审计记录在同一事务中）。",
+    security(("bearer" = []), ("session" = [])),
+    params(("X-CSRF-Token" = Option<String>, Header, description = "会话调用时必填")),
+    request_body = ApiNewUser,
+    responses(
+        (status = 201, description = "已创建（用户、角色与审计记录在同一事务中）", body = UserJson),
+        (status = 401, description = "未登录且未提供 API 令牌", body = crate::openapi::ApiError),
+        (status = 403, description = "没有该机构的用户管理权限", body = crate::openapi::ApiError),
+        (status = 422, description = "字段无效（用户名、密码强度、机构、角色）或用户已存在，未做任何改动", body = crate::openapi::ApiError),
+    ))]
 async fn api_create(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -949,34 +1037,274 @@ async fn api_create(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let given: ApiNewUser = match serde_json::from_slice(&body) {
-        Ok(g) => g,
-        Err(e) => {
-            return api_error(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &format!("请求内容不是有效的 JSON 对象：{e}"),
-            );
-        }
-    };
-    let roles: Result<Vec<Role>, Fail> = given.roles.iter().map(|r| parse_role(r)).collect();
-    let result = match roles {
-        Ok(roles) => {
-            add_user(
-                &s,
-                &c,
-                NewUser {
-                    name: given.name,
-                    password: given.password,
-                    agency: given.agency,
-                    roles,
-                },
-            )
-            .await
-        }
-        Err(f) => Err(f),
-    };
+    let result = async {
+        let given: ApiNewUser = json_body(&body)?;
+        let roles = given
+            .roles
+            .iter()
+            .map(|r| parse_role(r))
+            .collect::<Result<Vec<Role>, Fail>>()?;
+        add_user(
+            &s,
+            &c,
+            NewUser {
+                name: given.name,
+                password: given.password,
+                agency: given.agency,
+                roles,
+            },
+        )
+        .await
+    }
+    .await;
     match result {
         Ok(u) => (StatusCode::CREATED, Json(user_json(&u, &[]))).into_response(),
         Err(f) => fail_response(f, true),
     }
+}
+
+/// Runs a change from the API and answers with the user as it now is.
+async fn change_from_api(
+    s: &AppState,
+    headers: &HeaderMap,
+    id: i64,
+    op: impl AsyncFnOnce() -> Result<Op, Fail>,
+) -> Response {
+    let c = match api_write_user(s, headers, Action::ManageUsers, Scope::Anywhere).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let result = async {
+        change(s, &c, id, op().await?).await?;
+        let u = s.db.user_by_id(id).await?.ok_or(Fail::NotFound)?;
+        let tokens = s.db.tokens(Some(&u.name)).await?;
+        Ok::<_, Fail>(user_json(&u, &tokens))
+    }
+    .await;
+    match result {
+        Ok(u) => Json(u).into_response(),
+        Err(f) => fail_response(f, true),
+    }
+}
+
+fn api_grant_fields(body: &[u8]) -> Result<(String, Role), Fail> {
+    let g: GrantJson = json_body(body)?;
+    if g.agency.trim().is_empty() {
+        return Err(invalid("agency", "请给出机构代码"));
+    }
+    if g.role.trim().is_empty() {
+        return Err(invalid("role", "请给出角色代码"));
+    }
+    Ok((g.agency.trim().to_string(), parse_role(&g.role)?))
+}
+
+/// Grants a role in an agency (needs user management there).
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/grant", tag = "用户",
+    summary = "在一个机构授予角色（须有该机构的用户管理权限）", description = "在一个机构授予角色（须有该机构的用户管理权限）。",
+    security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "用户编号"),
+        ("X-CSRF-Token" = Option<String>, Header, description = "会话调用时必填")),
+    request_body = GrantJson,
+    responses(
+        (status = 200, description = "已授予；返回用户现状", body = UserJson),
+        (status = 403, description = "没有该机构的用户管理权限", body = crate::openapi::ApiError),
+        (status = 404, description = "未找到用户", body = crate::openapi::ApiError),
+        (status = 422, description = "字段无效，未做任何改动", body = crate::openapi::ApiError),
+    ))]
+async fn api_grant(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Response {
+    change_from_api(&s, &headers, id, async || {
+        api_grant_fields(&body).map(|(a, r)| Op::Grant(a, r))
+    })
+    .await
+}
+
+/// Revokes a role in an agency (needs user management there).
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/revoke", tag = "用户",
+    summary = "撤销一个机构的角色", description = "撤销一个机构的角色。",
+    security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "用户编号"),
+        ("X-CSRF-Token" = Option<String>, Header, description = "会话调用时必填")),
+    request_body = GrantJson,
+    responses(
+        (status = 200, description = "已撤销；返回用户现状", body = UserJson),
+        (status = 403, description = "没有该机构的用户管理权限", body = crate::openapi::ApiError),
+        (status = 404, description = "未找到用户", body = crate::openapi::ApiError),
+        (status = 422, description = "字段无效、无此角色或不能撤销本人最后一个管理员角色，未做任何改动", body = crate::openapi::ApiError),
+    ))]
+async fn api_revoke(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Response {
+    change_from_api(&s, &headers, id, async || {
+        api_grant_fields(&body).map(|(a, r)| Op::Revoke(a, r))
+    })
+    .await
+}
+
+/// Disables a user (sessions and tokens stop working at once).
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/disable", tag = "用户",
+    summary = "停用用户（其会话与令牌立即失效）", description = "停用用户（其会话与令牌立即失效）。",
+    security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "用户编号"),
+        ("X-CSRF-Token" = Option<String>, Header, description = "会话调用时必填")),
+    responses(
+        (status = 200, description = "已停用；返回用户现状", body = UserJson),
+        (status = 403, description = "该用户的角色超出调用者管理的机构", body = crate::openapi::ApiError),
+        (status = 404, description = "未找到用户", body = crate::openapi::ApiError),
+        (status = 422, description = "不能停用本人的账户", body = crate::openapi::ApiError),
+    ))]
+async fn api_disable(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Response {
+    change_from_api(&s, &headers, id, async || Ok(Op::Disable)).await
+}
+
+/// Enables a disabled user.
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/enable", tag = "用户",
+    summary = "启用用户", description = "启用用户。",
+    security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "用户编号"),
+        ("X-CSRF-Token" = Option<String>, Header, description = "会话调用时必填")),
+    responses(
+        (status = 200, description = "已启用；返回用户现状", body = UserJson),
+        (status = 403, description = "该用户的角色超出调用者管理的机构", body = crate::openapi::ApiError),
+        (status = 404, description = "未找到用户", body = crate::openapi::ApiError),
+    ))]
+async fn api_enable(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+) -> Response {
+    change_from_api(&s, &headers, id, async || Ok(Op::Enable)).await
+}
+
+/// A new password for another user.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(description = "新密码")]
+struct ApiPassword {
+    /// 新密码（至少 10 个字符，且不能过于简单）
+    #[serde(default)]
+    password: String,
+}
+
+/// Resets another user's password (one's own is changed on `/admin/password`).
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/password", tag = "用户",
+    summary = "重设他人密码（本人密码在“修改密码”页修改）", description = "重设他人密码（本人密码在“修改密码”页修改）。",
+    security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "用户编号"),
+        ("X-CSRF-Token" = Option<String>, Header, description = "会话调用时必填")),
+    request_body = ApiPassword,
+    responses(
+        (status = 200, description = "已重设；返回用户现状", body = UserJson),
+        (status = 403, description = "该用户的角色超出调用者管理的机构", body = crate::openapi::ApiError),
+        (status = 404, description = "未找到用户", body = crate::openapi::ApiError),
+        (status = 422, description = "密码不合要求或为本人账户，未做任何改动", body = crate::openapi::ApiError),
+    ))]
+async fn api_password(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Response {
+    let st = s.clone();
+    change_from_api(&s, &headers, id, async || {
+        let p: ApiPassword = json_body(&body)?;
+        password_op(&st, id, &p.password).await
+    })
+    .await
+}
+
+/// The expiry of a new token.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(description = "新令牌的有效期")]
+struct ApiTokenRequest {
+    /// 有效期至（YYYY-MM-DD，北京时间当日结束）；省略则长期有效，直至撤销
+    #[serde(default)]
+    expires: String,
+}
+
+/// A new token: shown once, never stored in clear.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(description = "新令牌（只显示这一次）")]
+pub struct NewToken {
+    pub id: i64,
+    /// 令牌本身（仅此一次）
+    pub token: String,
+    pub expires_at: Option<String>,
+}
+
+/// Creates an API token for a user; it carries all the user's grants.
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/tokens", tag = "用户",
+    summary = "为用户创建 API 令牌（令牌带有该用户的全部角色，只显示一次）", description = "为用户创建 API 令牌（令牌带有该用户的全部角色，只显示一次）。",
+    security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "用户编号"),
+        ("X-CSRF-Token" = Option<String>, Header, description = "会话调用时必填")),
+    request_body = ApiTokenRequest,
+    responses(
+        (status = 201, description = "已创建；令牌只显示这一次", body = NewToken),
+        (status = 403, description = "该用户的角色超出调用者管理的机构", body = crate::openapi::ApiError),
+        (status = 404, description = "未找到用户", body = crate::openapi::ApiError),
+        (status = 422, description = "有效期无效或已过，未做任何改动", body = crate::openapi::ApiError),
+    ))]
+async fn api_create_token(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Response {
+    let c = match api_write_user(&s, &headers, Action::ManageUsers, Scope::Anywhere).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let token = auth::random_token();
+    let result = async {
+        let given: ApiTokenRequest = if body.iter().all(u8::is_ascii_whitespace) {
+            ApiTokenRequest {
+                expires: String::new(),
+            }
+        } else {
+            json_body(&body)?
+        };
+        let expires = expiry(&given.expires)?;
+        let id = change(&s, &c, id, Op::Token(auth::token_hash(&token), expires)).await?;
+        Ok::<_, Fail>(NewToken {
+            id: id.unwrap_or_default(),
+            token: token.clone(),
+            expires_at: expires.map(|e| e.to_offset(BEIJING).to_string()),
+        })
+    }
+    .await;
+    match result {
+        Ok(t) => (StatusCode::CREATED, Json(t)).into_response(),
+        Err(f) => fail_response(f, true),
+    }
+}
+
+/// Revokes one of a user's tokens.
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/tokens/{token}/revoke", tag = "用户",
+    summary = "撤销用户的一个 API 令牌", description = "撤销用户的一个 API 令牌。",
+    security(("bearer" = []), ("session" = [])),
+    params(("id" = i64, Path, description = "用户编号"), ("token" = i64, Path, description = "令牌编号"),
+        ("X-CSRF-Token" = Option<String>, Header, description = "会话调用时必填")),
+    responses(
+        (status = 200, description = "已撤销；返回用户现状", body = UserJson),
+        (status = 403, description = "该用户的角色超出调用者管理的机构", body = crate::openapi::ApiError),
+        (status = 404, description = "未找到用户", body = crate::openapi::ApiError),
+        (status = 422, description = "令牌不存在或不属于该用户", body = crate::openapi::ApiError),
+    ))]
+async fn api_revoke_token(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path((id, token)): Path<(i64, i64)>,
+) -> Response {
+    change_from_api(&s, &headers, id, async || Ok(Op::RevokeToken(token))).await
 }

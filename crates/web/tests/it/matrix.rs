@@ -17,6 +17,8 @@ enum Kind {
     Form,
     Api,
     ApiWrite,
+    /// A multipart form (a file upload); the CSRF token goes in the query.
+    Upload,
 }
 
 #[derive(Clone, Copy)]
@@ -202,6 +204,154 @@ const ROUTES: &[Route] = &[
         body: &[],
         json: "",
     },
+    Route {
+        method: "GET",
+        uri: "/admin/audit-log",
+        kind: Kind::Page,
+        needs: &[(Action::ViewAuditLog, Where::Anywhere)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "GET",
+        uri: "/admin/audit-log.xlsx",
+        kind: Kind::Page,
+        needs: &[(Action::ViewAuditLog, Where::Anywhere)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "POST",
+        uri: "/admin/audit",
+        kind: Kind::Upload,
+        needs: &[(Action::AuditReports, Where::Anywhere)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "POST",
+        uri: "/api/v1/admin/audit?name=report.txt",
+        kind: Kind::ApiWrite,
+        needs: &[(Action::AuditReports, Where::Anywhere)],
+        body: &[],
+        json: "二、主动公开政府信息情况",
+    },
+    Route {
+        method: "POST",
+        uri: "/admin/requests/city-a/A-4/fee",
+        kind: Kind::Form,
+        // Recording the lapse is the reply 其他处理（逾期未缴费）: the 负责人 signs it.
+        needs: &[
+            (Action::HandleRequests, Where::CityA),
+            (Action::SignReply, Where::CityA),
+        ],
+        body: &[("action", "lapsed"), ("date", "2025-06-02")],
+        json: "",
+    },
+    Route {
+        method: "GET",
+        uri: "/admin/users",
+        kind: Kind::Page,
+        needs: &[(Action::ManageUsers, Where::Anywhere)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "GET",
+        uri: "/admin/users/1",
+        kind: Kind::Page,
+        needs: &[(Action::ManageUsers, Where::CityA)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "POST",
+        uri: "/admin/users/1/grant",
+        kind: Kind::Form,
+        needs: &[(Action::ManageUsers, Where::CityA)],
+        body: &[("agency", "city-a"), ("role", "editor")],
+        json: "",
+    },
+    Route {
+        method: "POST",
+        uri: "/admin/users/1/disable",
+        kind: Kind::Form,
+        needs: &[(Action::ManageUsers, Where::CityA)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "GET",
+        uri: "/api/v1/admin/users",
+        kind: Kind::Api,
+        needs: &[(Action::ManageUsers, Where::Anywhere)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "POST",
+        uri: "/api/v1/admin/users",
+        kind: Kind::ApiWrite,
+        needs: &[(Action::ManageUsers, Where::CityA)],
+        body: &[],
+        json: r#"{"name":"new-a","password":"violet tram 8 quarry","agency":"city-a","roles":["editor"]}"#,
+    },
+    Route {
+        method: "POST",
+        uri: "/api/v1/admin/users/1/grant",
+        kind: Kind::ApiWrite,
+        needs: &[(Action::ManageUsers, Where::CityA)],
+        body: &[],
+        json: r#"{"agency":"city-a","role":"reviewer3"}"#,
+    },
+    Route {
+        method: "POST",
+        uri: "/api/v1/admin/users/1/revoke",
+        kind: Kind::ApiWrite,
+        needs: &[(Action::ManageUsers, Where::CityA)],
+        body: &[],
+        json: r#"{"agency":"city-a","role":"reviewer3"}"#,
+    },
+    Route {
+        method: "POST",
+        uri: "/api/v1/admin/users/1/disable",
+        kind: Kind::ApiWrite,
+        needs: &[(Action::ManageUsers, Where::CityA)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "POST",
+        uri: "/api/v1/admin/users/1/enable",
+        kind: Kind::ApiWrite,
+        needs: &[(Action::ManageUsers, Where::CityA)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "POST",
+        uri: "/api/v1/admin/users/1/password",
+        kind: Kind::ApiWrite,
+        needs: &[(Action::ManageUsers, Where::CityA)],
+        body: &[],
+        json: r#"{"password":"amber kettle 42 orbit"}"#,
+    },
+    Route {
+        method: "POST",
+        uri: "/api/v1/admin/users/1/tokens",
+        kind: Kind::ApiWrite,
+        needs: &[(Action::ManageUsers, Where::CityA)],
+        body: &[],
+        json: "{}",
+    },
+    Route {
+        method: "POST",
+        uri: "/api/v1/admin/users/1/tokens/1/revoke",
+        kind: Kind::ApiWrite,
+        needs: &[(Action::ManageUsers, Where::CityA)],
+        body: &[],
+        json: "",
+    },
 ];
 
 /// The roles tried, and where each user holds its role.
@@ -232,11 +382,35 @@ async fn world() -> (axum::Router, Db) {
         .await
         .unwrap();
     }
-    let events: String = (1..=3)
+    // User 1, holding one role in city-a only, is what the users routes act on; token 1 is
+    // theirs.
+    let target = db
+        .add_user(
+            "target-a",
+            "x",
+            &[("city-a".to_string(), Role::Handler)],
+            AuditEntry::new(None, "测试"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(target.id, 1);
+    let mut tx = db.begin().await.unwrap();
+    assert_eq!(tx.add_token(1, "hash", None).await.unwrap(), 1);
+    tx.commit().await.unwrap();
+    let events: String = (1..=4)
         .map(|i| format!(r#"{{"type":"received","request":"A-{i}","date":"2025-03-03","channel":"online","applicant_type":"natural_person"}}"#))
         .collect::<Vec<_>>()
         .join("\n");
     db.import_requests("city-a", &events).await.unwrap();
+    db.issue_fee_notice(
+        "city-a",
+        "A-4",
+        gongkai_domain::fees::FeeMethod::PerPage,
+        200,
+        time::macros::date!(2025 - 03 - 04),
+    )
+    .await
+    .unwrap();
     let hash = gongkai_web::auth::hash_password(PASSWORD).unwrap();
     for r in ROLES {
         for p in PLACES {
@@ -280,6 +454,34 @@ async fn allowed(db: &Db, p: &Principal, route: &Route) -> bool {
     })
 }
 
+/// A multipart upload of a small text file.
+fn upload() -> Option<(&'static str, String)> {
+    let body = "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"r.txt\"\r\nContent-Type: text/plain\r\n\r\n二、主动公开政府信息情况\r\n--XyZ--\r\n";
+    Some(("multipart/form-data; boundary=XyZ", body.to_string()))
+}
+
+/// The session's CSRF token, from a page the user may open (a system account's only page is
+/// the auditor, whose upload form carries it in its action).
+async fn csrf_of(app: &axum::Router, cookie: &str) -> String {
+    let own = hidden_csrf(
+        &send(app, "GET", "/admin/password", cookie, &[], None)
+            .await
+            .body,
+    );
+    if !own.is_empty() {
+        return own;
+    }
+    let audit = send(app, "GET", "/admin/audit", cookie, &[], None)
+        .await
+        .body;
+    audit
+        .split("csrf=")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or("")
+        .to_string()
+}
+
 fn is_refusal(status: S, location: &str) -> bool {
     status == S::FORBIDDEN || status == S::UNAUTHORIZED || location == "/admin/login"
 }
@@ -300,15 +502,15 @@ async fn every_route_role_and_agency_answers_as_the_domain_decides() {
             r.uri,
             "",
             &[],
-            if r.kind == Kind::ApiWrite {
-                json.clone()
-            } else {
-                body.clone()
+            match r.kind {
+                Kind::ApiWrite => json.clone(),
+                Kind::Upload => upload(),
+                _ => body.clone(),
             },
         )
         .await;
         match r.kind {
-            Kind::Page | Kind::Form => assert_eq!(
+            Kind::Page | Kind::Form | Kind::Upload => assert_eq!(
                 (res.status, res.location.as_str()),
                 (S::SEE_OTHER, "/admin/login"),
                 "anonymous {} {}",
@@ -328,11 +530,7 @@ async fn every_route_role_and_agency_answers_as_the_domain_decides() {
         for place in PLACES {
             let name = format!("{}-{place}", role.code());
             let (cookie, _) = session(&app, &name).await;
-            let csrf = hidden_csrf(
-                &send(&app, "GET", "/admin/password", &cookie, &[], None)
-                    .await
-                    .body,
-            );
+            let csrf = csrf_of(&app, &cookie).await;
             let token = gongkai_web::auth::random_token();
             add_token(&db, &name, &token).await;
             let bearer = format!("Bearer {token}");
@@ -344,10 +542,15 @@ async fn every_route_role_and_agency_answers_as_the_domain_decides() {
                 let body = match r.kind {
                     Kind::Form => form(&fields),
                     Kind::ApiWrite => Some(("application/json", r.json.to_string())),
+                    Kind::Upload => upload(),
                     _ => None,
                 };
+                let uri = match r.kind {
+                    Kind::Upload => format!("{}?csrf={csrf}", r.uri),
+                    _ => r.uri.to_string(),
+                };
                 let csrf_header = [("x-csrf-token", csrf.as_str())];
-                let res = send(&app, r.method, r.uri, &cookie, &csrf_header, body.clone()).await;
+                let res = send(&app, r.method, &uri, &cookie, &csrf_header, body.clone()).await;
                 let want = allowed(&db, &by_session, r).await;
                 assert_eq!(
                     !is_refusal(res.status, &res.location),
