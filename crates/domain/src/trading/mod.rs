@@ -12,6 +12,7 @@
 //!
 //! Everything is a pure function of notices, the working-day calendar and the configuration.
 
+mod config;
 mod elements;
 mod figures;
 mod notice;
