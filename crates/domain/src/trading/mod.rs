@@ -8,12 +8,14 @@
 //! elements per notice type; `rules` checks a notice within its section ([`check_notice`] on
 //! arrival, [`check_all`] for `notices check`) under an agency's [`RuleConfig`]; `process` is a
 //! section's stage-by-stage status; `figures` counts a period's notices, completed sections and
-//! bidders — the reference the database's queries are tested against.
+//! bidders — the reference the database's queries are tested against; `config` reads and writes
+//! a [`RuleConfig`] as JSON; `feed` is the cursor and item shape of the public changes feed.
 //!
 //! Everything is a pure function of notices, the working-day calendar and the configuration.
 
 mod config;
 mod elements;
+mod feed;
 mod figures;
 mod notice;
 mod process;
@@ -23,6 +25,7 @@ pub use crate::codes::{NoticeType, TradingCategory as Category};
 pub use elements::{
     Basis, Element, Place, Required, builtin_elements, is_empty, missing, required,
 };
+pub use feed::{FeedCursor, feed_item};
 pub use figures::{TradingFigures, completed_on, section_category, sections, trading_figures};
 pub use notice::{Bidder, Change, DateField, DateValue, Notice, SectionKey, ocid, parse_time};
 pub use process::{SectionStatus, Stage, StageState, section_status};

@@ -11,7 +11,7 @@ use crate::period::iso;
 
 use super::figures::{completed_on, section_category};
 use super::notice::Notice;
-use super::rules::{RuleCode, RuleConfig, Violation, check_all};
+use super::rules::{RuleCode, RuleConfig, Violation, check_all, roll};
 
 fn date<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&iso(*d))
@@ -180,14 +180,11 @@ fn due_by(
         .filter(|n| n.ntype == NoticeType::AwardResult)
         .map(Notice::published_date)
         .max()?;
-    let mut sign_by = award.checked_add(Duration::days(30))?;
-    if cfg.roll_deadlines {
-        for _ in 0..366 {
-            if cal.is_working_day(sign_by) {
-                break;
-            }
-            sign_by = sign_by.next_day()?;
-        }
-    }
+    let last = award.checked_add(Duration::days(30))?;
+    let sign_by = if cfg.roll_deadlines {
+        roll(cal, last).date
+    } else {
+        last
+    };
     Some(cal.add_workdays(sign_by, 2).date)
 }

@@ -131,7 +131,7 @@ fn plus(d: Date, days: i64) -> Option<Date> {
 }
 
 /// `d`, or when it is a rest day the next working day (民法典 art. 203).
-fn roll(cal: &Calendar, d: Date) -> CalDate {
+pub(super) fn roll(cal: &Calendar, d: Date) -> CalDate {
     let mut x = d;
     let mut confirmed = cal.is_confirmed(x);
     // No run of rest days is anywhere near a year long; the bound only guards bad data.

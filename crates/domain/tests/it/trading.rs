@@ -5,8 +5,9 @@
 use gongkai_domain::calendar::Calendar;
 use gongkai_domain::period::{Period, iso};
 use gongkai_domain::trading::{
-    Category, Change, Notice, NoticeType, Place, RuleCode, RuleConfig, StageState, TradingFigures,
-    Violation, check_all, check_notice, ocid, required, section_status, trading_figures,
+    Category, Change, FeedCursor, Notice, NoticeType, Place, RuleCode, RuleConfig, StageState,
+    TradingFigures, Violation, check_all, check_notice, ocid, required, section_status,
+    trading_figures,
 };
 use gongkai_domain::uscc;
 use proptest::prelude::*;
@@ -1551,5 +1552,43 @@ proptest! {
         prop_assert!(a.bidders <= whole.bidders && b.bidders <= whole.bidders && whole.bidders <= 3);
         let _ = check_all(&ns, &cal(), &RuleConfig::default());
         let _ = section_status(&ns, &cal(), &RuleConfig::default(), mid);
+    }
+}
+
+#[test]
+fn feed_cursors_and_items() {
+    use gongkai_domain::trading::feed_item;
+    assert_eq!(FeedCursor::decode(None).ok(), Some(FeedCursor { after: 0 }));
+    assert_eq!(
+        FeedCursor::decode(Some("")).ok(),
+        Some(FeedCursor { after: 0 })
+    );
+    let c = FeedCursor { after: 1234 };
+    assert_eq!(c.encode(), "c1234");
+    assert_eq!(FeedCursor::decode(Some(&c.encode())).ok(), Some(c));
+    for bad in ["1234", "c", "c-1", "c12a", "c99999999999999999999", "c１"] {
+        let e = FeedCursor::decode(Some(bad))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("“cursor”"), "{bad}: {e}");
+    }
+    let n = tender("T1", "engineering", "2026-03-02", "2026-03-22");
+    let item = feed_item(7, &n, "ocds-x-a-P-S", 2, Change::Correction);
+    assert_eq!(item["seq"], 7);
+    assert_eq!(item["version"], 2);
+    assert_eq!(item["change"], "correction");
+    assert_eq!(item["content_hash"], n.content_hash());
+    assert_eq!(item["notice"], "T1");
+    // An item is still a notice line.
+    assert_eq!(Notice::from_json(&item).ok(), Some(n));
+}
+
+proptest! {
+    #[test]
+    fn any_cursor_decodes_or_is_refused(s in ".{0,30}") {
+        if let Ok(c) = FeedCursor::decode(Some(&s)) {
+            prop_assert!(c.after >= 0);
+        }
     }
 }
