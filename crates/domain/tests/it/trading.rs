@@ -1262,7 +1262,13 @@ fn a_procurement_section_goes_from_due_to_late_to_complete() {
         s.stages[2]
     );
     assert!(s.violations.iter().any(|v| v.code == RuleCode::Contract2wd));
-    assert!(serde_json::to_string(&s).is_ok());
+    let j = serde_json::to_value(&s).unwrap_or_default();
+    assert_eq!(
+        j["stages"][0],
+        json!({"types": ["tender_notice"], "label": "招标（采购）公告", "state": "published", "on": "2026-03-02", "notice": "T", "on_time": true})
+    );
+    assert_eq!(j["completed_on"], "2026-05-12");
+    assert_eq!(j["category"], "procurement");
     // A terminated section waits for nothing.
     let x = notice("X", "termination", "procurement", "2026-03-20", json!({}));
     let s = section_status(&[t, x], &c, &cfg, date!(2026 - 06 - 01))
