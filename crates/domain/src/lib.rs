@@ -15,6 +15,7 @@ pub mod ledger;
 pub mod numfmt;
 pub mod period;
 pub mod report;
+pub mod trading;
 pub mod uscc;
 
 pub use error::DomainError;
