@@ -44,6 +44,8 @@ enum Command {
     Calendar(cmd::calendar::Args),
     /// 依申请公开案件
     Requests(cmd::requests::Args),
+    /// 交易公告：导入与时限检查
+    Notices(cmd::notices::Args),
     /// 检查已发布的年度报告（PDF、HTML、DOCX、Markdown、纯文本）；可给文件夹
     Audit(cmd::audit::Args),
     /// 后台用户
@@ -123,6 +125,7 @@ async fn run(cli: Cli) -> Result<u8> {
         Command::Template(args) => cmd::template::run(db, args).await,
         Command::Calendar(args) => cmd::calendar::run(db, args).await,
         Command::Requests(args) => cmd::requests::run(db, args).await,
+        Command::Notices(args) => cmd::notices::run(db, args).await,
         Command::Audit(args) => cmd::audit::run(args),
         Command::User(args) => cmd::user::run(db, args).await,
         Command::Token(args) => cmd::token::run(db, args).await,

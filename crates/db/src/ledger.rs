@@ -43,6 +43,8 @@ const TABLES_CHILD_FIRST: &[&str] = &[
     "policy_push",
     "channel_post",
     "channel",
+    "notice_change",
+    "notice_version",
     "bidder",
     "company",
     "notice",

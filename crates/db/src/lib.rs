@@ -13,6 +13,7 @@ mod ledger;
 mod pool;
 mod report;
 pub mod schema;
+pub mod trading;
 mod tx;
 
 pub use auth::{

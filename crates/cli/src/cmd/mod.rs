@@ -7,6 +7,7 @@ pub mod audit;
 pub mod calendar;
 pub mod demo;
 pub mod r#gen;
+pub mod notices;
 pub mod report;
 pub mod requests;
 pub mod serve;

@@ -5,6 +5,7 @@
 
 mod cases;
 mod ledger;
+mod notices;
 mod report;
 mod schema;
 mod tx;

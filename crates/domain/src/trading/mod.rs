@@ -13,6 +13,7 @@
 //!
 //! Everything is a pure function of notices, the working-day calendar and the configuration.
 
+mod body;
 mod config;
 mod elements;
 mod feed;
@@ -22,12 +23,15 @@ mod process;
 mod rules;
 
 pub use crate::codes::{NoticeType, TradingCategory as Category};
+pub use body::sanitize_body;
 pub use elements::{
     Basis, Element, Place, Required, builtin_elements, is_empty, missing, required,
 };
 pub use feed::{FeedCursor, feed_item};
 pub use figures::{TradingFigures, completed_on, section_category, sections, trading_figures};
-pub use notice::{Bidder, Change, DateField, DateValue, Notice, SectionKey, ocid, parse_time};
+pub use notice::{
+    Bidder, Change, DateField, DateValue, Notice, SectionKey, check_correction, ocid, parse_time,
+};
 pub use process::{SectionStatus, Stage, StageState, section_status};
 pub use rules::{
     ExtraElement, RuleCode, RuleConfig, Violation, check_all, check_notice, check_section,

@@ -552,6 +552,28 @@ pub enum Change {
     Correction,
 }
 
+/// A correction (更正) is a new version of the same notice: it may change anything but what
+/// identifies the notice's place in the process — its type, project, section and category.
+/// A notice id sent again with another of these is an error, not a correction.
+pub fn check_correction(stored: &Notice, incoming: &Notice) -> Result<(), DomainError> {
+    let fixed = [
+        ("type", stored.ntype.code() == incoming.ntype.code()),
+        ("project", stored.project == incoming.project),
+        ("section", stored.section == incoming.section),
+        ("category", stored.category == incoming.category),
+    ];
+    match fixed.iter().find(|(_, same)| !same) {
+        Some((field, _)) => Err(DomainError::invalid(
+            *field,
+            format!(
+                "公告“{}”已存在，更正不能改变其公告类型、项目、标段或类别；如确属另一公告，请使用新的公告编号",
+                incoming.id
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 impl Change {
     pub fn of(stored: Option<&Notice>, incoming: &Notice) -> Change {
         match stored {

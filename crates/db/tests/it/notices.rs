@@ -1,0 +1,302 @@
+//! Trading notices: import with versions (idempotent; corrections kept as new versions), errors
+//! naming line and field with nothing written, violations on arrival, section completion and
+//! the change feed paging through every version exactly once.
+
+use gongkai_db::testing::{fail_at, fresh_db};
+use gongkai_db::{Db, DbError};
+use gongkai_domain::codes::{NoticeType, TradingCategory};
+use gongkai_domain::ledger::NewAgency;
+use gongkai_domain::trading::{FeedCursor, Place, RuleCode, RuleConfig, required};
+use gongkai_domain::uscc;
+use serde_json::{Value, json};
+use time::macros::date;
+
+async fn agency(db: &Db, code: &str) {
+    db.add_agency(&NewAgency {
+        code: code.into(),
+        name: "某市公共资源交易中心".into(),
+        parent: None,
+        established: Some(date!(2020 - 01 - 01)),
+    })
+    .await
+    .unwrap();
+}
+
+/// A notice of section `section` of project P-1 with every required element filled in.
+fn notice(id: &str, ty: &str, section: &str, published: &str, dates: Value) -> Value {
+    let t = NoticeType::from_code(ty).unwrap();
+    let mut v = json!({
+        "notice": id, "project": "P-1", "project_name": "某道路改造工程",
+        "section": section, "section_name": format!("{section} 标段"),
+        "category": "procurement", "type": ty, "title": format!("{id} 公告"),
+        "published": format!("{published}T10:00:00+08:00"), "dates": dates,
+    });
+    let mut elements = serde_json::Map::new();
+    for r in required(t, TradingCategory::Procurement, &RuleConfig::default()) {
+        match r.place {
+            Place::Element(k) => {
+                elements.insert(k, json!("已载明"));
+            }
+            Place::Bidders => {
+                v["bidders"] = json!([
+                    {"name": "甲公司", "uscc": uscc::make_enterprise("640302", "00000001").unwrap()},
+                    {"name": "乙公司", "uscc": uscc::make_enterprise("640302", "00000002").unwrap()},
+                ]);
+            }
+            Place::Date(_) => {}
+        }
+    }
+    v["elements"] = Value::Object(elements);
+    v
+}
+
+fn tender(id: &str, section: &str, published: &str, deadline: &str) -> Value {
+    notice(
+        id,
+        "tender_notice",
+        section,
+        published,
+        json!({"docs_from": published, "docs_to": "2025-03-20", "bid_deadline": deadline}),
+    )
+}
+
+fn lines(vs: &[Value]) -> String {
+    vs.iter()
+        .map(Value::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn feed_all(db: &Db) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut cursor = FeedCursor::default();
+    loop {
+        let (page, next) = db.notice_feed(cursor, 100).await.unwrap();
+        out.extend(page.into_iter().map(|e| e.item));
+        match next {
+            Some(c) => cursor = c,
+            None => return out,
+        }
+    }
+}
+
+#[tokio::test]
+async fn import_is_idempotent_and_a_correction_is_a_new_version() {
+    let db = fresh_db().await;
+    agency(&db, "a").await;
+    let file = lines(&[
+        tender("T-1", "S-1", "2025-03-03", "2025-03-31"),
+        tender("T-2", "S-2", "2025-03-03", "2025-03-31"),
+    ]);
+    let first = db.import_notices("a", &file).await.unwrap();
+    assert_eq!((first.new, first.corrected, first.unchanged), (2, 0, 0));
+    let again = db.import_notices("a", &file).await.unwrap();
+    assert_eq!((again.new, again.corrected, again.unchanged), (0, 0, 2));
+    assert_eq!(
+        feed_all(&db).await.len(),
+        2,
+        "an unchanged notice is no change"
+    );
+    let mut corrected = tender("T-2", "S-2", "2025-03-03", "2025-04-01");
+    corrected["title"] = json!("T-2 更正公告");
+    let third = db.import_notices("a", &lines(&[corrected])).await.unwrap();
+    assert_eq!((third.new, third.corrected), (0, 1));
+    let notices = db.notices("a").await.unwrap();
+    assert_eq!(notices.len(), 2);
+    assert!(notices.iter().any(|n| n.title == "T-2 更正公告"));
+    let feed = feed_all(&db).await;
+    assert_eq!(feed.len(), 3);
+    assert_eq!(feed[2]["notice"], "T-2");
+    assert_eq!(feed[2]["version"], 2);
+    assert_eq!(feed[2]["change"], "correction");
+    assert_eq!(
+        feed[1]["title"], "T-2 公告",
+        "the old version stays in the feed"
+    );
+    assert_eq!(feed[0]["ocid"], feed[0]["ocid"].as_str().unwrap());
+    assert_ne!(feed[0]["ocid"], feed[1]["ocid"], "one ocid per section");
+}
+
+#[tokio::test]
+async fn a_bad_line_names_line_and_field_and_writes_nothing() {
+    let db = fresh_db().await;
+    agency(&db, "a").await;
+    let mut bad_uscc = notice("B-1", "bid_opening", "S-1", "2025-03-31", json!({}));
+    bad_uscc["bidders"][1]["uscc"] = json!("91640302000000001X");
+    let mut script = tender("T-3", "S-3", "2025-03-03", "2025-03-31");
+    script["body"] = json!("<p>公告</p><script>alert(1)</script>");
+    let mut unknown = tender("T-4", "S-4", "2025-03-03", "2025-03-31");
+    unknown["type"] = json!("lottery");
+    for (line2, field) in [
+        (bad_uscc, "bidders[1].uscc"),
+        (script, "body"),
+        (unknown, "type"),
+    ] {
+        let file = lines(&[tender("T-1", "S-1", "2025-03-03", "2025-03-31"), line2]);
+        let err = db.import_notices("a", &file).await.unwrap_err().to_string();
+        assert!(err.contains("第 2 行") && err.contains(field), "{err}");
+        assert!(db.notices("a").await.unwrap().is_empty(), "{err}");
+        assert!(feed_all(&db).await.is_empty());
+    }
+    // A correction may not move a notice to another type or section.
+    db.import_notices(
+        "a",
+        &lines(&[tender("T-1", "S-1", "2025-03-03", "2025-03-31")]),
+    )
+    .await
+    .unwrap();
+    let moved = tender("T-1", "S-9", "2025-03-03", "2025-03-31");
+    let err = db
+        .import_notices("a", &lines(&[moved]))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("第 1 行") && err.contains("section"), "{err}");
+    assert!(matches!(
+        db.import_notices("nobody", "").await,
+        Err(DbError::UnknownAgency(_))
+    ));
+}
+
+#[tokio::test]
+async fn a_failure_after_the_first_notice_leaves_nothing() {
+    let db = fresh_db().await;
+    agency(&db, "a").await;
+    fail_at(Some("notices.after_first_notice"));
+    let r = db
+        .import_notices(
+            "a",
+            &lines(&[tender("T-1", "S-1", "2025-03-03", "2025-03-31")]),
+        )
+        .await;
+    fail_at(None);
+    assert!(r.is_err());
+    assert!(db.notices("a").await.unwrap().is_empty());
+    assert!(feed_all(&db).await.is_empty());
+}
+
+#[tokio::test]
+async fn violations_are_reported_on_arrival_and_by_check() {
+    let db = fresh_db().await;
+    agency(&db, "a").await;
+    // Published 2025-03-03: the bid deadline must be on or after 2025-03-23.
+    let done = db
+        .import_notices(
+            "a",
+            &lines(&[
+                tender("T-1", "S-1", "2025-03-03", "2025-03-22"),
+                tender("T-2", "S-2", "2025-03-03", "2025-03-23"),
+            ]),
+        )
+        .await
+        .unwrap();
+    let codes: Vec<(&str, RuleCode)> = done
+        .violations
+        .iter()
+        .map(|v| (v.notice.as_str(), v.code))
+        .collect();
+    assert!(
+        codes.contains(&("T-1", RuleCode::BidPeriod20d)),
+        "{codes:?}"
+    );
+    assert!(!codes.iter().any(|(n, _)| *n == "T-2"), "{codes:?}");
+    let checked = db.check_notices("a").await.unwrap();
+    assert_eq!(checked, done.violations);
+}
+
+#[tokio::test]
+async fn a_section_is_complete_when_its_last_required_stage_is_published() {
+    let db = fresh_db().await;
+    agency(&db, "a").await;
+    let stages = [
+        tender("T-1", "S-1", "2025-03-03", "2025-03-31"),
+        notice(
+            "R-1",
+            "award_result",
+            "S-1",
+            "2025-04-08",
+            json!({"determined": "2025-04-07"}),
+        ),
+    ];
+    db.import_notices("a", &lines(&stages)).await.unwrap();
+    let complete = db.sections_completed("a").await.unwrap();
+    assert_eq!(complete, vec![]);
+    db.import_notices(
+        "a",
+        &lines(&[notice(
+            "C-1",
+            "contract",
+            "S-1",
+            "2025-04-10",
+            json!({"signed": "2025-04-09"}),
+        )]),
+    )
+    .await
+    .unwrap();
+    let complete = db.sections_completed("a").await.unwrap();
+    assert_eq!(complete, vec![("S-1".to_string(), date!(2025 - 04 - 10))]);
+}
+
+#[tokio::test]
+async fn the_feed_pages_through_every_version_exactly_once_while_notices_arrive() {
+    let db = fresh_db().await;
+    agency(&db, "a").await;
+    agency(&db, "b").await;
+    let batch = |from: usize, n: usize| {
+        lines(
+            &(from..from + n)
+                .map(|i| {
+                    tender(
+                        &format!("T-{i}"),
+                        &format!("S-{i}"),
+                        "2025-03-03",
+                        "2025-03-31",
+                    )
+                })
+                .collect::<Vec<_>>(),
+        )
+    };
+    db.import_notices("a", &batch(0, 150)).await.unwrap();
+    let mut seen = Vec::new();
+    let mut cursor = FeedCursor::default();
+    let mut added = 0;
+    loop {
+        let (page, next) = db.notice_feed(cursor, 100).await.unwrap();
+        assert!(page.len() <= 100);
+        seen.extend(
+            page.iter()
+                .map(|e| (e.item["agency"].clone(), e.item["notice"].clone(), e.seq)),
+        );
+        // Notices keep arriving, in another agency too, between the pages.
+        let arrived = added < 3;
+        if arrived {
+            db.import_notices(
+                if added % 2 == 0 { "b" } else { "a" },
+                &batch(1000 + added * 60, 60),
+            )
+            .await
+            .unwrap();
+            added += 1;
+        }
+        match next {
+            Some(c) => cursor = c,
+            // At the end a reader polls again later from the last entry it saw.
+            None if arrived => {
+                cursor = FeedCursor {
+                    after: seen.last().map_or(0, |s| s.2),
+                }
+            }
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 150 + 3 * 60);
+    let mut keys: Vec<_> = seen
+        .iter()
+        .map(|(a, n, _)| (a.to_string(), n.to_string()))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    assert_eq!(keys.len(), seen.len(), "each version exactly once");
+    assert!(seen.windows(2).all(|w| w[0].2 < w[1].2), "in change order");
+    assert!(FeedCursor::decode(Some("not-a-cursor")).is_err());
+}
