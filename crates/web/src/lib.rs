@@ -20,6 +20,7 @@ mod fees;
 mod guard;
 mod letters;
 mod login;
+mod notices;
 mod portal;
 mod reports;
 mod requests_public;

@@ -64,6 +64,7 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .merge(crate::reports::api())
         .merge(crate::audit::api())
         .merge(crate::users::api())
+        .merge(crate::notices::api())
 }
 
 /// The document, built once from [`api`].

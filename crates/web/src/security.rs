@@ -41,7 +41,11 @@ pub const FORM_LIMIT: usize = 64 * 1024;
 
 /// The routes that take a report file (the report auditor): body limit
 /// `gongkai_export::read::MAX_BYTES`.
-pub const UPLOAD_ROUTES: &[&str] = &["/admin/audit", "/api/v1/admin/audit"];
+pub const UPLOAD_ROUTES: &[&str] = &[
+    "/admin/audit",
+    "/api/v1/admin/audit",
+    "/api/v1/admin/notices",
+];
 
 /// Submissions of the public request form per client address: a burst of 5, then one more
 /// every 2 minutes (5 per 10 minutes).

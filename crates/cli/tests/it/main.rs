@@ -1123,3 +1123,67 @@ async fn audit_catches_each_rule_broken_once() {
         codes(&v[1])
     );
 }
+
+/// `notices import` then `notices check`: a tender whose bid period is one day short is the
+/// one violation (exit 1, JSON of contracts.md §3.3); importing again changes nothing; a bad
+/// line exits 2 naming line and field.
+#[tokio::test]
+async fn notices_import_and_check() {
+    let url = fresh_url().await;
+    assert!(add_center(&url).status.success());
+    let dir = tempfile::tempdir().unwrap();
+    let tender = |id: &str, deadline: &str| {
+        serde_json::json!({
+            "notice": id, "project": "P-1", "project_name": "某工程", "section": id,
+            "section_name": "一标段", "category": "engineering", "type": "tender_notice",
+            "title": "招标公告", "published": "2025-03-03T10:00:00+08:00",
+            "dates": {"docs_from": "2025-03-03", "docs_to": "2025-03-10", "bid_deadline": deadline},
+        })
+        .to_string()
+    };
+    let file = dir.path().join("n.jsonl");
+    std::fs::write(
+        &file,
+        format!(
+            "{}\n{}\n",
+            tender("S-1", "2025-03-22"),
+            tender("S-2", "2025-03-23")
+        ),
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+    let o = gongkai(&url, &["notices", "import", f, "--agency", "c"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("新增 2 条"));
+    let o = gongkai(&url, &["notices", "import", f, "--agency", "c"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("未变 2 条"));
+    let o = gongkai(
+        &url,
+        &["notices", "check", "--agency", "c", "--format", "json"],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    let bid: Vec<&serde_json::Value> = v.iter().filter(|x| x["code"] == "BID_PERIOD_20D").collect();
+    assert_eq!(bid.len(), 1, "{v:?}");
+    assert_eq!(bid[0]["notice"], "S-1");
+    for key in ["notice", "section", "code", "message", "expected", "actual"] {
+        assert!(bid[0].get(key).is_some(), "{key}");
+    }
+    std::fs::write(
+        &file,
+        format!("{}\n{{\"notice\": 1}}\n", tender("S-3", "2025-04-30")),
+    )
+    .unwrap();
+    let o = gongkai(&url, &["notices", "import", f, "--agency", "c"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("第 2 行"), "{}", stderr(&o));
+    let o = gongkai(
+        &url,
+        &["notices", "check", "--agency", "c", "--format", "json"],
+    );
+    let after: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        !after.iter().any(|x| x["notice"] == "S-3"),
+        "nothing of the bad file"
+    );
+}

