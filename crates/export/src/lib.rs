@@ -11,6 +11,7 @@ pub mod layout;
 pub mod letters;
 mod md;
 pub mod narrative;
+pub mod ocds;
 mod pdf;
 pub mod read;
 pub mod sandbox;
