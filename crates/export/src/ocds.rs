@@ -156,7 +156,7 @@ pub fn record_package_with(
                 .map(|r| {
                     let id = r.get("id").and_then(Value::as_str).unwrap_or_default();
                     json!({
-                        "url": format!("{release_package_uri}#{id}"),
+                        "url": format!("{release_package_uri}#{}", fragment(id)),
                         "date": r.get("date").cloned().unwrap_or(Value::Null),
                         "tag": r.get("tag").cloned().unwrap_or(Value::Null),
                     })
@@ -186,6 +186,20 @@ pub fn release_id(notice_id: &str, version: u32) -> String {
         }
     }
     out.push_str(&format!("-v{version}"));
+    out
+}
+
+/// A release id as a URI fragment: every byte that RFC 3986 does not allow there
+/// percent-encoded (the `%` of the id's own escapes is kept).
+fn fragment(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~%!$&'()*+,;=:@/?".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
     out
 }
 
@@ -732,7 +746,11 @@ impl Process {
             N::CandidatePublicity => {
                 let mut candidates: Vec<Org> = n.bidders.iter().map(bidder_org).collect();
                 if candidates.is_empty() {
-                    candidates = n.elements.get("candidates").map(orgs).unwrap_or_default();
+                    // Free text lists the candidates in words; only structured ones are read.
+                    candidates = match n.elements.get("candidates") {
+                        Some(v @ (Value::Array(_) | Value::Object(_))) => orgs(v),
+                        _ => Vec::new(),
+                    };
                 }
                 let refs: Vec<Value> = candidates
                     .iter()

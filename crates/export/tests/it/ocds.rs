@@ -1,7 +1,7 @@
 //! The OCDS export (`gongkai_export::ocds`): notices of every type, parsed as the importer parses
 //! them, exported and validated against the OCDS 1.1 schemas and codelists of
-//! `shared/data/ocds-1.1` (offline: the package schemas' `$ref`s to the release schema are
-//! resolved from the local files); the tag, role, document and category mapping; release ids;
+//! `testdata/ocds-1.1`, a copy of `shared/data/ocds-1.1` (offline: the package schemas' `$ref`s
+//! to the release schema are resolved from the local file); the tag, role, document and category mapping; release ids;
 //! corrections; records compiled in date order.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -21,10 +21,10 @@ use time::macros::datetime;
 // The schemas and codelists
 
 fn ocds_dir() -> PathBuf {
-    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/ocds-1.1");
+    let d = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/ocds-1.1");
     assert!(
         d.join("release-schema.json").is_file(),
-        "the OCDS 1.1 schemas are expected in {} (shared/ beside the work tree)",
+        "the OCDS 1.1 schemas are expected in {}",
         d.display()
     );
     d
@@ -41,7 +41,7 @@ const RELEASE_SCHEMA_URI: &str =
 const VERSIONED_SCHEMA_URI: &str =
     "https://standard.open-contracting.org/schema/1__1__5/versioned-release-validation-schema.json";
 
-/// Every schema error of `instance` under `schema` (a file of `shared/data/ocds-1.1`), with the
+/// Every schema error of `instance` under `schema` (a file of `testdata/ocds-1.1`), with the
 /// release schema registered under its `id`. `versionedRelease` (not shipped, never exported)
 /// is registered as a schema nothing satisfies.
 fn schema_errors(schema: &str, instance: &Value) -> Vec<String> {
@@ -433,7 +433,7 @@ fn release_package_validates_against_the_package_and_release_schemas() {
     assert_eq!(all_releases(&pkg).len(), 15);
     assert_valid("release-package-schema.json", &pkg);
     for r in all_releases(&pkg) {
-        assert_valid("dereferenced-release-schema.json", &r);
+        assert_valid("release-schema.json", &r);
     }
     assert_eq!(pkg["version"], "1.1");
     assert_eq!(pkg["publisher"]["name"], "吴忠市公共资源交易服务中心");
@@ -445,7 +445,7 @@ fn record_packages_validate_embedded_and_linked() {
     let embedded = record_package(&ledger(), &opts());
     assert_valid("record-package-schema.json", &embedded);
     for rec in embedded["records"].as_array().into_iter().flatten() {
-        assert_valid("dereferenced-release-schema.json", &rec["compiledRelease"]);
+        assert_valid("release-schema.json", &rec["compiledRelease"]);
     }
     let linked = record_package_with(
         &ledger(),
@@ -455,6 +455,24 @@ fn record_packages_validate_embedded_and_linked() {
         },
     );
     assert_valid("record-package-schema.json", &linked);
+    // A notice id in Chinese is a valid URI fragment once encoded.
+    let line = json!({
+        "notice": "招标公告 1", "project": "X", "project_name": "项目", "section": "X-1",
+        "section_name": "包1", "category": "procurement", "type": "tender_notice",
+        "title": "公告", "published": "2026-04-02T09:00:00+08:00",
+    });
+    let one = record_package_with(
+        &[stored(&line, 1, datetime!(2026-04-02 10:00 +08:00))],
+        &opts(),
+        &RecordReleases::Linked {
+            release_package_uri: opts().uri,
+        },
+    );
+    assert_valid("record-package-schema.json", &one);
+    assert_eq!(
+        one["records"][0]["releases"][0]["url"],
+        format!("{}#%E6%8B%9B%E6%A0%87%E5%85%AC%E5%91%8A%201-v1", opts().uri)
+    );
     let first = &linked["records"][0]["releases"][0];
     assert!(
         first["url"]
@@ -464,32 +482,23 @@ fn record_packages_validate_embedded_and_linked() {
     );
 }
 
+/// A change that breaks a release.
+type Mutation = fn(&mut Value);
+
 #[test]
 fn the_validation_catches_a_broken_release() {
     // The check is not vacuous: a release without its tag, or with a tag outside the closed
     // codelist, or an unparseable date, is refused.
     let pkg = release_package(&ledger(), &opts());
-    let mutations: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
-        (
-            "no tag",
-            Box::new(|r: &mut Value| {
-                if let Some(o) = r.as_object_mut() {
-                    o.remove("tag");
-                }
-            }),
-        ),
-        (
-            "bad tag",
-            Box::new(|r: &mut Value| r["tag"] = json!(["candidate"])),
-        ),
-        (
-            "bad date",
-            Box::new(|r: &mut Value| r["date"] = json!("2026-03-02 09:30")),
-        ),
-        (
-            "bad status",
-            Box::new(|r: &mut Value| r["tender"]["status"] = json!("open")),
-        ),
+    let mutations: [(&str, Mutation); 4] = [
+        ("no tag", |r| {
+            if let Some(o) = r.as_object_mut() {
+                o.remove("tag");
+            }
+        }),
+        ("bad tag", |r| r["tag"] = json!(["candidate"])),
+        ("bad date", |r| r["date"] = json!("2026-03-02 09:30")),
+        ("bad status", |r| r["tender"]["status"] = json!("open")),
     ];
     for (what, mutate) in mutations {
         let mut bad = pkg.clone();
