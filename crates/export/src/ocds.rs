@@ -860,35 +860,8 @@ impl Process {
             r.insert("parties".into(), Value::Array(parties));
         }
         self.last_release = Some(id);
-        Value::Object(order(r))
+        Value::Object(r)
     }
-}
-
-/// The release's fields in the schema's order, for readers of the JSON.
-fn order(mut r: Map<String, Value>) -> Map<String, Value> {
-    const KEYS: &[&str] = &[
-        "ocid",
-        "id",
-        "date",
-        "tag",
-        "initiationType",
-        "parties",
-        "buyer",
-        "planning",
-        "tender",
-        "awards",
-        "contracts",
-        "language",
-        "relatedProcesses",
-    ];
-    let mut out = Map::new();
-    for k in KEYS {
-        if let Some(v) = r.remove(*k) {
-            out.insert((*k).to_string(), v);
-        }
-    }
-    out.extend(r);
-    out
 }
 
 /// Tags of a notice type: version 1, and a correction.
