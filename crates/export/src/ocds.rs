@@ -689,14 +689,14 @@ impl Process {
                 }
                 tender.insert("documents".into(), json!([doc]));
                 if n.ntype == N::SingleSource {
-                    let suppliers: Vec<Value> = n
-                        .elements
-                        .get("sole_supplier")
-                        .map(orgs)
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|o| self.party(o, Role::Tenderer, ctx, &mut m))
-                        .collect();
+                    let suppliers: Vec<Value> = unique(
+                        n.elements
+                            .get("sole_supplier")
+                            .map(orgs)
+                            .unwrap_or_default()
+                            .into_iter()
+                            .map(|o| self.party(o, Role::Tenderer, ctx, &mut m)),
+                    );
                     if !suppliers.is_empty() {
                         let mut award = Map::new();
                         award.insert("id".into(), Value::String(award_id));
@@ -732,11 +732,11 @@ impl Process {
                 }
             }
             N::BidOpening => {
-                let refs: Vec<Value> = n
-                    .bidders
-                    .iter()
-                    .map(|b| self.party(bidder_org(b), Role::Tenderer, ctx, &mut m))
-                    .collect();
+                let refs: Vec<Value> = unique(
+                    n.bidders
+                        .iter()
+                        .map(|b| self.party(bidder_org(b), Role::Tenderer, ctx, &mut m)),
+                );
                 tender.insert("numberOfTenderers".into(), json!(refs.len()));
                 if !refs.is_empty() {
                     tender.insert("tenderers".into(), Value::Array(refs));
@@ -752,10 +752,11 @@ impl Process {
                         _ => Vec::new(),
                     };
                 }
-                let refs: Vec<Value> = candidates
-                    .iter()
-                    .map(|o| self.party(o.clone(), Role::Tenderer, ctx, &mut m))
-                    .collect();
+                let refs: Vec<Value> = unique(
+                    candidates
+                        .iter()
+                        .map(|o| self.party(o.clone(), Role::Tenderer, ctx, &mut m)),
+                );
                 if !refs.is_empty() {
                     tender.insert("tenderers".into(), Value::Array(refs.clone()));
                 }
@@ -800,10 +801,11 @@ impl Process {
                 {
                     w.address = Some(a);
                 }
-                let suppliers: Vec<Value> = winners
-                    .into_iter()
-                    .map(|o| self.party(o, Role::Supplier, ctx, &mut m))
-                    .collect();
+                let suppliers: Vec<Value> = unique(
+                    winners
+                        .into_iter()
+                        .map(|o| self.party(o, Role::Supplier, ctx, &mut m)),
+                );
                 if !suppliers.is_empty() {
                     award.insert("suppliers".into(), Value::Array(suppliers));
                 }
@@ -862,6 +864,13 @@ impl Process {
         self.last_release = Some(id);
         Value::Object(r)
     }
+}
+
+/// Organisation references without repeats (the schema wants unique array items), in order.
+fn unique(refs: impl Iterator<Item = Value>) -> Vec<Value> {
+    let mut seen = BTreeSet::new();
+    refs.filter(|r| seen.insert(r.get("id").map(Value::to_string).unwrap_or_default()))
+        .collect()
 }
 
 /// Tags of a notice type: version 1, and a correction.

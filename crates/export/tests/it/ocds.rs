@@ -13,6 +13,8 @@ use gongkai_export::ocds::{
     OcdsOptions, RecordReleases, StoredNotice, compile, record_package, record_package_with,
     release_id, release_package, releases,
 };
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -1162,4 +1164,184 @@ fn land_and_state_asset_trading_has_no_procurement_category() {
             .is_none()
     );
     assert_valid("release-package-schema.json", &pkg);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Any ledger
+
+/// A random element value: the shapes a notice may carry.
+fn random_element(rng: &mut ChaCha8Rng, names: &[(String, String)]) -> Value {
+    let (name, code) = &names[rng.random_range(0..names.len())];
+    match rng.random_range(0..10) {
+        0 => Value::Null,
+        1 => json!(rng.random_range(0..2) == 0),
+        2 => json!(rng.random_range(0..10_000_000u64)),
+        3 => json!(format!(
+            "{}.{:02}万元",
+            rng.random_range(0..99_999u32),
+            rng.random_range(0..100u32)
+        )),
+        4 => json!(format!("{name}，地址：某地（某处）；电话：0953-1")),
+        5 => json!({"name": name, "uscc": code, "address": "某地"}),
+        6 => json!({"name": name, "uscc": "91640302000000019X"}),
+        7 => json!([{"name": name}, name, 3]),
+        8 => json!({"名称": name, "amount": "1e9"}),
+        _ => json!(" #%\u{0}\n "),
+    }
+}
+
+#[test]
+fn any_ledger_exports_valid_packages_with_consistent_tags() {
+    const TYPES: &[&str] = &[
+        "tender_plan",
+        "procurement_intention",
+        "prequalification_notice",
+        "tender_notice",
+        "clarification",
+        "bid_opening",
+        "candidate_publicity",
+        "award_result",
+        "contract",
+        "acceptance",
+        "termination",
+        "single_source",
+    ];
+    const CATEGORIES: &[&str] = &["engineering", "procurement", "land", "state_asset", "other"];
+    const KEYS: &[&str] = &[
+        "purchaser",
+        "tenderer",
+        "agent",
+        "winner",
+        "sole_supplier",
+        "candidates",
+        "budget",
+        "amount",
+        "requirements",
+        "project_content",
+        "procurement_category",
+        "winner_address",
+    ];
+    let codes = usccs();
+    let names: Vec<(String, String)> = codes
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (format!("公司{i}#"), c.clone()))
+        .collect();
+    let tags = codelist("releaseTag");
+    let roles = codelist("partyRole");
+    let docs = codelist("documentType");
+    for seed in 0..8u64 {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let mut notices = Vec::new();
+        for i in 0..60 {
+            let ty = TYPES[rng.random_range(0..TYPES.len())];
+            let day = rng.random_range(1..28);
+            let published = format!(
+                "2026-03-{day:02}T{:02}:00:00+08:00",
+                rng.random_range(0..24)
+            );
+            let mut elements = serde_json::Map::new();
+            for _ in 0..rng.random_range(0..6) {
+                let k = KEYS[rng.random_range(0..KEYS.len())];
+                elements.insert(k.into(), random_element(&mut rng, &names));
+            }
+            let mut v = json!({
+                "notice": format!("N{}#{}", i % 40, rng.random_range(0..3)),
+                "project": format!("P-{}", rng.random_range(0..3)),
+                "project_name": "项目",
+                "section": format!("S {}", rng.random_range(0..2)),
+                "section_name": "标段",
+                "category": CATEGORIES[rng.random_range(0..CATEGORIES.len())],
+                "type": ty,
+                "title": "公告",
+                "published": published,
+                "elements": elements,
+                "dates": {
+                    "docs_from": format!("2026-03-{day:02}"),
+                    "docs_to": "2026-03-28",
+                    "bid_deadline": format!("2026-04-{:02}", rng.random_range(1..28)),
+                    "report_received": "2026-03-01",
+                    "publicity_end": "2026-04-28",
+                    "determined": "2026-03-01",
+                    "signed": "2026-03-01",
+                    "activity_start": "2026-06-01",
+                },
+            });
+            if matches!(ty, "bid_opening" | "candidate_publicity") {
+                v["bidders"] = json!(
+                    names
+                        .iter()
+                        .take(rng.random_range(0..=names.len()))
+                        .map(|(n, c)| json!({"name": n, "uscc": c}))
+                        .collect::<Vec<_>>()
+                );
+            }
+            if (ty == "tender_plan" || ty == "procurement_intention")
+                && let Some(o) = v.as_object_mut()
+            {
+                o.remove("section");
+                o.remove("section_name");
+            }
+            let Ok(notice) = Notice::parse(&v.to_string()) else {
+                continue;
+            };
+            notices.push(StoredNotice {
+                notice,
+                version: rng.random_range(1..4),
+                recorded_at: datetime!(2026-03-01 00:00 +08:00)
+                    + time::Duration::hours(rng.random_range(0..1500)),
+            });
+        }
+        assert!(
+            notices.len() > 30,
+            "seed {seed}: only {} notices parsed",
+            notices.len()
+        );
+        let pkg = release_package(&notices, &opts());
+        assert_valid("release-package-schema.json", &pkg);
+        let records = record_package(&notices, &opts());
+        assert_valid("record-package-schema.json", &records);
+        let rels = all_releases(&pkg);
+        let mut seen = BTreeSet::new();
+        for r in &rels {
+            assert!(
+                seen.insert(r["id"].to_string()),
+                "seed {seed}: {} twice",
+                r["id"]
+            );
+        }
+        let mut used = (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        values_of(&pkg, "tag", &mut used.0);
+        values_of(&pkg, "roles", &mut used.1);
+        values_of(&pkg, "documentType", &mut used.2);
+        assert!(used.0.is_subset(&tags) && used.1.is_subset(&roles) && used.2.is_subset(&docs));
+        // An update or amendment follows a release of its stage in the same process.
+        for rec in records["records"].as_array().into_iter().flatten() {
+            let mut stages = BTreeSet::new();
+            let mut last = None;
+            for r in rec["releases"].as_array().into_iter().flatten() {
+                let date = parse_time(&r["date"]);
+                assert!(
+                    last.is_none_or(|l| l <= date),
+                    "seed {seed}: {} out of order",
+                    r["id"]
+                );
+                last = Some(date);
+                for t in tags_of(r) {
+                    let stage = ["planning", "tender", "award", "contract", "implementation"]
+                        .into_iter()
+                        .find(|s| t.starts_with(s))
+                        .unwrap_or_default();
+                    if t.ends_with("Update") || t.ends_with("Amendment") {
+                        assert!(
+                            stages.contains(stage),
+                            "seed {seed}: {t} first in {}",
+                            rec["ocid"]
+                        );
+                    }
+                    stages.insert(stage);
+                }
+            }
+        }
+    }
 }
