@@ -43,6 +43,14 @@
 //! bidder of that name, else the party id is `name-{name}`. A party's `roles` accumulate over
 //! the process's releases, so that merging (which replaces arrays of strings) keeps them all.
 //!
+//! **Other elements read.** `project_content` or `requirements` → `tender.description` (and
+//! `planning.rationale`), `qualification` → `eligibilityCriteria`, `submission` →
+//! `submissionMethodDetails`, `procurement_method` → `procurementMethodDetails`,
+//! `procurement_category` (`goods`/`services`/`works` or 货物/服务/工程) → the
+//! `mainProcurementCategory` of a procurement (goods when absent; engineering is works; land,
+//! state assets and other trading have none, the codelist being closed), `winner_address` → the
+//! first winner's address. Only non-blank strings are taken.
+//!
 //! **Money.** `budget` and `amount` elements become `Value {amount, currency: "CNY"}` when they
 //! are a number or a decimal string in 元 (`"4437"`, `"1,200.50元"`) or 万元 (`"20.3万元"`);
 //! anything else is left out.
@@ -109,25 +117,17 @@ pub enum RecordReleases {
 /// notices its `releases` is empty, which the schema refuses (`minItems` 1): the caller says
 /// there is nothing to export instead.
 pub fn release_package(notices: &[StoredNotice], opts: &OcdsOptions) -> Value {
-    let mut all: Vec<Built> = build(notices, opts).into_values().flatten().collect();
-    all.sort_by(|a, b| a.key.cmp(&b.key));
     let mut p = package_meta(opts);
-    p.insert(
-        "releases".into(),
-        Value::Array(all.into_iter().map(|b| b.release).collect()),
-    );
+    p.insert("releases".into(), Value::Array(releases(notices, opts)));
     Value::Object(p)
 }
 
-/// Every release, ordered by date (the `releases` of [`release_package`]).
+/// Every release, ordered by date, then process, stage, notice and version (the `releases` of
+/// [`release_package`]).
 pub fn releases(notices: &[StoredNotice], opts: &OcdsOptions) -> Vec<Value> {
-    match release_package(notices, opts) {
-        Value::Object(mut o) => match o.remove("releases") {
-            Some(Value::Array(a)) => a,
-            _ => Vec::new(),
-        },
-        _ => Vec::new(),
-    }
+    let mut all: Vec<Built> = build(notices, opts).into_values().flatten().collect();
+    all.sort_by(|a, b| a.key.cmp(&b.key));
+    all.into_iter().map(|b| b.release).collect()
 }
 
 /// The record package (OCDS 1.1) with the releases embedded in each record.
