@@ -75,6 +75,31 @@ pub const USCC_SCHEME: &str = "CN-USCC";
 /// The currency of every amount.
 pub const CURRENCY: &str = "CNY";
 
+/// What keeps an export from being made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OcdsError {
+    #[error(
+        "OCID 前缀“{0}”无效：应为 ocds- 加 6 位小写字母或数字（在开放缔约伙伴关系登记的前缀，如 ocds-a1b2c3）"
+    )]
+    Prefix(String),
+}
+
+/// Checks an OCID prefix: `ocds-` and 6 lower-case letters or digits (anchors.md §4a; the
+/// validators read the prefix as the first 11 characters of every `ocid`).
+pub fn check_prefix(prefix: &str) -> Result<(), OcdsError> {
+    let ok = prefix.strip_prefix("ocds-").is_some_and(|rest| {
+        rest.len() == 6
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(OcdsError::Prefix(prefix.to_string()))
+    }
+}
+
 /// One stored version of a notice: version 1 as first imported, 2, 3, … its corrections.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredNotice {

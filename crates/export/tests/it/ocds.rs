@@ -10,8 +10,8 @@ use std::path::PathBuf;
 use gongkai_domain::trading::Notice;
 use gongkai_domain::uscc;
 use gongkai_export::ocds::{
-    OcdsOptions, RecordReleases, StoredNotice, compile, record_package, record_package_with,
-    release_id, release_package, releases,
+    OcdsOptions, RecordReleases, StoredNotice, check_prefix, compile, record_package,
+    record_package_with, release_id, release_package, releases,
 };
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -1343,5 +1343,25 @@ fn any_ledger_exports_valid_packages_with_consistent_tags() {
                 }
             }
         }
+    }
+}
+
+#[test]
+fn the_ocid_prefix_is_checked() {
+    assert_eq!(check_prefix("ocds-gk0001"), Ok(()));
+    for bad in [
+        "ocds-gongkai",
+        "ocds-GK0001",
+        "ocds-gk001",
+        "ocds-",
+        "gk0001",
+        "ocds-gk000-",
+    ] {
+        let e = check_prefix(bad).map_err(|e| e.to_string());
+        assert!(
+            e.as_ref()
+                .is_err_and(|m| m.contains(bad) && m.contains("OCID 前缀")),
+            "{bad}: {e:?}"
+        );
     }
 }
