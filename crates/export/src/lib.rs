@@ -4,6 +4,8 @@
 //! values are minijinja templates quoting the figures). No database, no HTTP. Every format is
 //! produced from the same [`Document`]: the six sections with their official titles, the
 //! narrative paragraphs and the three tables laid out as [`layout::Grid`]s.
+//!
+//! [`ocds`] is apart: trading notices as Open Contracting Data Standard 1.1 packages.
 
 mod docx;
 mod html;
@@ -11,6 +13,7 @@ pub mod layout;
 pub mod letters;
 mod md;
 pub mod narrative;
+pub mod ocds;
 mod pdf;
 pub mod read;
 pub mod sandbox;

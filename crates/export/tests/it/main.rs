@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::field_reassign_with_default)]
 
 mod bombs;
+mod ocds;
 mod sandbox;
 
 use std::io::Read;
