@@ -46,6 +46,8 @@ enum Command {
     Requests(cmd::requests::Args),
     /// 交易公告：导入与时限检查
     Notices(cmd::notices::Args),
+    /// 导出开放数据（OCDS 1.1）
+    Export(cmd::export::Args),
     /// 检查已发布的年度报告（PDF、HTML、DOCX、Markdown、纯文本）；可给文件夹
     Audit(cmd::audit::Args),
     /// 后台用户
@@ -126,6 +128,7 @@ async fn run(cli: Cli) -> Result<u8> {
         Command::Calendar(args) => cmd::calendar::run(db, args).await,
         Command::Requests(args) => cmd::requests::run(db, args).await,
         Command::Notices(args) => cmd::notices::run(db, args).await,
+        Command::Export(args) => cmd::export::run(db, args).await,
         Command::Audit(args) => cmd::audit::run(args),
         Command::User(args) => cmd::user::run(db, args).await,
         Command::Token(args) => cmd::token::run(db, args).await,

@@ -26,7 +26,7 @@ use crate::{Db, DbError, Tx, on_db, on_tx};
 
 /// The `ocid` prefix of this deployment's OCDS identifiers (contracts.md §3; configurable on
 /// export).
-pub const DEFAULT_OCID_PREFIX: &str = "ocds-gongkai";
+pub const DEFAULT_OCID_PREFIX: &str = "ocds-gkdemo";
 
 /// Page size of the public feed (contracts.md §6).
 pub const FEED_PAGE: i64 = 100;
@@ -104,6 +104,33 @@ impl Db {
         let notices = self.notices(agency_code).await?;
         let cal = self.calendar().await?;
         Ok(check_all(&notices, &cal, &RuleConfig::default()))
+    }
+
+    /// Every version of every notice of an agency published in `[from, to]` (Beijing dates;
+    /// `None`: unbounded), with its version number and when it was recorded: what an OCDS
+    /// export publishes.
+    pub async fn notice_versions(
+        &self,
+        agency_code: &str,
+        from: Option<Date>,
+        to: Option<Date>,
+    ) -> Result<Vec<(Notice, u32, time::OffsetDateTime)>, DbError> {
+        let agency = self.agency(agency_code).await?;
+        type Row = (Json<Value>, i64, time::OffsetDateTime);
+        let rows: Vec<Row> = on_db!(self, p => sqlx::query_as(
+            "SELECT v.content, CAST(v.version AS BIGINT), v.recorded_at FROM notice_version v \
+             JOIN notice n ON n.id = v.notice_id WHERE n.agency_id = $1 ORDER BY v.id")
+            .bind(agency.id).fetch_all(p).await?);
+        let mut out = Vec::with_capacity(rows.len());
+        for (Json(content), version, recorded) in rows {
+            let n = Notice::from_json(&content)?;
+            let day = n.published_date();
+            if from.is_some_and(|f| day < f) || to.is_some_and(|t| day > t) {
+                continue;
+            }
+            out.push((n, u32::try_from(version).unwrap_or(0), recorded));
+        }
+        Ok(out)
     }
 
     /// The agency's sections whose required stages are all published, with the date the last

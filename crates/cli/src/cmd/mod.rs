@@ -6,6 +6,7 @@ pub mod agency;
 pub mod audit;
 pub mod calendar;
 pub mod demo;
+pub mod export;
 pub mod r#gen;
 pub mod notices;
 pub mod report;
