@@ -149,8 +149,13 @@ impl Db {
     /// data unless `reset`, which first deletes everything.
     pub async fn load_demo(&self, reset: bool) -> Result<AgencyRow, DbError> {
         use gongkai_synth as synth;
-        let ledger = synth::demo_ledger();
+        let mut ledger = synth::demo_ledger();
         let events = synth::demo_request_events();
+        // The trading notices go through the notices model, as a trading system's pushes do
+        // (contracts.md §3): versions, change log, completion and bidders all from there.
+        let notices = crate::trading::parse_notices(&synth::notice_lines(&ledger))?;
+        ledger.projects.clear();
+        let cal = self.calendar().await?;
         // One transaction: a failure anywhere (also after the reset's deletes) leaves the
         // database as it was.
         let mut tx = self.begin().await?;
@@ -174,6 +179,13 @@ impl Db {
             })
             .await?;
         tx.insert_ledger(agency.id, &ledger).await?;
+        tx.import_notices(
+            synth::DEMO_CODE,
+            &notices,
+            &cal,
+            &gongkai_domain::trading::RuleConfig::default(),
+        )
+        .await?;
         tx.import_requests(synth::DEMO_CODE, &events).await?;
         tx.commit().await?;
         self.analyze().await?;

@@ -11,6 +11,7 @@
 use std::collections::{HashMap, HashSet};
 
 use gongkai_domain::calendar::Calendar;
+use gongkai_domain::codes::{NoticeType, TradingCategory};
 use gongkai_domain::ledger::FullProcessRule;
 use gongkai_domain::period::beijing_date;
 use gongkai_domain::trading::{
@@ -190,17 +191,31 @@ impl Db {
     }
 }
 
-/// A notice as stored: its row id, version and (for notices imported as JSON) content.
+/// A notice as the import sees it: its row id (none yet for a notice new in this import), its
+/// version and (for notices imported as JSON) content.
 struct Stored {
-    id: i64,
+    id: Option<i64>,
     version: i64,
     notice: Option<Notice>,
 }
 
+/// One version written by an import, in file order (the change log's order).
+struct Written {
+    id: String,
+    version: i64,
+    kind: &'static str,
+    content: Value,
+    hash: String,
+}
+
+/// Rows per multi-row statement (within both backends' bind-parameter limits).
+const CHUNK: usize = 1000;
+
 impl Tx {
     /// Imports parsed notices (with their line numbers) into an agency: see
-    /// [`Db::import_notices`]. Violations are those of the imported notices within their
-    /// sections as they stand after the import.
+    /// [`Db::import_notices`]. Decided in memory notice by notice (so a file may correct its
+    /// own earlier lines), then written in multi-row statements. Violations are those of the
+    /// imported notices within their sections as they stand after the import.
     pub async fn import_notices(
         &mut self,
         agency_code: &str,
@@ -217,18 +232,228 @@ impl Tx {
         }
         let at =
             |no: usize, e: gongkai_domain::DomainError| DbError::Import(format!("第 {no} 行：{e}"));
-        let mut stored: HashMap<String, Stored> = HashMap::new();
+        let mut state = self.stored(agency.id, notices).await?;
+
+        // 1. Decide, line by line.
+        let mut done = NoticeImport::default();
+        let mut written: Vec<Written> = Vec::new();
+        let mut changed: Vec<String> = Vec::new();
+        let mut first_line: HashMap<String, usize> = HashMap::new();
+        for (no, n) in notices {
+            let before = state.get(&n.id);
+            let change = match before {
+                None => Change::New,
+                Some(Stored { notice: None, .. }) => Change::Correction,
+                Some(Stored {
+                    notice: Some(s), ..
+                }) => {
+                    let c = Change::of(Some(s), n);
+                    if c == Change::Correction {
+                        check_correction(s, n).map_err(|e| at(*no, e))?;
+                    }
+                    c
+                }
+            };
+            if change == Change::Unchanged {
+                done.unchanged += 1;
+                continue;
+            }
+            let (id, version) = match before {
+                None => {
+                    done.new += 1;
+                    changed.push(n.id.clone());
+                    (None, 1)
+                }
+                Some(s) => {
+                    done.corrected += 1;
+                    if !changed.contains(&n.id) {
+                        changed.push(n.id.clone());
+                    }
+                    (s.id, s.version + 1)
+                }
+            };
+            first_line.entry(n.project.clone()).or_insert(*no);
+            written.push(Written {
+                id: n.id.clone(),
+                version,
+                kind: if version == 1 { "new" } else { "correction" },
+                content: n.to_json(),
+                hash: n.content_hash(),
+            });
+            state.insert(
+                n.id.clone(),
+                Stored {
+                    id,
+                    version,
+                    notice: Some(n.clone()),
+                },
+            );
+        }
+        let finals: Vec<(&String, &Stored, &Notice)> = changed
+            .iter()
+            .filter_map(|id| {
+                let s = state.get(id)?;
+                Some((id, s, s.notice.as_ref()?))
+            })
+            .collect();
+
+        // 2. Projects and sections, created on first sight.
+        let projects = self.projects(agency.id, &finals, &first_line).await?;
+        let sections = self
+            .sections(agency.id, &agency.code, &finals, &projects)
+            .await?;
+        let place = |n: &Notice| -> (i64, Option<i64>) {
+            let pid = projects.get(&n.project).copied().unwrap_or_default();
+            let sid = n
+                .section
+                .as_ref()
+                .and_then(|c| sections.get(&(pid, c.clone())).copied());
+            (pid, sid)
+        };
+
+        // 3. The notices' current rows.
+        let mut ids: HashMap<String, i64> = HashMap::new();
+        let fresh: Vec<&(&String, &Stored, &Notice)> =
+            finals.iter().filter(|(_, s, _)| s.id.is_none()).collect();
+        for chunk in fresh.chunks(CHUNK) {
+            let rows: Vec<(i64, String)> = on_tx!(self, c => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO notice (agency_id, project_id, section_id, notice_no, type, title, \
+                     published_at, published_on, dates, elements, body, version, content, content_hash) ");
+                q.push_values(chunk, |mut b, (_, st, n)| {
+                    let (pid, sid) = place(n);
+                    b.push_bind(agency.id).push_bind(pid).push_bind(sid).push_bind(n.id.clone())
+                        .push_bind(n.ntype.code()).push_bind(n.title.clone()).push_bind(n.published)
+                        .push_bind(beijing_date(n.published)).push_bind(Json(dates_of(n)))
+                        .push_bind(Json(n.elements.clone())).push_bind(n.body.clone())
+                        .push_bind(st.version).push_bind(Json(n.to_json())).push_bind(n.content_hash());
+                });
+                q.push(" RETURNING id, notice_no");
+                q.build_query_as().fetch_all(&mut *c).await?
+            });
+            ids.extend(rows.into_iter().map(|(id, no)| (no, id)));
+        }
+        for (key, st, n) in finals.iter().filter(|(_, s, _)| s.id.is_some()) {
+            let id = st.id.unwrap_or_default();
+            let (pid, sid) = place(n);
+            on_tx!(self, c => {
+                sqlx::query(
+                    "UPDATE notice SET project_id = $1, section_id = $2, type = $3, title = $4, \
+                     published_at = $5, published_on = $6, dates = $7, elements = $8, body = $9, \
+                     version = $10, content = $11, content_hash = $12 WHERE id = $13")
+                    .bind(pid).bind(sid).bind(n.ntype.code()).bind(&n.title)
+                    .bind(n.published).bind(beijing_date(n.published)).bind(Json(dates_of(n)))
+                    .bind(Json(&n.elements)).bind(&n.body).bind(st.version)
+                    .bind(Json(n.to_json())).bind(n.content_hash()).bind(id)
+                    .execute(&mut *c).await?;
+                sqlx::query("DELETE FROM bidder WHERE notice_id = $1")
+                    .bind(id).execute(&mut *c).await?;
+            });
+            ids.insert((*key).clone(), id);
+        }
+        if !finals.is_empty() {
+            failpoint("notices.after_first_notice")?;
+        }
+
+        // 4. Bidders, with one company row per 统一社会信用代码.
+        let bidders: Vec<(i64, Option<i64>, &gongkai_domain::trading::Bidder)> = finals
+            .iter()
+            .flat_map(|(key, _, n)| {
+                let nid = ids.get(*key).copied().unwrap_or_default();
+                let sid = place(n).1;
+                n.bidders.iter().map(move |b| (nid, sid, b))
+            })
+            .collect();
+        let mut seen = HashSet::new();
+        let companies: Vec<&gongkai_domain::trading::Bidder> = bidders
+            .iter()
+            .map(|(_, _, b)| *b)
+            .filter(|b| seen.insert(b.uscc.as_str()))
+            .collect();
+        let mut company_ids: HashMap<String, i64> = HashMap::new();
+        for chunk in companies.chunks(CHUNK) {
+            let rows: Vec<(i64, String)> = on_tx!(self, c => {
+                let mut q = sqlx::QueryBuilder::new("INSERT INTO company (uscc, name) ");
+                q.push_values(chunk, |mut b, x| {
+                    b.push_bind(x.uscc.clone()).push_bind(x.name.clone());
+                });
+                q.push(" ON CONFLICT (uscc) DO UPDATE SET uscc = excluded.uscc RETURNING id, uscc");
+                q.build_query_as().fetch_all(&mut *c).await?
+            });
+            company_ids.extend(rows.into_iter().map(|(id, u)| (u, id)));
+        }
+        for chunk in bidders.chunks(CHUNK) {
+            on_tx!(self, c => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO bidder (notice_id, section_id, company_id, name, uscc) ");
+                q.push_values(chunk, |mut b, (nid, sid, x)| {
+                    let cid = company_ids.get(&x.uscc).copied().unwrap_or_default();
+                    b.push_bind(*nid).push_bind(*sid).push_bind(cid).push_bind(x.name.clone())
+                        .push_bind(x.uscc.clone());
+                });
+                q.build().execute(&mut *c).await?;
+            });
+        }
+
+        // 5. Every version, and the change log in file order.
+        for chunk in written.chunks(CHUNK) {
+            on_tx!(self, c => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO notice_version (notice_id, version, content, content_hash) ");
+                q.push_values(chunk, |mut b, w| {
+                    b.push_bind(ids.get(&w.id).copied().unwrap_or_default()).push_bind(w.version)
+                        .push_bind(Json(w.content.clone())).push_bind(w.hash.clone());
+                });
+                q.build().execute(&mut *c).await?;
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO notice_change (agency_id, notice_id, version, change) ");
+                q.push_values(chunk, |mut b, w| {
+                    b.push_bind(agency.id).push_bind(ids.get(&w.id).copied().unwrap_or_default())
+                        .push_bind(w.version).push_bind(w.kind);
+                });
+                q.build().execute(&mut *c).await?;
+            });
+        }
+
+        // 6. Sections' completion and the rules, on the touched sections as they now stand.
+        let mut touched_sections: Vec<i64> =
+            finals.iter().filter_map(|(_, _, n)| place(n).1).collect();
+        touched_sections.sort_unstable();
+        touched_sections.dedup();
+        let mut plan_projects: Vec<i64> = finals
+            .iter()
+            .filter(|(_, _, n)| n.section.is_none())
+            .map(|(_, _, n)| place(n).0)
+            .collect();
+        plan_projects.sort_unstable();
+        plan_projects.dedup();
+        self.update_completion(&touched_sections).await?;
+        let around = self.around(&touched_sections, &plan_projects).await?;
+        let imported: HashSet<&str> = changed.iter().map(String::as_str).collect();
+        done.violations = check_all(&around, cal, cfg)
+            .into_iter()
+            .filter(|v| imported.contains(v.notice.as_str()))
+            .collect();
+        Ok(done)
+    }
+
+    /// The stored rows of the notice ids an import names.
+    async fn stored(
+        &mut self,
+        agency_id: i64,
+        notices: &[(usize, Notice)],
+    ) -> Result<HashMap<String, Stored>, DbError> {
         let mut wanted: Vec<&str> = notices.iter().map(|(_, n)| n.id.as_str()).collect();
         wanted.sort_unstable();
         wanted.dedup();
         type Row = (i64, String, i64, Option<Json<Value>>);
         let mut rows: Vec<Row> = Vec::new();
         on_tx!(self, c => {
-            for chunk in wanted.chunks(500) {
+            for chunk in wanted.chunks(CHUNK) {
                 let mut q = sqlx::QueryBuilder::new(
                     "SELECT id, notice_no, CAST(version AS BIGINT), content FROM notice WHERE agency_id = ",
                 );
-                q.push_bind(agency.id).push(" AND notice_no IN (");
+                q.push_bind(agency_id).push(" AND notice_no IN (");
                 let mut sep = q.separated(", ");
                 for id in chunk {
                     sep.push_bind(*id);
@@ -237,274 +462,235 @@ impl Tx {
                 rows.extend(q.build_query_as::<Row>().fetch_all(&mut *c).await?);
             }
         });
+        let mut out = HashMap::with_capacity(rows.len());
         for (id, no, version, content) in rows {
             let notice = match content {
                 Some(Json(v)) => Some(Notice::from_json(&v)?),
                 None => None,
             };
-            stored.insert(
+            out.insert(
                 no,
                 Stored {
-                    id,
+                    id: Some(id),
                     version,
                     notice,
                 },
             );
         }
-        let mut done = NoticeImport::default();
-        let mut touched: HashSet<(String, Option<String>)> = HashSet::new();
-        let mut imported: HashSet<String> = HashSet::new();
-        let mut projects: HashMap<String, i64> = HashMap::new();
-        let mut sections: HashMap<(i64, String), i64> = HashMap::new();
-        for (no, n) in notices {
-            let before = stored.get(&n.id);
-            let change = match before {
-                Some(Stored { notice: None, .. }) => Change::Correction,
-                Some(Stored {
-                    notice: Some(s), ..
-                }) => Change::of(Some(s), n),
-                None => Change::New,
-            };
-            if let Some(Stored {
-                notice: Some(s), ..
-            }) = before
-                && change == Change::Correction
-            {
-                check_correction(s, n).map_err(|e| at(*no, e))?;
+        Ok(out)
+    }
+
+    /// The ids of the projects of `finals` by code, created on first sight; a project's
+    /// category cannot change.
+    async fn projects(
+        &mut self,
+        agency_id: i64,
+        finals: &[(&String, &Stored, &Notice)],
+        first_line: &HashMap<String, usize>,
+    ) -> Result<HashMap<String, i64>, DbError> {
+        let mut wanted: Vec<&Notice> = Vec::new();
+        let mut seen = HashSet::new();
+        for (_, _, n) in finals {
+            if seen.insert(n.project.as_str()) {
+                wanted.push(n);
             }
-            if change == Change::Unchanged {
-                done.unchanged += 1;
-                continue;
-            }
-            let project_id = match projects.get(&n.project) {
-                Some(id) => *id,
-                None => {
-                    let id = self.project_id(agency.id, n).await.map_err(|e| match e {
-                        DbError::Domain(d) => at(*no, d),
-                        other => other,
-                    })?;
-                    projects.insert(n.project.clone(), id);
-                    id
+        }
+        let mut out = HashMap::new();
+        let mut missing = Vec::new();
+        for chunk in wanted.chunks(CHUNK) {
+            let rows: Vec<(i64, String, String)> = on_tx!(self, c => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT id, code, category FROM project WHERE agency_id = ");
+                q.push_bind(agency_id).push(" AND code IN (");
+                let mut sep = q.separated(", ");
+                for n in chunk {
+                    sep.push_bind(n.project.clone());
                 }
-            };
-            let section_id = match &n.section {
-                None => None,
-                Some(code) => match sections.get(&(project_id, code.clone())) {
-                    Some(id) => Some(*id),
-                    None => {
-                        let id = self
-                            .section_id(agency.id, &agency.code, project_id, n, code)
-                            .await?;
-                        sections.insert((project_id, code.clone()), id);
-                        Some(id)
-                    }
-                },
-            };
-            let content = n.to_json();
-            let hash = n.content_hash();
-            let published_on = beijing_date(n.published);
-            let dates: serde_json::Map<String, Value> = n
-                .dates
-                .iter()
-                .map(|(k, v)| (k.code().to_string(), Value::String(v.to_wire())))
-                .collect();
-            let (notice_id, version) = match before {
-                None => {
-                    let id: i64 = on_tx!(self, c => sqlx::query_scalar(
-                        "INSERT INTO notice (agency_id, project_id, section_id, notice_no, type, title, \
-                         published_at, published_on, dates, elements, body, version, content, content_hash) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $13) RETURNING id")
-                        .bind(agency.id).bind(project_id).bind(section_id).bind(&n.id)
-                        .bind(n.ntype.code()).bind(&n.title).bind(n.published).bind(published_on)
-                        .bind(Json(&dates)).bind(Json(&n.elements)).bind(&n.body)
-                        .bind(Json(&content)).bind(&hash)
-                        .fetch_one(&mut *c).await?);
-                    done.new += 1;
-                    (id, 1)
-                }
-                Some(s) => {
-                    let version = s.version + 1;
-                    on_tx!(self, c => {
-                        sqlx::query(
-                            "UPDATE notice SET project_id = $1, section_id = $2, type = $3, title = $4, \
-                             published_at = $5, published_on = $6, dates = $7, elements = $8, body = $9, \
-                             version = $10, content = $11, content_hash = $12 WHERE id = $13")
-                            .bind(project_id).bind(section_id).bind(n.ntype.code()).bind(&n.title)
-                            .bind(n.published).bind(published_on).bind(Json(&dates))
-                            .bind(Json(&n.elements)).bind(&n.body).bind(version)
-                            .bind(Json(&content)).bind(&hash).bind(s.id)
-                            .execute(&mut *c).await?;
-                        sqlx::query("DELETE FROM bidder WHERE notice_id = $1")
-                            .bind(s.id).execute(&mut *c).await?;
-                    });
-                    done.corrected += 1;
-                    (s.id, version)
-                }
-            };
-            failpoint("notices.after_first_notice")?;
-            for b in &n.bidders {
-                on_tx!(self, c => {
-                    let company: i64 = sqlx::query_scalar(
-                        "INSERT INTO company (uscc, name) VALUES ($1, $2) \
-                         ON CONFLICT (uscc) DO UPDATE SET uscc = excluded.uscc RETURNING id")
-                        .bind(&b.uscc).bind(&b.name).fetch_one(&mut *c).await?;
-                    sqlx::query(
-                        "INSERT INTO bidder (notice_id, section_id, company_id, name, uscc) \
-                         VALUES ($1, $2, $3, $4, $5)")
-                        .bind(notice_id).bind(section_id).bind(company).bind(&b.name).bind(&b.uscc)
-                        .execute(&mut *c).await?;
-                });
-            }
-            let kind = if change == Change::New {
-                "new"
-            } else {
-                "correction"
-            };
-            on_tx!(self, c => {
-                sqlx::query(
-                    "INSERT INTO notice_version (notice_id, version, content, content_hash) \
-                     VALUES ($1, $2, $3, $4)")
-                    .bind(notice_id).bind(version).bind(Json(&content)).bind(&hash)
-                    .execute(&mut *c).await?;
-                sqlx::query(
-                    "INSERT INTO notice_change (agency_id, notice_id, version, change) \
-                     VALUES ($1, $2, $3, $4)")
-                    .bind(agency.id).bind(notice_id).bind(version).bind(kind)
-                    .execute(&mut *c).await?;
+                sep.push_unseparated(")");
+                q.build_query_as().fetch_all(&mut *c).await?
             });
-            stored.insert(
-                n.id.clone(),
-                Stored {
-                    id: notice_id,
-                    version,
-                    notice: Some(n.clone()),
-                },
-            );
-            touched.insert((n.project.clone(), n.section.clone()));
-            imported.insert(n.id.clone());
-        }
-        for (project, section) in &touched {
-            if section.is_some() {
-                self.update_completion(agency.id, project, section.as_deref())
-                    .await?;
+            let found: HashMap<String, (i64, String)> = rows
+                .into_iter()
+                .map(|(id, code, cat)| (code, (id, cat)))
+                .collect();
+            for n in chunk {
+                match found.get(&n.project) {
+                    Some((id, cat)) if cat == n.category.code() => {
+                        out.insert(n.project.clone(), *id);
+                    }
+                    Some((_, cat)) => {
+                        let no = first_line.get(&n.project).copied().unwrap_or_default();
+                        return Err(DbError::Import(format!(
+                            "第 {no} 行：{}",
+                            gongkai_domain::DomainError::invalid(
+                                "category",
+                                format!(
+                                    "项目“{}”已登记为“{cat}”，同一项目的公告类别应一致",
+                                    n.project
+                                ),
+                            )
+                        )));
+                    }
+                    None => missing.push(*n),
+                }
             }
         }
-        // The rules, on the touched sections as they now stand.
-        let mut around: Vec<Notice> = Vec::new();
-        for (project, section) in &touched {
-            around.extend(
-                self.section_notices(agency.id, project, section.as_deref())
-                    .await?,
-            );
+        for chunk in missing.chunks(CHUNK) {
+            let rows: Vec<(i64, String)> = on_tx!(self, c => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO project (agency_id, code, name, category) ");
+                q.push_values(chunk, |mut b, n| {
+                    b.push_bind(agency_id).push_bind(n.project.clone())
+                        .push_bind(n.project_name.clone()).push_bind(n.category.code());
+                });
+                q.push(" RETURNING id, code");
+                q.build_query_as().fetch_all(&mut *c).await?
+            });
+            out.extend(rows.into_iter().map(|(id, code)| (code, id)));
         }
-        done.violations = check_all(&around, cal, cfg)
-            .into_iter()
-            .filter(|v| imported.contains(&v.notice))
-            .collect();
-        Ok(done)
+        Ok(out)
     }
 
-    /// The project's id, created on first sight; its category cannot change.
-    async fn project_id(&mut self, agency_id: i64, n: &Notice) -> Result<i64, DbError> {
-        let found: Option<(i64, String)> = on_tx!(self, c => sqlx::query_as(
-            "SELECT id, category FROM project WHERE agency_id = $1 AND code = $2")
-            .bind(agency_id).bind(&n.project).fetch_optional(&mut *c).await?);
-        match found {
-            Some((id, category)) if category == n.category.code() => Ok(id),
-            Some((_, category)) => Err(gongkai_domain::DomainError::invalid(
-                "category",
-                format!(
-                    "项目“{}”已登记为“{category}”，同一项目的公告类别应一致",
-                    n.project
-                ),
-            )
-            .into()),
-            None => Ok(on_tx!(self, c => sqlx::query_scalar(
-                "INSERT INTO project (agency_id, code, name, category) VALUES ($1, $2, $3, $4) RETURNING id")
-                .bind(agency_id).bind(&n.project).bind(&n.project_name).bind(n.category.code())
-                .fetch_one(&mut *c).await?)),
-        }
-    }
-
-    /// The section's id, created on first sight with its `ocid`.
-    async fn section_id(
+    /// The ids of the sections of `finals` by (project id, code), created on first sight with
+    /// their `ocid`.
+    async fn sections(
         &mut self,
         agency_id: i64,
         agency_code: &str,
-        project_id: i64,
-        n: &Notice,
-        code: &str,
-    ) -> Result<i64, DbError> {
-        let found: Option<i64> = on_tx!(self, c => sqlx::query_scalar(
-            "SELECT id FROM section WHERE agency_id = $1 AND project_id = $2 AND code = $3")
-            .bind(agency_id).bind(project_id).bind(code).fetch_optional(&mut *c).await?);
-        if let Some(id) = found {
-            return Ok(id);
+        finals: &[(&String, &Stored, &Notice)],
+        projects: &HashMap<String, i64>,
+    ) -> Result<HashMap<(i64, String), i64>, DbError> {
+        let mut wanted: Vec<(i64, &Notice, &String)> = Vec::new();
+        let mut seen = HashSet::new();
+        for (_, _, n) in finals {
+            if let Some(code) = &n.section {
+                let pid = projects.get(&n.project).copied().unwrap_or_default();
+                if seen.insert((pid, code.as_str())) {
+                    wanted.push((pid, n, code));
+                }
+            }
         }
-        let id = ocid(DEFAULT_OCID_PREFIX, agency_code, &n.project, Some(code));
-        let name = n.section_name.clone().unwrap_or_else(|| code.to_string());
-        Ok(on_tx!(self, c => sqlx::query_scalar(
-            "INSERT INTO section (agency_id, project_id, code, name, ocid) VALUES ($1, $2, $3, $4, $5) RETURNING id")
-            .bind(agency_id).bind(project_id).bind(code).bind(&name).bind(&id)
-            .fetch_one(&mut *c).await?))
+        let mut pids: Vec<i64> = wanted.iter().map(|(p, _, _)| *p).collect();
+        pids.sort_unstable();
+        pids.dedup();
+        let mut out: HashMap<(i64, String), i64> = HashMap::new();
+        for chunk in pids.chunks(CHUNK) {
+            let rows: Vec<(i64, i64, String)> = on_tx!(self, c => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT id, project_id, code FROM section WHERE agency_id = ");
+                q.push_bind(agency_id).push(" AND project_id IN (");
+                let mut sep = q.separated(", ");
+                for p in chunk {
+                    sep.push_bind(*p);
+                }
+                sep.push_unseparated(")");
+                q.build_query_as().fetch_all(&mut *c).await?
+            });
+            out.extend(rows.into_iter().map(|(id, p, code)| ((p, code), id)));
+        }
+        let missing: Vec<&(i64, &Notice, &String)> = wanted
+            .iter()
+            .filter(|(p, _, code)| !out.contains_key(&(*p, (*code).clone())))
+            .collect();
+        for chunk in missing.chunks(CHUNK) {
+            let rows: Vec<(i64, i64, String)> = on_tx!(self, c => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO section (agency_id, project_id, code, name, ocid) ");
+                q.push_values(chunk, |mut b, (pid, n, code)| {
+                    b.push_bind(agency_id).push_bind(*pid).push_bind((*code).clone())
+                        .push_bind(n.section_name.clone().unwrap_or_else(|| (*code).clone()))
+                        .push_bind(ocid(DEFAULT_OCID_PREFIX, agency_code, &n.project, Some(code)));
+                });
+                q.push(" RETURNING id, project_id, code");
+                q.build_query_as().fetch_all(&mut *c).await?
+            });
+            out.extend(rows.into_iter().map(|(id, p, code)| ((p, code), id)));
+        }
+        Ok(out)
     }
 
-    /// The current notices of one section (or a project's section-less notices).
-    async fn section_notices(
+    /// The current notices of some sections and of some projects' section-less notices.
+    async fn around(
         &mut self,
-        agency_id: i64,
-        project: &str,
-        section: Option<&str>,
+        sections: &[i64],
+        plan_projects: &[i64],
     ) -> Result<Vec<Notice>, DbError> {
-        let rows: Vec<(Json<Value>,)> = match section {
-            Some(code) => on_tx!(self, c => sqlx::query_as(
-                "SELECT n.content FROM notice n JOIN section s ON s.id = n.section_id \
-                 JOIN project p ON p.id = s.project_id \
-                 WHERE n.agency_id = $1 AND p.code = $2 AND s.code = $3 AND n.content IS NOT NULL")
-                .bind(agency_id).bind(project).bind(code).fetch_all(&mut *c).await?),
-            None => on_tx!(self, c => sqlx::query_as(
-                "SELECT n.content FROM notice n JOIN project p ON p.id = n.project_id \
-                 WHERE n.agency_id = $1 AND p.code = $2 AND n.section_id IS NULL AND n.content IS NOT NULL")
-                .bind(agency_id).bind(project).fetch_all(&mut *c).await?),
-        };
+        let mut rows: Vec<(Json<Value>,)> = Vec::new();
+        for (ids, sql) in [
+            (
+                sections,
+                "SELECT content FROM notice WHERE content IS NOT NULL AND section_id IN (",
+            ),
+            (
+                plan_projects,
+                "SELECT content FROM notice WHERE content IS NOT NULL AND section_id IS NULL AND project_id IN (",
+            ),
+        ] {
+            for chunk in ids.chunks(CHUNK) {
+                on_tx!(self, c => {
+                    let mut q = sqlx::QueryBuilder::new(sql);
+                    let mut sep = q.separated(", ");
+                    for id in chunk {
+                        sep.push_bind(*id);
+                    }
+                    sep.push_unseparated(")");
+                    rows.extend(q.build_query_as::<(Json<Value>,)>().fetch_all(&mut *c).await?);
+                });
+            }
+        }
         rows.into_iter()
             .map(|(Json(v),)| Notice::from_json(&v).map_err(DbError::from))
             .collect()
     }
 
-    /// Keeps `section.completed_on` (contracts.md §3.4) true after a write of its notices.
-    async fn update_completion(
-        &mut self,
-        agency_id: i64,
-        project: &str,
-        section: Option<&str>,
-    ) -> Result<(), DbError> {
-        let Some(code) = section else {
-            return Ok(());
-        };
-        type Row = (i64, String, String, Date);
-        let rows: Vec<Row> = on_tx!(self, c => sqlx::query_as(
-            "SELECT s.id, p.category, n.type, n.published_on FROM section s \
-             JOIN project p ON p.id = s.project_id JOIN notice n ON n.section_id = s.id \
-             WHERE s.agency_id = $1 AND p.code = $2 AND s.code = $3")
-            .bind(agency_id).bind(project).bind(code).fetch_all(&mut *c).await?);
-        let Some((section_id, category, _, _)) = rows.first().cloned() else {
-            return Ok(());
-        };
-        let category = gongkai_domain::codes::TradingCategory::from_code(&category)?;
-        let stages: Vec<_> = rows
-            .iter()
-            .filter_map(|(_, _, t, d)| {
-                gongkai_domain::codes::NoticeType::from_code(t)
-                    .ok()
-                    .map(|t| (t, *d))
-            })
-            .collect();
-        let completed = FullProcessRule::default().completed_on(category, &stages);
-        on_tx!(self, c => {
-            sqlx::query("UPDATE section SET completed_on = $1 WHERE id = $2")
-                .bind(completed).bind(section_id).execute(&mut *c).await?;
-        });
+    /// Keeps `section.completed_on` (contracts.md §3.4) true after a write of the sections'
+    /// notices.
+    async fn update_completion(&mut self, sections: &[i64]) -> Result<(), DbError> {
+        type Row = (i64, String, Option<Date>, String, Date);
+        let mut rows: Vec<Row> = Vec::new();
+        for chunk in sections.chunks(CHUNK) {
+            on_tx!(self, c => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "SELECT s.id, p.category, s.completed_on, n.type, n.published_on FROM section s \
+                     JOIN project p ON p.id = s.project_id JOIN notice n ON n.section_id = s.id \
+                     WHERE s.id IN (");
+                let mut sep = q.separated(", ");
+                for id in chunk {
+                    sep.push_bind(*id);
+                }
+                sep.push_unseparated(")");
+                rows.extend(q.build_query_as::<Row>().fetch_all(&mut *c).await?);
+            });
+        }
+        type Stages = (String, Option<Date>, Vec<(NoticeType, Date)>);
+        let mut by_section: HashMap<i64, Stages> = HashMap::new();
+        for (id, category, before, t, day) in rows {
+            let e = by_section
+                .entry(id)
+                .or_insert_with(|| (category, before, Vec::new()));
+            if let Ok(t) = NoticeType::from_code(&t) {
+                e.2.push((t, day));
+            }
+        }
+        let rule = FullProcessRule::default();
+        for (id, (category, before, stages)) in by_section {
+            let category = TradingCategory::from_code(&category)?;
+            let now = rule.completed_on(category, &stages);
+            if now != before {
+                on_tx!(self, c => {
+                    sqlx::query("UPDATE section SET completed_on = $1 WHERE id = $2")
+                        .bind(now).bind(id).execute(&mut *c).await?;
+                });
+            }
+        }
         Ok(())
     }
+}
+
+/// A notice's `dates` as stored in the `dates` column (the wire form).
+fn dates_of(n: &Notice) -> serde_json::Map<String, Value> {
+    n.dates
+        .iter()
+        .map(|(k, v)| (k.code().to_string(), Value::String(v.to_wire())))
+        .collect()
 }

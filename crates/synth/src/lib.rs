@@ -1523,3 +1523,63 @@ mod tests {
         assert_ne!(gen_ledger(&spec, 0).projects[0].name, String::new());
     }
 }
+
+/// The trading notices of a ledger as JSON Lines of contracts.md §3 (what a trading system
+/// would push), in publication order: the demo loads its notices through `notices import`'s
+/// model from these. Bidder slots not filled with a company are left out.
+pub fn notice_lines(ledger: &AgencyLedger) -> String {
+    let mut rows: Vec<(OffsetDateTime, String)> = ledger
+        .notices()
+        .map(|(p, s, n)| {
+            let mut v = json!({
+                "notice": n.no,
+                "project": p.code,
+                "project_name": p.name,
+                "category": p.category.code(),
+                "type": n.ntype.code(),
+                "title": n.title,
+                "published": n.published.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                "dates": n.dates,
+                "elements": n.elements,
+            });
+            if let Some(s) = s {
+                v["section"] = json!(s.code);
+                v["section_name"] = json!(s.name);
+            }
+            let bidders: Vec<_> = n
+                .bidders
+                .iter()
+                .filter(|b| !b.uscc.is_empty())
+                .map(|b| json!({"name": b.name, "uscc": b.uscc}))
+                .collect();
+            if !bidders.is_empty() {
+                v["bidders"] = json!(bidders);
+            }
+            (n.published, v.to_string())
+        })
+        .collect();
+    rows.sort_by_key(|r| r.0);
+    rows.into_iter().map(|(_, l)| l + "\n").collect()
+}
+
+#[cfg(test)]
+mod notice_lines_tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_notices_are_valid_notices() {
+        let lines = notice_lines(&demo_ledger());
+        let mut bad = Vec::new();
+        let mut n = 0;
+        for (i, l) in lines.lines().enumerate() {
+            n += 1;
+            if let Err(e) = gongkai_domain::trading::Notice::parse(l)
+                && bad.len() < 10
+            {
+                bad.push(format!("line {}: {e}: {}", i + 1, &l[..l.len().min(300)]));
+            }
+        }
+        assert!(n > 8000, "{n}");
+        assert!(bad.is_empty(), "{}", bad.join("\n"));
+    }
+}

@@ -115,6 +115,30 @@ async fn import_is_idempotent_and_a_correction_is_a_new_version() {
     );
     assert_eq!(feed[0]["ocid"], feed[0]["ocid"].as_str().unwrap());
     assert_ne!(feed[0]["ocid"], feed[1]["ocid"], "one ocid per section");
+    // A file may correct its own earlier line; a repeated identical line changes nothing.
+    let t5 = tender("T-5", "S-5", "2025-03-03", "2025-03-31");
+    let mut t5b = t5.clone();
+    t5b["title"] = json!("T-5 更正公告");
+    let own = db
+        .import_notices("a", &lines(&[t5.clone(), t5, t5b]))
+        .await
+        .unwrap();
+    assert_eq!((own.new, own.corrected, own.unchanged), (1, 1, 1));
+    let feed = feed_all(&db).await;
+    let t5: Vec<(i64, String)> = feed
+        .iter()
+        .filter(|i| i["notice"] == "T-5")
+        .map(|i| {
+            (
+                i["version"].as_i64().unwrap(),
+                i["title"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        t5,
+        [(1, "T-5 公告".to_string()), (2, "T-5 更正公告".to_string())]
+    );
 }
 
 #[tokio::test]
