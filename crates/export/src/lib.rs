@@ -9,6 +9,7 @@ mod docx;
 mod html;
 pub mod layout;
 pub mod letters;
+pub mod markup;
 mod md;
 pub mod narrative;
 mod pdf;
