@@ -5,6 +5,8 @@
 //! produced from the same [`Document`]: the six sections with their official titles, the
 //! narrative paragraphs and the three tables laid out as [`layout::Grid`]s.
 
+#[cfg(test)]
+mod corpus;
 mod docx;
 mod html;
 pub mod layout;

@@ -620,9 +620,34 @@ fn t4_col_of(header: &str) -> Option<usize> {
     Some(group * 5 + result)
 }
 
-/// Table 四 read by its headers (or in order) from the grids of its region.
+/// Table 四 read by its headers (or in order) from the grids of its region. When its values
+/// are spread over several grids (a table per cell), they are taken in reading order.
 pub(super) fn read_t4(grids: &[Grid]) -> Structured {
     let mut s = Structured::new(15);
+    let with_data: Vec<&Grid> = grids
+        .iter()
+        .filter(|g| g.rows.iter().any(|r| row_has_numbers(r)))
+        .collect();
+    if with_data.len() > 1 {
+        let all: Vec<String> = with_data
+            .iter()
+            .flat_map(|g| g.rows.iter().flatten())
+            .filter(|c| is_number_cell(c))
+            .map(|c| c.text.trim().to_string())
+            .collect();
+        s.any = true;
+        for g in &with_data {
+            s.note_source(g.source);
+        }
+        if all.len() == 15 {
+            for (i, x) in all.into_iter().enumerate() {
+                s.slots[i] = Some(x);
+            }
+        } else {
+            s.problem(format!("表四应有 15 个数值，读到 {} 个", all.len()));
+        }
+        return s;
+    }
     for g in grids {
         let headers = column_headers(g);
         let map = header_map(&headers, 15, &t4_col_of);
