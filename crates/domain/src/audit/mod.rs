@@ -1,18 +1,20 @@
 //! Reading a published annual report (text already extracted from its file) and checking it
 //! (contracts.md §5).
 //!
-//! Tables are read by structure and position rather than by exact labels: each table is the
-//! region between two section titles, and its values are the numbers of that region in reading
-//! order — table 三 has 7 per row in the fixed row order of the template (25 rows, or 23 where
-//! （六）其他处理 is a single row as in the 2019 template), table 四 ends with its 15 values.
-//! Labels only decide the template and raise `LABEL_VARIANT` warnings. When the numbers do not
-//! fit the template the table is reported as `TABLE_SHAPE` rather than guessed.
+//! Each table is read twice. By structure (`structured`): the grids of its region — from the
+//! file's table markup, or its lines cut at their separators (`grid`) — with every row
+//! identified by its label and every value column by its header. By position (`tables`): the
+//! numbers of the region in reading order, placed in the template's fixed layout. Where both
+//! readings exist they must agree; a disagreement, a row with more values than the template has
+//! columns, or a row found twice is `TABLE_SHAPE` rather than a guess. `Audit::readings` says how
+//! each table was read.
 //!
-//! By concern: `markup` extracts text from HTML and DOCX markup; `sections` finds the six
-//! sections, the title's agency and year and the statistics period; `tables` reads tables 二, 三
-//! and 四 by position and notes label variants; `checks` turns what was read into the
-//! remaining findings (balances, period, fee statement, narrative, consecutive years). This
-//! module holds the public types and the order in which `audit_text` runs them.
+//! By concern: `grid` holds grids and their transport inside text; `markup` extracts text from
+//! HTML and DOCX markup without a tree (the fallback for very large files); `sections` finds the
+//! six sections, the title's agency and year and the statistics period; `structured` and
+//! `tables` read tables 二, 三 and 四; `checks` turns what was read into the remaining findings
+//! (balances, period, fee statement, narrative, consecutive years). This module holds the public
+//! types and the order in which `audit_text` runs them.
 
 mod checks;
 pub mod grid;
@@ -250,6 +252,10 @@ mod tests {
             Just("<tr><td>".to_string()),
             Just("</td></tr>".to_string()),
             Just("&#x;&#99999999;&".to_string()),
+            Just(format!("\n{}\n", grid::GRID_START)),
+            Just(format!("\n{}\n", grid::GRID_END)),
+            Just(format!("\t{}", grid::SPANNED)),
+            Just("\n| 一、本年新收政府信息公开申请数量 | 1 | 0 |\n".to_string()),
             "[0-9 .\\-]{0,12}",
             "\\PC{0,20}",
         ], 0..60)) {
