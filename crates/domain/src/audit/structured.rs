@@ -8,7 +8,7 @@
 //! reading of `tables` produces), so that the two readings can be compared slot by slot.
 
 use super::grid::{Cell, Grid, Source};
-use super::tables::number;
+use super::tables::{number, value_token};
 use crate::codes::Outcome;
 use crate::report::{T3_COLS, T3Row};
 
@@ -103,6 +103,11 @@ fn same_label(own: &str, official: &str) -> bool {
         rest = rest.replacen(group, "", 1);
     }
     rest.is_empty()
+}
+
+/// A cell that says "nothing" in a value column: a dash, a slash or 无 (read as a blank, 0).
+fn nil(t: &str) -> bool {
+    matches!(t, "-" | "—" | "——" | "–" | "－" | "/" | "／" | "无")
 }
 
 fn is_number_cell(c: &Cell) -> bool {
@@ -408,10 +413,10 @@ fn row_values(
                 Some(k) => {
                     if c.spanned && !t.is_empty() {
                         ok = false; // a merged cell across value columns, or a label run over
-                    } else if t.is_empty() {
+                    } else if t.is_empty() || nil(t) {
                         vals[k].get_or_insert_with(|| "0".into());
-                    } else if number(t).is_some() {
-                        vals[k] = Some(t.to_string());
+                    } else if let Some(v) = value_token(t) {
+                        vals[k] = Some(v);
                     } else {
                         ok = false;
                     }
@@ -429,7 +434,9 @@ fn row_values(
         }
     }
     if numbers.len() == n {
-        return Ok(Some(numbers.iter().map(|s| s.to_string()).collect()));
+        return Ok(Some(
+            numbers.iter().filter_map(|s| value_token(s)).collect(),
+        ));
     }
     if g.source == Source::Markup {
         // Blank cells after the label (zeros left blank), when the row has exactly n of them.
@@ -445,20 +452,21 @@ fn row_values(
             .iter()
             .filter(|c| !c.spanned)
             .collect();
-        if after.len() == n {
-            return Ok(Some(
-                after
-                    .iter()
-                    .map(|c| {
-                        let t = c.text.trim();
-                        if t.is_empty() {
-                            "0".into()
-                        } else {
-                            t.to_string()
-                        }
-                    })
-                    .collect(),
-            ));
+        let vals: Option<Vec<String>> = after
+            .iter()
+            .map(|c| {
+                let t = c.text.trim();
+                if t.is_empty() || nil(t) {
+                    Some("0".to_string())
+                } else {
+                    value_token(t)
+                }
+            })
+            .collect();
+        if after.len() == n
+            && let Some(v) = vals
+        {
+            return Ok(Some(v));
         }
     }
     Ok(None)
@@ -856,5 +864,122 @@ mod tests {
         assert_eq!(t4_col_of("行政诉讼 复议后起诉 尚未审结"), Some(13));
         assert_eq!(t4_col_of("行政复议结 果 维 持"), Some(0));
         assert_eq!(t4_col_of("行政诉讼未经复议直接起诉总 计"), Some(9));
+    }
+}
+
+#[cfg(test)]
+mod grid_tests {
+    use super::*;
+    use crate::audit::grid::{Cell, Grid, Source};
+
+    fn row(cells: &[&str]) -> Vec<Cell> {
+        cells.iter().map(|c| Cell::new(*c)).collect()
+    }
+
+    /// Table 三 as a markup grid: a header row, then each row's label and seven values from `v`.
+    fn t3_grid(header: &[&str], v: &dyn Fn(usize, usize) -> String) -> Grid {
+        let mut rows = vec![row(header)];
+        for (k, r) in t3_order(false).iter().enumerate() {
+            let mut cells = vec![Cell::new(r.full_label())];
+            cells.extend((0..T3_COLS).map(|c| Cell::new(v(k, c))));
+            rows.push(cells);
+        }
+        Grid {
+            rows,
+            line: 0,
+            source: Source::Markup,
+        }
+    }
+
+    #[test]
+    fn unnamed_headers_read_in_order_and_separators_are_dropped() {
+        let g = t3_grid(
+            &[
+                "项目", "数据1", "数据2", "数据3", "数据4", "数据5", "数据6", "数据7",
+            ],
+            &|k, c| {
+                if c == 6 {
+                    format!("1,{:03}", k)
+                } else {
+                    "—".into()
+                }
+            },
+        );
+        let s = read_t3(&[g], false);
+        // Dashes are not numbers: in order, a row of one number does not fill seven columns.
+        assert!(s.problem.is_some());
+        let g = t3_grid(
+            &[
+                "项目", "数据1", "数据2", "数据3", "数据4", "数据5", "数据6", "数据7",
+            ],
+            &|k, c| (k + c).to_string(),
+        );
+        let v = read_t3(&[g], false).complete().unwrap_or_default();
+        assert_eq!((v.len(), v[8].as_str()), (175, "2"));
+        let g = t3_grid(
+            &[
+                "",
+                "自然人",
+                "商业企业",
+                "科研机构",
+                "社会公益组织",
+                "法律服务机构",
+                "其他",
+                "总计",
+            ],
+            &|k, c| {
+                if c == 6 {
+                    format!("1,{:03}", k)
+                } else {
+                    "—".into()
+                }
+            },
+        );
+        let s = read_t3(&[g], false);
+        let v = s.complete().unwrap_or_default();
+        assert_eq!(v.len(), 175, "{:?}", s.problem);
+        assert_eq!(
+            (v[0].as_str(), v[6].as_str(), v[13].as_str()),
+            ("0", "1000", "1001")
+        );
+    }
+
+    #[test]
+    fn columns_follow_their_headers_not_their_order() {
+        // 总计 first: the headers place every value.
+        let g = t3_grid(
+            &[
+                "",
+                "总计",
+                "自然人",
+                "商业企业",
+                "科研机构",
+                "社会公益组织",
+                "法律服务机构",
+                "其他",
+            ],
+            &|k, c| ((k * 10 + c) % 97).to_string(),
+        );
+        let s = read_t3(&[g], false);
+        let v = s.complete().unwrap_or_default();
+        assert_eq!(v.len(), 175);
+        // Row 0: cells 0..6 are 0,1,…,6 under 总计, 自然人, …: 总计 is 0, 自然人 1.
+        assert_eq!((v[6].as_str(), v[0].as_str()), ("0", "1"));
+        // A row with an eighth number is a shape problem, not a silent choice.
+        let mut g = t3_grid(
+            &[
+                "",
+                "自然人",
+                "商业企业",
+                "科研机构",
+                "社会公益组织",
+                "法律服务机构",
+                "其他",
+                "总计",
+            ],
+            &|_, _| "1".into(),
+        );
+        g.rows[3].push(Cell::new("9"));
+        assert!(read_t3(&[g], false).problem.is_some());
     }
 }

@@ -12,39 +12,57 @@ use super::structured::{Structured, t3_order};
 use crate::codes::Outcome;
 use crate::report::{T3_COLS, T3Row, Table3, Table4, t3_column_code};
 
-/// A number token: an integer or decimal standing alone.
-pub(super) fn number(tok: &str) -> Option<f64> {
-    let t = tok.trim_matches(|c: char| c == '|' || c == '*');
+/// A number token as plain digits: an integer or decimal standing alone, without emphasis
+/// marks, its unit (元, 万元) or thousands separators ("3,985,758").
+pub(super) fn value_token(tok: &str) -> Option<String> {
+    let t = tok.trim().trim_matches(|c: char| c == '|' || c == '*');
     let t = t
         .strip_suffix("万元")
         .or_else(|| t.strip_suffix('元'))
         .unwrap_or(t);
+    let t = if t.contains(',') {
+        // Only well-formed groups of three: 1,234 or 12,345.6.
+        let (int, frac) = t.split_once('.').map_or((t, None), |(i, f)| (i, Some(f)));
+        let digits = int.trim_start_matches('-');
+        let groups: Vec<&str> = digits.split(',').collect();
+        let ok = groups.len() > 1
+            && (1..=3).contains(&groups[0].len())
+            && groups[1..].iter().all(|g| g.len() == 3);
+        if !ok {
+            return None;
+        }
+        let mut s = int.replace(',', "");
+        if let Some(f) = frac {
+            s.push('.');
+            s.push_str(f);
+        }
+        s
+    } else {
+        t.to_string()
+    };
     if t.is_empty()
         || t.ends_with('.')
+        || t == "-"
         || !t
             .chars()
             .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
     {
         return None;
     }
-    if t.starts_with('-') && t.len() == 1 {
-        return None;
-    }
-    t.parse().ok()
+    t.parse::<f64>().ok().map(|_| t)
 }
 
-/// The number tokens of some lines, in reading order, without their units.
+/// The value of a number token ([`value_token`]).
+pub(super) fn number(tok: &str) -> Option<f64> {
+    value_token(tok).and_then(|t| t.parse().ok())
+}
+
+/// The number tokens of some lines, in reading order, as plain digits.
 fn numbers(lines: &[String]) -> Vec<String> {
     lines
         .iter()
         .flat_map(|l| l.split(|c: char| c.is_whitespace() || c == '|'))
-        .filter(|t| number(t).is_some())
-        .map(|t| {
-            t.trim_matches(|c: char| c == '*')
-                .trim_end_matches('元')
-                .trim_end_matches('万')
-                .to_string()
-        })
+        .filter_map(value_token)
         .collect()
 }
 
