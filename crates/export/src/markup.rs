@@ -265,7 +265,12 @@ impl DocxTable {
     /// The grid: cells placed at their grid columns, merges expanded.
     fn grid(&self) -> Vec<Vec<Cell>> {
         let mut out: Vec<Vec<Cell>> = Vec::new();
+        let mut slots = 0usize;
         for (before, row) in &self.rows {
+            slots += before + row.iter().map(|c| c.span.max(1)).sum::<usize>();
+            if slots > grid::MAX_SLOTS {
+                break;
+            }
             let mut cells: Vec<Cell> = vec![Cell::default(); (*before).min(grid::MAX_COLS)];
             for c in row {
                 let col = cells.len();
@@ -277,7 +282,7 @@ impl DocxTable {
                     let above = out
                         .last()
                         .and_then(|r| r.get(col))
-                        .map(|x| x.text.clone())
+                        .map(|x| grid::copy_text(&x.text))
                         .unwrap_or_default();
                     (above, true)
                 } else {
@@ -285,7 +290,11 @@ impl DocxTable {
                 };
                 for k in 0..span {
                     cells.push(Cell {
-                        text: text.clone(),
+                        text: if k == 0 {
+                            text.clone()
+                        } else {
+                            grid::copy_text(&text)
+                        },
                         spanned: spanned || k > 0,
                     });
                 }

@@ -24,6 +24,18 @@ pub const SPANNED: char = '\u{1f}';
 
 /// Widest grid kept (columns); wider merged cells are cut.
 pub const MAX_COLS: usize = 256;
+/// Most slots a grid keeps (rows past it are left out), so that merged cells in a hostile file
+/// cannot multiply into a huge grid.
+pub const MAX_SLOTS: usize = 200_000;
+/// Most rows a merged cell covers.
+pub const MAX_ROWSPAN: usize = 1000;
+/// Longest text a merged cell's copy keeps (labels and headers are far shorter).
+pub const MAX_COPY_CHARS: usize = 120;
+
+/// The text a copy of a merged cell keeps.
+pub fn copy_text(t: &str) -> String {
+    t.chars().take(MAX_COPY_CHARS).collect()
+}
 
 /// One slot of a grid.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -81,7 +93,12 @@ pub struct Grid {
 pub fn place(rows: &[Vec<RawCell>]) -> Vec<Vec<Cell>> {
     let n = rows.len();
     let mut out: Vec<Vec<Option<Cell>>> = vec![Vec::new(); n];
+    let mut slots = 0usize;
     for (r, row) in rows.iter().enumerate() {
+        if slots > MAX_SLOTS {
+            out.truncate(r);
+            break;
+        }
         let mut c = 0;
         for cell in row {
             while out[r].get(c).is_some_and(|s| s.is_some()) {
@@ -91,16 +108,21 @@ pub fn place(rows: &[Vec<RawCell>]) -> Vec<Vec<Cell>> {
                 break;
             }
             let cs = cell.colspan.clamp(1, MAX_COLS - c);
-            let rs = cell.rowspan.clamp(1, n - r);
-            for (dr, slots) in out.iter_mut().skip(r).take(rs).enumerate() {
-                if slots.len() < c + cs {
-                    slots.resize(c + cs, None);
+            let rs = cell.rowspan.clamp(1, n - r).min(MAX_ROWSPAN);
+            let copy = copy_text(&cell.text);
+            for (dr, row_slots) in out.iter_mut().skip(r).take(rs).enumerate() {
+                if row_slots.len() < c + cs {
+                    row_slots.resize(c + cs, None);
                 }
                 for dc in 0..cs {
                     let first = dr == 0 && dc == 0;
-                    if slots[c + dc].is_none() {
-                        slots[c + dc] = Some(Cell {
-                            text: cell.text.clone(),
+                    if row_slots[c + dc].is_none() {
+                        row_slots[c + dc] = Some(Cell {
+                            text: if first {
+                                cell.text.clone()
+                            } else {
+                                copy.clone()
+                            },
                             spanned: !first,
                         });
                     }
@@ -108,6 +130,7 @@ pub fn place(rows: &[Vec<RawCell>]) -> Vec<Vec<Cell>> {
             }
             c += cs;
         }
+        slots += out[r].len();
     }
     out.into_iter()
         .map(|row| row.into_iter().map(Option::unwrap_or_default).collect())
@@ -404,5 +427,35 @@ mod tests {
         assert_eq!(t[2], vec!["行政许可", "447228"]);
         assert_eq!(t[3], vec!["结 果 维 持", "其他", "12"]);
         assert_eq!(halfwidth("１２．５"), "12.5");
+    }
+}
+
+#[cfg(test)]
+mod limits {
+    use super::*;
+
+    #[test]
+    fn merged_cells_cannot_blow_a_grid_up() {
+        let long = "字".repeat(500);
+        let rows: Vec<Vec<RawCell>> = (0..600)
+            .map(|_| {
+                (0..20)
+                    .map(|_| RawCell {
+                        text: long.clone(),
+                        colspan: 300,
+                        rowspan: 100_000,
+                    })
+                    .collect()
+            })
+            .collect();
+        let g = place(&rows);
+        let slots: usize = g.iter().map(Vec::len).sum();
+        assert!(slots <= MAX_SLOTS + MAX_COLS, "{slots}");
+        assert!(
+            g.iter()
+                .flatten()
+                .filter(|c| c.spanned)
+                .all(|c| c.text.chars().count() <= MAX_COPY_CHARS)
+        );
     }
 }
