@@ -7,10 +7,13 @@
 //!
 //! [`ocds`] is apart: trading notices as Open Contracting Data Standard 1.1 packages.
 
+#[cfg(test)]
+mod corpus;
 mod docx;
 mod html;
 pub mod layout;
 pub mod letters;
+pub mod markup;
 mod md;
 pub mod narrative;
 pub mod ocds;

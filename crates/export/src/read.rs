@@ -8,8 +8,6 @@
 
 use std::io::Read;
 
-use gongkai_domain::audit::{Markup, markup_to_text};
-
 use crate::sandbox::Reader;
 
 /// What kind of refusal a [`ReadError`] is (the web layer picks its status from it).
@@ -124,7 +122,7 @@ fn read(name: &str, bytes: &[u8], reader: Option<&Reader>) -> Result<String, Rea
     };
     let looks_html = ext == "html" || ext == "htm" || text.trim_start().starts_with('<');
     Ok(if looks_html {
-        markup_to_text(&text, Markup::Html)
+        crate::markup::html_text(&text)
     } else {
         text
     })
@@ -175,7 +173,7 @@ fn docx_text(name: &str, bytes: &[u8]) -> Result<String, ReadError> {
     }
     let xml =
         String::from_utf8(xml).map_err(|_| unreadable(name, "DOCX 内容无法读取（不是 UTF-8）"))?;
-    Ok(markup_to_text(&xml, Markup::Docx))
+    Ok(crate::markup::docx_text(&xml))
 }
 
 /// Whether any end-of-central-directory record in the file (the zip reader may try each) claims

@@ -782,19 +782,30 @@ fn audit_reads_the_reference_reports_with_their_known_findings() {
     let (code, v, err) = audit_json(&files);
     assert_eq!(code, Some(1), "{err}");
     assert_eq!(v.len(), 7);
-    // The reference: all zero, the period clipped, four label variants, no error.
+    // The reference: all zero, the period clipped, label variants, and table 四's data row with
+    // 16 values under 15 headers, which is a TABLE_SHAPE (contracts.md §5), not a guess.
     let r = &v[0];
     assert_eq!(
         (r["year"].as_i64(), r["period"]["from"].as_str()),
         (Some(2024), Some("2024-05-29"))
     );
     assert_eq!(r["sections"].as_array().map(|s| s.len()), Some(6));
-    assert!(
-        codes(r).iter().all(|c| c == "LABEL_VARIANT") && codes(r).len() >= 3,
-        "{:?}",
-        codes(r)
+    let variants = codes(r).iter().filter(|c| *c == "LABEL_VARIANT").count();
+    assert!(variants >= 3, "{:?}", codes(r));
+    let shapes: Vec<&serde_json::Value> = r["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["code"] != "LABEL_VARIANT")
+        .collect();
+    assert_eq!(shapes.len(), 1, "{shapes:?}");
+    assert_eq!(
+        (shapes[0]["code"].as_str(), shapes[0]["where"].as_str()),
+        (Some("TABLE_SHAPE"), Some("表四"))
     );
+    assert_eq!(r["appeals"], serde_json::json!({}));
     assert_eq!(r["requests"]["new_received"]["total"], 0);
+    assert_eq!(r["readings"]["requests"]["method"], "grid");
     // 平潭 2020: the real R3 error; 2021: clean, with its values.
     assert!(codes(&v[2]).contains(&"T3_OUTCOME_TOTAL".to_string()));
     assert_eq!(v[1]["format"], "2019");

@@ -77,10 +77,19 @@ pub(super) fn narrative(t3: Option<&Table3>, r1: Option<&[String]>, findings: &m
             format!("正文称未收到申请，但表三新收申请 {received} 件"),
         ));
     }
+    // A total the narrative may fairly call "received": newly received (一), with those carried
+    // over (一 + 二), processed (三(七)) or carried forward (四).
+    let total = |r: T3Row| t.get(r, crate::report::TOTAL_COL);
+    let fair = [
+        received,
+        received + total(T3Row::CarriedOver),
+        total(T3Row::TotalProcessed),
+        total(T3Row::CarriedForward),
+    ];
     if let Some(re) = RECEIVED.as_ref() {
         for c in re.captures_iter(&text) {
             if let Ok(n) = c[1].parse::<i64>()
-                && n != received
+                && !fair.contains(&n)
             {
                 findings.push(Finding::warning(
                     "NARRATIVE_CONFLICT",

@@ -1,23 +1,29 @@
 //! Reading a published annual report (text already extracted from its file) and checking it
 //! (contracts.md §5).
 //!
-//! Tables are read by structure and position rather than by exact labels: each table is the
-//! region between two section titles, and its values are the numbers of that region in reading
-//! order — table 三 has 7 per row in the fixed row order of the template (25 rows, or 23 where
-//! （六）其他处理 is a single row as in the 2019 template), table 四 ends with its 15 values.
-//! Labels only decide the template and raise `LABEL_VARIANT` warnings. When the numbers do not
-//! fit the template the table is reported as `TABLE_SHAPE` rather than guessed.
+//! Each table is read twice. By structure (`structured`): the grids of its region — from the
+//! file's table markup, or its lines cut at their separators (`grid`) — with every row
+//! identified by its label and every value column by its header. By position (`tables`): the
+//! numbers of the region in reading order, placed in the template's fixed layout. Where both
+//! readings exist they must agree; a disagreement, a row with more values than the template has
+//! columns, or a row found twice is `TABLE_SHAPE` rather than a guess. `Audit::readings` says how
+//! each table was read.
 //!
-//! By concern: `markup` extracts text from HTML and DOCX markup; `sections` finds the six
-//! sections, the title's agency and year and the statistics period; `tables` reads tables 二, 三
-//! and 四 by position and notes label variants; `checks` turns what was read into the
-//! remaining findings (balances, period, fee statement, narrative, consecutive years). This
-//! module holds the public types and the order in which `audit_text` runs them.
+//! By concern: `grid` holds grids and their transport inside text; `markup` extracts text from
+//! HTML and DOCX markup without a tree (the fallback for very large files); `sections` finds the
+//! six sections, the title's agency and year and the statistics period; `structured` and
+//! `tables` read tables 二, 三 and 四; `checks` turns what was read into the remaining findings
+//! (balances, period, fee statement, narrative, consecutive years). This module holds the public
+//! types and the order in which `audit_text` runs them.
 
 mod checks;
+pub mod grid;
 mod markup;
 mod sections;
+mod structured;
 mod tables;
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -26,7 +32,9 @@ use crate::report::{T3_COLS, T3Row};
 
 pub use checks::compare_years;
 pub use markup::{Markup, markup_to_text};
+pub use tables::Reading;
 
+use grid::Grid;
 use sections::{Sections, joined};
 
 /// One finding.
@@ -75,6 +83,9 @@ pub struct Audit {
     pub requests: Value,
     pub appeals: Value,
     pub findings: Vec<Finding>,
+    /// How each table that could be read was read (`proactive`, `requests`, `appeals`): the
+    /// method (`grid`, `layout`, `text`) and a confidence.
+    pub readings: BTreeMap<&'static str, Reading>,
     /// The carried-forward row (for comparing consecutive years); not in the JSON.
     #[serde(skip)]
     pub carried_forward: Option<[i64; T3_COLS]>,
@@ -88,11 +99,30 @@ impl Audit {
     }
 }
 
-/// Reads and checks one report's text.
+/// The grids of a section's region: those the file's markup gave (their first row inside the
+/// region), else the region's lines cut into cells.
+fn region_grids(s: &Sections, grids: &[Grid], i: usize) -> Vec<Grid> {
+    let Some((from, to)) = s.range(i) else {
+        return Vec::new();
+    };
+    let inside: Vec<Grid> = grids
+        .iter()
+        .filter(|g| (from..to).contains(&g.line))
+        .cloned()
+        .collect();
+    if !inside.is_empty() {
+        return inside;
+    }
+    vec![grid::text_rows(s.lines.get(from..to).unwrap_or(&[]), from)]
+}
+
+/// Reads and checks one report's text (as `gongkai_export::read` gives it: plain text, with the
+/// grids of its tables inside when the file had table markup).
 pub fn audit_text(file: &str, text: &str) -> Audit {
     let mut findings = Vec::new();
+    let (text, grids) = grid::split_grids(&grid::halfwidth(text));
     // Sections: the first heading line of each, in order.
-    let s = Sections::find(text);
+    let s = Sections::find(&text);
     let numerals = s.numerals();
     s.missing(&mut findings);
     let all = joined(&s.lines);
@@ -104,17 +134,62 @@ pub fn audit_text(file: &str, text: &str) -> Audit {
     let t3 = s.region(2).unwrap_or(&[]);
     let single_other = tables::single_other(t3);
     let format = if is_2019 { "2019" } else { "2021" };
+    let mut readings = BTreeMap::new();
 
-    let proactive = tables::read_table2(t2, s.has(1), is_2019, &mut findings);
-    let t3_table = tables::read_table3(t3, s.has(2), single_other, &mut findings);
-    let t4_table = s
-        .region(3)
-        .and_then(|r4| tables::read_table4(r4, &mut findings));
+    // Each table read twice: by labels and headers, and by position; `decide` weighs them.
+    let mut proactive = json!({});
+    let mut structured_variants = Vec::new();
+    let mut grid_read = false;
+    if s.has(1) {
+        let st = structured::read_t2(&region_grids(&s, &grids, 1), is_2019);
+        grid_read |= st.source.is_some_and(|x| x != grid::Source::Spaces) && st.any;
+        structured_variants.extend(st.variants.clone());
+        let pos = tables::positional_t2(t2, is_2019);
+        if let Some((vals, r)) =
+            tables::decide("表二", &st, pos, &tables::t2_slot_name, &mut findings)
+        {
+            proactive = tables::t2_json(&vals, is_2019, &mut findings);
+            readings.insert("proactive", r);
+        }
+    }
+    let mut t3_table = None;
+    if s.has(2) {
+        let st = structured::read_t3(&region_grids(&s, &grids, 2), single_other);
+        grid_read |= st.source.is_some_and(|x| x != grid::Source::Spaces) && st.any;
+        structured_variants.extend(st.variants.clone());
+        let pos = tables::positional_t3(t3, single_other);
+        let name = |i: usize| tables::t3_slot_name(single_other, i);
+        if let Some((vals, r)) = tables::decide("表三", &st, pos, &name, &mut findings) {
+            t3_table = Some(tables::t3_table(&vals, single_other, &mut findings));
+            readings.insert("requests", r);
+        }
+    }
+    let mut t4_table = None;
+    if let Some(r4) = s.region(3) {
+        let st = structured::read_t4(&region_grids(&s, &grids, 3));
+        let pos = tables::positional_t4(r4);
+        if let Some((vals, r)) =
+            tables::decide("表四", &st, pos, &tables::t4_slot_name, &mut findings)
+        {
+            t4_table = Some(tables::t4_table(&vals, &mut findings));
+            readings.insert("appeals", r);
+        }
+    }
     // The consistency rules on what was read.
     checks::balances(t3_table.as_ref(), t4_table.as_ref(), &mut findings);
-    // Labels that differ from the official wording.
-    tables::label_variants(&all, t3, t3_table.is_some(), single_other, &mut findings);
-    s.title_variant(&mut findings);
+    // Labels that differ from the official wording: compared cell by cell where the tables came
+    // as cells, else looked for in the text.
+    if grid_read {
+        for (found, official, place) in structured_variants {
+            let f = Finding::warning("LABEL_VARIANT", place, format!("“{found}”应为“{official}”"));
+            if !findings.contains(&f) {
+                findings.push(f);
+            }
+        }
+    } else {
+        tables::label_variants(&all, t3, t3_table.is_some(), single_other, &mut findings);
+    }
+    s.title_variants(&mut findings);
     // Period.
     let period = sections::period(&all);
     let period_json =
@@ -141,6 +216,7 @@ pub fn audit_text(file: &str, text: &str) -> Audit {
         requests,
         appeals,
         findings,
+        readings,
         carried_forward: t3_table
             .as_ref()
             .map(|t| t.cells[T3Row::CarriedForward.index()]),
@@ -176,6 +252,10 @@ mod tests {
             Just("<tr><td>".to_string()),
             Just("</td></tr>".to_string()),
             Just("&#x;&#99999999;&".to_string()),
+            Just(format!("\n{}\n", grid::GRID_START)),
+            Just(format!("\n{}\n", grid::GRID_END)),
+            Just(format!("\t{}", grid::SPANNED)),
+            Just("\n| 一、本年新收政府信息公开申请数量 | 1 | 0 |\n".to_string()),
             "[0-9 .\\-]{0,12}",
             "\\PC{0,20}",
         ], 0..60)) {

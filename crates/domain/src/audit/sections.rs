@@ -35,12 +35,19 @@ fn section_words(i: usize) -> Vec<&'static str> {
     }
 }
 
-/// Drops page numbers ("- 3 -") and joins nothing else.
+/// Blanks page numbers ("- 3 -") and joins nothing (a line keeps its number, so that grids
+/// found in the text stay where they are).
 fn clean_lines(text: &str) -> Vec<String> {
     let page = PATTERNS.page.as_ref();
     text.lines()
         .map(|l| l.replace(['\u{3000}', '\u{a0}'], " "))
-        .filter(|l| !page.is_some_and(|re| re.is_match(l)))
+        .map(|l| {
+            if page.is_some_and(|re| re.is_match(&l)) {
+                String::new()
+            } else {
+                l
+            }
+        })
         .collect()
 }
 
@@ -120,18 +127,30 @@ impl Sections {
         self.lines.get(s..e.max(s))
     }
 
-    /// `LABEL_VARIANT` when section 四's heading is not the official title.
-    pub(super) fn title_variant(&self, findings: &mut Vec<Finding>) {
-        if let Some(i) = self.starts[3] {
-            let title: String = self.lines[i]
+    /// The line range of section `i`'s region (after its heading, up to the next section).
+    pub(super) fn range(&self, i: usize) -> Option<(usize, usize)> {
+        let s = self.starts[i]? + 1;
+        let e = (i + 1..6)
+            .find_map(|j| self.starts[j])
+            .unwrap_or(self.lines.len());
+        Some((s, e.max(s)))
+    }
+
+    /// `LABEL_VARIANT` for each section heading that is not the official title (punctuation,
+    /// brackets and spaces aside).
+    pub(super) fn title_variants(&self, findings: &mut Vec<Finding>) {
+        for (i, numeral) in NUMERALS.iter().enumerate() {
+            let Some(line) = self.starts[i] else { continue };
+            let title: String = self.lines[line]
                 .chars()
                 .filter(|c| !c.is_whitespace())
                 .collect();
-            if !title.contains(crate::report::section_name(3)) {
+            let name = crate::report::section_name(i);
+            if !super::structured::norm(&title).contains(&super::structured::norm(name)) {
                 findings.push(Finding::warning(
                     "LABEL_VARIANT",
-                    "第四部分标题",
-                    format!("“{title}”应为“{}”", crate::report::SECTION_TITLES[3]),
+                    format!("第{numeral}部分标题"),
+                    format!("“{title}”应为“{}”", crate::report::SECTION_TITLES[i]),
                 ));
             }
         }

@@ -1,47 +1,68 @@
-//! Tables 二, 三 and 四 read by position: the numbers of each table's region in reading order,
-//! placed in the template's fixed layout; labels only decide the template and raise
-//! `LABEL_VARIANT` warnings.
+//! Tables 二, 三 and 四 read by position (the numbers of each table's region in reading order,
+//! placed in the template's fixed layout), the two readings weighed against each other
+//! (`decide`), and what was read turned into the JSON and the report types.
 
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::Finding;
+use super::grid::Source;
 use super::sections::joined;
+use super::structured::{Structured, t3_order};
 use crate::codes::Outcome;
 use crate::report::{T3_COLS, T3Row, Table3, Table4, t3_column_code};
 
-/// A number token: an integer or decimal standing alone.
-pub(super) fn number(tok: &str) -> Option<f64> {
-    let t = tok.trim_matches(|c: char| c == '|' || c == '*');
+/// A number token as plain digits: an integer or decimal standing alone, without emphasis
+/// marks, its unit (元, 万元) or thousands separators ("3,985,758").
+pub(super) fn value_token(tok: &str) -> Option<String> {
+    let t = tok.trim().trim_matches(|c: char| c == '|' || c == '*');
     let t = t
         .strip_suffix("万元")
         .or_else(|| t.strip_suffix('元'))
         .unwrap_or(t);
+    let t = if t.contains(',') {
+        // Only well-formed groups of three: 1,234 or 12,345.6.
+        let (int, frac) = t.split_once('.').map_or((t, None), |(i, f)| (i, Some(f)));
+        let digits = int.trim_start_matches('-');
+        let groups: Vec<&str> = digits.split(',').collect();
+        let ok = groups.len() > 1
+            && (1..=3).contains(&groups[0].len())
+            && groups[1..].iter().all(|g| g.len() == 3);
+        if !ok {
+            return None;
+        }
+        let mut s = int.replace(',', "");
+        if let Some(f) = frac {
+            s.push('.');
+            s.push_str(f);
+        }
+        s
+    } else {
+        t.to_string()
+    };
     if t.is_empty()
         || t.ends_with('.')
+        || t == "-"
         || !t
             .chars()
             .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
     {
         return None;
     }
-    if t.starts_with('-') && t.len() == 1 {
-        return None;
-    }
-    t.parse().ok()
+    t.parse::<f64>().ok().map(|_| t)
 }
 
-/// The number tokens of some lines, in reading order, without their units.
+/// The value of a number token ([`value_token`]).
+pub(super) fn number(tok: &str) -> Option<f64> {
+    value_token(tok).and_then(|t| t.parse().ok())
+}
+
+/// The number tokens of some lines, in reading order, as plain digits.
 fn numbers(lines: &[String]) -> Vec<String> {
     lines
         .iter()
         .flat_map(|l| l.split(|c: char| c.is_whitespace() || c == '|'))
-        .filter(|t| number(t).is_some())
-        .map(|t| {
-            t.trim_matches(|c: char| c == '*')
-                .trim_end_matches('元')
-                .trim_end_matches('万')
-                .to_string()
-        })
+        .filter_map(value_token)
         .collect()
 }
 
@@ -59,124 +80,261 @@ pub(super) fn single_other(t3: &[String]) -> bool {
     !(t3_text.contains("逾期不补") || t3_text.contains("不补正")) || !t3_text.contains("收费通知")
 }
 
-/// Table 二 as JSON (`{}` when it cannot be read): 10 values, or 22 in the 2019 template.
-pub(super) fn read_table2(
-    t2: &[String],
-    found: bool,
-    is_2019: bool,
-    findings: &mut Vec<Finding>,
-) -> Value {
-    let mut proactive = json!({});
-    let t2_nums = numbers(t2);
-    if found && !is_2019 {
-        if t2_nums.len() == 10 {
-            let n = |i: usize| t2_nums[i].parse::<i64>().unwrap_or(-1);
-            proactive = json!({
-                "rules": {"issued": n(0), "repealed": n(1), "in_force": n(2)},
-                "normative_documents": {"issued": n(3), "repealed": n(4), "in_force": n(5)},
-                "licensing_decisions": n(6), "penalty_decisions": n(7), "enforcement_decisions": n(8),
-                "fees_wan_yuan": t2_nums[9],
-            });
-            for (i, v) in t2_nums.iter().enumerate() {
-                let ok = if i == 9 {
-                    number(v).is_some_and(|x| x >= 0.0)
-                } else {
-                    v.parse::<i64>().is_ok_and(|x| x >= 0)
-                };
-                if !ok {
-                    findings.push(Finding::error(
-                        "BAD_NUMBER",
-                        "表二",
-                        format!("“{v}”不是非负数"),
-                    ));
-                }
-            }
-        } else if t2_nums.is_empty() {
-            findings.push(Finding::error("TABLE_MISSING", "表二", "未找到表二的数据"));
-        } else {
-            findings.push(Finding::error(
-                "TABLE_SHAPE",
-                "表二",
-                format!("表二应有 10 个数值，读到 {} 个", t2_nums.len()),
-            ));
-        }
-    } else if is_2019 {
-        // 2019 trial template: 22 values in its own layout (regulations.md §1.4); 增/减 may be negative.
-        if t2_nums.len() == 22 {
-            let i = |k: usize| t2_nums[k].parse::<i64>().unwrap_or(0);
-            let trio =
-                |k: usize, a: &str, b: &str, c: &str| json!({a: i(k), b: i(k + 1), c: i(k + 2)});
-            proactive = json!({
-                "rules": trio(0, "made", "published", "total_published"),
-                "normative_documents": trio(3, "made", "published", "total_published"),
-                "licensing": trio(6, "previous_items", "change", "decisions"),
-                "other_services": trio(9, "previous_items", "change", "decisions"),
-                "penalty": trio(12, "previous_items", "change", "decisions"),
-                "enforcement": trio(15, "previous_items", "change", "decisions"),
-                "fees": {"previous_items": i(18), "change": i(19)},
-                "central_procurement": {"projects": i(20), "amount_yuan": t2_nums[21]},
-            });
-        } else {
-            findings.push(Finding::error(
-                "TABLE_SHAPE",
-                "表二",
-                format!("2019 年格式的表二应有 22 个数值，读到 {} 个", t2_nums.len()),
-            ));
-        }
-    }
-    proactive
+/// How a table was read, for the JSON (`readings`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reading {
+    /// `grid` (cells from table markup, tabs or Markdown pipes), `layout` (positions on the
+    /// page) or `text` (lines of text cut at spaces, or only the positional reading).
+    pub method: &'static str,
+    /// 0–1: 1 when the reading by labels and headers and the positional reading agree.
+    pub confidence: f64,
 }
 
-/// The rows of table 三 in the order they are printed.
-fn t3_order(single_other: bool) -> Vec<T3Row> {
-    if single_other {
-        T3Row::all()
-            .into_iter()
-            .filter(|r| {
-                !matches!(
-                    r,
-                    T3Row::Outcome(Outcome::OtherNoCorrection | Outcome::OtherFeeUnpaid)
-                )
-            })
-            .collect()
+/// The values a table's positional reading found, in the template's order, or the count it
+/// found when that does not fit the template.
+pub(super) type Positional = Result<Vec<String>, usize>;
+
+/// Table 二 read by position: its 10 numbers (22 in the 2019 template) in reading order.
+pub(super) fn positional_t2(t2: &[String], is_2019: bool) -> Positional {
+    let nums = numbers(t2);
+    let want = if is_2019 { 22 } else { 10 };
+    if nums.len() == want {
+        Ok(nums)
     } else {
-        T3Row::all()
+        Err(nums.len())
     }
 }
 
-/// Table 三: 7 values per row, 25 rows (23 when （六）其他处理 is a single row).
-pub(super) fn read_table3(
-    t3: &[String],
-    found: bool,
-    single_other: bool,
-    findings: &mut Vec<Finding>,
-) -> Option<Table3> {
+/// Table 三 read by position: 7 numbers per row, 25 rows (23 when （六） is a single row).
+pub(super) fn positional_t3(t3: &[String], single_other: bool) -> Positional {
     let nums = numbers(t3);
     let rows = if single_other { 23 } else { 25 };
-    if !found {
+    if nums.len() == rows * T3_COLS {
+        Ok(nums)
+    } else {
+        Err(nums.len())
+    }
+}
+
+/// Table 四 read by position: the numbers of the region's lines that hold nothing but numbers
+/// (prose around the table may quote numbers); exactly 15.
+pub(super) fn positional_t4(r4: &[String]) -> Positional {
+    let numeric: Vec<String> = r4
+        .iter()
+        .filter(|l| {
+            let toks: Vec<&str> = l
+                .split(|c: char| c.is_whitespace() || c == '|')
+                .filter(|t| !t.is_empty())
+                .collect();
+            !toks.is_empty() && toks.iter().all(|t| number(t).is_some())
+        })
+        .cloned()
+        .collect();
+    let nums = numbers(&numeric);
+    if nums.len() == 15 {
+        Ok(nums)
+    } else {
+        Err(nums.len())
+    }
+}
+
+/// Whether two value tokens are the same number (or the same text).
+fn same(a: &str, b: &str) -> bool {
+    match (number(a), number(b)) {
+        (Some(x), Some(y)) => x == y,
+        _ => a.trim() == b.trim(),
+    }
+}
+
+/// The first slot where the structured reading found a value the positional one does not share.
+fn disagreement(a: &[Option<String>], b: &[String]) -> Option<(usize, String, String)> {
+    a.iter()
+        .zip(b)
+        .enumerate()
+        .find(|(_, (x, y))| x.as_ref().is_some_and(|x| !same(x, y)))
+        .map(|(i, (x, y))| (i, x.clone().unwrap_or_default(), y.clone()))
+}
+
+/// The two readings of one table weighed: the values to use and how they were read, or a
+/// `TABLE_SHAPE` / `TABLE_MISSING` finding. `slot_name` names a slot of the template.
+pub(super) fn decide(
+    table: &'static str,
+    structured: &Structured,
+    positional: Positional,
+    slot_name: &dyn Fn(usize) -> String,
+    findings: &mut Vec<Finding>,
+) -> Option<(Vec<String>, Reading)> {
+    let method = match structured.source {
+        Some(Source::Markup | Source::Separated) => "grid",
+        _ => "text",
+    };
+    if let Some(p) = &structured.problem {
+        findings.push(Finding::error("TABLE_SHAPE", table, p.clone()));
         return None;
     }
-    if nums.is_empty() {
-        findings.push(Finding::error("TABLE_MISSING", "表三", "未找到表三的数据"));
-        return None;
-    }
-    if nums.len() != rows * T3_COLS {
+    let conflict = |i: usize, x: String, y: String, findings: &mut Vec<Finding>| {
         findings.push(Finding::error(
             "TABLE_SHAPE",
-            "表三",
+            table,
             format!(
-                "表三应有 {rows} 行 × 7 列 = {} 个数值，读到 {} 个，无法可靠读取",
-                rows * T3_COLS,
-                nums.len()
+                "按行标签和列标题读取与按位置读取的结果不同（{}：{x} 与 {y}），无法可靠读取",
+                slot_name(i)
             ),
         ));
-        return None;
+    };
+    match (structured.complete(), positional) {
+        (Some(a), Ok(b)) => {
+            if let Some((i, x, y)) = disagreement(&structured.slots, &b) {
+                conflict(i, x, y, findings);
+                return None;
+            }
+            let confidence = if method == "grid" { 1.0 } else { 0.9 };
+            Some((a, Reading { method, confidence }))
+        }
+        (Some(a), Err(_)) => {
+            let confidence = if method == "grid" { 0.8 } else { 0.7 };
+            Some((a, Reading { method, confidence }))
+        }
+        (None, Ok(b)) => {
+            if let Some((i, x, y)) = disagreement(&structured.slots, &b) {
+                conflict(i, x, y, findings);
+                return None;
+            }
+            let confidence = if structured.any { 0.6 } else { 0.5 };
+            Some((
+                b,
+                Reading {
+                    method: "text",
+                    confidence,
+                },
+            ))
+        }
+        (None, Err(n)) => {
+            if n == 0 && !structured.any {
+                findings.push(Finding::error(
+                    "TABLE_MISSING",
+                    table,
+                    format!("未找到{table}的数据"),
+                ));
+            } else {
+                let found = structured.slots.iter().filter(|s| s.is_some()).count();
+                let missing: Vec<String> = structured
+                    .slots
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.is_none())
+                    .map(|(i, _)| slot_name(i))
+                    .take(3)
+                    .collect();
+                findings.push(Finding::error(
+                    "TABLE_SHAPE",
+                    table,
+                    format!(
+                        "{table}应有 {} 个数值，按位置读到 {n} 个，按行标签读到 {found} 个{}，无法可靠读取",
+                        structured.slots.len(),
+                        if missing.is_empty() {
+                            String::new()
+                        } else {
+                            format!("（未找到：{} 等）", missing.join("、"))
+                        }
+                    ),
+                ));
+            }
+            None
+        }
     }
+}
+
+/// Table 二 as JSON from its values in the template's order (10, or 22 in the 2019 template).
+pub(super) fn t2_json(t2_nums: &[String], is_2019: bool, findings: &mut Vec<Finding>) -> Value {
+    let get = |i: usize| t2_nums.get(i).map(String::as_str).unwrap_or("");
+    if !is_2019 {
+        let n = |i: usize| get(i).trim().parse::<i64>().unwrap_or(-1);
+        let proactive = json!({
+            "rules": {"issued": n(0), "repealed": n(1), "in_force": n(2)},
+            "normative_documents": {"issued": n(3), "repealed": n(4), "in_force": n(5)},
+            "licensing_decisions": n(6), "penalty_decisions": n(7), "enforcement_decisions": n(8),
+            "fees_wan_yuan": unit_free(get(9)),
+        });
+        for (i, v) in t2_nums.iter().enumerate() {
+            let ok = if i == 9 {
+                number(v).is_some_and(|x| x >= 0.0)
+            } else {
+                v.trim().parse::<i64>().is_ok_and(|x| x >= 0)
+            };
+            if !ok {
+                findings.push(Finding::error(
+                    "BAD_NUMBER",
+                    "表二",
+                    format!("“{v}”不是非负数"),
+                ));
+            }
+        }
+        proactive
+    } else {
+        // 2019 trial template: 22 values in its own layout (regulations.md §1.4); 增/减 may be negative.
+        let i = |k: usize| get(k).trim().parse::<i64>().unwrap_or(0);
+        let trio = |k: usize, a: &str, b: &str, c: &str| json!({a: i(k), b: i(k + 1), c: i(k + 2)});
+        json!({
+            "rules": trio(0, "made", "published", "total_published"),
+            "normative_documents": trio(3, "made", "published", "total_published"),
+            "licensing": trio(6, "previous_items", "change", "decisions"),
+            "other_services": trio(9, "previous_items", "change", "decisions"),
+            "penalty": trio(12, "previous_items", "change", "decisions"),
+            "enforcement": trio(15, "previous_items", "change", "decisions"),
+            "fees": {"previous_items": i(18), "change": i(19)},
+            "central_procurement": {"projects": i(20), "amount_yuan": unit_free(get(21))},
+        })
+    }
+}
+
+/// A value token without its unit (元, 万元) and emphasis.
+fn unit_free(v: &str) -> String {
+    v.trim()
+        .trim_matches(|c: char| c == '*')
+        .trim_end_matches('元')
+        .trim_end_matches('万')
+        .to_string()
+}
+
+/// The name of slot `i` of table 二.
+pub(super) fn t2_slot_name(i: usize) -> String {
+    format!("第 {} 个数值", i + 1)
+}
+
+/// The name of slot `i` of table 三 (row and column).
+pub(super) fn t3_slot_name(single_other: bool, i: usize) -> String {
+    let order = t3_order(single_other);
+    match order.get(i / T3_COLS) {
+        Some(r) => format!(
+            "{} {}",
+            r.full_label(),
+            crate::report::t3_column_label(i % T3_COLS)
+        ),
+        None => format!("第 {} 个数值", i + 1),
+    }
+}
+
+/// The name of slot `i` of table 四.
+pub(super) fn t4_slot_name(i: usize) -> String {
+    let group = ["行政复议", "未经复议直接起诉", "复议后起诉"];
+    let result = ["结果维持", "结果纠正", "其他结果", "尚未审结", "总计"];
+    format!(
+        "{} {}",
+        group.get(i / 5).unwrap_or(&""),
+        result.get(i % 5).unwrap_or(&"")
+    )
+}
+
+/// Table 三 from its values in the template's order (7 per row).
+pub(super) fn t3_table(nums: &[String], single_other: bool, findings: &mut Vec<Finding>) -> Table3 {
     let mut t = Table3::default();
     for (k, row) in t3_order(single_other).iter().enumerate() {
         for c in 0..T3_COLS {
-            let v = &nums[k * T3_COLS + c];
-            match v.parse::<i64>() {
+            let Some(v) = nums.get(k * T3_COLS + c) else {
+                continue;
+            };
+            match v.trim().parse::<i64>() {
                 Ok(x) if x >= 0 => t.cells[row.index()][c] = x,
                 _ => findings.push(Finding::error(
                     "BAD_NUMBER",
@@ -190,27 +348,14 @@ pub(super) fn read_table3(
             }
         }
     }
-    Some(t)
+    t
 }
 
-/// Table 四: the last 15 numbers of its region.
-pub(super) fn read_table4(r4: &[String], findings: &mut Vec<Finding>) -> Option<Table4> {
-    let n4 = numbers(r4);
-    if n4.len() < 15 {
-        findings.push(Finding::error(
-            if n4.is_empty() {
-                "TABLE_MISSING"
-            } else {
-                "TABLE_SHAPE"
-            },
-            "表四",
-            format!("表四应有 15 个数值，读到 {} 个", n4.len()),
-        ));
-        return None;
-    }
+/// Table 四 from its 15 values.
+pub(super) fn t4_table(nums: &[String], findings: &mut Vec<Finding>) -> Table4 {
     let mut t = Table4::default();
-    for (i, v) in n4[n4.len() - 15..].iter().enumerate() {
-        match v.parse::<i64>() {
+    for (i, v) in nums.iter().take(15).enumerate() {
+        match v.trim().parse::<i64>() {
             Ok(x) if x >= 0 => t.cells[i / 5][i % 5] = x,
             _ => findings.push(Finding::error(
                 "BAD_NUMBER",
@@ -219,7 +364,7 @@ pub(super) fn read_table4(r4: &[String], findings: &mut Vec<Finding>) -> Option<
             )),
         }
     }
-    Some(t)
+    t
 }
 
 /// `LABEL_VARIANT` for known misspellings anywhere in the text, then (when table 三 was read)

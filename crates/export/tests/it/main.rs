@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::field_reassign_with_default)]
 
+mod audit;
 mod bombs;
 mod ocds;
 mod sandbox;

@@ -1,0 +1,461 @@
+//! Tables as grids of cells, whatever the file they came from.
+//!
+//! A grid is a table with its merged cells expanded: every slot a merged cell covers holds a
+//! copy of its text marked `spanned`, so a column's header is the text above it in every header
+//! row and a row's label is the text to its left, while a value is counted once (only the
+//! top-left slot of a merged cell is a value).
+//!
+//! The readers of `gongkai-export` (HTML, DOCX) hand the auditor plain text (the web layer and
+//! the command line pass a `String` along), so grids travel inside that text: a line
+//! [`GRID_START`], one line per row with cells separated by tabs and spanned copies prefixed
+//! with [`SPANNED`], then [`GRID_END`]. [`split_grids`] takes them out again and gives back the
+//! text every other reader sees: each row one line, its own cells only, separated by tabs, and
+//! an empty cell of a row that holds numbers written `0` (as the positional reading expects).
+//!
+//! Plain text and Markdown have no markup; [`text_rows`] cuts their lines into cells by their
+//! separators (tabs, pipes, runs of two or more spaces, or number tokens after a label).
+
+/// First line of a grid inside text.
+pub const GRID_START: &str = "\u{1e}grid";
+/// Last line of a grid inside text.
+pub const GRID_END: &str = "\u{1e}end";
+/// Prefix of a cell that is a copy of a merged cell's text.
+pub const SPANNED: char = '\u{1f}';
+
+/// Widest grid kept (columns); wider merged cells are cut.
+pub const MAX_COLS: usize = 256;
+/// Most slots a grid keeps (rows past it are left out), so that merged cells in a hostile file
+/// cannot multiply into a huge grid.
+pub const MAX_SLOTS: usize = 200_000;
+/// Most rows a merged cell covers.
+pub const MAX_ROWSPAN: usize = 1000;
+/// Longest text a merged cell's copy keeps (labels and headers are far shorter).
+pub const MAX_COPY_CHARS: usize = 120;
+
+/// The text a copy of a merged cell keeps.
+pub fn copy_text(t: &str) -> String {
+    t.chars().take(MAX_COPY_CHARS).collect()
+}
+
+/// One slot of a grid.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Cell {
+    pub text: String,
+    /// A copy of a merged cell's text (the merged cell starts left of or above this slot).
+    pub spanned: bool,
+}
+
+impl Cell {
+    pub fn new(text: impl Into<String>) -> Cell {
+        Cell {
+            text: text.into(),
+            spanned: false,
+        }
+    }
+    pub fn copy(text: impl Into<String>) -> Cell {
+        Cell {
+            text: text.into(),
+            spanned: true,
+        }
+    }
+}
+
+/// A cell as written in markup: its text and how many columns and rows it covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawCell {
+    pub text: String,
+    pub colspan: usize,
+    pub rowspan: usize,
+}
+
+/// Where a grid's cells came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Table markup (HTML, DOCX): cells and merges as the author made them.
+    Markup,
+    /// Text cut at explicit separators (tabs, Markdown pipes).
+    Separated,
+    /// Text cut at spaces (text extracted from a PDF, or typed).
+    Spaces,
+}
+
+/// A grid and the line of the text (as [`split_grids`] returns it) where its first row is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grid {
+    pub rows: Vec<Vec<Cell>>,
+    pub line: usize,
+    pub source: Source,
+}
+
+/// Places HTML-style rows (each holding the cells that start in it) into a grid, expanding
+/// `colspan` and `rowspan` into spanned copies. Spans are capped so that no input can make the
+/// grid wider than [`MAX_COLS`] or longer than the rows given.
+pub fn place(rows: &[Vec<RawCell>]) -> Vec<Vec<Cell>> {
+    let n = rows.len();
+    let mut out: Vec<Vec<Option<Cell>>> = vec![Vec::new(); n];
+    let mut slots = 0usize;
+    for (r, row) in rows.iter().enumerate() {
+        if slots > MAX_SLOTS {
+            out.truncate(r);
+            break;
+        }
+        let mut c = 0;
+        for cell in row {
+            while out[r].get(c).is_some_and(|s| s.is_some()) {
+                c += 1;
+            }
+            if c >= MAX_COLS {
+                break;
+            }
+            let cs = cell.colspan.clamp(1, MAX_COLS - c);
+            let rs = cell.rowspan.clamp(1, n - r).min(MAX_ROWSPAN);
+            let copy = copy_text(&cell.text);
+            for (dr, row_slots) in out.iter_mut().skip(r).take(rs).enumerate() {
+                if row_slots.len() < c + cs {
+                    row_slots.resize(c + cs, None);
+                }
+                for dc in 0..cs {
+                    let first = dr == 0 && dc == 0;
+                    if row_slots[c + dc].is_none() {
+                        row_slots[c + dc] = Some(Cell {
+                            text: if first {
+                                cell.text.clone()
+                            } else {
+                                copy.clone()
+                            },
+                            spanned: !first,
+                        });
+                    }
+                }
+            }
+            c += cs;
+        }
+        slots += out[r].len();
+    }
+    out.into_iter()
+        .map(|row| row.into_iter().map(Option::unwrap_or_default).collect())
+        .collect()
+}
+
+/// Cell text with whitespace collapsed and the characters that would break the line format
+/// (tabs, line breaks, the markers) turned into spaces.
+fn clean_cell(t: &str) -> String {
+    t.split(|c: char| c.is_whitespace() || c == SPANNED || c == '\u{1e}')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The text lines of a grid, to be placed on their own lines inside a report's text.
+pub fn encode(rows: &[Vec<Cell>]) -> String {
+    let mut s = String::from(GRID_START);
+    s.push('\n');
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .map(|c| {
+                let t = clean_cell(&c.text);
+                if c.spanned {
+                    format!("{SPANNED}{t}")
+                } else {
+                    t
+                }
+            })
+            .collect();
+        s.push_str(&cells.join("\t"));
+        s.push('\n');
+    }
+    s.push_str(GRID_END);
+    s.push('\n');
+    s
+}
+
+/// The line of a row for the readers that read lines: its own cells separated by tabs, an empty
+/// cell written `0` when the row holds a number.
+pub fn row_line(row: &[Cell]) -> String {
+    let own: Vec<&str> = row
+        .iter()
+        .filter(|c| !c.spanned)
+        .map(|c| c.text.trim())
+        .collect();
+    let has_number = own.iter().any(|t| super::tables::number(t).is_some());
+    own.iter()
+        .map(|t| if has_number && t.is_empty() { "0" } else { t })
+        .collect::<Vec<_>>()
+        .join("\t")
+}
+
+/// Takes the grids out of a text: the text with each grid replaced by its rows' lines
+/// ([`row_line`]), and the grids with the line of their first row.
+pub fn split_grids(text: &str) -> (String, Vec<Grid>) {
+    if !text.contains(GRID_START) {
+        return (text.to_string(), Vec::new());
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut grids = Vec::new();
+    let mut line_no = 0usize;
+    let mut current: Option<Grid> = None;
+    for line in text.lines() {
+        let line = line.trim_end_matches('\r');
+        if line == GRID_START {
+            if let Some(g) = current.take() {
+                grids.push(g);
+            }
+            current = Some(Grid {
+                rows: Vec::new(),
+                line: line_no,
+                source: Source::Markup,
+            });
+            continue;
+        }
+        if line == GRID_END {
+            if let Some(g) = current.take() {
+                grids.push(g);
+            }
+            continue;
+        }
+        match current.as_mut() {
+            Some(g) => {
+                let row: Vec<Cell> = line
+                    .split('\t')
+                    .map(|c| match c.strip_prefix(SPANNED) {
+                        Some(t) => Cell::copy(t),
+                        None => Cell::new(c),
+                    })
+                    .collect();
+                out.push_str(&row_line(&row));
+                g.rows.push(row);
+            }
+            None => out.push_str(line),
+        }
+        out.push('\n');
+        line_no += 1;
+    }
+    if let Some(g) = current.take() {
+        grids.push(g);
+    }
+    (out, grids)
+}
+
+/// Full-width digits, point, minus and spaces as ASCII (some reports type numbers full width).
+pub fn halfwidth(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '．' => '.',
+            '－' => '-',
+            '\u{3000}' | '\u{a0}' => ' ',
+            c => c,
+        })
+        .collect()
+}
+
+/// Whether a line is a Markdown table's separator row (`| --- | :-: |`).
+fn md_separator(cells: &[&str]) -> bool {
+    !cells.is_empty()
+        && cells.iter().all(|c| {
+            let c = c.trim();
+            !c.is_empty() && c.chars().all(|x| matches!(x, '-' | ':' | ' '))
+        })
+}
+
+/// The cells of a line of plain text or Markdown, and whether they were cut at explicit
+/// separators. `None` for a Markdown separator row.
+fn line_cells(line: &str) -> Option<(Vec<Cell>, Source)> {
+    let t = line.trim();
+    if t.starts_with('|') {
+        // Markdown: split at unescaped pipes; drop the outer empty cells.
+        let mut cells = Vec::new();
+        let mut cur = String::new();
+        let mut chars = t.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' if chars.peek() == Some(&'|') => {
+                    cur.push('|');
+                    chars.next();
+                }
+                '|' => cells.push(std::mem::take(&mut cur)),
+                c => cur.push(c),
+            }
+        }
+        cells.push(cur);
+        if cells.first().is_some_and(|c| c.trim().is_empty()) {
+            cells.remove(0);
+        }
+        if cells.last().is_some_and(|c| c.trim().is_empty()) {
+            cells.pop();
+        }
+        let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
+        if md_separator(&refs) {
+            return None;
+        }
+        return Some((
+            cells
+                .iter()
+                .map(|c| Cell::new(c.trim().trim_matches('*').trim()))
+                .collect(),
+            Source::Separated,
+        ));
+    }
+    if line.contains('\t') {
+        return Some((
+            line.split('\t').map(|c| Cell::new(c.trim())).collect(),
+            Source::Separated,
+        ));
+    }
+    // Runs of two or more spaces separate cells; within a cell, single spaces separate number
+    // tokens from the words before them ("行政许可 447228").
+    let mut cells = Vec::new();
+    for chunk in t.split("  ").map(str::trim).filter(|c| !c.is_empty()) {
+        let mut words: Vec<&str> = Vec::new();
+        for tok in chunk.split_whitespace() {
+            if super::tables::number(tok).is_some() {
+                if !words.is_empty() {
+                    cells.push(Cell::new(words.join(" ")));
+                    words.clear();
+                }
+                cells.push(Cell::new(tok));
+            } else {
+                words.push(tok);
+            }
+        }
+        if !words.is_empty() {
+            cells.push(Cell::new(words.join(" ")));
+        }
+    }
+    Some((cells, Source::Spaces))
+}
+
+/// The lines of a region of plain text cut into cells: one grid row per non-empty line (the
+/// first row's line is `first_line`). The grid's source is `Separated` when most rows holding
+/// numbers were cut at tabs or pipes.
+pub fn text_rows(lines: &[String], first_line: usize) -> Grid {
+    let mut rows = Vec::new();
+    let (mut separated, mut spaced) = (0, 0);
+    for l in lines {
+        if l.trim().is_empty() {
+            continue;
+        }
+        if let Some((cells, src)) = line_cells(l) {
+            if cells
+                .iter()
+                .any(|c| super::tables::number(&c.text).is_some())
+            {
+                if src == Source::Separated {
+                    separated += 1;
+                } else {
+                    spaced += 1;
+                }
+            }
+            rows.push(cells);
+        }
+    }
+    Grid {
+        rows,
+        line: first_line,
+        source: if separated > spaced {
+            Source::Separated
+        } else {
+            Source::Spaces
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(t: &str, c: usize, r: usize) -> RawCell {
+        RawCell {
+            text: t.into(),
+            colspan: c,
+            rowspan: r,
+        }
+    }
+
+    #[test]
+    fn spans_expand_into_copies() {
+        let g = place(&[
+            vec![raw("a", 2, 2), raw("b", 1, 1)],
+            vec![raw("c", 1, 1)],
+            vec![raw("d", 1, 1), raw("e", 5000, 9)],
+        ]);
+        let texts: Vec<Vec<(&str, bool)>> = g
+            .iter()
+            .map(|r| r.iter().map(|c| (c.text.as_str(), c.spanned)).collect())
+            .collect();
+        assert_eq!(texts[0], vec![("a", false), ("a", true), ("b", false)]);
+        assert_eq!(texts[1], vec![("a", true), ("a", true), ("c", false)]);
+        assert_eq!(g[2].len(), MAX_COLS);
+        assert!(!g[2][1].spanned && g[2][2].spanned);
+    }
+
+    #[test]
+    fn grids_round_trip_through_text() {
+        let rows = vec![
+            vec![Cell::new("规章"), Cell::new(""), Cell::new("3")],
+            vec![Cell::new("许可"), Cell::new("7"), Cell::copy("7")],
+        ];
+        let text = format!("标题\n{}尾\n", encode(&rows));
+        let (plain, grids) = split_grids(&text);
+        assert_eq!(plain, "标题\n规章\t0\t3\n许可\t7\n尾\n");
+        assert_eq!(grids.len(), 1);
+        assert_eq!(grids[0].rows, rows);
+        assert_eq!(grids[0].line, 1);
+    }
+
+    #[test]
+    fn text_lines_are_cut_at_their_separators() {
+        let lines: Vec<String> = [
+            "| 标签 | 1 | 2 |",
+            "| --- | --- | --- |",
+            "规章\t\t0",
+            "行政许可 447228",
+            "结 果 维 持   其他  12",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let g = text_rows(&lines, 0);
+        let t: Vec<Vec<&str>> = g
+            .rows
+            .iter()
+            .map(|r| r.iter().map(|c| c.text.as_str()).collect())
+            .collect();
+        assert_eq!(t[0], vec!["标签", "1", "2"]);
+        assert_eq!(t[1], vec!["规章", "", "0"]);
+        assert_eq!(t[2], vec!["行政许可", "447228"]);
+        assert_eq!(t[3], vec!["结 果 维 持", "其他", "12"]);
+        assert_eq!(halfwidth("１２．５"), "12.5");
+    }
+}
+
+#[cfg(test)]
+mod limits {
+    use super::*;
+
+    #[test]
+    fn merged_cells_cannot_blow_a_grid_up() {
+        let long = "字".repeat(500);
+        let rows: Vec<Vec<RawCell>> = (0..600)
+            .map(|_| {
+                (0..20)
+                    .map(|_| RawCell {
+                        text: long.clone(),
+                        colspan: 300,
+                        rowspan: 100_000,
+                    })
+                    .collect()
+            })
+            .collect();
+        let g = place(&rows);
+        let slots: usize = g.iter().map(Vec::len).sum();
+        assert!(slots <= MAX_SLOTS + MAX_COLS, "{slots}");
+        assert!(
+            g.iter()
+                .flatten()
+                .filter(|c| c.spanned)
+                .all(|c| c.text.chars().count() <= MAX_COPY_CHARS)
+        );
+    }
+}

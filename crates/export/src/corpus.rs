@@ -1,0 +1,675 @@
+//! A generated corpus for the auditor: this program's own report, with known values, rendered
+//! in every format the auditor reads and then put through the layout changes real reports show
+//! (header rows split or merged, group labels repeated or dropped, zeros left blank, an extra
+//! empty column, labels wrapped, full-width digits, broken Markdown rows).
+//!
+//! The property: every mutation × format reads back to the known values or is reported as
+//! `TABLE_SHAPE` for that table — never a wrong value — and, since the tables balance, no other
+//! error finding appears.
+
+use gongkai_domain::audit::{Audit, audit_text};
+use gongkai_domain::codes::{AppealKind, AppealResult, ApplicantType, Outcome};
+use gongkai_domain::period::Period;
+use gongkai_domain::report::*;
+use serde_json::Value;
+use time::macros::date;
+
+use crate::layout::{Cell, Grid};
+use crate::{Block, DEFAULT_TEMPLATE, Document};
+
+/// A report whose every table holds distinct, balancing values.
+fn report() -> AnnualReport {
+    let mut t3 = Table3::default();
+    let types = ApplicantType::ALL;
+    for (i, a) in types.iter().enumerate() {
+        let i = i as i64;
+        t3.add_cases(T3Row::NewReceived, *a, 10 + 3 * i);
+        t3.add_cases(T3Row::CarriedOver, *a, 1 + i % 2);
+    }
+    // Spread the received and carried-over cases over the outcomes, leaving some carried forward.
+    for (k, a) in types.iter().enumerate() {
+        let mut left = t3.get(T3Row::NewReceived, k) + t3.get(T3Row::CarriedOver, k) - 2;
+        for (j, o) in Outcome::ALL.iter().enumerate() {
+            let n = ((j + k) % 3) as i64;
+            let n = n.min(left);
+            left -= n;
+            t3.add_cases(T3Row::Outcome(*o), *a, n);
+        }
+        t3.add_cases(T3Row::Outcome(Outcome::Granted), *a, left);
+        t3.add_cases(T3Row::CarriedForward, *a, 2);
+    }
+    t3.fill_total_processed();
+    let mut t4 = Table4::default();
+    for (g, kind) in AppealKind::ALL.iter().enumerate() {
+        for (r, res) in AppealResult::ALL.iter().enumerate() {
+            t4.add(*kind, *res, (g * 4 + r + 1) as i64);
+        }
+    }
+    let proactive = Table2 {
+        rules: DocCounts {
+            issued: 1,
+            repealed: 2,
+            in_force: 13,
+        },
+        normative_documents: DocCounts {
+            issued: 8,
+            repealed: 26,
+            in_force: 66,
+        },
+        licensing_decisions: 447,
+        penalty_decisions: 39,
+        enforcement_decisions: 5,
+        fees_fen: 20_300_000,
+    };
+    let received = t3.get(T3Row::NewReceived, TOTAL_COL);
+    AnnualReport::new(ReportInputs {
+        agency: AgencyRef {
+            code: "x".into(),
+            name: "某市公共资源交易中心".into(),
+        },
+        period: Period {
+            from: date!(2024 - 01 - 01),
+            to: date!(2024 - 12 - 31),
+        },
+        proactive,
+        requests: t3,
+        appeals: t4,
+        figures: Figures {
+            trading_notices: 5836,
+            requests_received: received,
+            ..Figures::default()
+        },
+        channels: Vec::new(),
+        previous_carried_forward: None,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Grids as matrices, for mutating
+
+#[derive(Debug, Clone)]
+enum Slot {
+    Origin(Cell),
+    Covered(usize, usize),
+}
+
+fn blank() -> Cell {
+    Cell {
+        text: String::new(),
+        colspan: 1,
+        rowspan: 1,
+        header: false,
+        number: false,
+    }
+}
+
+fn to_matrix(g: &Grid) -> Vec<Vec<Slot>> {
+    let mut m = vec![vec![Slot::Origin(blank()); g.cols]; g.rows.len()];
+    for (r, c, cell) in g.placed() {
+        for dr in 0..cell.rowspan {
+            for dc in 0..cell.colspan {
+                if let Some(s) = m.get_mut(r + dr).and_then(|row| row.get_mut(c + dc)) {
+                    *s = Slot::Covered(r, c);
+                }
+            }
+        }
+        m[r][c] = Slot::Origin(cell.clone());
+    }
+    m
+}
+
+fn from_matrix(m: &[Vec<Slot>], like: &Grid, header_rows: usize) -> Grid {
+    Grid {
+        name: like.name.clone(),
+        cols: m.iter().map(Vec::len).max().unwrap_or(0),
+        rows: m
+            .iter()
+            .map(|row| {
+                row.iter()
+                    .filter_map(|s| match s {
+                        Slot::Origin(c) => Some(c.clone()),
+                        Slot::Covered(..) => None,
+                    })
+                    .collect()
+            })
+            .collect(),
+        header_rows,
+    }
+}
+
+/// The header rows of a grid: its own count, or (table 二) none.
+fn header_rows(g: &Grid) -> usize {
+    g.header_rows
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mutation {
+    None,
+    BlankZeros,
+    ExtraColumnEnd,
+    ExtraColumnFront,
+    RepeatGroupLabels,
+    DropGroupLabels,
+    SplitHeaders,
+    MergeHeaders,
+    WrapLabels,
+    FullWidthDigits,
+}
+
+const MUTATIONS: [Mutation; 10] = [
+    Mutation::None,
+    Mutation::BlankZeros,
+    Mutation::ExtraColumnEnd,
+    Mutation::ExtraColumnFront,
+    Mutation::RepeatGroupLabels,
+    Mutation::DropGroupLabels,
+    Mutation::SplitHeaders,
+    Mutation::MergeHeaders,
+    Mutation::WrapLabels,
+    Mutation::FullWidthDigits,
+];
+
+fn mutate(g: &Grid, how: Mutation) -> Grid {
+    let mut m = to_matrix(g);
+    let mut h = header_rows(g);
+    let each_origin = |m: &mut Vec<Vec<Slot>>, f: &dyn Fn(&mut Cell)| {
+        for row in m.iter_mut() {
+            for s in row.iter_mut() {
+                if let Slot::Origin(c) = s {
+                    f(c);
+                }
+            }
+        }
+    };
+    match how {
+        Mutation::None => {}
+        Mutation::BlankZeros => each_origin(&mut m, &|c| {
+            if c.number && c.text == "0" {
+                c.text.clear();
+            }
+        }),
+        Mutation::FullWidthDigits => each_origin(&mut m, &|c| {
+            if c.number {
+                c.text = c
+                    .text
+                    .chars()
+                    .map(|d| match d {
+                        '0'..='9' => {
+                            char::from_u32(d as u32 - '0' as u32 + '０' as u32).unwrap_or(d)
+                        }
+                        '.' => '．',
+                        d => d,
+                    })
+                    .collect();
+            }
+        }),
+        Mutation::WrapLabels => each_origin(&mut m, &|c| {
+            let n = c.text.chars().count();
+            if !c.number && n > 10 {
+                let (a, b): (String, String) = (
+                    c.text.chars().take(n / 2).collect(),
+                    c.text.chars().skip(n / 2).collect(),
+                );
+                c.text = format!("{a}\n{b}");
+            }
+        }),
+        Mutation::ExtraColumnEnd => {
+            for row in m.iter_mut() {
+                row.push(Slot::Origin(blank()));
+            }
+        }
+        Mutation::ExtraColumnFront => {
+            for row in m.iter_mut() {
+                for s in row.iter_mut() {
+                    if let Slot::Covered(_, c) = s {
+                        *c += 1;
+                    }
+                }
+                row.insert(0, Slot::Origin(blank()));
+            }
+        }
+        Mutation::RepeatGroupLabels | Mutation::DropGroupLabels => {
+            for r in h..m.len() {
+                for c in 0..m[r].len() {
+                    let Slot::Origin(cell) = m[r][c].clone() else {
+                        continue;
+                    };
+                    if cell.header || cell.number || cell.rowspan < 2 {
+                        continue;
+                    }
+                    if how == Mutation::DropGroupLabels {
+                        if let Slot::Origin(x) = &mut m[r][c] {
+                            x.text.clear();
+                        }
+                        continue;
+                    }
+                    let one = Cell {
+                        rowspan: 1,
+                        ..cell.clone()
+                    };
+                    m[r][c] = Slot::Origin(one.clone());
+                    for dr in 1..cell.rowspan {
+                        if let Some(row) = m.get_mut(r + dr) {
+                            row[c] = Slot::Origin(one.clone());
+                            for dc in 1..cell.colspan {
+                                row[c + dc] = Slot::Covered(r + dr, c);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        Mutation::SplitHeaders if h > 0 => {
+            // A new header row under the last: long innermost headers broken over the two rows.
+            let last = h - 1;
+            let width = m[last].len();
+            let mut new_row: Vec<Slot> = Vec::with_capacity(width);
+            let mut grown: Vec<(usize, usize)> = Vec::new();
+            #[allow(clippy::needless_range_loop)] // m[last] is written inside the loop
+            for c in 0..width {
+                match m[last][c].clone() {
+                    Slot::Origin(cell)
+                        if cell.rowspan == 1
+                            && cell.colspan == 1
+                            && cell.text.chars().count() >= 4 =>
+                    {
+                        let n = cell.text.chars().count();
+                        let (a, b): (String, String) = (
+                            cell.text.chars().take(n / 2).collect(),
+                            cell.text.chars().skip(n / 2).collect(),
+                        );
+                        if let Slot::Origin(x) = &mut m[last][c] {
+                            x.text = a;
+                        }
+                        new_row.push(Slot::Origin(Cell { text: b, ..cell }));
+                    }
+                    Slot::Origin(_) => {
+                        grown.push((last, c));
+                        new_row.push(Slot::Covered(last, c));
+                    }
+                    Slot::Covered(r0, c0) => {
+                        if !grown.contains(&(r0, c0)) {
+                            grown.push((r0, c0));
+                        }
+                        new_row.push(Slot::Covered(r0, c0));
+                    }
+                }
+            }
+            for (r0, c0) in grown {
+                if let Slot::Origin(x) = &mut m[r0][c0] {
+                    // Only origins whose area ends at the last header row grow.
+                    if r0 + x.rowspan == last + 1 {
+                        x.rowspan += 1;
+                    }
+                }
+            }
+            m.insert(h, new_row);
+            // Covered slots below the new row keep pointing at their origins (which now span one
+            // more row where they crossed it).
+            for row in m.iter_mut().skip(h + 1) {
+                for s in row.iter_mut() {
+                    if let Slot::Covered(r0, _) = s
+                        && *r0 >= h
+                    {
+                        *r0 += 1;
+                    }
+                }
+            }
+            h += 1;
+        }
+        Mutation::MergeHeaders if h > 1 => {
+            let width = m[0].len();
+            let mut row: Vec<Slot> = Vec::with_capacity(width);
+            for c in 0..width {
+                let mut parts: Vec<String> = Vec::new();
+                for r in 0..h {
+                    let t = match &m[r][c] {
+                        Slot::Origin(x) => x.text.clone(),
+                        Slot::Covered(r0, c0) => match &m[*r0][*c0] {
+                            Slot::Origin(x) => x.text.clone(),
+                            Slot::Covered(..) => String::new(),
+                        },
+                    };
+                    if !t.is_empty() && !parts.contains(&t) {
+                        parts.push(t);
+                    }
+                }
+                row.push(Slot::Origin(Cell {
+                    text: parts.join(" "),
+                    colspan: 1,
+                    rowspan: 1,
+                    header: true,
+                    number: false,
+                }));
+            }
+            m.drain(0..h);
+            for r in m.iter_mut() {
+                for s in r.iter_mut() {
+                    if let Slot::Covered(r0, _) = s {
+                        *r0 = r0.saturating_sub(h - 1);
+                    }
+                }
+            }
+            m.insert(0, row);
+            h = 1;
+        }
+        _ => {}
+    }
+    from_matrix(&m, g, h)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formats
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    Html,
+    Docx,
+    Md,
+    /// Tab-separated text (a table copied out of a word processor).
+    Tabs,
+    /// Text cut at spaces, one line per row (text extracted from a PDF).
+    Spaces,
+}
+
+const FORMS: [Form; 5] = [Form::Html, Form::Docx, Form::Md, Form::Tabs, Form::Spaces];
+
+/// A grid as text lines: merged slots empty, cells joined by `sep`.
+fn text_table(g: &Grid, sep: &str) -> String {
+    let m = to_matrix(g);
+    let mut out = String::new();
+    for row in &m {
+        let cells: Vec<String> = row
+            .iter()
+            .map(|s| match s {
+                Slot::Origin(c) => c.text.clone(),
+                Slot::Covered(..) => String::new(),
+            })
+            .filter(|t| sep == "\t" || !t.is_empty())
+            .collect();
+        out.push_str(&cells.join(sep));
+        out.push('\n');
+    }
+    out
+}
+
+fn text_doc(doc: &Document, sep: &str) -> String {
+    let mut s = format!("{}\n", doc.title);
+    for p in &doc.preamble {
+        s.push_str(p);
+        s.push('\n');
+    }
+    for (title, blocks) in &doc.sections {
+        s.push_str(title);
+        s.push('\n');
+        for b in blocks {
+            match b {
+                Block::Paragraph(p) => {
+                    s.push_str(p);
+                    s.push('\n');
+                }
+                Block::Table(g) => s.push_str(&text_table(g, sep)),
+            }
+        }
+    }
+    s
+}
+
+fn render(doc: &Document, form: Form) -> String {
+    let (name, bytes) = match form {
+        Form::Html => ("r.html", crate::html::render(doc).into_bytes()),
+        Form::Md => ("r.md", crate::md::render(doc).into_bytes()),
+        Form::Docx => (
+            "r.docx",
+            crate::docx::render(doc).unwrap_or_else(|e| panic!("{e}")),
+        ),
+        Form::Tabs => ("r.txt", text_doc(doc, "\t").into_bytes()),
+        Form::Spaces => ("r.txt", text_doc(doc, " ").into_bytes()),
+    };
+    crate::read::report_text(name, &bytes).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn mutated_doc(base: &Document, how: Mutation) -> Document {
+    let mut d = base.clone();
+    for (_, blocks) in d.sections.iter_mut() {
+        for b in blocks.iter_mut() {
+            if let Block::Table(g) = b {
+                *g = mutate(g, how);
+            }
+        }
+    }
+    d
+}
+
+/// The outcome of one case: which tables were read right, which were reported.
+fn check(a: &Audit, expected: &AnnualReport, case: &str) -> (usize, usize) {
+    let want = [
+        (
+            "proactive",
+            "表二",
+            serde_json::to_value(&expected.proactive),
+        ),
+        ("requests", "表三", serde_json::to_value(&expected.requests)),
+        ("appeals", "表四", serde_json::to_value(&expected.appeals)),
+    ];
+    let json = serde_json::to_value(a).unwrap_or(Value::Null);
+    let (mut right, mut reported) = (0, 0);
+    for (key, place, want) in want {
+        let want = want.unwrap_or(Value::Null);
+        let got = &json[key];
+        let shape = a
+            .findings
+            .iter()
+            .any(|f| f.code == "TABLE_SHAPE" && f.place == place);
+        if *got == want {
+            right += 1;
+        } else {
+            assert!(
+                shape && got.as_object().is_some_and(|o| o.is_empty()),
+                "{case}: {key} read wrong and not reported\n got {got}\nwant {want}\n{:?}",
+                a.findings
+            );
+            reported += 1;
+        }
+    }
+    for f in &a.findings {
+        assert!(
+            f.severity != "error" || f.code == "TABLE_SHAPE",
+            "{case}: a balanced report got {f:?}"
+        );
+    }
+    (right, reported)
+}
+
+#[test]
+fn every_mutation_in_every_format_reads_right_or_is_reported() {
+    let report = report();
+    assert!(report.valid, "the corpus report balances");
+    let base = Document::build(&report, DEFAULT_TEMPLATE).unwrap_or_else(|e| panic!("{e}"));
+    let mut summary = Vec::new();
+    let (mut right, mut reported) = (0, 0);
+    for how in MUTATIONS {
+        let doc = mutated_doc(&base, how);
+        for form in FORMS {
+            let case = format!("{how:?} × {form:?}");
+            let text = render(&doc, form);
+            let a = audit_text(&case, &text);
+            let (r, s) = check(&a, &report, &case);
+            right += r;
+            reported += s;
+            summary.push(format!("{case}: {r} read, {s} reported"));
+        }
+    }
+    // The unchanged report reads fully in every format.
+    for line in summary.iter().filter(|l| l.starts_with("None ×")) {
+        assert!(line.ends_with("3 read, 0 reported"), "{line}");
+    }
+    // Most cases read fully: the layout changes are ones a reader must cope with.
+    let total = right + reported;
+    assert!(
+        right * 10 >= total * 8,
+        "only {right} of {total} tables read:\n{}",
+        summary.join("\n")
+    );
+}
+
+#[test]
+fn broken_markdown_rows_read_right_or_are_reported() {
+    let report = report();
+    let base = Document::build(&report, DEFAULT_TEMPLATE).unwrap_or_else(|e| panic!("{e}"));
+    let md = crate::md::render(&base);
+    // Break every table row after its label's first few characters, and separately drop a cell.
+    let broken: String = md
+        .lines()
+        .map(|l| {
+            if l.starts_with("| ") && l.chars().count() > 20 && !l.contains("---") {
+                let head: String = l.chars().take(8).collect();
+                let tail: String = l.chars().skip(8).collect();
+                format!("{head}\n{tail}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    let short = md.replacen(" | 2 |", " |", 1);
+    for (case, text) in [("broken rows", broken), ("a cell dropped", short)] {
+        let text =
+            crate::read::report_text("r.md", text.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        let a = audit_text(case, &text);
+        check(&a, &report, case);
+    }
+}
+
+/// An HTML page whose layout is one big table: every section in a cell, the report's tables
+/// nested in those cells, and (worse) every value in a table of its own.
+fn layout_html(doc: &Document, value_tables: bool) -> String {
+    let body = crate::html::body(doc);
+    let body = if value_tables {
+        // Each value cell's content wrapped in a one-cell table.
+        let mut out = String::new();
+        let mut rest = body.as_str();
+        while let Some(i) = rest.find("<td") {
+            let Some(j) = rest[i..].find('>') else { break };
+            let open = &rest[i..i + j + 1];
+            out.push_str(&rest[..i + j + 1]);
+            rest = &rest[i + j + 1..];
+            let Some(k) = rest.find("</td>") else { break };
+            let inner = &rest[..k];
+            if open.contains("num") || inner.trim().chars().all(|c| c.is_ascii_digit() || c == '.')
+            {
+                out.push_str(&format!("<table><tr><td>{inner}</td></tr></table>"));
+            } else {
+                out.push_str(inner);
+            }
+            rest = &rest[k..];
+        }
+        out.push_str(rest);
+        out
+    } else {
+        body
+    };
+    let cells = body
+        .replace("<section>", "<tr><td>")
+        .replace("</section>", "</td></tr>");
+    format!("<html><body><table class=\"layout\">{cells}</table></body></html>")
+}
+
+#[test]
+fn hostile_layouts_read_right_or_say_what_is_missing() {
+    let report = report();
+    let base = Document::build(&report, DEFAULT_TEMPLATE).unwrap_or_else(|e| panic!("{e}"));
+    // The report in a layout table, and with every value in a table of its own.
+    for (case, html) in [
+        ("layout table", layout_html(&base, false)),
+        ("a table per value", layout_html(&base, true)),
+    ] {
+        let text =
+            crate::read::report_text("r.html", html.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
+        let a = audit_text(case, &text);
+        assert_eq!(a.sections.len(), 6, "{case}: {:?}", a.findings);
+        check(&a, &report, case);
+    }
+    // Budget and statistics tables in the narrative and next to table 三: not taken for it.
+    let mut doc = base.clone();
+    let budget = Grid {
+        name: "预算".into(),
+        cols: 3,
+        rows: vec![
+            vec![
+                Cell {
+                    text: "项目".into(),
+                    colspan: 1,
+                    rowspan: 1,
+                    header: true,
+                    number: false,
+                },
+                Cell {
+                    text: "预算数".into(),
+                    colspan: 1,
+                    rowspan: 1,
+                    header: true,
+                    number: false,
+                },
+                Cell {
+                    text: "决算数".into(),
+                    colspan: 1,
+                    rowspan: 1,
+                    header: true,
+                    number: false,
+                },
+            ],
+            vec![
+                Cell {
+                    text: "一般公共预算".into(),
+                    colspan: 1,
+                    rowspan: 1,
+                    header: false,
+                    number: false,
+                },
+                Cell {
+                    text: "1200".into(),
+                    colspan: 1,
+                    rowspan: 1,
+                    header: false,
+                    number: true,
+                },
+                Cell {
+                    text: "1180".into(),
+                    colspan: 1,
+                    rowspan: 1,
+                    header: false,
+                    number: true,
+                },
+            ],
+        ],
+        header_rows: 1,
+    };
+    doc.sections[0].1.push(Block::Table(budget.clone()));
+    doc.sections[2].1.insert(0, Block::Table(budget));
+    for form in [Form::Html, Form::Docx] {
+        let case = format!("budget tables × {form:?}");
+        let a = audit_text(&case, &render(&doc, form));
+        check(&a, &report, &case);
+        assert_eq!(a.readings.len(), 3, "{case}: {:?}", a.findings);
+    }
+    // A DOCX without tables: each table missing, said so, and no rule error.
+    let mut bare = base.clone();
+    for (_, blocks) in bare.sections.iter_mut() {
+        blocks.retain(|b| matches!(b, Block::Paragraph(_)));
+    }
+    let a = audit_text("bare", &render(&bare, Form::Docx));
+    let missing: Vec<&str> = a
+        .findings
+        .iter()
+        .filter(|f| f.code == "TABLE_MISSING")
+        .map(|f| f.place.as_str())
+        .collect();
+    assert_eq!(missing, vec!["表二", "表三", "表四"], "{:?}", a.findings);
+    assert!(
+        a.findings
+            .iter()
+            .all(|f| f.severity != "error" || f.code == "TABLE_MISSING"),
+        "{:?}",
+        a.findings
+    );
+}
