@@ -77,3 +77,42 @@ pub async fn fresh_db() -> crate::Db {
 pub fn fail_at(name: Option<&str>) {
     crate::tx::FAILPOINT.set(name.map(str::to_string));
 }
+
+/// The lower bound of a notice import, for benchmarks: the notices' rows (the columns
+/// `Tx::import_notices` writes to `notice`, content included) in multi-row INSERTs of 1000
+/// rows, in one transaction, under one project of the agency. No versions, change log,
+/// sections, bidders or rules.
+pub async fn plain_notice_insert(
+    db: &crate::Db,
+    agency: &str,
+    notices: &[gongkai_domain::trading::Notice],
+) -> Result<(), crate::DbError> {
+    use sqlx::types::Json;
+    let a = db.agency(agency).await?;
+    let mut tx = db.begin().await?;
+    let pid: i64 = crate::on_tx!(&mut tx, c => sqlx::query_scalar(
+        "INSERT INTO project (agency_id, code, name, category) VALUES ($1, 'plain', 'plain', 'procurement') RETURNING id")
+        .bind(a.id).fetch_one(&mut *c).await?);
+    for chunk in notices.chunks(1000) {
+        crate::on_tx!(&mut tx, c => {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO notice (agency_id, project_id, notice_no, type, title, published_at, \
+                 published_on, dates, elements, body, version, content, content_hash) ");
+            q.push_values(chunk, |mut b, n| {
+                let dates: serde_json::Map<String, serde_json::Value> = n
+                    .dates
+                    .iter()
+                    .map(|(k, v)| (k.code().to_string(), serde_json::Value::String(v.to_wire())))
+                    .collect();
+                b.push_bind(a.id).push_bind(pid).push_bind(n.id.clone()).push_bind(n.ntype.code())
+                    .push_bind(n.title.clone()).push_bind(n.published)
+                    .push_bind(gongkai_domain::period::beijing_date(n.published))
+                    .push_bind(Json(dates)).push_bind(Json(n.elements.clone()))
+                    .push_bind(n.body.clone()).push_bind(1_i64).push_bind(Json(n.to_json()))
+                    .push_bind(n.content_hash());
+            });
+            q.build().execute(&mut *c).await?;
+        });
+    }
+    tx.commit().await
+}

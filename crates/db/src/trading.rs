@@ -298,9 +298,26 @@ impl Tx {
             .collect();
 
         // 2. Projects and sections, created on first sight.
-        let projects = self.projects(agency.id, &finals, &first_line).await?;
-        let sections = self
-            .sections(agency.id, &agency.code, &finals, &projects)
+        let (projects, new_projects) = self.projects(agency.id, &finals, &first_line).await?;
+        // A section first seen in this import has no other notices: its completion is known.
+        let rule = FullProcessRule::default();
+        let mut stages: HashMap<(&str, &str), (TradingCategory, Vec<(NoticeType, Date)>)> =
+            HashMap::new();
+        for (_, _, n) in &finals {
+            if let Some(code) = &n.section {
+                stages
+                    .entry((n.project.as_str(), code.as_str()))
+                    .or_insert_with(|| (n.category, Vec::new()))
+                    .1
+                    .push((n.ntype, beijing_date(n.published)));
+            }
+        }
+        let completion: HashMap<(&str, &str), Option<Date>> = stages
+            .iter()
+            .map(|(k, (cat, st))| (*k, rule.completed_on(*cat, st)))
+            .collect();
+        let (sections, new_sections) = self
+            .sections(agency.id, &agency.code, &finals, &projects, &completion)
             .await?;
         let place = |n: &Notice| -> (i64, Option<i64>) {
             let pid = projects.get(&n.project).copied().unwrap_or_default();
@@ -311,7 +328,17 @@ impl Tx {
             (pid, sid)
         };
 
-        // 3. The notices' current rows.
+        // 3. The notices' current rows (content and hash as computed for the last version).
+        let latest: HashMap<&str, (&Value, &str)> = written
+            .iter()
+            .map(|w| (w.id.as_str(), (&w.content, w.hash.as_str())))
+            .collect();
+        let content = |n: &Notice| -> (Value, String) {
+            latest
+                .get(n.id.as_str())
+                .map(|(c, h)| ((*c).clone(), (*h).to_string()))
+                .unwrap_or_else(|| (n.to_json(), n.content_hash()))
+        };
         let mut ids: HashMap<String, i64> = HashMap::new();
         let fresh: Vec<&(&String, &Stored, &Notice)> =
             finals.iter().filter(|(_, s, _)| s.id.is_none()).collect();
@@ -326,7 +353,9 @@ impl Tx {
                         .push_bind(n.ntype.code()).push_bind(n.title.clone()).push_bind(n.published)
                         .push_bind(beijing_date(n.published)).push_bind(Json(dates_of(n)))
                         .push_bind(Json(n.elements.clone())).push_bind(n.body.clone())
-                        .push_bind(st.version).push_bind(Json(n.to_json())).push_bind(n.content_hash());
+                        .push_bind(st.version);
+                    let (c, h) = content(n);
+                    b.push_bind(Json(c)).push_bind(h);
                 });
                 q.push(" RETURNING id, notice_no");
                 q.build_query_as().fetch_all(&mut *c).await?
@@ -336,6 +365,7 @@ impl Tx {
         for (key, st, n) in finals.iter().filter(|(_, s, _)| s.id.is_some()) {
             let id = st.id.unwrap_or_default();
             let (pid, sid) = place(n);
+            let (body, hash) = content(n);
             on_tx!(self, c => {
                 sqlx::query(
                     "UPDATE notice SET project_id = $1, section_id = $2, type = $3, title = $4, \
@@ -344,7 +374,7 @@ impl Tx {
                     .bind(pid).bind(sid).bind(n.ntype.code()).bind(&n.title)
                     .bind(n.published).bind(beijing_date(n.published)).bind(Json(dates_of(n)))
                     .bind(Json(&n.elements)).bind(&n.body).bind(st.version)
-                    .bind(Json(n.to_json())).bind(n.content_hash()).bind(id)
+                    .bind(Json(&body)).bind(&hash).bind(id)
                     .execute(&mut *c).await?;
                 sqlx::query("DELETE FROM bidder WHERE notice_id = $1")
                     .bind(id).execute(&mut *c).await?;
@@ -415,21 +445,33 @@ impl Tx {
             });
         }
 
-        // 6. Sections' completion and the rules, on the touched sections as they now stand.
-        let mut touched_sections: Vec<i64> =
-            finals.iter().filter_map(|(_, _, n)| place(n).1).collect();
-        touched_sections.sort_unstable();
-        touched_sections.dedup();
-        let mut plan_projects: Vec<i64> = finals
+        // 6. Sections' completion and the rules, on the touched sections as they now stand:
+        // the imported notices from memory, the others of sections and projects that existed
+        // before from the database.
+        let mut old_sections: Vec<i64> = finals
+            .iter()
+            .filter_map(|(_, _, n)| place(n).1)
+            .filter(|id| !new_sections.contains(id))
+            .collect();
+        old_sections.sort_unstable();
+        old_sections.dedup();
+        let mut old_projects: Vec<i64> = finals
             .iter()
             .filter(|(_, _, n)| n.section.is_none())
             .map(|(_, _, n)| place(n).0)
+            .filter(|id| !new_projects.contains(id))
             .collect();
-        plan_projects.sort_unstable();
-        plan_projects.dedup();
-        self.update_completion(&touched_sections).await?;
-        let around = self.around(&touched_sections, &plan_projects).await?;
+        old_projects.sort_unstable();
+        old_projects.dedup();
+        self.update_completion(&old_sections).await?;
         let imported: HashSet<&str> = changed.iter().map(String::as_str).collect();
+        let mut around: Vec<Notice> = self
+            .around(&old_sections, &old_projects)
+            .await?
+            .into_iter()
+            .filter(|n| !imported.contains(n.id.as_str()))
+            .collect();
+        around.extend(finals.iter().map(|(_, _, n)| (*n).clone()));
         done.violations = check_all(&around, cal, cfg)
             .into_iter()
             .filter(|v| imported.contains(v.notice.as_str()))
@@ -487,7 +529,7 @@ impl Tx {
         agency_id: i64,
         finals: &[(&String, &Stored, &Notice)],
         first_line: &HashMap<String, usize>,
-    ) -> Result<HashMap<String, i64>, DbError> {
+    ) -> Result<(HashMap<String, i64>, HashSet<i64>), DbError> {
         let mut wanted: Vec<&Notice> = Vec::new();
         let mut seen = HashSet::new();
         for (_, _, n) in finals {
@@ -496,6 +538,7 @@ impl Tx {
             }
         }
         let mut out = HashMap::new();
+        let mut created = HashSet::new();
         let mut missing = Vec::new();
         for chunk in wanted.chunks(CHUNK) {
             let rows: Vec<(i64, String, String)> = on_tx!(self, c => {
@@ -546,9 +589,10 @@ impl Tx {
                 q.push(" RETURNING id, code");
                 q.build_query_as().fetch_all(&mut *c).await?
             });
+            created.extend(rows.iter().map(|(id, _)| *id));
             out.extend(rows.into_iter().map(|(id, code)| (code, id)));
         }
-        Ok(out)
+        Ok((out, created))
     }
 
     /// The ids of the sections of `finals` by (project id, code), created on first sight with
@@ -559,7 +603,8 @@ impl Tx {
         agency_code: &str,
         finals: &[(&String, &Stored, &Notice)],
         projects: &HashMap<String, i64>,
-    ) -> Result<HashMap<(i64, String), i64>, DbError> {
+        completion: &HashMap<(&str, &str), Option<Date>>,
+    ) -> Result<(HashMap<(i64, String), i64>, HashSet<i64>), DbError> {
         let mut wanted: Vec<(i64, &Notice, &String)> = Vec::new();
         let mut seen = HashSet::new();
         for (_, _, n) in finals {
@@ -574,6 +619,7 @@ impl Tx {
         pids.sort_unstable();
         pids.dedup();
         let mut out: HashMap<(i64, String), i64> = HashMap::new();
+        let mut created = HashSet::new();
         for chunk in pids.chunks(CHUNK) {
             let rows: Vec<(i64, i64, String)> = on_tx!(self, c => {
                 let mut q = sqlx::QueryBuilder::new(
@@ -595,18 +641,24 @@ impl Tx {
         for chunk in missing.chunks(CHUNK) {
             let rows: Vec<(i64, i64, String)> = on_tx!(self, c => {
                 let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO section (agency_id, project_id, code, name, ocid) ");
+                    "INSERT INTO section (agency_id, project_id, code, name, ocid, completed_on) ");
                 q.push_values(chunk, |mut b, (pid, n, code)| {
+                    let done = completion
+                        .get(&(n.project.as_str(), code.as_str()))
+                        .copied()
+                        .flatten();
                     b.push_bind(agency_id).push_bind(*pid).push_bind((*code).clone())
                         .push_bind(n.section_name.clone().unwrap_or_else(|| (*code).clone()))
-                        .push_bind(ocid(DEFAULT_OCID_PREFIX, agency_code, &n.project, Some(code)));
+                        .push_bind(ocid(DEFAULT_OCID_PREFIX, agency_code, &n.project, Some(code)))
+                        .push_bind(done);
                 });
                 q.push(" RETURNING id, project_id, code");
                 q.build_query_as().fetch_all(&mut *c).await?
             });
+            created.extend(rows.iter().map(|(id, _, _)| *id));
             out.extend(rows.into_iter().map(|(id, p, code)| ((p, code), id)));
         }
-        Ok(out)
+        Ok((out, created))
     }
 
     /// The current notices of some sections and of some projects' section-less notices.
