@@ -114,7 +114,6 @@ async fn offered(s: &AppState, c: &Caller) -> Result<Vec<(String, String)>, WebE
 struct ViolationRow {
     rule: &'static str,
     code: &'static str,
-    basis: &'static str,
     notice: String,
     title: String,
     /// The notice's current version when it was corrected (> 1).
@@ -133,7 +132,6 @@ fn violation_row(agency: &str, v: &Violation, n: Option<&Notice>, version: i64) 
     ViolationRow {
         rule: v.code.label(),
         code: v.code.code(),
-        basis: v.code.basis(),
         notice: v.notice.clone(),
         title: n.map(|n| n.title.clone()).unwrap_or_default(),
         version: (version > 1).then_some(version),
@@ -318,7 +316,6 @@ struct TimelineQuery {
 #[template(path = "admin_trading_section.html")]
 struct SectionPage {
     chrome: Chrome,
-    agency: String,
     queue_href: String,
     project: String,
     project_name: String,
@@ -422,7 +419,6 @@ async fn timeline(
         Ok::<_, WebError>(SectionPage {
             chrome: Chrome::of(&c),
             queue_href: format!("/admin/trading?agency={}", enc(&agency)),
-            agency: agency.clone(),
             project: tl.project.clone(),
             project_name: tl.project_name.clone(),
             section: tl.section.clone(),

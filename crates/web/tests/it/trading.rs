@@ -146,7 +146,7 @@ async fn a_late_result_is_in_the_queue_with_its_rule_and_a_link_to_its_section()
     assert!(body.contains(&format!("href=\"{TIMELINE}\"")), "{body}");
     // A count per rule, linking to the queue narrowed to it.
     assert!(
-        body.contains("/admin/trading?agency=a&amp;code=RESULT_2WD"),
+        body.contains("/admin/trading?agency=a&#38;code=RESULT_2WD"),
         "{body}"
     );
     let only = send(
@@ -227,9 +227,10 @@ async fn the_timeline_shows_every_version_and_the_stages() {
     assert!(body.contains("<strong>更正</strong> 第 2 版"), "{body}");
     assert!(body.contains("第 1 版<br>（已被更正）"), "{body}");
     // Publication order: the tender notice, the bid opening, the result.
-    let t = body.find("T-1").unwrap();
-    let o = body.find("O-1").unwrap();
-    let r = body.find("R-1").unwrap();
+    let list = &body[body.find("公告（含更正").unwrap()..];
+    let t = list.find("T-1").unwrap();
+    let o = list.find("O-1").unwrap();
+    let r = list.find("R-1").unwrap();
     assert!(t < o && o < r);
     // Bidders as listed in the bid opening.
     assert!(body.contains(&acme()));
