@@ -454,7 +454,7 @@ async fn world() -> (axum::Router, Db) {
     // Section S-1 of P-1 in city-a, with a bidder, for the trading pages.
     db.import_notices(
         "city-a",
-        r#"{"notice":"O-1","project":"P-1","project_name":"某工程","section":"S-1","category":"procurement","type":"bid_opening","title":"开标记录","published":"2025-03-31T10:00:00+08:00","bidders":[{"name":"甲公司","uscc":"914403001922038216"}]}"#,
+        r#"{"notice":"O-1","project":"P-1","project_name":"某工程","section":"S-1","section_name":"一标段","category":"procurement","type":"bid_opening","title":"开标记录","published":"2025-03-31T10:00:00+08:00","bidders":[{"name":"甲公司","uscc":"914403001922038216"}]}"#,
     )
     .await
     .unwrap();
