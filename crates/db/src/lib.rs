@@ -14,6 +14,7 @@ mod pool;
 mod report;
 pub mod schema;
 pub mod trading;
+pub mod trading_views;
 mod tx;
 
 pub use auth::{

@@ -55,6 +55,9 @@ pub enum Action {
     AdministerDeployment,
     /// Push trading notices (the trading system's token).
     PushNotices,
+    /// See trading disclosure in the back office: the violations queue, section timelines,
+    /// bidder lookup (交易信息公开 staff: 采编, 负责人, 管理员).
+    ViewTrading,
     /// Perform one review stage of a disclosure item (三审三校, 保密审查).
     Review(Stage),
 }
@@ -121,6 +124,7 @@ impl Action {
             Action::ViewAuditLog => "查看审计日志",
             Action::AdministerDeployment => "系统管理（节假日等全局设置）",
             Action::PushNotices => "推送交易公告",
+            Action::ViewTrading => "查看交易信息公开",
             Action::Review(s) => s.label(),
         }
     }
@@ -141,6 +145,7 @@ impl Action {
             Action::ViewAuditLog,
             Action::AdministerDeployment,
             Action::PushNotices,
+            Action::ViewTrading,
         ];
         v.extend(Stage::ALL.iter().map(|s| Action::Review(*s)));
         v
@@ -173,6 +178,9 @@ pub fn role_allows(role: Role, a: Action) -> bool {
             role == R::Admin
         }
         A::PushNotices => matches!(role, R::System | R::Admin),
+        // Trading disclosure is the 采编's work, overseen by the 负责人; system accounts push
+        // notices but open no pages.
+        A::ViewTrading => matches!(role, R::Admin | R::Editor | R::Head),
         A::Review(s) => role == s.role(),
     }
 }

@@ -2,9 +2,15 @@
 //! user's name and the session's CSRF token for the logout form. Every back-office page template
 //! has a `chrome` field built by `Chrome::of`.
 
+use gongkai_domain::auth::Action;
+
 use crate::guard::Caller;
 
-/// The back-office navigation: (link, label), in order.
+/// The trading disclosure pages, shown to those who may view them somewhere.
+pub const TRADING: (&str, &str) = ("/admin/trading", "交易信息公开");
+
+/// The back-office navigation: (link, label), in order (the trading entry goes after the
+/// first two, for those allowed it).
 pub const NAV: &[(&str, &str)] = &[
     ("/admin/", "工作台"),
     ("/admin/requests", "依申请公开"),
@@ -18,7 +24,7 @@ pub const NAV: &[(&str, &str)] = &[
 
 /// What the header of every back-office page shows.
 pub struct Chrome {
-    pub nav: &'static [(&'static str, &'static str)],
+    pub nav: Vec<(&'static str, &'static str)>,
     pub user: String,
     /// The session's CSRF token, also used by the page's own forms.
     pub csrf: String,
@@ -26,8 +32,12 @@ pub struct Chrome {
 
 impl Chrome {
     pub fn of(c: &Caller) -> Self {
+        let mut nav = NAV.to_vec();
+        if c.principal.may_somewhere(Action::ViewTrading) {
+            nav.insert(2, TRADING);
+        }
         Chrome {
-            nav: NAV,
+            nav,
             user: c.name().to_string(),
             csrf: c.csrf(),
         }

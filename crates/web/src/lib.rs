@@ -4,7 +4,7 @@
 //!
 //! One module per feature, each owning its routes (`routes()`), merged by `router`:
 //! `portal` and `requests_public` are the public site; `login`, `dashboard`, `cases`, `fees`,
-//! `letters`, `reports`, `calendar` and `audit` the back office and its API. `guard` is the
+//! `letters`, `reports`, `calendar`, `audit` and `trading` the back office and its API. `guard` is the
 //! only place that resolves the caller and decides access; `chrome` is the back-office header.
 
 pub mod auth;
@@ -25,6 +25,7 @@ mod portal;
 mod reports;
 mod requests_public;
 mod security;
+mod trading;
 mod users;
 
 use std::net::SocketAddr;
@@ -134,6 +135,7 @@ pub fn router_with(db: Db, config: WebConfig) -> Router {
         .merge(audit::routes())
         .merge(users::routes())
         .merge(audit_log::routes())
+        .merge(trading::routes())
         .merge(openapi::api().split_for_parts().0)
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -8,4 +8,5 @@ mod ledger;
 mod notices;
 mod report;
 mod schema;
+mod trading_views;
 mod tx;

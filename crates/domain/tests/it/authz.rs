@@ -97,3 +97,17 @@ proptest! {
         prop_assert_eq!(ok, r == s.role());
     }
 }
+
+/// Trading disclosure pages are the 采编's and the 负责人's work and the administrator's; the
+/// trading system's account pushes notices but sees no page, and nobody else sees them.
+#[test]
+fn trading_pages_are_for_editors_heads_and_admins() {
+    for r in Role::ALL {
+        assert_eq!(
+            role_allows(*r, Action::ViewTrading),
+            matches!(r, Role::Admin | Role::Editor | Role::Head),
+            "{r:?}"
+        );
+    }
+    assert!(Action::all().contains(&Action::ViewTrading));
+}

@@ -7,6 +7,7 @@ mod admin;
 mod bombs;
 mod matrix;
 mod public;
+mod trading;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};

@@ -360,6 +360,38 @@ const ROUTES: &[Route] = &[
         body: &[],
         json: r#"{"notice":"N-1","project":"P-1","project_name":"某工程","category":"procurement","type":"tender_plan","title":"采购计划","published":"2025-03-03T10:00:00+08:00"}"#,
     },
+    Route {
+        method: "GET",
+        uri: "/admin/trading?agency=city-a",
+        kind: Kind::Page,
+        needs: &[(Action::ViewTrading, Where::CityA)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "GET",
+        uri: "/admin/trading/city-a/sections/P-1/S-1",
+        kind: Kind::Page,
+        needs: &[(Action::ViewTrading, Where::CityA)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "GET",
+        uri: "/admin/trading/bidders?agency=city-a&q=%E5%85%AC%E5%8F%B8",
+        kind: Kind::Page,
+        needs: &[(Action::ViewTrading, Where::CityA)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "GET",
+        uri: "/admin/trading/bidders",
+        kind: Kind::Page,
+        needs: &[(Action::ViewTrading, Where::Anywhere)],
+        body: &[],
+        json: "",
+    },
 ];
 
 /// The roles tried, and where each user holds its role.
@@ -416,6 +448,13 @@ async fn world() -> (axum::Router, Db) {
         gongkai_domain::fees::FeeMethod::PerPage,
         200,
         time::macros::date!(2025 - 03 - 04),
+    )
+    .await
+    .unwrap();
+    // Section S-1 of P-1 in city-a, with a bidder, for the trading pages.
+    db.import_notices(
+        "city-a",
+        r#"{"notice":"O-1","project":"P-1","project_name":"某工程","section":"S-1","section_name":"一标段","category":"procurement","type":"bid_opening","title":"开标记录","published":"2025-03-31T10:00:00+08:00","bidders":[{"name":"甲公司","uscc":"914403001922038216"}]}"#,
     )
     .await
     .unwrap();
