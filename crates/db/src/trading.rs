@@ -301,8 +301,8 @@ impl Tx {
         let (projects, new_projects) = self.projects(agency.id, &finals, &first_line).await?;
         // A section first seen in this import has no other notices: its completion is known.
         let rule = FullProcessRule::default();
-        let mut stages: HashMap<(&str, &str), (TradingCategory, Vec<(NoticeType, Date)>)> =
-            HashMap::new();
+        type Stages = (TradingCategory, Vec<(NoticeType, Date)>);
+        let mut stages: HashMap<(&str, &str), Stages> = HashMap::new();
         for (_, _, n) in &finals {
             if let Some(code) = &n.section {
                 stages

@@ -1334,10 +1334,25 @@ async fn pushed_notices_appear_in_the_public_feed() {
             "type": "tender_plan", "title": title, "published": "2025-03-03T10:00:00+08:00",
         })
     };
-    let before = send(&app, "GET", "/api/v1/feed/notices", "", &[], None).await;
-    assert_eq!(before.status, StatusCode::OK);
-    let before: serde_json::Value = serde_json::from_str(&before.body).unwrap();
-    let seen = before["items"].as_array().unwrap().len();
+    // The whole feed, page by page (the demo's own notices come first).
+    let all = async |app: &axum::Router| {
+        let mut items = Vec::new();
+        let mut uri = "/api/v1/feed/notices".to_string();
+        loop {
+            let page = send(app, "GET", &uri, "", &[], None).await;
+            assert_eq!(page.status, StatusCode::OK);
+            let page: serde_json::Value = serde_json::from_str(&page.body).unwrap();
+            let got = page["items"].as_array().unwrap();
+            assert!(got.len() <= 100);
+            items.extend(got.iter().cloned());
+            match page["next"].as_str() {
+                Some(c) => uri = format!("/api/v1/feed/notices?cursor={c}"),
+                None => return items,
+            }
+        }
+    };
+    let seen = all(&app).await.len();
+    assert!(seen > 8000, "the demo's notices are in the feed: {seen}");
     let body = serde_json::json!([notice("N-1", "一号"), notice("N-2", "二号")]).to_string();
     let pushed = send(
         &app,
@@ -1387,9 +1402,8 @@ async fn pushed_notices_appear_in_the_public_feed() {
     )
     .await;
     assert_eq!(elsewhere.status, StatusCode::FORBIDDEN);
-    let feed = send(&app, "GET", "/api/v1/feed/notices", "", &[], None).await;
-    let feed: serde_json::Value = serde_json::from_str(&feed.body).unwrap();
-    let items = &feed["items"].as_array().unwrap()[seen..];
+    let feed = all(&app).await;
+    let items = &feed[seen..];
     let titles: Vec<&str> = items.iter().map(|i| i["title"].as_str().unwrap()).collect();
     assert_eq!(titles, ["一号", "二号", "二号（更正）"]);
     assert_eq!(items[2]["version"], 2);
