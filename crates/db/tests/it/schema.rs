@@ -199,7 +199,28 @@ async fn the_sqlite_parity_rebuild_keeps_every_row() {
     old.run(p).await.unwrap_or_else(|e| panic!("{e}"));
     let _ = std::fs::remove_dir_all(&dir);
     db.seed_calendar().await.unwrap_or_else(|e| panic!("{e}"));
-    db.load_demo(false).await.unwrap_or_else(|e| panic!("{e}"));
+    // The demo's data as the previous release stored it (notices straight into the ledger
+    // tables: the notices model's columns come with a later migration).
+    let mut tx = db.begin().await.unwrap_or_else(|e| panic!("{e}"));
+    let a = tx
+        .add_agency(&gongkai_domain::ledger::NewAgency {
+            code: gongkai_synth::DEMO_CODE.into(),
+            name: gongkai_synth::DEMO_NAME.into(),
+            parent: None,
+            established: Some(gongkai_synth::DEMO_ESTABLISHED),
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    tx.insert_ledger(a.id, &gongkai_synth::demo_ledger())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    tx.import_requests(
+        gongkai_synth::DEMO_CODE,
+        &gongkai_synth::demo_request_events(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
     exec(
         &db,
         "INSERT INTO app_user (id, name, password_hash, locked_until) \
