@@ -30,6 +30,7 @@ const CHUNK: usize = 1000;
 
 /// Tables in an order that respects foreign keys when deleting.
 const TABLES_CHILD_FIRST: &[&str] = &[
+    "bidder_year",
     "narrative_template",
     "letter_template",
     "report_tally",
@@ -263,6 +264,8 @@ impl Db {
 impl Tx {
     /// Writes a whole agency ledger in the transaction.
     pub async fn insert_ledger(&mut self, agency_id: i64, l: &AgencyLedger) -> Result<(), DbError> {
+        // The distinct-bidder summary of the new sections, applied after the rows are written.
+        let bidders_summary: crate::bidder_year::Summary;
         on_tx!(self, conn => {
             // Projects, then sections, then notices, then bidders: each in chunks, ids mapped back by code.
             let mut project_ids: HashMap<&str, i64> = HashMap::new();
@@ -360,6 +363,9 @@ impl Tx {
                 });
                 q.build().execute(&mut *conn).await?;
             }
+            let opened = notices.iter().filter_map(|(_, sid, n)| Some((((*sid)?), n.ntype, beijing_date(n.published))));
+            let named = bidders.iter().filter_map(|(_, sid, b)| Some(((*sid)?, b.uscc.as_str())));
+            bidders_summary = crate::bidder_year::summary_of(opened, named, &company_ids);
             for c in &l.channels {
                 let id: i64 = sqlx::query_scalar("INSERT INTO channel (agency_id, code, name, kind) VALUES ($1, $2, $3, $4) RETURNING id")
                     .bind(agency_id).bind(&c.code).bind(&c.name).bind(c.kind.code())
@@ -436,7 +442,13 @@ impl Tx {
                 q.build().execute(&mut *conn).await?;
             }
         });
-        Ok(())
+        let lineage = self.lineage(agency_id).await?;
+        self.apply_bidder_summary(
+            &lineage,
+            &crate::bidder_year::Summary::new(),
+            &bidders_summary,
+        )
+        .await
     }
 
     /// Deletes every ledger record and every grant (for `demo --reset`). Users, sessions and the

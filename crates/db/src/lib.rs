@@ -7,6 +7,7 @@
 //! checks that both define the same tables and columns.
 
 mod auth;
+mod bidder_year;
 mod cases;
 mod error;
 mod ledger;

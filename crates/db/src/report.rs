@@ -74,15 +74,6 @@ impl Db {
         )
     }
 
-    /// Like [`Db::period_rows`] for a query that returns exactly one row.
-    async fn period_row<T: Row>(&self, sql: &str, tree: &Subtree, p: Period) -> Result<T, DbError> {
-        let sql = sql.replace("{ids}", &tree.0);
-        Ok(
-            on_db!(self, pool => sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql))
-            .bind(p.from).bind(p.to).fetch_one(pool).await?),
-        )
-    }
-
     /// The agency and all its descendants.
     pub async fn subtree(&self, agency_id: i64) -> Result<Subtree, DbError> {
         let ids: Vec<i64> =
@@ -99,19 +90,44 @@ impl Db {
     }
 
     /// The annual report of an agency (with its descendants) for a period, checks evaluated.
+    ///
+    /// Two statements: the agency with its subtree, then every number of the report in one
+    /// [`REPORT`] statement (one round trip whatever the size of the subtree).
     pub async fn report(&self, code: &str, spec: PeriodSpec) -> Result<AnnualReport, DbError> {
-        let agency = self.agency(code).await?;
+        let (agency, tree) = self.agency_subtree(code).await?;
         let period = Self::resolve_period(&agency, spec)?;
-        let inputs = self.report_inputs(&agency, period).await?;
+        let inputs = self.report_inputs(&agency, &tree, period).await?;
         Ok(AnnualReport::new(inputs))
+    }
+
+    /// An agency and its subtree, read in one statement.
+    pub async fn agency_subtree(&self, code: &str) -> Result<(AgencyRow, Subtree), DbError> {
+        const SQL: &str = "WITH RECURSIVE tree(id, depth) AS ( \
+             SELECT id, 0 FROM agency WHERE code = $1 \
+             UNION ALL SELECT a.id, t.depth + 1 FROM agency a JOIN tree t ON a.parent_id = t.id) \
+             SELECT a.id, a.code, a.name, a.parent_id, a.established FROM tree t \
+             JOIN agency a ON a.id = t.id ORDER BY t.depth, a.id";
+        let rows: Vec<AgencyRow> =
+            on_db!(self, pool => sqlx::query_as(SQL).bind(code).fetch_all(pool).await?);
+        let tree = Subtree(
+            rows.iter()
+                .map(|a| a.id.to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
+        let agency = rows
+            .into_iter()
+            .next()
+            .ok_or_else(|| DbError::UnknownAgency(code.to_string()))?;
+        Ok((agency, tree))
     }
 
     async fn report_inputs(
         &self,
         agency: &AgencyRow,
+        tree: &Subtree,
         period: Period,
     ) -> Result<ReportInputs, DbError> {
-        let tree = self.subtree(agency.id).await?;
         // R6 compares with the previous period when the agency existed then.
         let prev_to = period.from - Duration::days(1);
         let prev = match agency.established {
@@ -124,25 +140,118 @@ impl Db {
                 })
             }
         };
-        let previous = async {
-            match prev {
-                Some(p) => self
-                    .table3(&tree, p)
-                    .await
-                    .map(|t| Some(t.cells[T3Row::CarriedForward.index()])),
-                None => Ok(None),
+        // A whole calendar year reads the distinct bidders from the summary kept on write;
+        // any other period counts them exactly.
+        let whole_year = period.from == Period::year(period.from.year(), None)?.from
+            && period.to == Period::year(period.to.year(), None)?.to
+            && period.from.year() == period.to.year();
+        let sql = REPORT.replace(
+            "{bidders}",
+            if whole_year {
+                BIDDERS_SUMMARY
+            } else {
+                BIDDERS_EXACT
+            },
+        );
+        let sql = sql.replace("{ids}", tree.ids());
+        let rows: Vec<Part> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(period.from).bind(period.to).bind(prev.map_or(period.from, |p| p.from))
+            .bind(prev_to).bind(period.to.year()).bind(prev_to.year()).bind(agency.id)
+            .fetch_all(pool).await?);
+        // Hand-entered tallies count only for periods within one calendar year.
+        let tallies = period.from.year() == period.to.year();
+        let mut requests = Table3::default();
+        let mut previous = Table3::default();
+        let mut proactive = Table2::default();
+        let mut appeals = Table4::default();
+        let mut f = Figures::default();
+        let mut channels: Vec<(i64, ChannelFigure)> = Vec::new();
+        let mut t3_tallies: Vec<(String, String, i64)> = Vec::new();
+        for (part, k1, k2, a, b, c) in rows {
+            match part.as_str() {
+                "flow" => {
+                    let t = ApplicantType::from_code(&k1)?;
+                    requests.add_cases(T3Row::NewReceived, t, a);
+                    requests.add_cases(T3Row::CarriedOver, t, b);
+                    requests.add_cases(T3Row::CarriedForward, t, c);
+                }
+                "closed" => requests.add_cases(
+                    T3Row::Outcome(Outcome::from_code(&k2)?),
+                    ApplicantType::from_code(&k1)?,
+                    a,
+                ),
+                "prev_forward" => {
+                    previous.add_cases(T3Row::CarriedForward, ApplicantType::from_code(&k1)?, a)
+                }
+                // Tallies are added after （七）总计 is filled from the cases (below).
+                "tally" if tallies && b == 3 => t3_tallies.push((k1, k2, a)),
+                "tally" if tallies && b == 4 => add_t4_tally(&mut appeals, &k1, &k2, a),
+                "prev_tally" => add_t3_tally(&mut previous, &k1, &k2, a),
+                "doc" => {
+                    let counts = DocCounts {
+                        issued: a,
+                        repealed: b,
+                        in_force: c,
+                    };
+                    match DocKind::from_code(&k1)? {
+                        DocKind::Rule => proactive.rules = counts,
+                        _ => proactive.normative_documents = counts,
+                    }
+                }
+                "decision" => match DecisionKind::from_code(&k1)? {
+                    DecisionKind::Licensing => proactive.licensing_decisions = a,
+                    DecisionKind::Penalty => proactive.penalty_decisions = a,
+                    DecisionKind::Enforcement => proactive.enforcement_decisions = a,
+                },
+                "appeal" => appeals.add(
+                    AppealKind::from_code(&k1)?,
+                    AppealResult::from_code(&k2)?,
+                    a,
+                ),
+                "notices" => {
+                    f.trading_notices = a;
+                    f.plans_and_intentions = b;
+                }
+                "sections" => f.sections_full_process = a,
+                "pushes" => f.policy_pushes = a,
+                "loans" => {
+                    f.policy_loans = a;
+                    f.policy_loan_amount_fen = b;
+                }
+                "fees" => {
+                    proactive.fees_fen = a;
+                    f.fees_collected_fen = b;
+                }
+                "bidders" => f.bidders = a,
+                "channel" => channels.push((
+                    c,
+                    ChannelFigure {
+                        kind: ChannelKind::from_code(&k1)?,
+                        name: k2,
+                        posts: a,
+                        reads: b,
+                    },
+                )),
+                _ => {}
             }
-        };
-        // The queries are independent: run them concurrently on the pool.
-        let (requests, previous_carried_forward, proactive, appeals, (mut figures, channels)) = tokio::try_join!(
-            self.table3(&tree, period),
-            previous,
-            self.table2(&tree, period),
-            self.table4(&tree, period),
-            self.figures(&tree, period),
-        )?;
-        figures.requests_received =
-            requests.get(T3Row::NewReceived, gongkai_domain::report::TOTAL_COL);
+        }
+        requests.fill_total_processed();
+        for (row, col, v) in t3_tallies {
+            add_t3_tally(&mut requests, &row, &col, v);
+        }
+        channels.sort_by_key(|(id, _)| *id);
+        let channels: Vec<ChannelFigure> = channels.into_iter().map(|(_, c)| c).collect();
+        for c in &channels {
+            match c.kind {
+                ChannelKind::Portal => f.portal_posts += c.posts,
+                ChannelKind::Wechat => {
+                    f.wechat_posts += c.posts;
+                    f.wechat_reads += c.reads;
+                }
+                _ => {}
+            }
+        }
+        f.requests_received = requests.get(T3Row::NewReceived, gongkai_domain::report::TOTAL_COL);
         Ok(ReportInputs {
             agency: AgencyRef {
                 code: agency.code.clone(),
@@ -152,212 +261,10 @@ impl Db {
             proactive,
             requests,
             appeals,
-            figures,
+            figures: f,
             channels,
-            previous_carried_forward,
+            previous_carried_forward: prev.map(|_| previous.cells[T3Row::CarriedForward.index()]),
         })
-    }
-
-    /// Table 二 from disclosure items, decisions and fee income.
-    pub async fn table2(&self, tree: &Subtree, p: Period) -> Result<Table2, DbError> {
-        const DOCS: &str = "SELECT doc_kind, \
-             CAST(COALESCE(SUM(CASE WHEN generated_on BETWEEN $1 AND $2 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(CASE WHEN repealed_on BETWEEN $1 AND $2 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(CASE WHEN generated_on <= $2 AND (repealed_on IS NULL OR repealed_on > $2) THEN 1 ELSE 0 END), 0) AS BIGINT) \
-             FROM disclosure_item WHERE agency_id IN ({ids}) \
-             AND doc_kind IN ('rule', 'normative_document') GROUP BY doc_kind";
-        const DECISIONS: &str = "SELECT kind, COUNT(*) FROM admin_decision \
-             WHERE agency_id IN ({ids}) AND decided_on BETWEEN $1 AND $2 GROUP BY kind";
-        const FEES: &str = "SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM fee_income \
-             WHERE agency_id IN ({ids}) AND received_on BETWEEN $1 AND $2";
-        let (docs, decisions, (fees_fen,)) = tokio::try_join!(
-            self.period_rows::<(String, i64, i64, i64)>(DOCS, tree, p),
-            self.period_rows::<(String, i64)>(DECISIONS, tree, p),
-            self.period_row::<(i64,)>(FEES, tree, p),
-        )?;
-        let mut t = Table2 {
-            fees_fen,
-            ..Table2::default()
-        };
-        for (kind, issued, repealed, in_force) in docs {
-            let c = DocCounts {
-                issued,
-                repealed,
-                in_force,
-            };
-            match DocKind::from_code(&kind)? {
-                DocKind::Rule => t.rules = c,
-                _ => t.normative_documents = c,
-            }
-        }
-        for (kind, n) in decisions {
-            match DecisionKind::from_code(&kind)? {
-                DecisionKind::Licensing => t.licensing_decisions = n,
-                DecisionKind::Penalty => t.penalty_decisions = n,
-                DecisionKind::Enforcement => t.enforcement_decisions = n,
-            }
-        }
-        Ok(t)
-    }
-
-    /// Table 三 from the cases (contracts.md §2.4), plus hand-entered tallies of the year.
-    pub async fn table3(&self, tree: &Subtree, p: Period) -> Result<Table3, DbError> {
-        // Cases alive in the period: received by its end and not closed before its start.
-        const FLOWS: &str = "SELECT applicant_type, \
-             CAST(COALESCE(SUM(CASE WHEN received_on >= $1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(CASE WHEN received_on < $1 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-             CAST(COALESCE(SUM(CASE WHEN closed_on IS NULL OR closed_on > $2 THEN 1 ELSE 0 END), 0) AS BIGINT) \
-             FROM request WHERE agency_id IN ({ids}) AND received_on <= $2 \
-             AND (closed_on IS NULL OR closed_on >= $1) GROUP BY applicant_type";
-        const CLOSED: &str = "SELECT applicant_type, COALESCE(outcome, 'other_other'), COUNT(*) FROM request \
-             WHERE agency_id IN ({ids}) AND closed_on BETWEEN $1 AND $2 GROUP BY applicant_type, outcome";
-        let (flows, closed, tallies) = tokio::try_join!(
-            self.period_rows::<(String, i64, i64, i64)>(FLOWS, tree, p),
-            self.period_rows::<(String, String, i64)>(CLOSED, tree, p),
-            self.tallies(tree, p, 3),
-        )?;
-        let mut t = Table3::default();
-        for (applicant, new, carried, forward) in flows {
-            let a = ApplicantType::from_code(&applicant)?;
-            t.add_cases(T3Row::NewReceived, a, new);
-            t.add_cases(T3Row::CarriedOver, a, carried);
-            t.add_cases(T3Row::CarriedForward, a, forward);
-        }
-        for (applicant, outcome, n) in closed {
-            t.add_cases(
-                T3Row::Outcome(Outcome::from_code(&outcome)?),
-                ApplicantType::from_code(&applicant)?,
-                n,
-            );
-        }
-        t.fill_total_processed();
-        for (row, col, v) in tallies {
-            let r = T3Row::all().into_iter().find(|r| r.code() == row);
-            let c = (0..T3_COLS).find(|c| t3_column_code(*c) == col);
-            if let (Some(r), Some(c)) = (r, c) {
-                t.cells[r.index()][c] += v;
-            }
-        }
-        Ok(t)
-    }
-
-    /// Hand-entered counts of table `table_no` for the period's year (only for periods within
-    /// one calendar year).
-    async fn tallies(
-        &self,
-        tree: &Subtree,
-        p: Period,
-        table_no: i32,
-    ) -> Result<Vec<(String, String, i64)>, DbError> {
-        if p.from.year() != p.to.year() {
-            return Ok(vec![]);
-        }
-        let sql = format!(
-            "SELECT row_code, column_code, CAST(SUM(value) AS BIGINT) FROM report_tally \
-             WHERE agency_id IN ({ids}) AND year = $1 AND table_no = $2 GROUP BY row_code, column_code",
-            ids = tree.0
-        );
-        Ok(
-            on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(p.to.year()).bind(table_no).fetch_all(pool).await?),
-        )
-    }
-
-    /// Table 四: appeals filed in the period or still undecided at its start (contracts.md §2.4).
-    pub async fn table4(&self, tree: &Subtree, p: Period) -> Result<Table4, DbError> {
-        const APPEALS: &str = "SELECT kind, CASE WHEN decided_on IS NOT NULL AND decided_on <= $2 \
-             THEN COALESCE(result, 'other') ELSE 'pending' END AS col, COUNT(*) FROM appeal \
-             WHERE agency_id IN ({ids}) AND filed_on <= $2 \
-             AND (filed_on >= $1 OR decided_on IS NULL OR decided_on >= $1) GROUP BY kind, col";
-        let (rows, tallies) = tokio::try_join!(
-            self.period_rows::<(String, String, i64)>(APPEALS, tree, p),
-            self.tallies(tree, p, 4),
-        )?;
-        let mut t = Table4::default();
-        for (kind, col, n) in rows {
-            t.add(
-                AppealKind::from_code(&kind)?,
-                AppealResult::from_code(&col)?,
-                n,
-            );
-        }
-        for (row, col, v) in tallies {
-            let k = AppealKind::ALL.iter().find(|k| k.code() == row);
-            let c = AppealResult::ALL
-                .iter()
-                .map(|r| r.code())
-                .chain(["total"])
-                .position(|c| c == col);
-            if let (Some(k), Some(c)) = (k, c) {
-                t.cells[k.index()][c] += v;
-            }
-        }
-        Ok(t)
-    }
-
-    /// The figures the narrative quotes (contracts.md §3.4, §4), without `requests_received`
-    /// (which is table 三's 一 总计).
-    pub async fn figures(
-        &self,
-        tree: &Subtree,
-        p: Period,
-    ) -> Result<(Figures, Vec<ChannelFigure>), DbError> {
-        // Every scalar figure in one statement (one round trip); each is a subquery over the tree.
-        const SCALARS: &str = "SELECT \
-             (SELECT CAST(COALESCE(SUM(CASE WHEN type IN ('tender_plan', 'procurement_intention') THEN 0 ELSE 1 END), 0) AS BIGINT) \
-                FROM notice WHERE agency_id IN ({ids}) AND published_on BETWEEN $1 AND $2), \
-             (SELECT CAST(COALESCE(SUM(CASE WHEN type IN ('tender_plan', 'procurement_intention') THEN 1 ELSE 0 END), 0) AS BIGINT) \
-                FROM notice WHERE agency_id IN ({ids}) AND published_on BETWEEN $1 AND $2), \
-             (SELECT COUNT(*) FROM section WHERE agency_id IN ({ids}) AND completed_on BETWEEN $1 AND $2), \
-             (SELECT COUNT(*) FROM policy_push WHERE agency_id IN ({ids}) AND pushed_on BETWEEN $1 AND $2), \
-             (SELECT COUNT(*) FROM policy_loan WHERE agency_id IN ({ids}) AND granted_on BETWEEN $1 AND $2), \
-             (SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM policy_loan \
-                WHERE agency_id IN ({ids}) AND granted_on BETWEEN $1 AND $2), \
-             (SELECT CAST(COALESCE(SUM(fee_fen), 0) AS BIGINT) FROM request \
-                WHERE agency_id IN ({ids}) AND closed_on BETWEEN $1 AND $2)";
-        // Bidders are only ever named on bid openings and candidate publicities (contracts.md §3).
-        const BIDDERS: &str = "SELECT COUNT(DISTINCT company_id) FROM bidder WHERE section_id IN ( \
-             SELECT section_id FROM notice WHERE agency_id IN ({ids}) \
-             AND type IN ('bid_opening', 'candidate_publicity') AND published_on BETWEEN $1 AND $2)";
-        const CHANNELS: &str = "SELECT c.kind, c.name, COUNT(cp.id), CAST(COALESCE(SUM(cp.reads), 0) AS BIGINT) \
-             FROM channel c JOIN channel_post cp ON cp.channel_id = c.id WHERE c.agency_id IN ({ids}) \
-             AND cp.published_on BETWEEN $1 AND $2 GROUP BY c.id, c.kind, c.name ORDER BY c.id";
-        type Scalars = (i64, i64, i64, i64, i64, i64, i64);
-        let (x, (bidders,), rows) = tokio::try_join!(
-            self.period_row::<Scalars>(SCALARS, tree, p),
-            self.period_row::<(i64,)>(BIDDERS, tree, p),
-            self.period_rows::<(String, String, i64, i64)>(CHANNELS, tree, p),
-        )?;
-        let mut f = Figures {
-            trading_notices: x.0,
-            plans_and_intentions: x.1,
-            sections_full_process: x.2,
-            bidders,
-            policy_pushes: x.3,
-            policy_loans: x.4,
-            policy_loan_amount_fen: x.5,
-            fees_collected_fen: x.6,
-            ..Figures::default()
-        };
-        let mut channels = Vec::new();
-        for (kind, name, posts, reads) in rows {
-            let kind = ChannelKind::from_code(&kind)?;
-            match kind {
-                ChannelKind::Portal => f.portal_posts += posts,
-                ChannelKind::Wechat => {
-                    f.wechat_posts += posts;
-                    f.wechat_reads += reads;
-                }
-                _ => {}
-            }
-            channels.push(ChannelFigure {
-                kind,
-                name,
-                posts,
-                reads,
-            });
-        }
-        Ok((f, channels))
     }
 
     /// Sections whose required stages all have a published notice, the last of them inside the
@@ -426,5 +333,97 @@ impl Db {
              FROM request WHERE agency_id IN ({ids}) AND received_on <= $2 \
              AND (closed_on IS NULL OR closed_on >= $1) GROUP BY r, applicant_type";
         self.period_rows(SQL, tree, p).await
+    }
+}
+
+/// One row of [`REPORT`]: the part of the report it feeds, two keys, three values.
+type Part = (String, String, String, i64, i64, i64);
+
+/// Every number of the annual report in one statement (contracts.md §2.4, §3.4, §4): tables
+/// 二, 三 (with the previous period's carried-forward cases for R6), 四, the hand-entered
+/// tallies and the figures, as `(part, key, key, a, b, c)` rows. `{ids}` is the subtree,
+/// `$1`/`$2` the period, `$3`/`$4` the previous period, `$5`/`$6` their years, `$7` the agency;
+/// `{bidders}` is [`BIDDERS_SUMMARY`] or [`BIDDERS_EXACT`].
+const REPORT: &str = "\
+SELECT 'flow' AS part, applicant_type AS k1, '' AS k2, \
+  CAST(COALESCE(SUM(CASE WHEN received_on >= $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS a, \
+  CAST(COALESCE(SUM(CASE WHEN received_on < $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS b, \
+  CAST(COALESCE(SUM(CASE WHEN closed_on IS NULL OR closed_on > $2 THEN 1 ELSE 0 END), 0) AS BIGINT) AS c \
+  FROM request WHERE agency_id IN ({ids}) AND received_on <= $2 \
+  AND (closed_on IS NULL OR closed_on >= $1) GROUP BY applicant_type \
+UNION ALL SELECT 'closed', applicant_type, COALESCE(outcome, 'other_other'), COUNT(*), 0, 0 \
+  FROM request WHERE agency_id IN ({ids}) AND closed_on BETWEEN $1 AND $2 \
+  GROUP BY applicant_type, outcome \
+UNION ALL SELECT 'prev_forward', applicant_type, '', COUNT(*), 0, 0 FROM request \
+  WHERE agency_id IN ({ids}) AND received_on <= $4 AND (closed_on IS NULL OR closed_on > $4) \
+  GROUP BY applicant_type \
+UNION ALL SELECT 'tally', row_code, column_code, CAST(SUM(value) AS BIGINT), table_no, 0 \
+  FROM report_tally WHERE agency_id IN ({ids}) AND year = $5 AND table_no IN (3, 4) \
+  GROUP BY table_no, row_code, column_code \
+UNION ALL SELECT 'prev_tally', row_code, column_code, CAST(SUM(value) AS BIGINT), 0, 0 \
+  FROM report_tally WHERE agency_id IN ({ids}) AND year = $6 AND table_no = 3 \
+  GROUP BY row_code, column_code \
+UNION ALL SELECT 'doc', doc_kind, '', \
+  CAST(COALESCE(SUM(CASE WHEN generated_on BETWEEN $1 AND $2 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+  CAST(COALESCE(SUM(CASE WHEN repealed_on BETWEEN $1 AND $2 THEN 1 ELSE 0 END), 0) AS BIGINT), \
+  CAST(COALESCE(SUM(CASE WHEN generated_on <= $2 AND (repealed_on IS NULL OR repealed_on > $2) THEN 1 ELSE 0 END), 0) AS BIGINT) \
+  FROM disclosure_item WHERE agency_id IN ({ids}) AND doc_kind IN ('rule', 'normative_document') \
+  GROUP BY doc_kind \
+UNION ALL SELECT 'decision', kind, '', COUNT(*), 0, 0 FROM admin_decision \
+  WHERE agency_id IN ({ids}) AND decided_on BETWEEN $1 AND $2 GROUP BY kind \
+UNION ALL SELECT 'appeal', kind, \
+  CASE WHEN decided_on IS NOT NULL AND decided_on <= $2 THEN COALESCE(result, 'other') ELSE 'pending' END, \
+  COUNT(*), 0, 0 FROM appeal WHERE agency_id IN ({ids}) AND filed_on <= $2 \
+  AND (filed_on >= $1 OR decided_on IS NULL OR decided_on >= $1) \
+  GROUP BY kind, CASE WHEN decided_on IS NOT NULL AND decided_on <= $2 THEN COALESCE(result, 'other') ELSE 'pending' END \
+UNION ALL SELECT 'notices', '', '', \
+  CAST(COALESCE(SUM(CASE WHEN type IN ('tender_plan', 'procurement_intention') THEN 0 ELSE 1 END), 0) AS BIGINT), \
+  CAST(COALESCE(SUM(CASE WHEN type IN ('tender_plan', 'procurement_intention') THEN 1 ELSE 0 END), 0) AS BIGINT), 0 \
+  FROM notice WHERE agency_id IN ({ids}) AND published_on BETWEEN $1 AND $2 \
+UNION ALL SELECT 'sections', '', '', COUNT(*), 0, 0 FROM section \
+  WHERE agency_id IN ({ids}) AND completed_on BETWEEN $1 AND $2 \
+UNION ALL SELECT 'pushes', '', '', COUNT(*), 0, 0 FROM policy_push \
+  WHERE agency_id IN ({ids}) AND pushed_on BETWEEN $1 AND $2 \
+UNION ALL SELECT 'loans', '', '', COUNT(*), CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT), 0 \
+  FROM policy_loan WHERE agency_id IN ({ids}) AND granted_on BETWEEN $1 AND $2 \
+UNION ALL SELECT 'fees', '', '', \
+  (SELECT CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT) FROM fee_income \
+     WHERE agency_id IN ({ids}) AND received_on BETWEEN $1 AND $2), \
+  (SELECT CAST(COALESCE(SUM(fee_fen), 0) AS BIGINT) FROM request \
+     WHERE agency_id IN ({ids}) AND closed_on BETWEEN $1 AND $2), 0 \
+UNION ALL {bidders} \
+UNION ALL SELECT 'channel', c.kind, c.name, COUNT(cp.id), CAST(COALESCE(SUM(cp.reads), 0) AS BIGINT), c.id \
+  FROM channel c JOIN channel_post cp ON cp.channel_id = c.id WHERE c.agency_id IN ({ids}) \
+  AND cp.published_on BETWEEN $1 AND $2 GROUP BY c.id, c.kind, c.name";
+
+/// The `bidders` figure of a whole calendar year from the summary kept on write (migration 0007).
+const BIDDERS_SUMMARY: &str =
+    "SELECT 'bidders', '', '', COUNT(*), 0, 0 FROM bidder_year WHERE agency_id = $7 AND year = $5";
+
+/// The `bidders` figure of any period, counted exactly. Bidders are only ever named on bid
+/// openings and candidate publicities (contracts.md §3).
+const BIDDERS_EXACT: &str = "SELECT 'bidders', '', '', COUNT(DISTINCT company_id), 0, 0 FROM bidder \
+  WHERE section_id IN (SELECT section_id FROM notice WHERE agency_id IN ({ids}) \
+  AND type IN ('bid_opening', 'candidate_publicity') AND published_on BETWEEN $1 AND $2)";
+
+/// Adds a hand-entered count of table 三 (unknown row or column codes are ignored).
+fn add_t3_tally(t: &mut Table3, row: &str, col: &str, v: i64) {
+    let r = T3Row::all().into_iter().find(|r| r.code() == row);
+    let c = (0..T3_COLS).find(|c| t3_column_code(*c) == col);
+    if let (Some(r), Some(c)) = (r, c) {
+        t.cells[r.index()][c] += v;
+    }
+}
+
+/// Adds a hand-entered count of table 四 (unknown row or column codes are ignored).
+fn add_t4_tally(t: &mut Table4, row: &str, col: &str, v: i64) {
+    let k = AppealKind::ALL.iter().find(|k| k.code() == row);
+    let c = AppealResult::ALL
+        .iter()
+        .map(|r| r.code())
+        .chain(["total"])
+        .position(|c| c == col);
+    if let (Some(k), Some(c)) = (k, c) {
+        t.cells[k.index()][c] += v;
     }
 }

@@ -116,3 +116,13 @@ pub async fn plain_notice_insert(
     }
     tx.commit().await
 }
+
+/// Every row of the distinct-bidder summary (agency, year, company, sections), for tests of
+/// its invariants.
+pub async fn bidder_year_rows(db: &crate::Db) -> Vec<(i64, i32, i64, i64)> {
+    const SQL: &str = "SELECT agency_id, year, company_id, CAST(sections AS BIGINT) FROM bidder_year \
+                       ORDER BY agency_id, year, company_id";
+    let rows: Result<Vec<(i64, i32, i64, i64)>, crate::DbError> =
+        async { Ok(crate::on_db!(db, p => sqlx::query_as(SQL).fetch_all(p).await?)) }.await;
+    rows.unwrap_or_else(|e| panic!("bidder_year: {e}"))
+}

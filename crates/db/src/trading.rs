@@ -22,6 +22,7 @@ use serde_json::Value;
 use sqlx::types::Json;
 use time::Date;
 
+use crate::bidder_year::summary_of;
 use crate::tx::failpoint;
 use crate::{Db, DbError, Tx, on_db, on_tx};
 
@@ -328,6 +329,20 @@ impl Tx {
             (pid, sid)
         };
 
+        // The sections that existed before and that this import touches, with the summary of
+        // distinct bidders they contribute before the change (a correction of a row without
+        // stored content may move its notice: its previous section counts as touched).
+        let mut old_sections: Vec<i64> = finals
+            .iter()
+            .filter_map(|(_, _, n)| place(n).1)
+            .filter(|id| !new_sections.contains(id))
+            .collect();
+        let corrected: Vec<i64> = finals.iter().filter_map(|(_, s, _)| s.id).collect();
+        old_sections.extend(self.sections_of(&corrected).await?);
+        old_sections.sort_unstable();
+        old_sections.dedup();
+        let bidders_before = self.bidder_summary(&old_sections).await?;
+
         // 3. The notices' current rows (content and hash as computed for the last version).
         let latest: HashMap<&str, (&Value, &str)> = written
             .iter()
@@ -425,6 +440,28 @@ impl Tx {
             });
         }
 
+        // The distinct-bidder summary of the touched sections after the change: new sections
+        // from memory (they have no other notices), the others from the database.
+        let mut bidders_after = self.bidder_summary(&old_sections).await?;
+        let fresh_sections = finals
+            .iter()
+            .filter_map(|(_, _, n)| Some((place(n).1?, n)))
+            .filter(|(sid, _)| new_sections.contains(sid));
+        let (opened, named): (Vec<_>, Vec<_>) = fresh_sections
+            .map(|(sid, n)| {
+                let named: Vec<(i64, &str)> =
+                    n.bidders.iter().map(|b| (sid, b.uscc.as_str())).collect();
+                ((sid, n.ntype, beijing_date(n.published)), named)
+            })
+            .unzip();
+        let fresh = summary_of(opened, named.into_iter().flatten(), &company_ids);
+        for (k, v) in fresh {
+            *bidders_after.entry(k).or_default() += v;
+        }
+        let lineage = self.lineage(agency.id).await?;
+        self.apply_bidder_summary(&lineage, &bidders_before, &bidders_after)
+            .await?;
+
         // 5. Every version, and the change log in file order.
         for chunk in written.chunks(CHUNK) {
             on_tx!(self, c => {
@@ -448,13 +485,6 @@ impl Tx {
         // 6. Sections' completion and the rules, on the touched sections as they now stand:
         // the imported notices from memory, the others of sections and projects that existed
         // before from the database.
-        let mut old_sections: Vec<i64> = finals
-            .iter()
-            .filter_map(|(_, _, n)| place(n).1)
-            .filter(|id| !new_sections.contains(id))
-            .collect();
-        old_sections.sort_unstable();
-        old_sections.dedup();
         let mut old_projects: Vec<i64> = finals
             .iter()
             .filter(|(_, _, n)| n.section.is_none())

@@ -213,6 +213,15 @@ impl NoticeType {
             NoticeType::TenderPlan | NoticeType::ProcurementIntention
         )
     }
+
+    /// Bid openings and candidate publicities name the bidders; they are also what puts a
+    /// section's bidders into a period's `bidders` figure (contracts.md §3, §3.4).
+    pub fn names_bidders(self) -> bool {
+        matches!(
+            self,
+            NoticeType::BidOpening | NoticeType::CandidatePublicity
+        )
+    }
 }
 
 code_enum_pub!(

@@ -324,3 +324,77 @@ async fn the_feed_pages_through_every_version_exactly_once_while_notices_arrive(
     assert!(seen.windows(2).all(|w| w[0].2 < w[1].2), "in change order");
     assert!(FeedCursor::decode(Some("not-a-cursor")).is_err());
 }
+
+/// Random imports into a parent and its child: bid openings and candidate publicities of a few
+/// sections, their bidders drawn from a pool and re-published as corrections with other
+/// bidders and dates (some late in the evening UTC, on the next Beijing day and year).
+fn bidder_imports() -> impl proptest::strategy::Strategy<Value = Vec<Vec<(bool, u8, u8, u8)>>> {
+    use proptest::prelude::*;
+    // (into the child?, notice id 0..6 (its section: id mod 3), publication instant, bidders bitmask)
+    proptest::collection::vec(
+        proptest::collection::vec((any::<bool>(), 0u8..6, 0u8..6, any::<u8>()), 1..6),
+        1..5,
+    )
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 6, ..Default::default() })]
+    /// The distinct-bidder summary kept on write gives, for the parent and the child and every
+    /// whole year, exactly the `bidders` figure of contracts.md §3.4 computed from the notices
+    /// themselves, after every import; no summary row is ever zero or negative.
+    #[test]
+    fn the_bidder_summary_is_the_exact_count_through_corrections(steps in bidder_imports()) {
+        const INSTANTS: [&str; 6] = [
+            "2024-03-01T10:00:00+08:00", "2024-12-31T15:59:00Z", "2024-12-31T16:00:00Z",
+            "2025-06-30T23:30:00Z", "2025-12-31T20:00:00Z", "2026-02-01T09:00:00+08:00",
+        ];
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let db = fresh_db().await;
+            agency(&db, "p").await;
+            db.add_agency(&NewAgency {
+                code: "c".into(), name: "某县公共资源交易中心".into(),
+                parent: Some("p".into()), established: Some(date!(2020 - 01 - 01)),
+            }).await.unwrap();
+            for step in &steps {
+                let mut by_agency: [Vec<Value>; 2] = [vec![], vec![]];
+                for (child, id, at, mask) in step {
+                    let who = if *child { "c" } else { "p" };
+                    // A notice id keeps its type, section and agency: corrections change only
+                    // the date and the bidders.
+                    let ty = if id % 2 == 0 { "bid_opening" } else { "candidate_publicity" };
+                    let section = id % 3;
+                    let mut v = notice(&format!("{who}-N{id}"), ty, &format!("S{section}"), "2024-01-01", json!({}));
+                    v["project"] = json!(format!("P-{who}"));
+                    v["published"] = json!(INSTANTS[usize::from(*at)]);
+                    let bidders: Vec<Value> = (0..5u32)
+                        .filter(|b| mask & (1 << b) != 0)
+                        .map(|b| json!({"name": format!("公司{b}"),
+                            "uscc": uscc::make_enterprise("640302", &format!("{:08}", b + 1)).unwrap()}))
+                        .collect();
+                    v["bidders"] = json!(bidders);
+                    by_agency[usize::from(*child)].push(v);
+                }
+                for (who, vs) in ["p", "c"].iter().zip(&by_agency) {
+                    if !vs.is_empty() {
+                        db.import_notices(who, &lines(vs)).await.unwrap();
+                    }
+                }
+                let child = db.notices("c").await.unwrap();
+                let mut all = db.notices("p").await.unwrap();
+                all.extend(child.iter().cloned());
+                for year in 2024..=2026 {
+                    let period = gongkai_domain::period::Period::year(year, None).unwrap();
+                    let rule = gongkai_domain::ledger::FullProcessRule::default();
+                    for (who, ns) in [("p", &all), ("c", &child)] {
+                        let exact = gongkai_domain::trading::trading_figures(ns, period, &rule).bidders;
+                        let r = db.report(who, gongkai_db::PeriodSpec::Year(year)).await.unwrap();
+                        assert_eq!(r.figures.bidders, exact, "{who} {year}");
+                    }
+                }
+                let rows = gongkai_db::testing::bidder_year_rows(&db).await;
+                assert!(rows.iter().all(|r| r.3 > 0), "{rows:?}");
+            }
+        });
+    }
+}

@@ -199,6 +199,15 @@ async fn the_sqlite_parity_rebuild_keeps_every_row() {
     old.run(p).await.unwrap_or_else(|e| panic!("{e}"));
     let _ = std::fs::remove_dir_all(&dir);
     db.seed_calendar().await.unwrap_or_else(|e| panic!("{e}"));
+    // Today's writer also keeps the distinct-bidder summary of 0007: given the table for the
+    // load, its rows recorded, then dropped, so that 0007's backfill must rebuild them.
+    exec(
+        &db,
+        "CREATE TABLE bidder_year (agency_id INTEGER NOT NULL, year INTEGER NOT NULL, \
+         company_id INTEGER NOT NULL, sections INTEGER NOT NULL, \
+         PRIMARY KEY (agency_id, year, company_id))",
+    )
+    .await;
     // The demo's data as the previous release stored it (notices straight into the ledger
     // tables: the notices model's columns come with a later migration).
     let mut tx = db.begin().await.unwrap_or_else(|e| panic!("{e}"));
@@ -235,6 +244,12 @@ async fn the_sqlite_parity_rebuild_keeps_every_row() {
          INSERT INTO letter_template (agency_id, body) SELECT min(id), 'b' FROM agency",
     )
     .await;
+    let summary: Vec<(i64, i64, i64, i64)> = sqlx::query_as(SUMMARY)
+        .fetch_all(p)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(summary.len() > 100, "{}", summary.len());
+    exec(&db, "DROP TABLE bidder_year").await;
     let before = sqlite_snapshot(&db).await;
     for (table, n) in [
         ("notice", 1000),
@@ -254,6 +269,14 @@ async fn the_sqlite_parity_rebuild_keeps_every_row() {
     let Db::Sqlite(p) = &db else {
         panic!("a SQLite database was expected")
     };
+    let backfilled: Vec<(i64, i64, i64, i64)> = sqlx::query_as(SUMMARY)
+        .fetch_all(p)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        summary, backfilled,
+        "0007's backfill equals the summary kept on write"
+    );
     let mut after = sqlite_snapshot(&db).await;
     // Tables that later migrations add are not the rebuild's business.
     let existed: std::collections::HashSet<String> =
@@ -320,3 +343,7 @@ async fn migrations_are_idempotent_and_bad_urls_are_named() {
         .to_string();
     assert!(e.contains("无法打开数据库"), "{e}");
 }
+
+/// The distinct-bidder summary, ordered.
+const SUMMARY: &str = "SELECT agency_id, year, company_id, sections FROM bidder_year \
+                       ORDER BY agency_id, year, company_id";

@@ -263,7 +263,7 @@ pub fn required(t: NoticeType, c: TradingCategory, cfg: &RuleConfig) -> Vec<Requ
             basis: Basis::Verified,
         })
         .collect();
-    if matches!(t, NoticeType::BidOpening | NoticeType::CandidatePublicity) {
+    if t.names_bidders() {
         out.push(Required {
             place: Place::Bidders,
             label: if t == NoticeType::BidOpening {

@@ -77,12 +77,9 @@ pub fn trading_figures(
         if completed_on(group, rule).is_some_and(|d| period.contains(d)) {
             f.sections_full_process += 1;
         }
-        let opened = group.iter().any(|n| {
-            matches!(
-                n.ntype,
-                NoticeType::BidOpening | NoticeType::CandidatePublicity
-            ) && period.contains(n.published_date())
-        });
+        let opened = group
+            .iter()
+            .any(|n| n.ntype.names_bidders() && period.contains(n.published_date()));
         if opened {
             uscc.extend(
                 group
@@ -93,4 +90,47 @@ pub fn trading_figures(
     }
     f.bidders = i64::try_from(uscc.len()).unwrap_or(i64::MAX);
     f
+}
+
+/// The yearly distinct-bidder summary of some sections: for each (year, company), how many of
+/// the sections had a notice that names bidders (bid opening, candidate publicity) published in
+/// that year and have the company among their bidders (on any of their notices).
+///
+/// Summed over all sections of an agency and its descendants, the keys of a year with a
+/// positive count are exactly the companies that the `bidders` figure (contracts.md §3.4)
+/// counts for that calendar year, so the database keeps these sums per agency-year in the
+/// write transaction and the report reads one count instead of a DISTINCT over every bidder.
+/// `notices` are (section, type, Beijing publication date); `bidders` are (section, company).
+pub fn bidder_years<S: Ord + Copy, C: Ord + Copy>(
+    notices: impl IntoIterator<Item = (S, NoticeType, Date)>,
+    bidders: impl IntoIterator<Item = (S, C)>,
+) -> BTreeMap<(i32, C), i64> {
+    let mut years: BTreeMap<S, BTreeSet<i32>> = BTreeMap::new();
+    for (s, t, d) in notices {
+        if t.names_bidders() {
+            years.entry(s).or_default().insert(d.year());
+        }
+    }
+    let pairs: BTreeSet<(S, C)> = bidders.into_iter().collect();
+    let mut out: BTreeMap<(i32, C), i64> = BTreeMap::new();
+    for (s, c) in pairs {
+        for y in years.get(&s).into_iter().flatten() {
+            *out.entry((*y, c)).or_default() += 1;
+        }
+    }
+    out
+}
+
+/// What changes in a summary of [`bidder_years`] when some sections go from `before` to
+/// `after`: the non-zero differences, key by key.
+pub fn bidder_years_delta<C: Ord + Copy>(
+    before: &BTreeMap<(i32, C), i64>,
+    after: &BTreeMap<(i32, C), i64>,
+) -> BTreeMap<(i32, C), i64> {
+    let mut out: BTreeMap<(i32, C), i64> = after.clone();
+    for (k, v) in before {
+        *out.entry(*k).or_default() -= v;
+    }
+    out.retain(|_, v| *v != 0);
+    out
 }

@@ -28,7 +28,10 @@ pub use elements::{
     Basis, Element, Place, Required, builtin_elements, is_empty, missing, required,
 };
 pub use feed::{FeedCursor, feed_item};
-pub use figures::{TradingFigures, completed_on, section_category, sections, trading_figures};
+pub use figures::{
+    TradingFigures, bidder_years, bidder_years_delta, completed_on, section_category, sections,
+    trading_figures,
+};
 pub use notice::{
     Bidder, Change, DateField, DateValue, Notice, SectionKey, check_correction, ocid, parse_time,
 };

@@ -190,12 +190,7 @@ fn parse_bidders(o: &Map<String, Value>, ntype: NoticeType) -> Result<Vec<Bidder
             ));
         }
     };
-    if !list.is_empty()
-        && !matches!(
-            ntype,
-            NoticeType::BidOpening | NoticeType::CandidatePublicity
-        )
-    {
+    if !list.is_empty() && !ntype.names_bidders() {
         return Err(DomainError::invalid(
             "bidders",
             format!(

@@ -1,0 +1,33 @@
+-- The distinct-bidder summary (issue 9, the report at its lower bound).
+--
+-- `bidders` of contracts.md §3.4 is an exact count of distinct companies; over a province's
+-- bidder rows it dominated the report. For every agency AND each of its ancestors, this table
+-- holds, per calendar year and company, how many of the agency's (subtree's) sections had a
+-- notice that names bidders published in that year and name the company among their bidders
+-- (`gongkai_domain::trading::bidder_years`). A year's figure for any agency is then the number
+-- of its rows for that year. The rows are maintained in the transaction of every write of
+-- notices or bidders; a row whose count reaches 0 is deleted (no row is ever <= 0).
+
+CREATE TABLE bidder_year (
+    agency_id INTEGER NOT NULL REFERENCES agency(id),
+    year INTEGER NOT NULL,
+    company_id INTEGER NOT NULL REFERENCES company(id),
+    sections INTEGER NOT NULL,
+    PRIMARY KEY (agency_id, year, company_id)
+);
+
+INSERT INTO bidder_year (agency_id, year, company_id, sections)
+WITH RECURSIVE up(agency_id, ancestor_id) AS (
+    SELECT id, id FROM agency
+    UNION ALL
+    SELECT up.agency_id, a.parent_id FROM up JOIN agency a ON a.id = up.ancestor_id
+    WHERE a.parent_id IS NOT NULL
+),
+opened AS (
+    SELECT DISTINCT agency_id, section_id, CAST(strftime('%Y', published_on) AS INTEGER) AS year
+    FROM notice WHERE section_id IS NOT NULL AND type IN ('bid_opening', 'candidate_publicity')
+),
+named AS (SELECT DISTINCT section_id, company_id FROM bidder WHERE section_id IS NOT NULL)
+SELECT up.ancestor_id, o.year, b.company_id, COUNT(*)
+FROM opened o JOIN named b ON b.section_id = o.section_id JOIN up ON up.agency_id = o.agency_id
+GROUP BY up.ancestor_id, o.year, b.company_id;

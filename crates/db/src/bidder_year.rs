@@ -1,0 +1,145 @@
+//! The distinct-bidder summary `bidder_year` (migration 0007), maintained in the transaction of
+//! every write of notices or bidders.
+//!
+//! For an agency and each of its ancestors, per calendar year and company, the number of the
+//! agency's sections that count the company among a year's bidders
+//! ([`gongkai_domain::trading::bidder_years`]). A writer computes the summary of the sections it
+//! touches before and after its change and applies the difference to the agency's row and
+//! every ancestor's; a full calendar year's `bidders` figure is then one indexed count.
+
+use std::collections::{BTreeMap, HashMap};
+
+use gongkai_domain::codes::NoticeType;
+use gongkai_domain::trading::{bidder_years, bidder_years_delta};
+use time::Date;
+
+use crate::{DbError, Tx, on_tx};
+
+/// A summary of some sections: (year, company id) → sections.
+pub(crate) type Summary = BTreeMap<(i32, i64), i64>;
+
+/// Rows per multi-row statement (4 binds a row, within both backends' limits).
+const CHUNK: usize = 1000;
+
+impl Tx {
+    /// The agency and all its ancestors, the agency first.
+    pub(crate) async fn lineage(&mut self, agency_id: i64) -> Result<Vec<i64>, DbError> {
+        const UP: &str = "WITH RECURSIVE up(id, parent_id, depth) AS ( \
+             SELECT id, parent_id, 0 FROM agency WHERE id = $1 \
+             UNION ALL SELECT a.id, a.parent_id, up.depth + 1 FROM agency a JOIN up ON a.id = up.parent_id) \
+             SELECT id FROM up ORDER BY depth";
+        Ok(on_tx!(self, c => sqlx::query_scalar(UP).bind(agency_id).fetch_all(&mut *c).await?))
+    }
+
+    /// The sections (if any) of the notices with the given row ids.
+    pub(crate) async fn sections_of(&mut self, notices: &[i64]) -> Result<Vec<i64>, DbError> {
+        let mut out = Vec::new();
+        for chunk in notices.chunks(CHUNK) {
+            let ids = chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!(
+                "SELECT DISTINCT section_id FROM notice WHERE id IN ({ids}) AND section_id IS NOT NULL"
+            );
+            let rows: Vec<i64> = on_tx!(self, c =>
+                sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *c).await?);
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
+    /// The summary of `sections` as they stand in the database (in this transaction).
+    pub(crate) async fn bidder_summary(&mut self, sections: &[i64]) -> Result<Summary, DbError> {
+        let mut notices: Vec<(i64, NoticeType, Date)> = Vec::new();
+        let mut named: Vec<(i64, i64)> = Vec::new();
+        for chunk in sections.chunks(CHUNK) {
+            // Section ids are integers from the database: inlined as a literal list.
+            let ids = chunk
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ");
+            let opened = format!(
+                "SELECT section_id, type, published_on FROM notice \
+                 WHERE section_id IN ({ids}) AND type IN ('bid_opening', 'candidate_publicity')"
+            );
+            let companies = format!(
+                "SELECT DISTINCT section_id, company_id FROM bidder WHERE section_id IN ({ids})"
+            );
+            let rows: Vec<(i64, String, Date)> = on_tx!(self, c =>
+                sqlx::query_as(sqlx::AssertSqlSafe(opened)).fetch_all(&mut *c).await?);
+            for (s, t, d) in rows {
+                notices.push((s, NoticeType::from_code(&t)?, d));
+            }
+            let rows: Vec<(i64, i64)> = on_tx!(self, c =>
+                sqlx::query_as(sqlx::AssertSqlSafe(companies)).fetch_all(&mut *c).await?);
+            named.extend(rows);
+        }
+        Ok(bidder_years(notices, named))
+    }
+
+    /// Applies the change from `before` to `after` to the summary rows of every agency of
+    /// `lineage`; rows that reach 0 are deleted.
+    pub(crate) async fn apply_bidder_summary(
+        &mut self,
+        lineage: &[i64],
+        before: &Summary,
+        after: &Summary,
+    ) -> Result<(), DbError> {
+        let delta = bidder_years_delta(before, after);
+        if delta.is_empty() {
+            return Ok(());
+        }
+        let rows: Vec<(i64, i32, i64, i64)> = lineage
+            .iter()
+            .flat_map(|a| delta.iter().map(move |((y, c), n)| (*a, *y, *c, *n)))
+            .collect();
+        for chunk in rows.chunks(CHUNK) {
+            on_tx!(self, c => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO bidder_year (agency_id, year, company_id, sections) ");
+                q.push_values(chunk, |mut b, (a, y, co, n)| {
+                    b.push_bind(*a).push_bind(*y).push_bind(*co).push_bind(*n);
+                });
+                q.push(" ON CONFLICT (agency_id, year, company_id) \
+                         DO UPDATE SET sections = bidder_year.sections + excluded.sections");
+                q.build().execute(&mut *c).await?;
+            });
+        }
+        let gone: Vec<&(i64, i32, i64, i64)> = rows.iter().filter(|r| r.3 < 0).collect();
+        for chunk in gone.chunks(CHUNK) {
+            on_tx!(self, c => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "DELETE FROM bidder_year WHERE sections <= 0 AND (agency_id, year, company_id) IN (");
+                let mut sep = q.separated(", ");
+                for (a, y, co, _) in chunk {
+                    sep.push("(");
+                    sep.push_bind_unseparated(*a);
+                    sep.push_unseparated(", ");
+                    sep.push_bind_unseparated(*y);
+                    sep.push_unseparated(", ");
+                    sep.push_bind_unseparated(*co);
+                    sep.push_unseparated(")");
+                }
+                q.push(")");
+                q.build().execute(&mut *c).await?;
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The summary of sections known in memory: their bidder-naming notices and the companies of
+/// their bidders, with company ids resolved through `company_ids` (by 统一社会信用代码).
+pub(crate) fn summary_of<'a>(
+    notices: impl IntoIterator<Item = (i64, NoticeType, Date)>,
+    bidders: impl IntoIterator<Item = (i64, &'a str)>,
+    company_ids: &HashMap<String, i64>,
+) -> Summary {
+    let named = bidders
+        .into_iter()
+        .filter_map(|(s, uscc)| company_ids.get(uscc).map(|c| (s, *c)));
+    bidder_years(notices, named)
+}
