@@ -31,6 +31,7 @@ const CHUNK: usize = 1000;
 /// Tables in an order that respects foreign keys when deleting.
 const TABLES_CHILD_FIRST: &[&str] = &[
     "bidder_year",
+    "notice_year",
     "narrative_template",
     "letter_template",
     "report_tally",
@@ -265,7 +266,8 @@ impl Tx {
     /// Writes a whole agency ledger in the transaction.
     pub async fn insert_ledger(&mut self, agency_id: i64, l: &AgencyLedger) -> Result<(), DbError> {
         // The distinct-bidder summary of the new sections, applied after the rows are written.
-        let bidders_summary: crate::bidder_year::Summary;
+        let bidders_summary: crate::summaries::Summary;
+        let notice_counts: crate::summaries::NoticeCounts;
         on_tx!(self, conn => {
             // Projects, then sections, then notices, then bidders: each in chunks, ids mapped back by code.
             let mut project_ids: HashMap<&str, i64> = HashMap::new();
@@ -365,7 +367,8 @@ impl Tx {
             }
             let opened = notices.iter().filter_map(|(_, sid, n)| Some((((*sid)?), n.ntype, beijing_date(n.published))));
             let named = bidders.iter().filter_map(|(_, sid, b)| Some(((*sid)?, b.uscc.as_str())));
-            bidders_summary = crate::bidder_year::summary_of(opened, named, &company_ids);
+            bidders_summary = crate::summaries::summary_of(opened, named, &company_ids);
+            notice_counts = gongkai_domain::trading::notice_years(notices.iter().map(|(_, _, n)| (n.ntype, beijing_date(n.published))));
             for c in &l.channels {
                 let id: i64 = sqlx::query_scalar("INSERT INTO channel (agency_id, code, name, kind) VALUES ($1, $2, $3, $4) RETURNING id")
                     .bind(agency_id).bind(&c.code).bind(&c.name).bind(c.kind.code())
@@ -445,10 +448,12 @@ impl Tx {
         let lineage = self.lineage(agency_id).await?;
         self.apply_bidder_summary(
             &lineage,
-            &crate::bidder_year::Summary::new(),
+            &crate::summaries::Summary::new(),
             &bidders_summary,
         )
-        .await
+        .await?;
+        self.apply_notice_summary(&lineage, &Default::default(), &notice_counts)
+            .await
     }
 
     /// Deletes every ledger record and every grant (for `demo --reset`). Users, sessions and the

@@ -7,13 +7,13 @@
 //! checks that both define the same tables and columns.
 
 mod auth;
-mod bidder_year;
 mod cases;
 mod error;
 mod ledger;
 mod pool;
 mod report;
 pub mod schema;
+mod summaries;
 pub mod trading;
 pub mod trading_views;
 mod tx;

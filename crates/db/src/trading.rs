@@ -16,13 +16,13 @@ use gongkai_domain::ledger::FullProcessRule;
 use gongkai_domain::period::beijing_date;
 use gongkai_domain::trading::{
     Change, FeedCursor, Notice, RuleConfig, Violation, check_all, check_correction, feed_item,
-    ocid, sanitize_body,
+    notice_years, ocid, sanitize_body,
 };
 use serde_json::Value;
 use sqlx::types::Json;
 use time::Date;
 
-use crate::bidder_year::summary_of;
+use crate::summaries::summary_of;
 use crate::tx::failpoint;
 use crate::{Db, DbError, Tx, on_db, on_tx};
 
@@ -338,10 +338,17 @@ impl Tx {
             .filter(|id| !new_sections.contains(id))
             .collect();
         let corrected: Vec<i64> = finals.iter().filter_map(|(_, s, _)| s.id).collect();
-        old_sections.extend(self.sections_of(&corrected).await?);
+        let previous = self.notice_rows(&corrected).await?;
+        old_sections.extend(previous.iter().filter_map(|(s, _, _)| *s));
         old_sections.sort_unstable();
         old_sections.dedup();
         let bidders_before = self.bidder_summary(&old_sections).await?;
+        let notices_before = notice_years(previous.iter().map(|(_, t, d)| (*t, *d)));
+        let notices_after = notice_years(
+            finals
+                .iter()
+                .map(|(_, _, n)| (n.ntype, beijing_date(n.published))),
+        );
 
         // 3. The notices' current rows (content and hash as computed for the last version).
         let latest: HashMap<&str, (&Value, &str)> = written
@@ -460,6 +467,8 @@ impl Tx {
         }
         let lineage = self.lineage(agency.id).await?;
         self.apply_bidder_summary(&lineage, &bidders_before, &bidders_after)
+            .await?;
+        self.apply_notice_summary(&lineage, &notices_before, &notices_after)
             .await?;
 
         // 5. Every version, and the change log in file order.

@@ -199,13 +199,16 @@ async fn the_sqlite_parity_rebuild_keeps_every_row() {
     old.run(p).await.unwrap_or_else(|e| panic!("{e}"));
     let _ = std::fs::remove_dir_all(&dir);
     db.seed_calendar().await.unwrap_or_else(|e| panic!("{e}"));
-    // Today's writer also keeps the distinct-bidder summary of 0007: given the table for the
-    // load, its rows recorded, then dropped, so that 0007's backfill must rebuild them.
+    // Today's writer also keeps the trading summaries of 0007: given the tables for the load,
+    // their rows recorded, then dropped, so that 0007's backfill must rebuild them.
     exec(
         &db,
         "CREATE TABLE bidder_year (agency_id INTEGER NOT NULL, year INTEGER NOT NULL, \
          company_id INTEGER NOT NULL, sections INTEGER NOT NULL, \
-         PRIMARY KEY (agency_id, year, company_id))",
+         PRIMARY KEY (agency_id, year, company_id)); \
+         CREATE TABLE notice_year (agency_id INTEGER NOT NULL, year INTEGER NOT NULL, \
+         trading_notices INTEGER NOT NULL, plans_and_intentions INTEGER NOT NULL, \
+         PRIMARY KEY (agency_id, year))",
     )
     .await;
     // The demo's data as the previous release stored it (notices straight into the ledger
@@ -249,7 +252,12 @@ async fn the_sqlite_parity_rebuild_keeps_every_row() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(summary.len() > 100, "{}", summary.len());
-    exec(&db, "DROP TABLE bidder_year").await;
+    let counts: Vec<(i64, i64, i64, i64)> = sqlx::query_as(COUNTS)
+        .fetch_all(p)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!counts.is_empty());
+    exec(&db, "DROP TABLE bidder_year; DROP TABLE notice_year").await;
     let before = sqlite_snapshot(&db).await;
     for (table, n) in [
         ("notice", 1000),
@@ -343,6 +351,10 @@ async fn migrations_are_idempotent_and_bad_urls_are_named() {
         .to_string();
     assert!(e.contains("无法打开数据库"), "{e}");
 }
+
+/// The notice counts per agency-year, ordered.
+const COUNTS: &str = "SELECT agency_id, year, trading_notices, plans_and_intentions FROM notice_year \
+                      ORDER BY agency_id, year";
 
 /// The distinct-bidder summary, ordered.
 const SUMMARY: &str = "SELECT agency_id, year, company_id, sections FROM bidder_year \

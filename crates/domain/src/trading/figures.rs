@@ -134,3 +134,21 @@ pub fn bidder_years_delta<C: Ord + Copy>(
     out.retain(|_, v| *v != 0);
     out
 }
+
+/// The yearly notice counts of some notices, as (trading notices, plans and intentions) per
+/// year of their Beijing publication date (contracts.md §3.4), for the per-agency-year summary
+/// the database keeps on write.
+pub fn notice_years(
+    notices: impl IntoIterator<Item = (NoticeType, Date)>,
+) -> BTreeMap<i32, (i64, i64)> {
+    let mut out: BTreeMap<i32, (i64, i64)> = BTreeMap::new();
+    for (t, d) in notices {
+        let e = out.entry(d.year()).or_default();
+        if t.is_plan() {
+            e.1 += 1;
+        } else {
+            e.0 += 1;
+        }
+    }
+    out
+}

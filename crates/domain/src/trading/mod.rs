@@ -29,8 +29,8 @@ pub use elements::{
 };
 pub use feed::{FeedCursor, feed_item};
 pub use figures::{
-    TradingFigures, bidder_years, bidder_years_delta, completed_on, section_category, sections,
-    trading_figures,
+    TradingFigures, bidder_years, bidder_years_delta, completed_on, notice_years, section_category,
+    sections, trading_figures,
 };
 pub use notice::{
     Bidder, Change, DateField, DateValue, Notice, SectionKey, check_correction, ocid, parse_time,

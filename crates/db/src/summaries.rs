@@ -1,11 +1,15 @@
-//! The distinct-bidder summary `bidder_year` (migration 0007), maintained in the transaction of
-//! every write of notices or bidders.
+//! The trading summaries of migration 0007, maintained in the transaction of every write of
+//! notices or bidders, so that a whole calendar year's trading figures (contracts.md §3.4) are
+//! read from a few rows instead of aggregated over every notice and bidder of a province.
 //!
-//! For an agency and each of its ancestors, per calendar year and company, the number of the
-//! agency's sections that count the company among a year's bidders
-//! ([`gongkai_domain::trading::bidder_years`]). A writer computes the summary of the sections it
-//! touches before and after its change and applies the difference to the agency's row and
-//! every ancestor's; a full calendar year's `bidders` figure is then one indexed count.
+//! * `bidder_year`: for an agency and each of its ancestors, per calendar year and company, the
+//!   number of the agency's sections that count the company among a year's bidders
+//!   ([`gongkai_domain::trading::bidder_years`]); a year's `bidders` is the number of its rows.
+//! * `notice_year`: for an agency and each of its ancestors, per calendar year, the trading
+//!   notices and the plans and intentions ([`gongkai_domain::trading::notice_years`]).
+//!
+//! A writer computes the summaries of what it touches before and after its change and applies
+//! the difference to the agency's rows and every ancestor's.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -17,6 +21,9 @@ use crate::{DbError, Tx, on_tx};
 
 /// A summary of some sections: (year, company id) → sections.
 pub(crate) type Summary = BTreeMap<(i32, i64), i64>;
+
+/// The notice counts of some notices: year → (trading notices, plans and intentions).
+pub(crate) type NoticeCounts = BTreeMap<i32, (i64, i64)>;
 
 /// Rows per multi-row statement (4 binds a row, within both backends' limits).
 const CHUNK: usize = 1000;
@@ -31,8 +38,12 @@ impl Tx {
         Ok(on_tx!(self, c => sqlx::query_scalar(UP).bind(agency_id).fetch_all(&mut *c).await?))
     }
 
-    /// The sections (if any) of the notices with the given row ids.
-    pub(crate) async fn sections_of(&mut self, notices: &[i64]) -> Result<Vec<i64>, DbError> {
+    /// The section, type and Beijing publication date of the notices with the given row ids,
+    /// as they stand in the database.
+    pub(crate) async fn notice_rows(
+        &mut self,
+        notices: &[i64],
+    ) -> Result<Vec<(Option<i64>, NoticeType, Date)>, DbError> {
         let mut out = Vec::new();
         for chunk in notices.chunks(CHUNK) {
             let ids = chunk
@@ -40,14 +51,50 @@ impl Tx {
                 .map(i64::to_string)
                 .collect::<Vec<_>>()
                 .join(", ");
-            let sql = format!(
-                "SELECT DISTINCT section_id FROM notice WHERE id IN ({ids}) AND section_id IS NOT NULL"
-            );
-            let rows: Vec<i64> = on_tx!(self, c =>
-                sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *c).await?);
-            out.extend(rows);
+            let sql =
+                format!("SELECT section_id, type, published_on FROM notice WHERE id IN ({ids})");
+            let rows: Vec<(Option<i64>, String, Date)> = on_tx!(self, c =>
+                sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_all(&mut *c).await?);
+            for (s, t, d) in rows {
+                out.push((s, NoticeType::from_code(&t)?, d));
+            }
         }
         Ok(out)
+    }
+
+    /// Applies the change of notice counts from `before` to `after` to the `notice_year` rows
+    /// of every agency of `lineage`.
+    pub(crate) async fn apply_notice_summary(
+        &mut self,
+        lineage: &[i64],
+        before: &NoticeCounts,
+        after: &NoticeCounts,
+    ) -> Result<(), DbError> {
+        let mut delta = after.clone();
+        for (y, (t, p)) in before {
+            let e = delta.entry(*y).or_default();
+            e.0 -= t;
+            e.1 -= p;
+        }
+        delta.retain(|_, v| *v != (0, 0));
+        let rows: Vec<(i64, i32, i64, i64)> = lineage
+            .iter()
+            .flat_map(|a| delta.iter().map(move |(y, (t, p))| (*a, *y, *t, *p)))
+            .collect();
+        for chunk in rows.chunks(CHUNK) {
+            on_tx!(self, c => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "INSERT INTO notice_year (agency_id, year, trading_notices, plans_and_intentions) ");
+                q.push_values(chunk, |mut b, (a, y, t, p)| {
+                    b.push_bind(*a).push_bind(*y).push_bind(*t).push_bind(*p);
+                });
+                q.push(" ON CONFLICT (agency_id, year) DO UPDATE SET \
+                         trading_notices = notice_year.trading_notices + excluded.trading_notices, \
+                         plans_and_intentions = notice_year.plans_and_intentions + excluded.plans_and_intentions");
+                q.build().execute(&mut *c).await?;
+            });
+        }
+        Ok(())
     }
 
     /// The summary of `sections` as they stand in the database (in this transaction).
