@@ -167,17 +167,18 @@ impl Db {
         let mut f = Figures::default();
         let mut channels: Vec<(i64, ChannelFigure)> = Vec::new();
         let mut t3_tallies: Vec<(String, String, i64)> = Vec::new();
-        for (part, k1, k2, a, b, c, d, e) in rows {
+        for (part, k1, k2, a, b, c) in rows {
             match part.as_str() {
                 "req" => {
                     let t = ApplicantType::from_code(&k1)?;
                     requests.add_cases(T3Row::NewReceived, t, a);
-                    requests.add_cases(T3Row::CarriedOver, t, b);
-                    requests.add_cases(T3Row::CarriedForward, t, c);
-                    previous.add_cases(T3Row::CarriedForward, t, b);
-                    if !k2.is_empty() {
-                        requests.add_cases(T3Row::Outcome(Outcome::from_code(&k2)?), t, d);
-                        f.fees_collected_fen += e;
+                    requests.add_cases(T3Row::CarriedOver, t, b - a);
+                    previous.add_cases(T3Row::CarriedForward, t, b - a);
+                    if k2.is_empty() {
+                        requests.add_cases(T3Row::CarriedForward, t, b);
+                    } else {
+                        requests.add_cases(T3Row::Outcome(Outcome::from_code(&k2)?), t, b);
+                        f.fees_collected_fen += c;
                     }
                 }
                 // Tallies are added after （七）总计 is filled from the cases (below).
@@ -330,79 +331,78 @@ impl Db {
     }
 }
 
-/// One row of [`REPORT`]: the part of the report it feeds, two keys, five values.
-type Part = (String, String, String, i64, i64, i64, i64, i64);
+/// One row of [`REPORT`]: the part of the report it feeds, two keys, three values.
+type Part = (String, String, String, i64, i64, i64);
 
 /// Every number of the annual report in one statement (contracts.md §2.4, §3.4, §4): tables
 /// 二, 三, 四, the hand-entered tallies (with the previous year's for R6) and the figures, as
-/// `(part, key, key, a, b, c, d, e)` rows. `{ids}` is the subtree, `$1`/`$2` the period,
+/// `(part, key, key, a, b, c)` rows. `{ids}` is the subtree, `$1`/`$2` the period,
 /// `$3`/`$4` its year and the previous period's, `$5` the agency; `{notices}` and `{bidders}`
 /// read the summaries of a whole calendar year or count exactly.
 ///
-/// The cases are read once: those alive in the period, grouped by applicant type and (for
-/// those closed in it) outcome, give new (a), carried over (b), carried forward (c), closed
-/// (d) and fees (e). Cases carried over are exactly those the previous period carries forward.
+/// The cases are read once: those alive in the period, grouped by applicant type and outcome
+/// (empty while still open at the end of the period), counted (b) with those received in the
+/// period (a) and their fees (c). The others were carried over; the open ones are carried
+/// forward; the cases carried over are exactly those the previous period carries forward.
 const REPORT: &str = "\
 SELECT 'req' AS part, applicant_type AS k1, \
   CASE WHEN closed_on <= $2 THEN COALESCE(outcome, 'other_other') ELSE '' END AS k2, \
   CAST(COALESCE(SUM(CASE WHEN received_on >= $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS a, \
-  CAST(COALESCE(SUM(CASE WHEN received_on < $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS b, \
-  CAST(COALESCE(SUM(CASE WHEN closed_on IS NULL OR closed_on > $2 THEN 1 ELSE 0 END), 0) AS BIGINT) AS c, \
-  COUNT(*) AS d, CAST(COALESCE(SUM(fee_fen), 0) AS BIGINT) AS e \
+  COUNT(*) AS b, CAST(COALESCE(SUM(fee_fen), 0) AS BIGINT) AS c \
   FROM request WHERE agency_id IN ({ids}) AND received_on <= $2 \
   AND (closed_on IS NULL OR closed_on >= $1) \
   GROUP BY applicant_type, CASE WHEN closed_on <= $2 THEN COALESCE(outcome, 'other_other') ELSE '' END \
-UNION ALL SELECT 'tally', row_code, column_code, CAST(SUM(value) AS BIGINT), table_no, 0, 0, 0 \
+UNION ALL SELECT 'tally', row_code, column_code, CAST(SUM(value) AS BIGINT), table_no, 0 \
   FROM report_tally WHERE agency_id IN ({ids}) AND year = $3 AND table_no IN (3, 4) \
   GROUP BY table_no, row_code, column_code \
-UNION ALL SELECT 'prev_tally', row_code, column_code, CAST(SUM(value) AS BIGINT), 0, 0, 0, 0 \
+UNION ALL SELECT 'prev_tally', row_code, column_code, CAST(SUM(value) AS BIGINT), 0, 0 \
   FROM report_tally WHERE agency_id IN ({ids}) AND year = $4 AND table_no = 3 \
   GROUP BY row_code, column_code \
 UNION ALL SELECT 'doc', doc_kind, '', \
   CAST(COALESCE(SUM(CASE WHEN generated_on BETWEEN $1 AND $2 THEN 1 ELSE 0 END), 0) AS BIGINT), \
   CAST(COALESCE(SUM(CASE WHEN repealed_on BETWEEN $1 AND $2 THEN 1 ELSE 0 END), 0) AS BIGINT), \
-  CAST(COALESCE(SUM(CASE WHEN generated_on <= $2 AND (repealed_on IS NULL OR repealed_on > $2) THEN 1 ELSE 0 END), 0) AS BIGINT), 0, 0 \
+  CAST(COALESCE(SUM(CASE WHEN generated_on <= $2 AND (repealed_on IS NULL OR repealed_on > $2) THEN 1 ELSE 0 END), 0) AS BIGINT) \
   FROM disclosure_item WHERE agency_id IN ({ids}) AND doc_kind IN ('rule', 'normative_document') \
   GROUP BY doc_kind \
-UNION ALL SELECT 'decision', kind, '', COUNT(*), 0, 0, 0, 0 FROM admin_decision \
+UNION ALL SELECT 'decision', kind, '', COUNT(*), 0, 0 FROM admin_decision \
   WHERE agency_id IN ({ids}) AND decided_on BETWEEN $1 AND $2 GROUP BY kind \
 UNION ALL SELECT 'appeal', kind, \
   CASE WHEN decided_on IS NOT NULL AND decided_on <= $2 THEN COALESCE(result, 'other') ELSE 'pending' END, \
-  COUNT(*), 0, 0, 0, 0 FROM appeal WHERE agency_id IN ({ids}) AND filed_on <= $2 \
+  COUNT(*), 0, 0 FROM appeal WHERE agency_id IN ({ids}) AND filed_on <= $2 \
   AND (filed_on >= $1 OR decided_on IS NULL OR decided_on >= $1) \
   GROUP BY kind, CASE WHEN decided_on IS NOT NULL AND decided_on <= $2 THEN COALESCE(result, 'other') ELSE 'pending' END \
 UNION ALL {notices} \
-UNION ALL SELECT 'sections', '', '', COUNT(*), 0, 0, 0, 0 FROM section \
+UNION ALL SELECT 'sections', '', '', COUNT(*), 0, 0 FROM section \
   WHERE agency_id IN ({ids}) AND completed_on BETWEEN $1 AND $2 \
-UNION ALL SELECT 'pushes', '', '', COUNT(*), 0, 0, 0, 0 FROM policy_push \
+UNION ALL SELECT 'pushes', '', '', COUNT(*), 0, 0 FROM policy_push \
   WHERE agency_id IN ({ids}) AND pushed_on BETWEEN $1 AND $2 \
-UNION ALL SELECT 'loans', '', '', COUNT(*), CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT), 0, 0, 0 \
+UNION ALL SELECT 'loans', '', '', COUNT(*), CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT), 0 \
   FROM policy_loan WHERE agency_id IN ({ids}) AND granted_on BETWEEN $1 AND $2 \
-UNION ALL SELECT 'fees', '', '', CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT), 0, 0, 0, 0 \
+UNION ALL SELECT 'fees', '', '', CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT), 0, 0 \
   FROM fee_income WHERE agency_id IN ({ids}) AND received_on BETWEEN $1 AND $2 \
 UNION ALL {bidders} \
-UNION ALL SELECT 'channel', c.kind, c.name, COUNT(cp.id), CAST(COALESCE(SUM(cp.reads), 0) AS BIGINT), c.id, 0, 0 \
+UNION ALL SELECT 'channel', c.kind, c.name, COUNT(cp.id), CAST(COALESCE(SUM(cp.reads), 0) AS BIGINT), c.id \
   FROM channel c JOIN channel_post cp ON cp.channel_id = c.id WHERE c.agency_id IN ({ids}) \
   AND cp.published_on BETWEEN $1 AND $2 GROUP BY c.id, c.kind, c.name";
 
 /// The notice counts of a whole calendar year from the summary kept on write (migration 0007).
 const NOTICES_SUMMARY: &str = "SELECT 'notices', '', '', \
-  CAST(COALESCE(SUM(trading_notices), 0) AS BIGINT), CAST(COALESCE(SUM(plans_and_intentions), 0) AS BIGINT), 0, 0, 0 \
+  CAST(COALESCE(SUM(trading_notices), 0) AS BIGINT), CAST(COALESCE(SUM(plans_and_intentions), 0) AS BIGINT), 0 \
   FROM notice_year WHERE agency_id = $5 AND year = $3";
 
 /// The notice counts of any period, counted exactly.
 const NOTICES_EXACT: &str = "SELECT 'notices', '', '', \
   CAST(COALESCE(SUM(CASE WHEN type IN ('tender_plan', 'procurement_intention') THEN 0 ELSE 1 END), 0) AS BIGINT), \
-  CAST(COALESCE(SUM(CASE WHEN type IN ('tender_plan', 'procurement_intention') THEN 1 ELSE 0 END), 0) AS BIGINT), 0, 0, 0 \
+  CAST(COALESCE(SUM(CASE WHEN type IN ('tender_plan', 'procurement_intention') THEN 1 ELSE 0 END), 0) AS BIGINT), 0 \
   FROM notice WHERE agency_id IN ({ids}) AND published_on BETWEEN $1 AND $2";
 
 /// The `bidders` figure of a whole calendar year from the summary kept on write (migration 0007).
-const BIDDERS_SUMMARY: &str = "SELECT 'bidders', '', '', COUNT(*), 0, 0, 0, 0 FROM bidder_year \
+const BIDDERS_SUMMARY: &str = "SELECT 'bidders', '', '', COUNT(*), 0, 0 FROM bidder_year \
   WHERE agency_id = $5 AND year = $3";
 
 /// The `bidders` figure of any period, counted exactly. Bidders are only ever named on bid
 /// openings and candidate publicities (contracts.md §3).
-const BIDDERS_EXACT: &str = "SELECT 'bidders', '', '', COUNT(DISTINCT company_id), 0, 0, 0, 0 FROM bidder \
+const BIDDERS_EXACT: &str = "SELECT 'bidders', '', '', COUNT(DISTINCT company_id), 0, 0 FROM bidder \
   WHERE section_id IN (SELECT section_id FROM notice WHERE agency_id IN ({ids}) \
   AND type IN ('bid_opening', 'candidate_publicity') AND published_on BETWEEN $1 AND $2)";
 
