@@ -51,3 +51,6 @@ counted AS (
 SELECT up.ancestor_id, c.year, SUM(c.trading), SUM(c.plans)
 FROM counted c JOIN up ON up.agency_id = c.agency_id
 GROUP BY up.ancestor_id, c.year;
+
+-- A report reads its agency's subtree by parent (one recursive statement).
+CREATE INDEX agency_parent ON agency(parent_id);
