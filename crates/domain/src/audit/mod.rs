@@ -226,6 +226,12 @@ pub fn audit_text(file: &str, text: &str) -> Audit {
     }
 }
 
+/// Whether a line of text reads as the heading of one of the report's six sections (a table
+/// never runs across one; readers that find tables by position use this).
+pub fn is_section_heading(line: &str) -> bool {
+    sections::is_heading(line)
+}
+
 /// A finding as one line of the text format.
 pub fn finding_line(f: &Finding) -> String {
     let sev = if f.severity == "error" {

@@ -49,7 +49,8 @@ impl Structured {
         let rank = |s: Source| match s {
             Source::Markup => 0,
             Source::Separated => 1,
-            Source::Spaces => 2,
+            Source::Layout => 2,
+            Source::Spaces => 3,
         };
         if self.source.is_none_or(|cur| rank(s) > rank(cur)) {
             self.source = Some(s);
@@ -332,8 +333,14 @@ fn column_headers(g: &Grid) -> (Vec<String>, Vec<String>) {
     let mut filled = vec![String::new(); width];
     let mut written = vec![String::new(); width];
     for (i, row) in g.rows.iter().take(h).enumerate() {
-        // In text, a line of one cell is a title or a note, not a header row.
-        if g.source != Source::Markup && row.len() < 2 {
+        // In text, a line of one cell is a title or a note, not a header row (in a layout,
+        // where every row has every column: a line with one cell of text).
+        let cells = if g.source == Source::Layout {
+            row.iter().filter(|c| !c.text.trim().is_empty()).count()
+        } else {
+            row.len()
+        };
+        if g.source != Source::Markup && cells < 2 {
             continue;
         }
         let mut left = String::new();
@@ -343,7 +350,8 @@ fn column_headers(g: &Grid) -> (Vec<String>, Vec<String>) {
                 .map(|x| x.text.trim().to_string())
                 .unwrap_or_default();
             written[c].push_str(&t);
-            if t.is_empty() && g.source != Source::Markup && i + 1 < h {
+            // (A layout carries merged headers as copies, as markup does.)
+            if t.is_empty() && !matches!(g.source, Source::Markup | Source::Layout) && i + 1 < h {
                 filled[c].push_str(&left);
             } else {
                 if !t.is_empty() {
@@ -438,7 +446,7 @@ fn row_values(
             numbers.iter().filter_map(|s| value_token(s)).collect(),
         ));
     }
-    if g.source == Source::Markup {
+    if matches!(g.source, Source::Markup | Source::Layout) {
         // Blank cells after the label (zeros left blank), when the row has exactly n of them.
         let start = row
             .iter()
