@@ -473,43 +473,15 @@ fn find_tables(lines: &[Line]) -> Vec<Table> {
             i += 1;
             continue;
         }
-        // The body: data lines and the lines between them.
-        let mut body = vec![i];
-        let mut last = i;
-        let mut j = i + 1;
-        let mut between = Vec::new();
-        while j < lines.len() {
-            let l = &lines[j];
-            if heading(l) || l.prose() || far(&lines[j - 1], l) {
-                break;
-            }
-            if data(l) {
-                body.append(&mut between);
-                body.push(j);
-                last = j;
-            } else {
-                between.push(j);
-                if between.len() > MAX_GAP_LINES {
-                    break;
-                }
-            }
-            j += 1;
-        }
-        // The header: lines above with text over the value band, up to a heading, prose, a
-        // gap, or the previous table.
+        // The header: lines above the first data line with text over its numbers, up to a
+        // heading, prose, a gap, or the previous table.
         let floor = tables
             .last()
             .and_then(|t| t.body.last())
             .map_or(0, |x| x + 1);
-        let probe = Table {
-            header: Vec::new(),
-            body: body.clone(),
-        };
-        let cols = columns(lines, &probe);
-        let (band0, band1) = (
-            cols.values.first().map_or(0.0, |v| v.0),
-            cols.values.last().map_or(0.0, |v| v.1),
-        );
+        let nums = lines[i].segs.iter().filter(|s| s.number);
+        let band0 = nums.clone().map(|s| s.x0).fold(f64::INFINITY, f64::min);
+        let band1 = nums.map(|s| s.x1).fold(f64::NEG_INFINITY, f64::max);
         let mut header = Vec::new();
         let mut k = i;
         while k > floor && header.len() < MAX_HEADER_LINES {
@@ -523,25 +495,36 @@ fn find_tables(lines: &[Line]) -> Vec<Table> {
             k -= 1;
         }
         header.reverse();
-        // Repeated headers at the top of a continuation page: dropped.
         let head_text: Vec<String> = header.iter().map(|h| lines[*h].text("")).collect();
-        let mut kept = Vec::new();
-        let mut prev_page = lines[i].page;
+        // The body: data lines and the lines between them. Lines at the top of a continuation
+        // page that repeat header lines are a repeated header: left out, the table goes on.
+        let mut body = vec![i];
+        let mut last = i;
+        let mut j = i + 1;
+        let mut between = Vec::new();
         let mut at_top = false;
-        for b in body {
-            let l = &lines[b];
-            if l.page != prev_page {
-                prev_page = l.page;
+        while j < lines.len() {
+            let l = &lines[j];
+            if l.page != lines[j - 1].page {
                 at_top = true;
             }
-            if at_top && !data(l) && head_text.contains(&l.text("")) {
-                continue;
+            if heading(l) || l.prose() || far(&lines[j - 1], l) {
+                break;
             }
             if data(l) {
                 at_top = false;
+                body.append(&mut between);
+                body.push(j);
+                last = j;
+            } else if !(at_top && head_text.contains(&l.text(""))) {
+                between.push(j);
+                if between.len() > MAX_GAP_LINES {
+                    break;
+                }
             }
-            kept.push(b);
+            j += 1;
         }
+        let kept = body;
         tables.push(Table { header, body: kept });
         i = last + 1;
     }

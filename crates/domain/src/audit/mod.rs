@@ -132,7 +132,8 @@ pub fn audit_text(file: &str, text: &str) -> Audit {
     let t2 = s.region(1).unwrap_or(&[]);
     let is_2019 = tables::is_2019(t2);
     let t3 = s.region(2).unwrap_or(&[]);
-    let single_other = tables::single_other(t3);
+    let single_other =
+        tables::single_other(t3) && !structured::has_split_other(&region_grids(&s, &grids, 2));
     let format = if is_2019 { "2019" } else { "2021" };
     let mut readings = BTreeMap::new();
 

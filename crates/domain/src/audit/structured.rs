@@ -209,6 +209,13 @@ fn identify<R: Copy + PartialEq>(
     out
 }
 
+/// Whether a layout row's label was put together from the lines around its numbers (a label
+/// wrapped in its cell): its wording is then not compared with the official one, since the
+/// lines of a wrapped cell and of the merged group label beside it interleave on the page.
+fn wrapped(g: &Grid, cells: &[Cell], label: &str) -> bool {
+    g.source == Source::Layout && norm(&row_label(cells).join("")) != norm(label)
+}
+
 // ---------------------------------------------------------------------------------------------
 // Table 三
 
@@ -281,6 +288,22 @@ fn t3_row_of(label: &str) -> Option<T3Row> {
     }
 }
 
+/// Whether any grid has a row labelled as one of the two sub-rows of （六） that the 2019
+/// template lacks (逾期不补正, 收费通知), found by label as the rows are (so also where the label
+/// is wrapped around its numbers and the text of the region does not hold it in one piece).
+pub(super) fn has_split_other(grids: &[Grid]) -> bool {
+    grids.iter().any(|g| {
+        identify(g, &t3_row_of).iter().any(|(_, r, _)| {
+            matches!(
+                r,
+                Some(T3Row::Outcome(
+                    Outcome::OtherNoCorrection | Outcome::OtherFeeUnpaid
+                ))
+            )
+        })
+    })
+}
+
 /// The column of table 三 a header names (0–6).
 fn t3_col_of(header: &str) -> Option<usize> {
     let n = norm(header).replace("其他组织", "");
@@ -333,14 +356,10 @@ fn column_headers(g: &Grid) -> (Vec<String>, Vec<String>) {
     let mut filled = vec![String::new(); width];
     let mut written = vec![String::new(); width];
     for (i, row) in g.rows.iter().take(h).enumerate() {
-        // In text, a line of one cell is a title or a note, not a header row (in a layout,
-        // where every row has every column: a line with one cell of text).
-        let cells = if g.source == Source::Layout {
-            row.iter().filter(|c| !c.text.trim().is_empty()).count()
-        } else {
-            row.len()
-        };
-        if g.source != Source::Markup && cells < 2 {
+        // In text, a line of one cell is a title or a note, not a header row.
+        // (A layout's header lines are only those with text over the value columns: a header
+        // line of one cell there is a header broken over lines, kept.)
+        if !matches!(g.source, Source::Markup | Source::Layout) && row.len() < 2 {
             continue;
         }
         let mut left = String::new();
@@ -546,7 +565,7 @@ pub(super) fn read_t3(grids: &[Grid], single_other: bool) -> Structured {
                             row.label()
                         )),
                     }
-                    if g.source != Source::Spaces {
+                    if g.source != Source::Spaces && !wrapped(g, cells, &label) {
                         let own = row_label(cells).last().cloned().unwrap_or_default();
                         let own = own.as_str();
                         let official = if single_other && row == T3Row::Outcome(Outcome::OtherOther)
@@ -779,7 +798,7 @@ pub(super) fn read_t2(grids: &[Grid], is_2019: bool) -> Structured {
     for g in grids {
         let mut gs = Structured::new(total);
         gs.note_source(g.source);
-        for (r, which, _) in identify(g, &matcher) {
+        for (r, which, label) in identify(g, &matcher) {
             let Some(i) = which else {
                 gs.unplaced += 1;
                 continue;
@@ -805,7 +824,7 @@ pub(super) fn read_t2(grids: &[Grid], is_2019: bool) -> Structured {
                     "表二“{official}”一行有 {k} 个数值，模板只有 {n} 列"
                 )),
             }
-            if g.source != Source::Spaces {
+            if g.source != Source::Spaces && !wrapped(g, cells, &label) {
                 let own = row_label(cells).last().cloned().unwrap_or_default();
                 if !own.is_empty() && norm(&own) != norm(official) {
                     gs.variants.push((own, official.to_string(), "表二"));
