@@ -40,7 +40,7 @@ pub const PROSE_CHARS: usize = 40;
 /// Most lines without numbers between two data lines of one table.
 pub const MAX_GAP_LINES: usize = 6;
 /// A vertical gap of more than this many line heights between two lines of a page ends a table.
-pub const GAP_FACTOR: f64 = 4.0;
+pub const GAP_FACTOR: f64 = 5.0;
 /// Most header lines above a table's first data line.
 const MAX_HEADER_LINES: usize = 8;
 
@@ -210,6 +210,8 @@ struct Line {
     y: f64,
     height: f64,
     segs: Vec<Seg>,
+    /// The words as printed (touching words glued, others two spaces apart).
+    plain: String,
 }
 
 impl Line {
@@ -250,6 +252,16 @@ fn glue(a: &str, b: &str) -> &'static str {
 /// The lines of a page, top to bottom, each cut into segments.
 fn page_lines(page: &Page, index: usize) -> Vec<Line> {
     let mut words: Vec<&Word> = page.words.iter().collect();
+    // The type size: CJK glyphs are square, so a CJK word's width per character is its size
+    // (its box's height is the font's line height, often twice that); else the height of
+    // numbers, else of all words.
+    let cjk = median(
+        words
+            .iter()
+            .filter(|w| w.text.chars().all(|c| !c.is_ascii()))
+            .map(|w| (w.x1 - w.x0) / w.text.chars().count().max(1) as f64)
+            .collect(),
+    );
     let number_h = median(
         words
             .iter()
@@ -258,8 +270,8 @@ fn page_lines(page: &Page, index: usize) -> Vec<Line> {
             .collect(),
     );
     let all_h = median(words.iter().map(|w| w.y1 - w.y0).collect()).unwrap_or(10.0);
-    let h = number_h.unwrap_or(all_h).clamp(4.0, 40.0);
-    let tol = (h * 0.5).clamp(2.0, 9.0);
+    let em = cjk.or(number_h).unwrap_or(all_h).clamp(4.0, 40.0);
+    let tol = (em * 0.5).clamp(2.0, 9.0);
     let center = |w: &Word| (w.y0 + w.y1) / 2.0;
     words.sort_by(|a, b| center(a).total_cmp(&center(b)));
     let mut groups: Vec<(f64, usize, Vec<&Word>)> = Vec::new();
@@ -279,11 +291,32 @@ fn page_lines(page: &Page, index: usize) -> Vec<Line> {
         .map(|(sum, n, mut g)| {
             g.sort_by(|a, b| a.x0.total_cmp(&b.x0));
             let mut segs: Vec<Seg> = Vec::new();
+            let mut plain = String::new();
+            let mut prev_x1: Option<f64> = None;
             for w in g {
-                let wh = (w.y1 - w.y0).min(h);
                 let number = is_number(&w.text);
+                // The text as printed: words that touch glued, farther ones two spaces apart.
+                if let Some(x1) = prev_x1 {
+                    plain.push_str(if w.x0 - x1 <= em * 0.35 {
+                        glue(&plain, &w.text)
+                    } else {
+                        "  "
+                    });
+                }
+                plain.push_str(&w.text);
+                prev_x1 = Some(prev_x1.map_or(w.x1, |x| x.max(w.x1)));
+                // Cells: text runs within a quarter of the type size; a number stands apart
+                // from whatever is not touching it (cells have padding).
                 match segs.last_mut() {
-                    Some(s) if w.x0 - s.x1 <= wh / 3.0 && !(s.number && number) => {
+                    Some(s)
+                        if !(s.number && number)
+                            && w.x0 - s.x1
+                                <= if s.number || number {
+                                    em * 0.05
+                                } else {
+                                    em * 0.25
+                                } =>
+                    {
                         let sep = glue(&s.text, &w.text);
                         s.text.push_str(sep);
                         s.text.push_str(&w.text);
@@ -301,8 +334,9 @@ fn page_lines(page: &Page, index: usize) -> Vec<Line> {
             Line {
                 page: index,
                 y: sum / n as f64,
-                height: h,
+                height: em,
                 segs,
+                plain,
             }
         })
         .collect()
@@ -316,23 +350,36 @@ fn shape(l: &Line) -> String {
         .collect()
 }
 
-/// Leaves out running headers and footers: lines in the top or bottom tenth of a page whose
-/// shape recurs on another page.
+/// Leaves out running headers and footers: of the two outermost lines at the top and at the
+/// bottom of each page, those in the outer twelfth of the page whose shape (digits aside) recurs
+/// on another page and holds more than digits (a row of numbers is never one).
 fn drop_running(pages: &[Page], lines: Vec<Vec<Line>>) -> Vec<Vec<Line>> {
-    let edge = |l: &Line| {
+    let candidate = |ls: &[Line], k: usize| {
+        let l = &ls[k];
         let h = pages.get(l.page).map_or(0.0, |p| p.height);
-        h > 0.0 && (l.y < h * 0.1 || l.y > h * 0.9)
+        let outer = k < 2 || k + 2 >= ls.len();
+        let zone = h > 0.0 && (l.y < h / 12.0 || l.y > h * 11.0 / 12.0);
+        let words = shape(l).chars().any(|c| c != '#' && !c.is_whitespace());
+        outer && zone && words
     };
     let mut seen: std::collections::HashMap<String, std::collections::BTreeSet<usize>> =
         std::collections::HashMap::new();
-    for l in lines.iter().flatten().filter(|l| edge(l)) {
-        seen.entry(shape(l)).or_default().insert(l.page);
+    for ls in &lines {
+        for k in (0..ls.len()).filter(|k| candidate(ls, *k)) {
+            seen.entry(shape(&ls[k])).or_default().insert(ls[k].page);
+        }
     }
     lines
         .into_iter()
         .map(|ls| {
+            let keep: Vec<bool> = (0..ls.len())
+                .map(|k| {
+                    !(candidate(&ls, k) && seen.get(&shape(&ls[k])).is_some_and(|p| p.len() > 1))
+                })
+                .collect();
             ls.into_iter()
-                .filter(|l| !(edge(l) && seen.get(&shape(l)).is_some_and(|p| p.len() > 1)))
+                .zip(keep)
+                .filter_map(|(l, k)| k.then_some(l))
                 .collect()
         })
         .collect()
@@ -462,7 +509,7 @@ fn grid_rows(lines: &[Line], t: &Table, cols: &Columns) -> Vec<Vec<Cell>> {
 
 /// The tables of the document's lines.
 fn find_tables(lines: &[Line]) -> Vec<Table> {
-    let heading = |l: &Line| gongkai_domain::audit::is_section_heading(&l.text(""));
+    let heading = |l: &Line| gongkai_domain::audit::is_section_heading(&l.plain);
     let data = |l: &Line| l.has_number() && !l.prose() && !heading(l);
     let far =
         |a: &Line, b: &Line| a.page == b.page && b.y - a.y > GAP_FACTOR * a.height.max(b.height);
@@ -503,6 +550,7 @@ fn find_tables(lines: &[Line]) -> Vec<Table> {
         let mut j = i + 1;
         let mut between = Vec::new();
         let mut at_top = false;
+        let mut band = (band0, band1);
         while j < lines.len() {
             let l = &lines[j];
             if l.page != lines[j - 1].page {
@@ -516,7 +564,16 @@ fn find_tables(lines: &[Line]) -> Vec<Table> {
                 body.append(&mut between);
                 body.push(j);
                 last = j;
-            } else if !(at_top && head_text.contains(&l.text(""))) {
+                for n in l.segs.iter().filter(|s| s.number) {
+                    band.0 = band.0.min(n.x0);
+                    band.1 = band.1.max(n.x1);
+                }
+            } else if at_top && head_text.contains(&l.text("")) {
+                // A repeated header: left out.
+            } else if l.segs.iter().any(|s| s.x1 > band.0 + 2.0 && s.x0 < band.1) {
+                // Text over the value columns after data: the header of the next table.
+                break;
+            } else {
                 between.push(j);
                 if between.len() > MAX_GAP_LINES {
                     break;
@@ -560,7 +617,7 @@ pub fn text(pages: &[Page]) -> String {
                 continue;
             }
         }
-        out.push_str(&lines[i].text("  "));
+        out.push_str(&lines[i].plain);
         out.push('\n');
         i += 1;
     }
@@ -613,8 +670,8 @@ mod tests {
         ]);
         p1.extend([
             w(40.0, 170.0, "第二行很长的标签"),
-            w(200.0, 175.0, "4"),
-            w(400.0, 175.0, "4"),
+            w(200.0, 172.0, "4"),
+            w(400.0, 172.0, "4"),
             w(40.0, 183.0, "续"),
         ]);
         let mut p2 = vec![w(40.0, 20.0, "某某报告")];
