@@ -1,7 +1,7 @@
 //! The PDF reader proper, run only inside the sandboxed child ([`crate::sandbox`]): a check of
-//! what the compressed streams inflate to, then the `pdf-extract` crate, and where its text
-//! does not give every table, the layout reading of [`crate::bbox`] (poppler's
-//! `pdftotext -bbox-layout`), with `pdftotext -layout` as a last resort.
+//! what the compressed streams inflate to, then the layout reading of [`crate::bbox`]
+//! (poppler's `pdftotext -bbox-layout`), and where it does not give every table, the
+//! `pdf-extract` crate's text or `pdftotext -layout` (see [`extract`]).
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
@@ -26,14 +26,22 @@ fn reads_clean(text: &str) -> bool {
 /// The message when poppler is needed and not installed.
 const NO_POPPLER: &str = "此 PDF 的表格需要按版面（文字坐标）读取，但未安装 poppler-utils 的 pdftotext，无法可靠读取（可用 apt-get install poppler-utils 安装）";
 
-/// A PDF's text. First the `pdf-extract` crate's text, when the auditor reads every table of it;
-/// else the layout reading ([`crate::bbox`]: poppler's `pdftotext -bbox-layout`, tables rebuilt
-/// as grids from the positions of their words), unless poppler's `pdftotext -layout` text reads
-/// every table and the layout reading does not. Without poppler, a PDF the built-in reader
-/// cannot read whole is refused with a message saying so (never read less). Streams that
-/// inflate past the limits are refused first.
+/// A PDF's text. First the layout reading ([`crate::bbox`]: poppler's `pdftotext -bbox-layout`,
+/// tables rebuilt as grids from the positions of their words), when the auditor reads every
+/// table of it; else the `pdf-extract` crate's text or poppler's `pdftotext -layout` text, when
+/// the auditor reads every table of that; else the layout reading, whose `TABLE_SHAPE` says
+/// what could not be read. Without poppler, a PDF the built-in reader cannot read whole is
+/// refused with a message saying so (never read less); a PDF without a text layer (scanned)
+/// is refused as such. Streams that inflate past the limits are refused first.
 pub(crate) fn extract(bytes: &[u8], limits: &Limits) -> Result<String, ReadError> {
     check_streams(bytes, limits.max_stream, limits.max_inflated)?;
+    let layout = layout_text(bytes, limits);
+    if let Ok(t) = &layout
+        && !t.trim().is_empty()
+        && reads_clean(t)
+    {
+        return layout.map_err(|_| fail(ReadErrorKind::Unavailable, NO_POPPLER));
+    }
     // pdf-extract panics on some malformed files: contain it (nothing outlives the panic but
     // the input, which it only reads).
     let direct = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -47,7 +55,7 @@ pub(crate) fn extract(bytes: &[u8], limits: &Limits) -> Result<String, ReadError
     {
         return Ok(direct.unwrap_or_default());
     }
-    let layout = match layout_text(bytes, limits) {
+    let layout = match layout {
         Ok(t) => t,
         Err(None) => return Err(fail(ReadErrorKind::Unavailable, NO_POPPLER)),
         // Poppler cannot read it: the built-in reader's text, tables and all, when it had any.
@@ -61,9 +69,6 @@ pub(crate) fn extract(bytes: &[u8], limits: &Limits) -> Result<String, ReadError
                 "此 PDF 中没有可读取的文字（可能是扫描件，没有文字层），无法读取其中的表格",
             )),
         };
-    }
-    if reads_clean(&layout) {
-        return Ok(layout);
     }
     match pdftotext(bytes, limits, &["-layout"], limits.max_output) {
         Ok(t) if reads_clean(&t) => Ok(t),
@@ -90,21 +95,24 @@ fn pdftotext(
     args: &[&str],
     cap: u64,
 ) -> Result<String, Option<ReadError>> {
-    let mut child = Command::new("pdftotext")
-        .args(args)
-        .args(["-enc", "UTF-8", "-", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| {
-            (e.kind() != std::io::ErrorKind::NotFound).then(|| {
-                fail(
-                    ReadErrorKind::Unavailable,
-                    format!("无法运行 poppler-utils 的 pdftotext：{e}"),
-                )
-            })
-        })?;
+    let share = (limits.cpu_seconds / 5).max(1);
+    let spawned = with_cpu_limit(share, || {
+        Command::new("pdftotext")
+            .args(args)
+            .args(["-enc", "UTF-8", "-", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+    });
+    let mut child = spawned.map_err(|e| {
+        (e.kind() != std::io::ErrorKind::NotFound).then(|| {
+            fail(
+                ReadErrorKind::Unavailable,
+                format!("无法运行 poppler-utils 的 pdftotext：{e}"),
+            )
+        })
+    })?;
     let (out, err) = std::thread::scope(|s| {
         if let Some(mut stdin) = child.stdin.take() {
             s.spawn(move || {
@@ -162,6 +170,30 @@ fn pdftotext(
         }));
     }
     Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Runs `f` (which starts a program) with this process's CPU-time limit lowered to `seconds`
+/// beyond what it has used, so that the program started inherits that limit (it counts its own
+/// time from zero): each poppler run gets a share of the reader's CPU time, and a file poppler
+/// chews on cannot use up the time the other readers need. The limit is restored afterwards.
+fn with_cpu_limit<T>(seconds: u64, f: impl FnOnce() -> T) -> T {
+    use nix::sys::resource::{Resource, UsageWho, getrlimit, getrusage, setrlimit};
+    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_CPU) else {
+        return f();
+    };
+    let used = getrusage(UsageWho::RUSAGE_SELF)
+        .map(|u| {
+            let s = u.user_time().tv_sec() + u.system_time().tv_sec();
+            u64::try_from(s).unwrap_or(0)
+        })
+        .unwrap_or(0);
+    let lowered = seconds.max(used + 1).min(soft);
+    let changed = lowered < soft && setrlimit(Resource::RLIMIT_CPU, lowered, hard).is_ok();
+    let out = f();
+    if changed {
+        let _ = setrlimit(Resource::RLIMIT_CPU, soft, hard);
+    }
+    out
 }
 
 /// How far before a `stream` keyword its dictionary is looked for.

@@ -209,11 +209,41 @@ fn identify<R: Copy + PartialEq>(
     out
 }
 
-/// Whether a layout row's label was put together from the lines around its numbers (a label
-/// wrapped in its cell): its wording is then not compared with the official one, since the
-/// lines of a wrapped cell and of the merged group label beside it interleave on the page.
-fn wrapped(g: &Grid, cells: &[Cell], label: &str) -> bool {
-    g.source == Source::Layout && norm(&row_label(cells).join("")) != norm(label)
+/// Whether the wording of a layout row's label cannot be told whole: it was put together from
+/// the lines around its numbers, or a line next to it holds only text in the column of its
+/// label (a label wrapped in its cell, whose lines interleave on the page with those of the
+/// merged group label beside it).
+fn wrapped(g: &Grid, r: usize, label: &str) -> bool {
+    if g.source != Source::Layout {
+        return false;
+    }
+    let cells = &g.rows[r];
+    if norm(&row_label(cells).join("")) != norm(label) {
+        return true;
+    }
+    let first_value = cells.iter().position(is_number_cell).unwrap_or(cells.len());
+    let Some(col) = cells[..first_value]
+        .iter()
+        .rposition(|c| !c.text.trim().is_empty())
+    else {
+        return false;
+    };
+    let continues = |i: usize| {
+        g.rows.get(i).is_some_and(|row| {
+            label_only(row).is_some() && row.get(col).is_some_and(|c| !c.text.trim().is_empty())
+        })
+    };
+    continues(r + 1) || r.checked_sub(1).is_some_and(continues)
+}
+
+/// The texts a row's own label may be: its last label cell, and in a layout (where a label
+/// broken at a space lands in two cells) the last two or three joined.
+fn own_labels(g: &Grid, cells: &[Cell]) -> Vec<String> {
+    let parts = row_label(cells);
+    let n = if g.source == Source::Layout { 3 } else { 1 };
+    (1..=n.min(parts.len()))
+        .map(|k| parts[parts.len() - k..].concat())
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -565,9 +595,8 @@ pub(super) fn read_t3(grids: &[Grid], single_other: bool) -> Structured {
                             row.label()
                         )),
                     }
-                    if g.source != Source::Spaces && !wrapped(g, cells, &label) {
+                    if g.source != Source::Spaces && !wrapped(g, r, &label) {
                         let own = row_label(cells).last().cloned().unwrap_or_default();
-                        let own = own.as_str();
                         let official = if single_other && row == T3Row::Outcome(Outcome::OtherOther)
                         {
                             "（六）其他处理"
@@ -575,8 +604,9 @@ pub(super) fn read_t3(grids: &[Grid], single_other: bool) -> Structured {
                             row.label()
                         };
                         let acceptable = own.is_empty()
-                            || same_label(own, official)
-                            || (single_other && core(own) == "其他");
+                            || own_labels(g, cells).iter().any(|own| {
+                                same_label(own, official) || (single_other && core(own) == "其他")
+                            });
                         if !acceptable {
                             gs.variants
                                 .push((own.to_string(), official.to_string(), "表三"));
@@ -824,9 +854,12 @@ pub(super) fn read_t2(grids: &[Grid], is_2019: bool) -> Structured {
                     "表二“{official}”一行有 {k} 个数值，模板只有 {n} 列"
                 )),
             }
-            if g.source != Source::Spaces && !wrapped(g, cells, &label) {
+            if g.source != Source::Spaces && !wrapped(g, r, &label) {
                 let own = row_label(cells).last().cloned().unwrap_or_default();
-                if !own.is_empty() && norm(&own) != norm(official) {
+                let fits = own_labels(g, cells)
+                    .iter()
+                    .any(|o| norm(o) == norm(official));
+                if !own.is_empty() && !fits {
                     gs.variants.push((own, official.to_string(), "表二"));
                 }
             }
