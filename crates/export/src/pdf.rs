@@ -23,6 +23,9 @@ fn reads_clean(text: &str) -> bool {
         .any(|f| f.code == "TABLE_SHAPE" || f.code == "TABLE_MISSING")
 }
 
+/// The message for a PDF that needs a password.
+const ENCRYPTED: &str = "此 PDF 已加密（需要密码才能打开），无法读取其中的表格；请提供未加密的文件";
+
 /// The message when poppler is needed and not installed.
 const NO_POPPLER: &str = "此 PDF 的表格需要按版面（文字坐标）读取，但未安装 poppler-utils 的 pdftotext，无法可靠读取（可用 apt-get install poppler-utils 安装）";
 
@@ -58,6 +61,8 @@ pub(crate) fn extract(bytes: &[u8], limits: &Limits) -> Result<String, ReadError
     let layout = match layout {
         Ok(t) => t,
         Err(None) => return Err(fail(ReadErrorKind::Unavailable, NO_POPPLER)),
+        // Encrypted: said so (whatever the built-in reader made of the ciphertext).
+        Err(Some(e)) if e.message == ENCRYPTED => return Err(e),
         // Poppler cannot read it: the built-in reader's text, tables and all, when it had any.
         Err(Some(e)) => return direct.ok_or(e),
     };
@@ -159,10 +164,9 @@ fn pdftotext(
                     limits.memory / MB
                 ),
             ),
-            None if err.to_ascii_lowercase().contains("password") => fail(
-                ReadErrorKind::Unreadable,
-                "此 PDF 已加密（需要密码才能打开），无法读取；请提供未加密的文件",
-            ),
+            None if err.to_ascii_lowercase().contains("password") => {
+                fail(ReadErrorKind::Unreadable, ENCRYPTED)
+            }
             None => fail(
                 ReadErrorKind::Unreadable,
                 format!("pdftotext 无法读取此 PDF：{}", err.trim()),
