@@ -100,7 +100,7 @@ fn pdftotext(
     args: &[&str],
     cap: u64,
 ) -> Result<String, Option<ReadError>> {
-    let share = (limits.cpu_seconds / 5).max(1);
+    let share = (limits.cpu_seconds / 10).max(1);
     let spawned = with_cpu_limit(share, || {
         Command::new("pdftotext")
             .args(args)

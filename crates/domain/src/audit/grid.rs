@@ -12,6 +12,11 @@
 //! text every other reader sees: each row one line, its own cells only, separated by tabs, and
 //! an empty cell of a row that holds numbers written `0` (as the positional reading expects).
 //!
+//! A PDF's tables come as grids rebuilt from the positions of their words (`gongkai-export`'s
+//! `bbox`), marked by [`GRID_START_LAYOUT`] and read back as [`Source::Layout`]: every row has
+//! every column, merged headers are copies, and a row's line for the positional reading is what
+//! is printed on it ([`row_line_of`]).
+//!
 //! Plain text and Markdown have no markup; [`text_rows`] cuts their lines into cells by their
 //! separators (tabs, pipes, runs of two or more spaces, or number tokens after a label).
 
