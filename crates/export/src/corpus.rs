@@ -1,7 +1,10 @@
 //! A generated corpus for the auditor: this program's own report, with known values, rendered
 //! in every format the auditor reads and then put through the layout changes real reports show
 //! (header rows split or merged, group labels repeated or dropped, zeros left blank, an extra
-//! empty column, labels wrapped, full-width digits, broken Markdown rows).
+//! empty column, labels wrapped, full-width digits, broken Markdown rows), and a handful of
+//! them printed to PDF by headless Chromium (the browser's page header and footer, some with
+//! the header rows repeated on every page a table runs over) and read through the sandboxed
+//! PDF reader, by their layout.
 //!
 //! The property: every mutation × format reads back to the known values or is reported as
 //! `TABLE_SHAPE` for that table — never a wrong value — and, since the tables balance, no other
