@@ -1,7 +1,10 @@
 //! A generated corpus for the auditor: this program's own report, with known values, rendered
 //! in every format the auditor reads and then put through the layout changes real reports show
 //! (header rows split or merged, group labels repeated or dropped, zeros left blank, an extra
-//! empty column, labels wrapped, full-width digits, broken Markdown rows).
+//! empty column, labels wrapped, full-width digits, broken Markdown rows), and a handful of
+//! them printed to PDF by headless Chromium (the browser's page header and footer, some with
+//! the header rows repeated on every page a table runs over) and read through the sandboxed
+//! PDF reader, by their layout.
 //!
 //! The property: every mutation × format reads back to the known values or is reported as
 //! `TABLE_SHAPE` for that table — never a wrong value — and, since the tables balance, no other
@@ -672,4 +675,91 @@ fn hostile_layouts_read_right_or_say_what_is_missing() {
         "{:?}",
         a.findings
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// PDFs printed from the browser
+
+/// The HTML page of a report with the header rows of each table in a `<thead>` (which a browser
+/// repeats on every page a table runs over) and a larger type, so that the tables break across
+/// pages.
+fn paged_html(doc: &Document) -> String {
+    let html = crate::html::render(doc).replace(
+        "</style>",
+        "body{font-size:21px}table{font-size:19px}tr{break-inside:avoid}</style>",
+    );
+    let mut out = String::with_capacity(html.len() + 256);
+    // 0: outside a table, 1: before its first data row, 2: in its body.
+    let (mut state, mut in_head) = (0, false);
+    for line in html.lines() {
+        if line.starts_with("<table class=\"official\"") {
+            state = 1;
+        } else if state == 1 && line.starts_with("<tr>") && !line.contains("<td") {
+            if !in_head {
+                out.push_str("<thead>\n");
+                in_head = true;
+            }
+        } else if state == 1 && line.starts_with("<tr>") {
+            out.push_str(if in_head {
+                "</thead>\n<tbody>\n"
+            } else {
+                "<tbody>\n"
+            });
+            in_head = false;
+            state = 2;
+        } else if state == 2 && line.starts_with("</table>") {
+            out.push_str("</tbody>\n");
+            state = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+/// The mutations printed to PDF (each one Chromium run; the suite runs on two cores).
+const PDF_CASES: [(Mutation, bool); 6] = [
+    (Mutation::None, false),
+    (Mutation::None, true),
+    (Mutation::BlankZeros, true),
+    (Mutation::SplitHeaders, false),
+    (Mutation::WrapLabels, true),
+    (Mutation::FullWidthDigits, false),
+];
+
+#[test]
+fn reports_printed_to_pdf_read_right_or_are_reported() {
+    crate::testing::use_built_reader();
+    let report = report();
+    let base = Document::build(&report, DEFAULT_TEMPLATE).unwrap_or_else(|e| panic!("{e}"));
+    let pages: Vec<String> = PDF_CASES
+        .iter()
+        .map(|(how, paged)| {
+            let doc = mutated_doc(&base, *how);
+            if *paged {
+                paged_html(&doc)
+            } else {
+                crate::html::render(&doc)
+            }
+        })
+        .collect();
+    let pdfs = crate::testing::print_to_pdf(&pages).unwrap_or_else(|e| panic!("{e}"));
+    let mut summary = Vec::new();
+    let (mut right, mut layout) = (0, 0);
+    for ((how, paged), pdf) in PDF_CASES.iter().zip(&pdfs) {
+        let case = format!("{how:?} × PDF{}", if *paged { " (paged)" } else { "" });
+        let text = crate::read::report_text("r.pdf", pdf).unwrap_or_else(|e| panic!("{case}: {e}"));
+        let a = audit_text(&case, &text);
+        let (r, s) = check(&a, &report, &case);
+        right += r;
+        layout += a.readings.values().filter(|r| r.method == "layout").count();
+        summary.push(format!("{case}: {r} read, {s} reported, {:?}", a.readings));
+    }
+    let summary = summary.join("\n");
+    // The report as printed reads whole, by its layout.
+    assert!(summary.starts_with("None × PDF: 3 read"), "{summary}");
+    assert!(summary.contains("None × PDF (paged): 3 read"), "{summary}");
+    assert!(layout > 0, "no table was read by its layout:\n{summary}");
+    assert!(right * 10 >= PDF_CASES.len() * 3 * 8, "{summary}");
+    eprintln!("{summary}");
 }

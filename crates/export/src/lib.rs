@@ -7,6 +7,7 @@
 //!
 //! [`ocds`] is apart: trading notices as Open Contracting Data Standard 1.1 packages.
 
+pub mod bbox;
 #[cfg(test)]
 mod corpus;
 mod docx;

@@ -1,6 +1,7 @@
 //! The PDF reader proper, run only inside the sandboxed child ([`crate::sandbox`]): a check of
-//! what the compressed streams inflate to, then the `pdf-extract` crate, with poppler's
-//! `pdftotext -layout` as fallback.
+//! what the compressed streams inflate to, then the layout reading of [`crate::bbox`]
+//! (poppler's `pdftotext -bbox-layout`), and where it does not give every table, the
+//! `pdf-extract` crate's text or `pdftotext -layout` (see [`extract`]).
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
@@ -14,11 +15,36 @@ fn fail(kind: ReadErrorKind, message: impl Into<String>) -> ReadError {
     ReadError::new("", kind, message)
 }
 
-/// A PDF's text, read directly with the `pdf-extract` crate; where that cannot cope (it fails,
-/// finds no text, or its reading order leaves a table unreadable) poppler's `pdftotext -layout`
-/// is used when installed. Streams that inflate past the limits are refused first.
+/// Whether the auditor reads every table of a text (no `TABLE_SHAPE`, no `TABLE_MISSING`).
+fn reads_clean(text: &str) -> bool {
+    let a = gongkai_domain::audit::audit_text("", text);
+    !a.findings
+        .iter()
+        .any(|f| f.code == "TABLE_SHAPE" || f.code == "TABLE_MISSING")
+}
+
+/// The message for a PDF that needs a password.
+const ENCRYPTED: &str = "此 PDF 已加密（需要密码才能打开），无法读取其中的表格；请提供未加密的文件";
+
+/// The message when poppler is needed and not installed.
+const NO_POPPLER: &str = "此 PDF 的表格需要按版面（文字坐标）读取，但未安装 poppler-utils 的 pdftotext，无法可靠读取（可用 apt-get install poppler-utils 安装）";
+
+/// A PDF's text. First the layout reading ([`crate::bbox`]: poppler's `pdftotext -bbox-layout`,
+/// tables rebuilt as grids from the positions of their words), when the auditor reads every
+/// table of it; else the `pdf-extract` crate's text or poppler's `pdftotext -layout` text, when
+/// the auditor reads every table of that; else the layout reading, whose `TABLE_SHAPE` says
+/// what could not be read. Without poppler, a PDF the built-in reader cannot read whole is
+/// refused with a message saying so (never read less); a PDF without a text layer (scanned)
+/// is refused as such. Streams that inflate past the limits are refused first.
 pub(crate) fn extract(bytes: &[u8], limits: &Limits) -> Result<String, ReadError> {
     check_streams(bytes, limits.max_stream, limits.max_inflated)?;
+    let layout = layout_text(bytes, limits);
+    if let Ok(t) = &layout
+        && !t.trim().is_empty()
+        && reads_clean(t)
+    {
+        return layout.map_err(|_| fail(ReadErrorKind::Unavailable, NO_POPPLER));
+    }
     // pdf-extract panics on some malformed files: contain it (nothing outlives the panic but
     // the input, which it only reads).
     let direct = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -27,48 +53,71 @@ pub(crate) fn extract(bytes: &[u8], limits: &Limits) -> Result<String, ReadError
     .ok()
     .and_then(Result::ok)
     .filter(|t| !t.trim().is_empty());
-    if let Some(t) = &direct {
-        let a = gongkai_domain::audit::audit_text("", t);
-        if !a
-            .findings
-            .iter()
-            .any(|f| f.code == "TABLE_SHAPE" || f.code == "TABLE_MISSING")
-        {
-            return Ok(direct.unwrap_or_default());
-        }
+    if let Some(t) = &direct
+        && reads_clean(t)
+    {
+        return Ok(direct.unwrap_or_default());
     }
-    match pdftotext(bytes, limits) {
-        Ok(t) => Ok(t),
-        Err(e) => match (direct, e) {
-            // The built-in reader's text, tables and all, rather than nothing.
-            (Some(t), _) => Ok(t),
-            (None, Some(e)) => Err(e),
-            (None, None) => Err(fail(
+    let layout = match layout {
+        Ok(t) => t,
+        Err(None) => return Err(fail(ReadErrorKind::Unavailable, NO_POPPLER)),
+        // Encrypted: said so (whatever the built-in reader made of the ciphertext).
+        Err(Some(e)) if e.message == ENCRYPTED => return Err(e),
+        // Poppler cannot read it: the built-in reader's text, tables and all, when it had any.
+        Err(Some(e)) => return direct.ok_or(e),
+    };
+    if layout.trim().is_empty() {
+        return match direct {
+            Some(t) => Ok(t),
+            None => Err(fail(
                 ReadErrorKind::Unreadable,
-                "无法读取此 PDF：内置读取器无法解析（可能是扫描件或已损坏），也未安装 poppler-utils 的 pdftotext（可用 apt-get install poppler-utils 安装）",
+                "此 PDF 中没有可读取的文字（可能是扫描件，没有文字层），无法读取其中的表格",
             )),
-        },
+        };
+    }
+    match pdftotext(bytes, limits, &["-layout"], limits.max_output) {
+        Ok(t) if reads_clean(&t) => Ok(t),
+        // The layout reading says what it could not read (TABLE_SHAPE), rather than a guess.
+        _ => Ok(layout),
     }
 }
 
-/// Poppler's text of the PDF, under the limits this process runs with (it inherits them);
-/// `Err(None)` when pdftotext is not installed.
-fn pdftotext(bytes: &[u8], limits: &Limits) -> Result<String, Option<ReadError>> {
-    let mut child = Command::new("pdftotext")
-        .args(["-layout", "-enc", "UTF-8", "-", "-"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|e| {
-            (e.kind() != std::io::ErrorKind::NotFound).then(|| {
-                fail(
-                    ReadErrorKind::Unavailable,
-                    format!("无法运行 poppler-utils 的 pdftotext：{e}"),
-                )
-            })
-        })?;
-    let cap = limits.max_output;
+/// The text of the PDF with its tables as layout grids, from `pdftotext -bbox-layout`.
+fn layout_text(bytes: &[u8], limits: &Limits) -> Result<String, Option<ReadError>> {
+    let cap = crate::bbox::MAX_XHTML as u64;
+    let xhtml = pdftotext(bytes, limits, &["-bbox-layout"], cap)?;
+    let pages = crate::bbox::parse(xhtml.as_bytes())
+        .map_err(|e| Some(fail(ReadErrorKind::Refused, e.to_string())))?;
+    Ok(crate::bbox::text(&pages))
+}
+
+/// Poppler's output for the PDF (`args` before the input and output), under the limits this
+/// process runs with (it inherits them), at most `cap` bytes; `Err(None)` when pdftotext is
+/// not installed.
+fn pdftotext(
+    bytes: &[u8],
+    limits: &Limits,
+    args: &[&str],
+    cap: u64,
+) -> Result<String, Option<ReadError>> {
+    let share = (limits.cpu_seconds / 10).max(1);
+    let spawned = with_cpu_limit(share, || {
+        Command::new("pdftotext")
+            .args(args)
+            .args(["-enc", "UTF-8", "-", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+    });
+    let mut child = spawned.map_err(|e| {
+        (e.kind() != std::io::ErrorKind::NotFound).then(|| {
+            fail(
+                ReadErrorKind::Unavailable,
+                format!("无法运行 poppler-utils 的 pdftotext：{e}"),
+            )
+        })
+    })?;
     let (out, err) = std::thread::scope(|s| {
         if let Some(mut stdin) = child.stdin.take() {
             s.spawn(move || {
@@ -105,6 +154,7 @@ fn pdftotext(bytes: &[u8], limits: &Limits) -> Result<String, Option<ReadError>>
     }
     if !status.success() {
         use std::os::unix::process::ExitStatusExt;
+        let err = String::from_utf8_lossy(&err);
         return Err(Some(match status.signal() {
             Some(sig) => fail(
                 ReadErrorKind::Refused,
@@ -114,16 +164,40 @@ fn pdftotext(bytes: &[u8], limits: &Limits) -> Result<String, Option<ReadError>>
                     limits.memory / MB
                 ),
             ),
+            None if err.to_ascii_lowercase().contains("password") => {
+                fail(ReadErrorKind::Unreadable, ENCRYPTED)
+            }
             None => fail(
                 ReadErrorKind::Unreadable,
-                format!(
-                    "pdftotext 无法读取此 PDF：{}",
-                    String::from_utf8_lossy(&err).trim()
-                ),
+                format!("pdftotext 无法读取此 PDF：{}", err.trim()),
             ),
         }));
     }
     Ok(String::from_utf8_lossy(&out).into_owned())
+}
+
+/// Runs `f` (which starts a program) with this process's CPU-time limit lowered to `seconds`
+/// beyond what it has used, so that the program started inherits that limit (it counts its own
+/// time from zero): each poppler run gets a share of the reader's CPU time, and a file poppler
+/// chews on cannot use up the time the other readers need. The limit is restored afterwards.
+fn with_cpu_limit<T>(seconds: u64, f: impl FnOnce() -> T) -> T {
+    use nix::sys::resource::{Resource, UsageWho, getrlimit, getrusage, setrlimit};
+    let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_CPU) else {
+        return f();
+    };
+    let used = getrusage(UsageWho::RUSAGE_SELF)
+        .map(|u| {
+            let s = u.user_time().tv_sec() + u.system_time().tv_sec();
+            u64::try_from(s).unwrap_or(0)
+        })
+        .unwrap_or(0);
+    let lowered = seconds.max(used + 1).min(soft);
+    let changed = lowered < soft && setrlimit(Resource::RLIMIT_CPU, lowered, hard).is_ok();
+    let out = f();
+    if changed {
+        let _ = setrlimit(Resource::RLIMIT_CPU, soft, hard);
+    }
+    out
 }
 
 /// How far before a `stream` keyword its dictionary is looked for.

@@ -202,3 +202,71 @@ pub fn use_built_reader() {
         ),
     }
 }
+
+/// Chromium on `PATH` (or in `/usr/bin`), as `chromium` or `chromium-browser`.
+pub fn chromium() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/bin")])
+        .flat_map(|dir| ["chromium", "chromium-browser"].map(|n| dir.join(n)))
+        .find(|p| p.is_file())
+}
+
+/// Prints HTML pages to PDF the way a reader of a published report would, with headless
+/// Chromium (`--print-to-pdf`, the browser's own page header and footer included), at most two
+/// at a time. An error naming what is missing when Chromium is not installed (tests that need
+/// it fail, never skip).
+pub fn print_to_pdf(pages: &[String]) -> Result<Vec<Vec<u8>>, String> {
+    let Some(chromium) = chromium() else {
+        return Err("Chromium is not installed (no chromium or chromium-browser on PATH): \
+             printing reports to PDF needs it. Run the suite with `scripts/test`, which installs it, \
+             or install the Debian packages chromium and fonts-noto-cjk."
+            .to_string());
+    };
+    static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let print = |html: &String| -> Result<Vec<u8>, String> {
+        let n = RUN.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("gk-print-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let page = dir.join("report.html");
+        let pdf = dir.join("report.pdf");
+        std::fs::write(&page, html).map_err(|e| format!("{}: {e}", page.display()))?;
+        let out = std::process::Command::new(&chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--disable-background-networking",
+            ])
+            .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+            .arg(format!("--print-to-pdf={}", pdf.display()))
+            .arg(format!("file://{}", page.display()))
+            .output()
+            .map_err(|e| format!("{}: {e}", chromium.display()));
+        let bytes = std::fs::read(&pdf);
+        let _ = std::fs::remove_dir_all(&dir);
+        let out = out?;
+        match bytes {
+            Ok(b) if b.starts_with(b"%PDF") => Ok(b),
+            _ => Err(format!(
+                "Chromium printed no PDF: {}",
+                String::from_utf8_lossy(&out.stderr)
+            )),
+        }
+    };
+    let mut out = Vec::with_capacity(pages.len());
+    for pair in pages.chunks(2) {
+        let printed: Vec<Result<Vec<u8>, String>> = std::thread::scope(|s| {
+            let hs: Vec<_> = pair.iter().map(|h| s.spawn(|| print(h))).collect();
+            hs.into_iter()
+                .map(|h| h.join().unwrap_or_else(|_| Err("printing panicked".into())))
+                .collect()
+        });
+        for p in printed {
+            out.push(p?);
+        }
+    }
+    Ok(out)
+}

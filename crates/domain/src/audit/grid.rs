@@ -12,11 +12,18 @@
 //! text every other reader sees: each row one line, its own cells only, separated by tabs, and
 //! an empty cell of a row that holds numbers written `0` (as the positional reading expects).
 //!
+//! A PDF's tables come as grids rebuilt from the positions of their words (`gongkai-export`'s
+//! `bbox`), marked by [`GRID_START_LAYOUT`] and read back as [`Source::Layout`]: every row has
+//! every column, merged headers are copies, and a row's line for the positional reading is what
+//! is printed on it ([`row_line_of`]).
+//!
 //! Plain text and Markdown have no markup; [`text_rows`] cuts their lines into cells by their
 //! separators (tabs, pipes, runs of two or more spaces, or number tokens after a label).
 
 /// First line of a grid inside text.
 pub const GRID_START: &str = "\u{1e}grid";
+/// First line of a grid built from the positions of words on a page (a PDF's layout).
+pub const GRID_START_LAYOUT: &str = "\u{1e}grid layout";
 /// Last line of a grid inside text.
 pub const GRID_END: &str = "\u{1e}end";
 /// Prefix of a cell that is a copy of a merged cell's text.
@@ -75,6 +82,10 @@ pub enum Source {
     Markup,
     /// Text cut at explicit separators (tabs, Markdown pipes).
     Separated,
+    /// Words placed by their positions on the page (a PDF read with coordinates): rows from
+    /// their heights, columns from the positions of the numbers below the headers. Every row
+    /// has every column; an empty slot is a blank cell.
+    Layout,
     /// Text cut at spaces (text extracted from a PDF, or typed).
     Spaces,
 }
@@ -148,7 +159,17 @@ fn clean_cell(t: &str) -> String {
 
 /// The text lines of a grid, to be placed on their own lines inside a report's text.
 pub fn encode(rows: &[Vec<Cell>]) -> String {
-    let mut s = String::from(GRID_START);
+    encode_as(rows, Source::Markup)
+}
+
+/// [`encode`] for a grid of the given source ([`Source::Layout`] gets its own first line;
+/// any other source is read back as markup).
+pub fn encode_as(rows: &[Vec<Cell>], source: Source) -> String {
+    let mut s = String::from(if source == Source::Layout {
+        GRID_START_LAYOUT
+    } else {
+        GRID_START
+    });
     s.push('\n');
     for row in rows {
         let cells: Vec<String> = row
@@ -171,7 +192,22 @@ pub fn encode(rows: &[Vec<Cell>]) -> String {
 }
 
 /// The line of a row for the readers that read lines: its own cells separated by tabs, an empty
-/// cell written `0` when the row holds a number.
+/// cell written `0` when the row holds a number. A layout row is given as printed: its
+/// non-empty cells only, so that the positional reading counts what is on the page and not
+/// where the columns were placed.
+pub fn row_line_of(row: &[Cell], source: Source) -> String {
+    if source != Source::Layout {
+        return row_line(row);
+    }
+    row.iter()
+        .filter(|c| !c.spanned)
+        .map(|c| c.text.trim())
+        .filter(|t| !t.is_empty())
+        .collect::<Vec<_>>()
+        .join("\t")
+}
+
+/// The line of a row of a markup grid (see [`row_line_of`]).
 pub fn row_line(row: &[Cell]) -> String {
     let own: Vec<&str> = row
         .iter()
@@ -197,14 +233,18 @@ pub fn split_grids(text: &str) -> (String, Vec<Grid>) {
     let mut current: Option<Grid> = None;
     for line in text.lines() {
         let line = line.trim_end_matches('\r');
-        if line == GRID_START {
+        if line == GRID_START || line == GRID_START_LAYOUT {
             if let Some(g) = current.take() {
                 grids.push(g);
             }
             current = Some(Grid {
                 rows: Vec::new(),
                 line: line_no,
-                source: Source::Markup,
+                source: if line == GRID_START {
+                    Source::Markup
+                } else {
+                    Source::Layout
+                },
             });
             continue;
         }
@@ -223,7 +263,7 @@ pub fn split_grids(text: &str) -> (String, Vec<Grid>) {
                         None => Cell::new(c),
                     })
                     .collect();
-                out.push_str(&row_line(&row));
+                out.push_str(&row_line_of(&row, g.source));
                 g.rows.push(row);
             }
             None => out.push_str(line),
@@ -402,6 +442,12 @@ mod tests {
         assert_eq!(grids.len(), 1);
         assert_eq!(grids[0].rows, rows);
         assert_eq!(grids[0].line, 1);
+        // A layout grid keeps its source, and its rows read as printed (blank cells left out).
+        let text = format!("标题\n{}尾\n", encode_as(&rows, Source::Layout));
+        let (plain, grids) = split_grids(&text);
+        assert_eq!(plain, "标题\n规章\t3\n许可\t7\n尾\n");
+        assert_eq!(grids[0].source, Source::Layout);
+        assert_eq!(grids[0].rows, rows);
     }
 
     #[test]

@@ -132,7 +132,8 @@ pub fn audit_text(file: &str, text: &str) -> Audit {
     let t2 = s.region(1).unwrap_or(&[]);
     let is_2019 = tables::is_2019(t2);
     let t3 = s.region(2).unwrap_or(&[]);
-    let single_other = tables::single_other(t3);
+    let single_other =
+        tables::single_other(t3) && !structured::has_split_other(&region_grids(&s, &grids, 2));
     let format = if is_2019 { "2019" } else { "2021" };
     let mut readings = BTreeMap::new();
 
@@ -224,6 +225,12 @@ pub fn audit_text(file: &str, text: &str) -> Audit {
             .as_ref()
             .map(|t| t.cells[T3Row::CarriedOver.index()]),
     }
+}
+
+/// Whether a line of text reads as the heading of one of the report's six sections (a table
+/// never runs across one; readers that find tables by position use this).
+pub fn is_section_heading(line: &str) -> bool {
+    sections::is_heading(line)
 }
 
 /// A finding as one line of the text format.

@@ -35,6 +35,20 @@ fn section_words(i: usize) -> Vec<&'static str> {
     }
 }
 
+/// Whether `line` is a heading of section `i` (whose words are `words`).
+fn heads(line: &str, i: usize, words: &[&str]) -> bool {
+    let l: String = line.chars().filter(|c| !c.is_whitespace()).collect();
+    l.chars().count() < 60
+        && words.iter().all(|w| l.contains(w))
+        && (i != 1 || !l.contains("第二十条"))
+}
+
+/// Whether a line reads as the heading of one of the six sections (as [`Sections::find`]
+/// looks for them).
+pub(super) fn is_heading(line: &str) -> bool {
+    (0..6).any(|i| heads(line, i, &section_words(i)))
+}
+
 /// Blanks page numbers ("- 3 -") and joins nothing (a line keeps its number, so that grids
 /// found in the text stay where they are).
 fn clean_lines(text: &str) -> Vec<String> {
@@ -78,12 +92,11 @@ impl Sections {
         let mut from = 0;
         for (i, start) in starts.iter_mut().enumerate() {
             let words = section_words(i);
-            let found = lines.iter().enumerate().skip(from).find(|(_, l)| {
-                let l: String = l.chars().filter(|c| !c.is_whitespace()).collect();
-                l.chars().count() < 60
-                    && words.iter().all(|w| l.contains(w))
-                    && (i != 1 || !l.contains("第二十条"))
-            });
+            let found = lines
+                .iter()
+                .enumerate()
+                .skip(from)
+                .find(|(_, l)| heads(l, i, &words));
             if let Some((n, _)) = found {
                 *start = Some(n);
                 from = n + 1;

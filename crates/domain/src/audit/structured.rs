@@ -49,7 +49,8 @@ impl Structured {
         let rank = |s: Source| match s {
             Source::Markup => 0,
             Source::Separated => 1,
-            Source::Spaces => 2,
+            Source::Layout => 2,
+            Source::Spaces => 3,
         };
         if self.source.is_none_or(|cur| rank(s) > rank(cur)) {
             self.source = Some(s);
@@ -208,6 +209,43 @@ fn identify<R: Copy + PartialEq>(
     out
 }
 
+/// Whether the wording of a layout row's label cannot be told whole: it was put together from
+/// the lines around its numbers, or a line next to it holds only text in the column of its
+/// label (a label wrapped in its cell, whose lines interleave on the page with those of the
+/// merged group label beside it).
+fn wrapped(g: &Grid, r: usize, label: &str) -> bool {
+    if g.source != Source::Layout {
+        return false;
+    }
+    let cells = &g.rows[r];
+    if norm(&row_label(cells).join("")) != norm(label) {
+        return true;
+    }
+    let first_value = cells.iter().position(is_number_cell).unwrap_or(cells.len());
+    let Some(col) = cells[..first_value]
+        .iter()
+        .rposition(|c| !c.text.trim().is_empty())
+    else {
+        return false;
+    };
+    let continues = |i: usize| {
+        g.rows.get(i).is_some_and(|row| {
+            label_only(row).is_some() && row.get(col).is_some_and(|c| !c.text.trim().is_empty())
+        })
+    };
+    continues(r + 1) || r.checked_sub(1).is_some_and(continues)
+}
+
+/// The texts a row's own label may be: its last label cell, and in a layout (where a label
+/// broken at a space lands in two cells) the last two or three joined.
+fn own_labels(g: &Grid, cells: &[Cell]) -> Vec<String> {
+    let parts = row_label(cells);
+    let n = if g.source == Source::Layout { 3 } else { 1 };
+    (1..=n.min(parts.len()))
+        .map(|k| parts[parts.len() - k..].concat())
+        .collect()
+}
+
 // ---------------------------------------------------------------------------------------------
 // Table 三
 
@@ -280,6 +318,22 @@ fn t3_row_of(label: &str) -> Option<T3Row> {
     }
 }
 
+/// Whether any grid has a row labelled as one of the two sub-rows of （六） that the 2019
+/// template lacks (逾期不补正, 收费通知), found by label as the rows are (so also where the label
+/// is wrapped around its numbers and the text of the region does not hold it in one piece).
+pub(super) fn has_split_other(grids: &[Grid]) -> bool {
+    grids.iter().any(|g| {
+        identify(g, &t3_row_of).iter().any(|(_, r, _)| {
+            matches!(
+                r,
+                Some(T3Row::Outcome(
+                    Outcome::OtherNoCorrection | Outcome::OtherFeeUnpaid
+                ))
+            )
+        })
+    })
+}
+
 /// The column of table 三 a header names (0–6).
 fn t3_col_of(header: &str) -> Option<usize> {
     let n = norm(header).replace("其他组织", "");
@@ -333,7 +387,9 @@ fn column_headers(g: &Grid) -> (Vec<String>, Vec<String>) {
     let mut written = vec![String::new(); width];
     for (i, row) in g.rows.iter().take(h).enumerate() {
         // In text, a line of one cell is a title or a note, not a header row.
-        if g.source != Source::Markup && row.len() < 2 {
+        // (A layout's header lines are only those with text over the value columns: a header
+        // line of one cell there is a header broken over lines, kept.)
+        if !matches!(g.source, Source::Markup | Source::Layout) && row.len() < 2 {
             continue;
         }
         let mut left = String::new();
@@ -343,7 +399,8 @@ fn column_headers(g: &Grid) -> (Vec<String>, Vec<String>) {
                 .map(|x| x.text.trim().to_string())
                 .unwrap_or_default();
             written[c].push_str(&t);
-            if t.is_empty() && g.source != Source::Markup && i + 1 < h {
+            // (A layout carries merged headers as copies, as markup does.)
+            if t.is_empty() && !matches!(g.source, Source::Markup | Source::Layout) && i + 1 < h {
                 filled[c].push_str(&left);
             } else {
                 if !t.is_empty() {
@@ -438,7 +495,7 @@ fn row_values(
             numbers.iter().filter_map(|s| value_token(s)).collect(),
         ));
     }
-    if g.source == Source::Markup {
+    if matches!(g.source, Source::Markup | Source::Layout) {
         // Blank cells after the label (zeros left blank), when the row has exactly n of them.
         let start = row
             .iter()
@@ -538,9 +595,8 @@ pub(super) fn read_t3(grids: &[Grid], single_other: bool) -> Structured {
                             row.label()
                         )),
                     }
-                    if g.source != Source::Spaces {
+                    if g.source != Source::Spaces && !wrapped(g, r, &label) {
                         let own = row_label(cells).last().cloned().unwrap_or_default();
-                        let own = own.as_str();
                         let official = if single_other && row == T3Row::Outcome(Outcome::OtherOther)
                         {
                             "（六）其他处理"
@@ -548,8 +604,9 @@ pub(super) fn read_t3(grids: &[Grid], single_other: bool) -> Structured {
                             row.label()
                         };
                         let acceptable = own.is_empty()
-                            || same_label(own, official)
-                            || (single_other && core(own) == "其他");
+                            || own_labels(g, cells).iter().any(|own| {
+                                same_label(own, official) || (single_other && core(own) == "其他")
+                            });
                         if !acceptable {
                             gs.variants
                                 .push((own.to_string(), official.to_string(), "表三"));
@@ -771,7 +828,7 @@ pub(super) fn read_t2(grids: &[Grid], is_2019: bool) -> Structured {
     for g in grids {
         let mut gs = Structured::new(total);
         gs.note_source(g.source);
-        for (r, which, _) in identify(g, &matcher) {
+        for (r, which, label) in identify(g, &matcher) {
             let Some(i) = which else {
                 gs.unplaced += 1;
                 continue;
@@ -797,9 +854,12 @@ pub(super) fn read_t2(grids: &[Grid], is_2019: bool) -> Structured {
                     "表二“{official}”一行有 {k} 个数值，模板只有 {n} 列"
                 )),
             }
-            if g.source != Source::Spaces {
+            if g.source != Source::Spaces && !wrapped(g, r, &label) {
                 let own = row_label(cells).last().cloned().unwrap_or_default();
-                if !own.is_empty() && norm(&own) != norm(official) {
+                let fits = own_labels(g, cells)
+                    .iter()
+                    .any(|o| norm(o) == norm(official));
+                if !own.is_empty() && !fits {
                     gs.variants.push((own, official.to_string(), "表二"));
                 }
             }

@@ -166,6 +166,7 @@ pub(super) fn decide(
 ) -> Option<(Vec<String>, Reading)> {
     let method = match structured.source {
         Some(Source::Markup | Source::Separated) => "grid",
+        Some(Source::Layout) => "layout",
         _ => "text",
     };
     if let Some(p) = &structured.problem {
@@ -188,11 +189,11 @@ pub(super) fn decide(
                 conflict(i, x, y, findings);
                 return None;
             }
-            let confidence = if method == "grid" { 1.0 } else { 0.9 };
+            let confidence = if method == "text" { 0.9 } else { 1.0 };
             Some((a, Reading { method, confidence }))
         }
         (Some(a), Err(_)) => {
-            let confidence = if method == "grid" { 0.8 } else { 0.7 };
+            let confidence = if method == "text" { 0.7 } else { 0.8 };
             Some((a, Reading { method, confidence }))
         }
         (None, Ok(b)) => {

@@ -88,3 +88,50 @@ fn the_pdfs_built_in_text_reads_as_the_extracted_text() {
         );
     }
 }
+
+/// The real HTML reports printed to PDF by a browser (page header and footer, tables broken
+/// over pages) read, through the layout of the PDF, as the HTML does. Needs Chromium and
+/// poppler-utils (fails without them).
+#[test]
+fn reference_html_reports_printed_by_a_browser_read_as_the_html() {
+    gongkai_export::testing::use_built_reader();
+    let base = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../testdata/reference/real-reports");
+    let names = [
+        "02-pingtan-zonghe-shiyanqu-2019",
+        "03-pingtan-zonghe-shiyanqu-2020",
+        "04-pingtan-zonghe-shiyanqu-2021",
+    ];
+    let pages: Vec<String> = names
+        .iter()
+        .map(|n| {
+            std::fs::read_to_string(base.join(format!("{n}.html")))
+                .unwrap_or_else(|e| panic!("{n}: {e}"))
+        })
+        .collect();
+    let pdfs = gongkai_export::testing::print_to_pdf(&pages).unwrap_or_else(|e| panic!("{e}"));
+    for (n, pdf) in names.iter().zip(&pdfs) {
+        let text = report_text(&format!("{n}.pdf"), pdf).unwrap_or_else(|e| panic!("{e}"));
+        let a = audit_text(n, &text);
+        let h = audit(&format!("real-reports/{n}.html"));
+        // Every table read by its layout, to the values and findings of the HTML.
+        assert_eq!(
+            (&a.proactive, &a.requests, &a.appeals),
+            (&h.proactive, &h.requests, &h.appeals),
+            "{n}: {:?}",
+            a.findings
+        );
+        assert_eq!(a.readings.len(), 3, "{n}: {:?}", a.findings);
+        assert!(
+            a.readings.values().all(|r| r.method == "layout"),
+            "{n}: {:?}",
+            a.readings
+        );
+        let codes = |x: &Audit| {
+            let mut c: Vec<&str> = x.findings.iter().map(|f| f.code).collect();
+            c.sort();
+            c
+        };
+        assert_eq!(codes(&a), codes(&h), "{n}: {:?}", a.findings);
+    }
+}

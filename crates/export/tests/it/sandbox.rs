@@ -1,4 +1,5 @@
-//! Real reports read through the sandboxed child give the text the built-in reader gives.
+//! Real reports read through the sandboxed child: by their layout, to the values and findings of
+//! the text extracted from them.
 
 use gongkai_export::read::{ReadErrorKind, report_text};
 
@@ -15,14 +16,31 @@ fn the_real_pdfs_read_through_the_sandbox_as_before() {
         let bytes =
             std::fs::read(base.join(format!("{n}.pdf"))).unwrap_or_else(|e| panic!("{n}.pdf: {e}"));
         let text = report_text(&format!("{n}.pdf"), &bytes).unwrap_or_else(|e| panic!("{e}"));
-        // The same text as the built-in reader in this process (these files are trusted).
-        let direct = pdf_extract::extract_text_from_mem(&bytes).unwrap_or_default();
-        assert_eq!(text, direct, "{n}");
+        // Read by their layout, every table of them.
         let a = gongkai_domain::audit::audit_text(n, &text);
+        assert_eq!(a.readings.len(), 3, "{n}: {:?}", a.findings);
+        assert!(
+            a.readings.values().all(|r| r.method == "layout"),
+            "{n}: {:?}",
+            a.readings
+        );
         let t = std::fs::read_to_string(base.join(format!("{n}.txt"))).unwrap_or_default();
         let b = gongkai_domain::audit::audit_text(n, &t);
         assert_eq!(a.requests, b.requests, "{n}");
         assert_eq!(a.appeals, b.appeals, "{n}");
+        assert_eq!(a.proactive, b.proactive, "{n}");
+        let codes = |x: &gongkai_domain::audit::Audit| {
+            let mut c: Vec<&str> = x.findings.iter().map(|f| f.code).collect();
+            c.sort();
+            c
+        };
+        assert_eq!(
+            codes(&a),
+            codes(&b),
+            "{n}: {:?}\n{:?}",
+            a.findings,
+            b.findings
+        );
     }
 }
 
@@ -35,4 +53,101 @@ fn a_damaged_pdf_is_refused_with_a_chinese_message() {
     assert_eq!(e.kind, ReadErrorKind::Unreadable, "{e}");
     assert!(e.to_string().starts_with("broken.pdf："), "{e}");
     assert!(e.message.contains("无法读取"), "{e}");
+}
+
+/// A one-page PDF whose page draws a line and holds no text; with `encrypt`, an `/Encrypt`
+/// dictionary whose password is not empty (its keys match no password).
+fn bare_pdf(encrypt: bool) -> Vec<u8> {
+    let content = "0 0 m 100 100 l S";
+    let mut objects = vec![
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>".to_string(),
+        format!(
+            "<< /Length {} >>\nstream\n{content}\nendstream",
+            content.len()
+        ),
+    ];
+    if encrypt {
+        let key = "<".to_string() + &"3f".repeat(32) + ">";
+        objects.push(format!(
+            "<< /Filter /Standard /V 1 /R 2 /O {key} /U {key} /P -4 >>"
+        ));
+    }
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    let encrypt = if encrypt {
+        format!(
+            " /Encrypt {} 0 R /ID [<00112233445566778899aabbccddeeff> <00112233445566778899aabbccddeeff>]",
+            objects.len()
+        )
+    } else {
+        String::new()
+    };
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R{encrypt} >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
+}
+
+#[test]
+fn a_pdf_without_a_text_layer_is_refused_as_a_scan() {
+    gongkai_export::testing::use_built_reader();
+    let e = report_text("scan.pdf", &bare_pdf(false))
+        .err()
+        .unwrap_or_else(|| panic!("a PDF without text was read"));
+    assert_eq!(e.kind, ReadErrorKind::Unreadable, "{e}");
+    assert!(e.to_string().starts_with("scan.pdf："), "{e}");
+    assert!(e.message.contains("没有文字层"), "{e}");
+}
+
+#[test]
+fn an_encrypted_pdf_is_refused_as_such() {
+    gongkai_export::testing::use_built_reader();
+    let e = report_text("locked.pdf", &bare_pdf(true))
+        .err()
+        .unwrap_or_else(|| panic!("an encrypted PDF was read"));
+    assert_eq!(e.kind, ReadErrorKind::Unreadable, "{e}");
+    assert!(e.message.contains("已加密"), "{e}");
+}
+
+#[test]
+fn without_poppler_a_pdf_the_built_in_reader_cannot_read_whole_is_refused_naming_it() {
+    let program = gongkai_export::testing::built_reader()
+        .unwrap_or_else(|| panic!("no PDF reader program built (cargo test -p gongkai-export)"));
+    let mut child = std::process::Command::new(program)
+        .arg(gongkai_export::sandbox::SUBCOMMAND)
+        .env_clear()
+        .env("PATH", "/nonexistent")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    if let Some(mut stdin) = child.stdin.take() {
+        use std::io::Write;
+        stdin
+            .write_all(&bare_pdf(false))
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.stdout.is_empty(), "something was read");
+    assert_eq!(out.status.code(), Some(5), "{err}");
+    assert!(err.contains("poppler-utils"), "{err}");
 }
