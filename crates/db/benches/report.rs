@@ -70,7 +70,10 @@ async fn main() {
         })
         .await;
         let lookup = time(n, || async {
-            let _ = db.agency_subtree(code).await.unwrap_or_else(|e| panic!("{e}"));
+            let _ = db
+                .agency_subtree(code)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
         })
         .await;
         let base = time(n, || async {

@@ -31,7 +31,7 @@ const CHUNK: usize = 1000;
 /// Tables in an order that respects foreign keys when deleting.
 const TABLES_CHILD_FIRST: &[&str] = &[
     "bidder_year",
-    "notice_year",
+    "trading_year",
     "narrative_template",
     "letter_template",
     "report_tally",
@@ -446,13 +446,14 @@ impl Tx {
             }
         });
         let lineage = self.lineage(agency_id).await?;
-        self.apply_bidder_summary(
-            &lineage,
-            &crate::summaries::Summary::new(),
-            &bidders_summary,
-        )
-        .await?;
-        self.apply_notice_summary(&lineage, &Default::default(), &notice_counts)
+        let companies = self
+            .apply_bidder_summary(
+                &lineage,
+                &crate::summaries::Summary::new(),
+                &bidders_summary,
+            )
+            .await?;
+        self.apply_trading_year(&lineage, &Default::default(), &notice_counts, &companies)
             .await
     }
 

@@ -91,8 +91,8 @@ impl Db {
 
     /// The annual report of an agency (with its descendants) for a period, checks evaluated.
     ///
-    /// Two statements: the agency with its subtree, then every number of the report in one
-    /// [`REPORT`] statement (one round trip whatever the size of the subtree).
+    /// The agency with its subtree in one statement, then every number of the report in two
+    /// concurrent statements ([`CASES`], [`REPORT`]) whatever the size of the subtree.
     pub async fn report(&self, code: &str, spec: PeriodSpec) -> Result<AnnualReport, DbError> {
         let (agency, tree) = self.agency_subtree(code).await?;
         let period = Self::resolve_period(&agency, spec)?;
@@ -150,14 +150,21 @@ impl Db {
         } else {
             (NOTICES_EXACT, BIDDERS_EXACT)
         };
-        let sql = REPORT
+        let rest = REPORT
             .replace("{notices}", notices)
             .replace("{bidders}", bidders)
             .replace("{ids}", tree.ids());
-        let rows: Vec<Part> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-            .bind(period.from).bind(period.to)
-            .bind(period.to.year()).bind(prev_to.year()).bind(agency.id)
-            .fetch_all(pool).await?);
+        let cases = CASES.replace("{ids}", tree.ids());
+        // The cases and the rest are independent scans: two statements, run concurrently.
+        let run = |sql: String| async move {
+            let rows: Vec<Part> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(period.from).bind(period.to)
+                .bind(period.to.year()).bind(prev_to.year()).bind(agency.id)
+                .fetch_all(pool).await?);
+            Ok::<_, DbError>(rows)
+        };
+        let (mut rows, more) = tokio::try_join!(run(cases), run(rest))?;
+        rows.extend(more);
         // Hand-entered tallies count only for periods within one calendar year.
         let tallies = period.from.year() == period.to.year();
         let mut requests = Table3::default();
@@ -331,28 +338,32 @@ impl Db {
     }
 }
 
-/// One row of [`REPORT`]: the part of the report it feeds, two keys, three values.
+/// One row of [`CASES`] or [`REPORT`]: the part of the report it feeds, two keys, three values.
 type Part = (String, String, String, i64, i64, i64);
 
-/// Every number of the annual report in one statement (contracts.md §2.4, §3.4, §4): tables
-/// 二, 三, 四, the hand-entered tallies (with the previous year's for R6) and the figures, as
-/// `(part, key, key, a, b, c)` rows. `{ids}` is the subtree, `$1`/`$2` the period,
-/// `$3`/`$4` its year and the previous period's, `$5` the agency; `{notices}` and `{bidders}`
-/// read the summaries of a whole calendar year or count exactly.
+/// Every number of the annual report comes from two statements run concurrently, [`CASES`]
+/// and [`REPORT`] (contracts.md §2.4, §3.4, §4): tables 二, 三, 四, the hand-entered tallies
+/// (with the previous year's for R6) and the figures, as `(part, key, key, a, b, c)` rows.
+/// `{ids}` is the subtree, `$1`/`$2` the period, `$3`/`$4` its year and the previous
+/// period's, `$5` the agency; in [`REPORT`], `{notices}` and `{bidders}` read the summaries of
+/// a whole calendar year or count exactly.
 ///
 /// The cases are read once: those alive in the period, grouped by applicant type and outcome
 /// (empty while still open at the end of the period), counted (b) with those received in the
 /// period (a) and their fees (c). The others were carried over; the open ones are carried
 /// forward; the cases carried over are exactly those the previous period carries forward.
-const REPORT: &str = "\
+const CASES: &str = "\
 SELECT 'req' AS part, applicant_type AS k1, \
   CASE WHEN closed_on <= $2 THEN COALESCE(outcome, 'other_other') ELSE '' END AS k2, \
   CAST(COALESCE(SUM(CASE WHEN received_on >= $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS a, \
   COUNT(*) AS b, CAST(COALESCE(SUM(fee_fen), 0) AS BIGINT) AS c \
   FROM request WHERE agency_id IN ({ids}) AND received_on <= $2 \
   AND (closed_on IS NULL OR closed_on >= $1) \
-  GROUP BY applicant_type, CASE WHEN closed_on <= $2 THEN COALESCE(outcome, 'other_other') ELSE '' END \
-UNION ALL SELECT 'tally', row_code, column_code, CAST(SUM(value) AS BIGINT), table_no, 0 \
+  GROUP BY applicant_type, CASE WHEN closed_on <= $2 THEN COALESCE(outcome, 'other_other') ELSE '' END";
+
+/// The report's other numbers, in one statement: see [`CASES`] for the parameters.
+const REPORT: &str = "\
+SELECT 'tally', row_code, column_code, CAST(SUM(value) AS BIGINT), table_no, 0 \
   FROM report_tally WHERE agency_id IN ({ids}) AND year = $3 AND table_no IN (3, 4) \
   GROUP BY table_no, row_code, column_code \
 UNION ALL SELECT 'prev_tally', row_code, column_code, CAST(SUM(value) AS BIGINT), 0, 0 \
@@ -388,7 +399,7 @@ UNION ALL SELECT 'channel', c.kind, c.name, COUNT(cp.id), CAST(COALESCE(SUM(cp.r
 /// The notice counts of a whole calendar year from the summary kept on write (migration 0007).
 const NOTICES_SUMMARY: &str = "SELECT 'notices', '', '', \
   CAST(COALESCE(SUM(trading_notices), 0) AS BIGINT), CAST(COALESCE(SUM(plans_and_intentions), 0) AS BIGINT), 0 \
-  FROM notice_year WHERE agency_id = $5 AND year = $3";
+  FROM trading_year WHERE agency_id = $5 AND year = $3";
 
 /// The notice counts of any period, counted exactly.
 const NOTICES_EXACT: &str = "SELECT 'notices', '', '', \
@@ -397,8 +408,8 @@ const NOTICES_EXACT: &str = "SELECT 'notices', '', '', \
   FROM notice WHERE agency_id IN ({ids}) AND published_on BETWEEN $1 AND $2";
 
 /// The `bidders` figure of a whole calendar year from the summary kept on write (migration 0007).
-const BIDDERS_SUMMARY: &str = "SELECT 'bidders', '', '', COUNT(*), 0, 0 FROM bidder_year \
-  WHERE agency_id = $5 AND year = $3";
+const BIDDERS_SUMMARY: &str = "SELECT 'bidders', '', '', CAST(COALESCE(SUM(bidders), 0) AS BIGINT), 0, 0 \
+  FROM trading_year WHERE agency_id = $5 AND year = $3";
 
 /// The `bidders` figure of any period, counted exactly. Bidders are only ever named on bid
 /// openings and candidate publicities (contracts.md §3).

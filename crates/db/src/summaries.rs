@@ -5,8 +5,9 @@
 //! * `bidder_year`: for an agency and each of its ancestors, per calendar year and company, the
 //!   number of the agency's sections that count the company among a year's bidders
 //!   ([`gongkai_domain::trading::bidder_years`]); a year's `bidders` is the number of its rows.
-//! * `notice_year`: for an agency and each of its ancestors, per calendar year, the trading
-//!   notices and the plans and intentions ([`gongkai_domain::trading::notice_years`]).
+//! * `trading_year`: for an agency and each of its ancestors, per calendar year, the trading
+//!   notices and the plans and intentions ([`gongkai_domain::trading::notice_years`]), and the
+//!   number of its `bidder_year` rows of the year (the year's distinct bidders).
 //!
 //! A writer computes the summaries of what it touches before and after its change and applies
 //! the difference to the agency's rows and every ancestor's.
@@ -24,6 +25,9 @@ pub(crate) type Summary = BTreeMap<(i32, i64), i64>;
 
 /// The notice counts of some notices: year → (trading notices, plans and intentions).
 pub(crate) type NoticeCounts = BTreeMap<i32, (i64, i64)>;
+
+/// Distinct companies added (or, negative, removed) per (agency, year).
+pub(crate) type Companies = BTreeMap<(i64, i32), i64>;
 
 /// Rows per multi-row statement (4 binds a row, within both backends' limits).
 const CHUNK: usize = 1000;
@@ -62,35 +66,45 @@ impl Tx {
         Ok(out)
     }
 
-    /// Applies the change of notice counts from `before` to `after` to the `notice_year` rows
-    /// of every agency of `lineage`.
-    pub(crate) async fn apply_notice_summary(
+    /// Applies the change of notice counts from `before` to `after`, and the change in
+    /// distinct companies that [`Tx::apply_bidder_summary`] returned, to the `trading_year`
+    /// rows of every agency of `lineage`.
+    pub(crate) async fn apply_trading_year(
         &mut self,
         lineage: &[i64],
         before: &NoticeCounts,
         after: &NoticeCounts,
+        companies: &Companies,
     ) -> Result<(), DbError> {
-        let mut delta = after.clone();
-        for (y, (t, p)) in before {
-            let e = delta.entry(*y).or_default();
-            e.0 -= t;
-            e.1 -= p;
+        let mut delta: BTreeMap<(i64, i32), (i64, i64, i64)> = BTreeMap::new();
+        for a in lineage {
+            for (y, (t, p)) in after {
+                let e = delta.entry((*a, *y)).or_default();
+                e.0 += t;
+                e.1 += p;
+            }
+            for (y, (t, p)) in before {
+                let e = delta.entry((*a, *y)).or_default();
+                e.0 -= t;
+                e.1 -= p;
+            }
         }
-        delta.retain(|_, v| *v != (0, 0));
-        let rows: Vec<(i64, i32, i64, i64)> = lineage
-            .iter()
-            .flat_map(|a| delta.iter().map(move |(y, (t, p))| (*a, *y, *t, *p)))
-            .collect();
+        for (k, n) in companies {
+            delta.entry(*k).or_default().2 += n;
+        }
+        delta.retain(|_, v| *v != (0, 0, 0));
+        let rows: Vec<(&(i64, i32), &(i64, i64, i64))> = delta.iter().collect();
         for chunk in rows.chunks(CHUNK) {
             on_tx!(self, c => {
                 let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO notice_year (agency_id, year, trading_notices, plans_and_intentions) ");
-                q.push_values(chunk, |mut b, (a, y, t, p)| {
-                    b.push_bind(*a).push_bind(*y).push_bind(*t).push_bind(*p);
+                    "INSERT INTO trading_year (agency_id, year, trading_notices, plans_and_intentions, bidders) ");
+                q.push_values(chunk, |mut b, ((a, y), (t, p, n))| {
+                    b.push_bind(*a).push_bind(*y).push_bind(*t).push_bind(*p).push_bind(*n);
                 });
                 q.push(" ON CONFLICT (agency_id, year) DO UPDATE SET \
-                         trading_notices = notice_year.trading_notices + excluded.trading_notices, \
-                         plans_and_intentions = notice_year.plans_and_intentions + excluded.plans_and_intentions");
+                         trading_notices = trading_year.trading_notices + excluded.trading_notices, \
+                         plans_and_intentions = trading_year.plans_and_intentions + excluded.plans_and_intentions, \
+                         bidders = trading_year.bidders + excluded.bidders");
                 q.build().execute(&mut *c).await?;
             });
         }
@@ -128,36 +142,46 @@ impl Tx {
     }
 
     /// Applies the change from `before` to `after` to the summary rows of every agency of
-    /// `lineage`; rows that reach 0 are deleted.
+    /// `lineage`; rows that reach 0 are deleted. Returns, per (agency, year), how many rows
+    /// (distinct companies) were added less those deleted, for [`Tx::apply_trading_year`].
     pub(crate) async fn apply_bidder_summary(
         &mut self,
         lineage: &[i64],
         before: &Summary,
         after: &Summary,
-    ) -> Result<(), DbError> {
+    ) -> Result<Companies, DbError> {
         let delta = bidder_years_delta(before, after);
+        let mut companies = Companies::new();
         if delta.is_empty() {
-            return Ok(());
+            return Ok(companies);
         }
         let rows: Vec<(i64, i32, i64, i64)> = lineage
             .iter()
             .flat_map(|a| delta.iter().map(move |((y, c), n)| (*a, *y, *c, *n)))
             .collect();
         for chunk in rows.chunks(CHUNK) {
-            on_tx!(self, c => {
+            let changed: Vec<(i64, i32, i64, i64)> = on_tx!(self, c => {
                 let mut q = sqlx::QueryBuilder::new(
                     "INSERT INTO bidder_year (agency_id, year, company_id, sections) ");
                 q.push_values(chunk, |mut b, (a, y, co, n)| {
                     b.push_bind(*a).push_bind(*y).push_bind(*co).push_bind(*n);
                 });
                 q.push(" ON CONFLICT (agency_id, year, company_id) \
-                         DO UPDATE SET sections = bidder_year.sections + excluded.sections");
-                q.build().execute(&mut *c).await?;
+                         DO UPDATE SET sections = bidder_year.sections + excluded.sections \
+                         RETURNING agency_id, year, company_id, CAST(sections AS BIGINT)");
+                q.build_query_as().fetch_all(&mut *c).await?
             });
+            // A row that existed has at least 1 section, so it now differs from the delta: a
+            // row equal to its delta was inserted.
+            for (a, y, co, n) in changed {
+                if delta.get(&(y, co)) == Some(&n) {
+                    *companies.entry((a, y)).or_default() += 1;
+                }
+            }
         }
         let gone: Vec<&(i64, i32, i64, i64)> = rows.iter().filter(|r| r.3 < 0).collect();
         for chunk in gone.chunks(CHUNK) {
-            on_tx!(self, c => {
+            let deleted: Vec<(i64, i32)> = on_tx!(self, c => {
                 let mut q = sqlx::QueryBuilder::new(
                     "DELETE FROM bidder_year WHERE sections <= 0 AND (agency_id, year, company_id) IN (");
                 let mut sep = q.separated(", ");
@@ -170,11 +194,14 @@ impl Tx {
                     sep.push_bind_unseparated(*co);
                     sep.push_unseparated(")");
                 }
-                q.push(")");
-                q.build().execute(&mut *c).await?;
+                q.push(") RETURNING agency_id, year");
+                q.build_query_as().fetch_all(&mut *c).await?
             });
+            for k in deleted {
+                *companies.entry(k).or_default() -= 1;
+            }
         }
-        Ok(())
+        Ok(companies)
     }
 }
 

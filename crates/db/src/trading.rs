@@ -466,9 +466,10 @@ impl Tx {
             *bidders_after.entry(k).or_default() += v;
         }
         let lineage = self.lineage(agency.id).await?;
-        self.apply_bidder_summary(&lineage, &bidders_before, &bidders_after)
+        let companies = self
+            .apply_bidder_summary(&lineage, &bidders_before, &bidders_after)
             .await?;
-        self.apply_notice_summary(&lineage, &notices_before, &notices_after)
+        self.apply_trading_year(&lineage, &notices_before, &notices_after, &companies)
             .await?;
 
         // 5. Every version, and the change log in file order.

@@ -26,16 +26,18 @@ FROM opened o JOIN named b ON b.section_id = o.section_id JOIN up ON up.agency_i
 GROUP BY up.ancestor_id, o.year, b.company_id;
 
 -- The notice counts of contracts.md §3.4 per agency (and each ancestor) and year of the Beijing
--- publication date, maintained by the same writers; whole-year figures read one row.
-CREATE TABLE notice_year (
+-- publication date, and the number of `bidder_year` rows of that agency-year (the year's
+-- distinct bidders), maintained by the same writers; whole-year figures read one row.
+CREATE TABLE trading_year (
     agency_id BIGINT NOT NULL REFERENCES agency(id),
     year INTEGER NOT NULL,
     trading_notices INTEGER NOT NULL,
     plans_and_intentions INTEGER NOT NULL,
+    bidders INTEGER NOT NULL,
     PRIMARY KEY (agency_id, year)
 );
 
-INSERT INTO notice_year (agency_id, year, trading_notices, plans_and_intentions)
+INSERT INTO trading_year (agency_id, year, trading_notices, plans_and_intentions, bidders)
 WITH RECURSIVE up(agency_id, ancestor_id) AS (
     SELECT id, id FROM agency
     UNION ALL
@@ -48,9 +50,13 @@ counted AS (
         SUM(CASE WHEN type IN ('tender_plan', 'procurement_intention') THEN 1 ELSE 0 END) AS plans
     FROM notice GROUP BY agency_id, CAST(EXTRACT(YEAR FROM published_on) AS INTEGER)
 )
-SELECT up.ancestor_id, c.year, SUM(c.trading), SUM(c.plans)
+SELECT up.ancestor_id, c.year, SUM(c.trading), SUM(c.plans), 0
 FROM counted c JOIN up ON up.agency_id = c.agency_id
 GROUP BY up.ancestor_id, c.year;
+
+INSERT INTO trading_year (agency_id, year, trading_notices, plans_and_intentions, bidders)
+SELECT agency_id, year, 0, 0, COUNT(*) FROM bidder_year WHERE true GROUP BY agency_id, year
+ON CONFLICT (agency_id, year) DO UPDATE SET bidders = excluded.bidders;
 
 -- A report reads its agency's subtree by parent (one recursive statement).
 CREATE INDEX agency_parent ON agency(parent_id);

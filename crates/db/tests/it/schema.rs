@@ -206,8 +206,9 @@ async fn the_sqlite_parity_rebuild_keeps_every_row() {
         "CREATE TABLE bidder_year (agency_id INTEGER NOT NULL, year INTEGER NOT NULL, \
          company_id INTEGER NOT NULL, sections INTEGER NOT NULL, \
          PRIMARY KEY (agency_id, year, company_id)); \
-         CREATE TABLE notice_year (agency_id INTEGER NOT NULL, year INTEGER NOT NULL, \
+         CREATE TABLE trading_year (agency_id INTEGER NOT NULL, year INTEGER NOT NULL, \
          trading_notices INTEGER NOT NULL, plans_and_intentions INTEGER NOT NULL, \
+         bidders INTEGER NOT NULL, \
          PRIMARY KEY (agency_id, year))",
     )
     .await;
@@ -252,12 +253,12 @@ async fn the_sqlite_parity_rebuild_keeps_every_row() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(summary.len() > 100, "{}", summary.len());
-    let counts: Vec<(i64, i64, i64, i64)> = sqlx::query_as(COUNTS)
+    let counts: Vec<(i64, i64, i64, i64, i64)> = sqlx::query_as(COUNTS)
         .fetch_all(p)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(!counts.is_empty());
-    exec(&db, "DROP TABLE bidder_year; DROP TABLE notice_year").await;
+    exec(&db, "DROP TABLE bidder_year; DROP TABLE trading_year").await;
     let before = sqlite_snapshot(&db).await;
     for (table, n) in [
         ("notice", 1000),
@@ -359,7 +360,7 @@ async fn migrations_are_idempotent_and_bad_urls_are_named() {
 }
 
 /// The notice counts per agency-year, ordered.
-const COUNTS: &str = "SELECT agency_id, year, trading_notices, plans_and_intentions FROM notice_year \
+const COUNTS: &str = "SELECT agency_id, year, trading_notices, plans_and_intentions, bidders FROM trading_year \
                       ORDER BY agency_id, year";
 
 /// The distinct-bidder summary, ordered.
