@@ -93,7 +93,7 @@ impl Tx {
             delta.entry(*k).or_default().2 += n;
         }
         delta.retain(|_, v| *v != (0, 0, 0));
-        let rows: Vec<(&(i64, i32), &(i64, i64, i64))> = delta.iter().collect();
+        let rows: Vec<_> = delta.iter().collect();
         for chunk in rows.chunks(CHUNK) {
             on_tx!(self, c => {
                 let mut q = sqlx::QueryBuilder::new(
