@@ -36,40 +36,18 @@ fn at(s: &str) -> String {
 
 /// The JSON of a notice with every required element filled in.
 fn line(id: &str, ty: &str, cat: &str, published: &str, dates: Value) -> Value {
-    let t = NoticeType::from_code(ty).unwrap_or(NoticeType::Termination);
-    let c = Category::from_code(cat).unwrap_or(Category::Other);
-    let mut v = json!({
-        "notice": id, "project": "WZ2026-001", "project_name": "吴忠市某道路改造工程",
-        "section": "WZ2026-001-01", "section_name": "一标段",
-        "category": cat, "type": ty, "title": format!("{id} 公告"), "published": at(published),
-        "dates": dates,
-    });
-    if t.is_plan()
-        && let Some(o) = v.as_object_mut()
-    {
-        o.remove("section");
-        o.remove("section_name");
-    }
-    let mut elements = serde_json::Map::new();
-    for r in required(t, c, &RuleConfig::default()) {
-        match r.place {
-            Place::Element(k) => {
-                elements.insert(k, json!("已载明"));
-            }
-            Place::Bidders => {
-                v["bidders"] = json!(
-                    usccs(3)
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, u)| json!({"name": format!("投标人{i}"), "uscc": u}))
-                        .collect::<Vec<_>>()
-                );
-            }
-            Place::Date(_) => {}
-        }
-    }
-    v["elements"] = Value::Object(elements);
-    v
+    SampleNotice::new(id, ty, cat, published)
+        .project("WZ2026-001", "吴忠市某道路改造工程")
+        .section(Some(("WZ2026-001-01", "一标段")))
+        .dates(dates)
+        .bidders(
+            usccs(3)
+                .into_iter()
+                .enumerate()
+                .map(|(i, u)| (format!("投标人{i}"), u))
+                .collect(),
+        )
+        .json()
 }
 
 fn notice(id: &str, ty: &str, cat: &str, published: &str, dates: Value) -> Notice {
