@@ -6,7 +6,6 @@ use gongkai_db::{AuditEntry, Db};
 use gongkai_domain::auth::Role;
 use gongkai_domain::ledger::NewAgency;
 use gongkai_domain::trading::{RuleCode, RuleConfig, SampleNotice, sample_uscc};
-use gongkai_domain::uscc;
 use serde_json::{Value, json};
 
 use crate::admin::{PASSWORD, send, session};
@@ -640,7 +639,11 @@ fn atom_entries(xml: &str) -> Vec<[String; 5]> {
                     e.try_get_attribute(k)
                         .ok()
                         .flatten()
-                        .and_then(|a| a.unescape_value().ok().map(|v| v.to_string()))
+                        .and_then(|a| {
+                            quick_xml::escape::unescape(&String::from_utf8_lossy(&a.value))
+                                .ok()
+                                .map(|v| v.to_string())
+                        })
                         .unwrap_or_default()
                 };
                 match (name.as_str(), cur.as_mut()) {
