@@ -14,7 +14,7 @@ CREATE TABLE agency_setting (
 -- Deployment-wide settings: one value per key. The first key is `ocid_prefix`, the OCDS prefix
 -- new sections' `ocid` is made with (`gongkai serve --ocid-prefix`); stored sections keep theirs.
 CREATE TABLE deployment_setting (
-    key TEXT PRIMARY KEY,
+    key TEXT NOT NULL PRIMARY KEY,
     value TEXT NOT NULL,
     updated_at TIMESTAMPTZ NOT NULL DEFAULT CURRENT_TIMESTAMP
 );

@@ -6,7 +6,6 @@ use gongkai_db::testing::{fail_at, fresh_db};
 use gongkai_db::{Db, DbError};
 use gongkai_domain::ledger::NewAgency;
 use gongkai_domain::trading::{FeedCursor, RuleCode, RuleConfig, SampleNotice};
-use gongkai_domain::uscc;
 use serde_json::{Value, json};
 use time::macros::date;
 
