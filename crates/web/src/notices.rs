@@ -45,6 +45,29 @@ pub struct Pushed {
     pub violations: Vec<Violation>,
 }
 
+/// The refusals of every agency-scoped operation here besides its own 403 (documentation
+/// only: handlers answer with `ApiError` bodies).
+#[derive(utoipa::IntoResponses)]
+#[expect(dead_code, reason = "read by utoipa only")]
+enum AgencyRefusals {
+    /// 未登录且未提供 API 令牌
+    #[response(status = 401)]
+    Unauthenticated(crate::openapi::ApiError),
+    /// 未找到机构
+    #[response(status = 404)]
+    UnknownAgency(crate::openapi::ApiError),
+}
+
+/// A request body as JSON, or the 422 that says why it is not.
+fn json_body(body: &[u8]) -> Result<Value, Box<Response>> {
+    serde_json::from_slice(body).map_err(|e| {
+        Box::new(api_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("请求内容不是有效的 JSON：{e}"),
+        ))
+    })
+}
+
 /// Imports one notice (a JSON object, contracts.md §3) or several (an array) into an agency.
 #[utoipa::path(post, path = "/api/v1/admin/notices", tag = "交易公告",
     summary = "推送交易公告（一个 JSON 对象或数组，与 notices import 的一行相同）", description = "推送交易公告：同一编号内容相同不变，内容不同为更正版本；全部在一个事务中，任何一条有误则全部不导入。",
@@ -53,9 +76,8 @@ pub struct Pushed {
     request_body(content = Object, description = "一条公告或公告数组（contracts.md §3）"),
     responses(
         (status = 200, description = "已导入", body = Pushed),
-        (status = 401, description = "未登录且未提供 API 令牌", body = crate::openapi::ApiError),
         (status = 403, description = "没有该机构的推送权限", body = crate::openapi::ApiError),
-        (status = 404, description = "未找到机构", body = crate::openapi::ApiError),
+        AgencyRefusals,
         (status = 422, description = "公告不合规则（第几条、哪个字段），未做任何改动", body = crate::openapi::ApiError),
     ))]
 async fn push(
@@ -69,14 +91,9 @@ async fn push(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let given: Value = match serde_json::from_slice(&body) {
+    let given = match json_body(&body) {
         Ok(v) => v,
-        Err(e) => {
-            return api_error(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &format!("请求内容不是有效的 JSON：{e}"),
-            );
-        }
+        Err(r) => return *r,
     };
     let items = match given {
         Value::Array(a) => a,
@@ -127,9 +144,8 @@ async fn push(
     params(AgencyQuery),
     responses(
         (status = 200, description = "当前配置（未设置过的为默认配置）", body = Object),
-        (status = 401, description = "未登录且未提供 API 令牌", body = crate::openapi::ApiError),
         (status = 403, description = "不是该机构的管理员", body = crate::openapi::ApiError),
-        (status = 404, description = "未找到机构", body = crate::openapi::ApiError),
+        AgencyRefusals,
     ))]
 async fn rules(
     State(s): State<AppState>,
@@ -155,9 +171,8 @@ async fn rules(
     request_body(content = Object, description = "规则配置（RuleConfig 的 JSON）"),
     responses(
         (status = 200, description = "已保存；返回保存后的配置", body = Object),
-        (status = 401, description = "未登录且未提供 API 令牌", body = crate::openapi::ApiError),
         (status = 403, description = "不是该机构的管理员", body = crate::openapi::ApiError),
-        (status = 404, description = "未找到机构", body = crate::openapi::ApiError),
+        AgencyRefusals,
         (status = 422, description = "配置无效（指明字段），未做任何改动", body = crate::openapi::ApiError),
     ))]
 async fn set_rules(
@@ -171,14 +186,9 @@ async fn set_rules(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let given: Value = match serde_json::from_slice(&body) {
+    let given = match json_body(&body) {
         Ok(v) => v,
-        Err(e) => {
-            return api_error(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &format!("请求内容不是有效的 JSON：{e}"),
-            );
-        }
+        Err(r) => return *r,
     };
     let cfg = match RuleConfig::from_json(&given) {
         Ok(c) => c,
