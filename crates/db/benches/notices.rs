@@ -14,7 +14,7 @@ use gongkai_db::Db;
 use gongkai_domain::ledger::NewAgency;
 use gongkai_domain::trading::{Notice, SampleNotice};
 use gongkai_domain::uscc;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// Four notices per section: tender notice, bid opening (3 bidders), result, contract.
 fn lines(n: usize) -> String {

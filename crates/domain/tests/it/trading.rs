@@ -5,8 +5,8 @@
 use gongkai_domain::calendar::Calendar;
 use gongkai_domain::period::{Period, iso};
 use gongkai_domain::trading::{
-    Category, Change, FeedCursor, Notice, NoticeType, Place, RuleCode, RuleConfig, StageState,
-    TradingFigures, Violation, check_all, check_notice, ocid, required, section_status,
+    Category, Change, FeedCursor, Notice, NoticeType, RuleCode, RuleConfig, SampleNotice,
+    StageState, TradingFigures, Violation, check_all, check_notice, ocid, section_status,
     trading_figures,
 };
 use gongkai_domain::uscc;
@@ -23,15 +23,6 @@ fn usccs(n: u32) -> Vec<String> {
     (1..=n)
         .map(|i| uscc::make_enterprise("640302", &format!("{i:08}")).unwrap_or_default())
         .collect()
-}
-
-/// A time: `YYYY-MM-DD` means 10:00 Beijing time; anything else is taken as written.
-fn at(s: &str) -> String {
-    if s.len() == 10 {
-        format!("{s}T10:00:00+08:00")
-    } else {
-        s.to_string()
-    }
 }
 
 /// The JSON of a notice with every required element filled in.
