@@ -11,11 +11,10 @@
 use std::time::Instant;
 
 use gongkai_db::Db;
-use gongkai_domain::codes::{NoticeType, TradingCategory};
 use gongkai_domain::ledger::NewAgency;
-use gongkai_domain::trading::{Notice, Place, RuleConfig, required};
+use gongkai_domain::trading::{Notice, SampleNotice};
 use gongkai_domain::uscc;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// Four notices per section: tender notice, bid opening (3 bidders), result, contract.
 fn lines(n: usize) -> String {
@@ -40,33 +39,19 @@ fn lines(n: usize) -> String {
     for i in 0..n {
         let s = i / 4;
         let (ty, dates, day) = &types[i % 4];
-        let t = NoticeType::from_code(ty).unwrap_or(NoticeType::Termination);
-        let mut v = json!({
-            "notice": format!("N-{i}"), "project": format!("P-{}", s / 2),
-            "project_name": "某采购项目", "section": format!("S-{s}"), "section_name": "包1",
-            "category": "procurement", "type": ty, "title": format!("公告 {i}"),
-            "published": format!("{day}T10:00:00+08:00"), "dates": dates,
-        });
-        let mut elements = serde_json::Map::new();
-        for r in required(t, TradingCategory::Procurement, &RuleConfig::default()) {
-            match r.place {
-                Place::Element(k) => {
-                    elements.insert(k, json!("已载明"));
-                }
-                Place::Bidders => {
-                    v["bidders"] = json!(
-                        (0..3)
-                            .map(
-                                |k| json!({"name": format!("公司{}", (s * 3 + k) % usccs.len()),
-                                        "uscc": usccs[(s * 3 + k) % usccs.len()]})
-                            )
-                            .collect::<Vec<_>>()
-                    );
-                }
-                Place::Date(_) => {}
-            }
-        }
-        v["elements"] = Value::Object(elements);
+        let v = SampleNotice::new(&format!("N-{i}"), ty, "procurement", day)
+            .project(&format!("P-{}", s / 2), "某采购项目")
+            .section(Some((&format!("S-{s}"), "包1")))
+            .dates(dates.clone())
+            .bidders(
+                (0..3)
+                    .map(|k| {
+                        let j = (s * 3 + k) % usccs.len();
+                        (format!("公司{j}"), usccs[j].clone())
+                    })
+                    .collect(),
+            )
+            .json();
         out.push_str(&v.to_string());
         out.push('\n');
     }

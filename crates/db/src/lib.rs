@@ -13,6 +13,7 @@ mod ledger;
 mod pool;
 mod report;
 pub mod schema;
+mod settings;
 mod summaries;
 pub mod trading;
 pub mod trading_views;
@@ -26,6 +27,7 @@ pub use error::DbError;
 pub use ledger::{AgencyRow, LoadProgress};
 pub use pool::{Backend, Db};
 pub use report::{PeriodSpec, Subtree};
+pub use settings::RULES_KEY;
 pub use tx::Tx;
 
 pub mod testing;

@@ -99,11 +99,7 @@ pub async fn plain_notice_insert(
                 "INSERT INTO notice (agency_id, project_id, notice_no, type, title, published_at, \
                  published_on, dates, elements, body, version, content, content_hash) ");
             q.push_values(chunk, |mut b, n| {
-                let dates: serde_json::Map<String, serde_json::Value> = n
-                    .dates
-                    .iter()
-                    .map(|(k, v)| (k.code().to_string(), serde_json::Value::String(v.to_wire())))
-                    .collect();
+                let dates = crate::trading::dates_of(n);
                 b.push_bind(a.id).push_bind(pid).push_bind(n.id.clone()).push_bind(n.ntype.code())
                     .push_bind(n.title.clone()).push_bind(n.published)
                     .push_bind(gongkai_domain::period::beijing_date(n.published))

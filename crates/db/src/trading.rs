@@ -26,8 +26,8 @@ use crate::summaries::summary_of;
 use crate::tx::failpoint;
 use crate::{Db, DbError, Tx, on_db, on_tx};
 
-/// The `ocid` prefix of this deployment's OCDS identifiers (contracts.md §3; configurable on
-/// export).
+/// The `ocid` prefix of a deployment that has not set its own (`gongkai serve --ocid-prefix`,
+/// stored by [`Db::set_ocid_prefix`]); for demonstrations only.
 pub const DEFAULT_OCID_PREFIX: &str = "ocds-gkdemo";
 
 /// Page size of the public feed (contracts.md §6).
@@ -48,13 +48,79 @@ pub struct NoticeImport {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedEntry {
     pub seq: i64,
+    /// The feed item (`gongkai_domain::trading::feed_item`, plus `agency`).
     pub item: Value,
+    pub notice: Notice,
+    pub version: u32,
+    pub agency_name: String,
+    /// When this version was recorded.
+    pub recorded_at: time::OffsetDateTime,
+}
+
+/// The most entries [`Db::latest_notices`] returns (an Atom feed's page).
+pub const LATEST_PAGE: i64 = 50;
+
+/// The columns of a feed entry; the statements add their `WHERE` and order.
+macro_rules! feed_select {
+    () => {
+        "SELECT c.seq, a.code, CAST(c.version AS BIGINT), c.change, v.content, s.ocid, a.name, \
+         c.recorded_at FROM notice_change c JOIN agency a ON a.id = c.agency_id \
+         JOIN notice_version v ON v.notice_id = c.notice_id AND v.version = c.version \
+         JOIN notice n ON n.id = c.notice_id JOIN project p ON p.id = n.project_id \
+         LEFT JOIN section s ON s.id = n.section_id "
+    };
+}
+
+type FeedRow = (
+    i64,
+    String,
+    i64,
+    String,
+    Json<Value>,
+    Option<String>,
+    String,
+    time::OffsetDateTime,
+);
+
+/// A feed row as an entry: a section's `ocid` as stored when it was created; a project's plans
+/// and intentions (no section) get the project's, with the deployment's `prefix`.
+fn feed_entry(row: FeedRow, prefix: &str) -> Result<FeedEntry, DbError> {
+    let (seq, agency, version, change, Json(content), stored, agency_name, recorded_at) = row;
+    let n = Notice::from_json(&content)?;
+    let id = stored.unwrap_or_else(|| ocid(prefix, &agency, &n.project, None));
+    let kind = if change == "correction" {
+        Change::Correction
+    } else {
+        Change::New
+    };
+    let version = u32::try_from(version).unwrap_or(0);
+    let mut item = feed_item(seq, &n, &id, version, kind);
+    if let Value::Object(o) = &mut item {
+        o.insert("agency".into(), Value::String(agency));
+    }
+    Ok(FeedEntry {
+        seq,
+        item,
+        notice: n,
+        version,
+        agency_name,
+        recorded_at,
+    })
 }
 
 /// Parses JSON Lines of notices; an error names the line and the field. Bodies are sanitised.
 pub fn parse_notices(text: &str) -> Result<Vec<(usize, Notice)>, DbError> {
+    parse_notices_with(text, &mut |_| {})
+}
+
+/// [`parse_notices`], telling `progress` the bytes of each line read (for a progress bar).
+pub fn parse_notices_with(
+    text: &str,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Vec<(usize, Notice)>, DbError> {
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
+        progress(line.len() + 1);
         if line.trim().is_empty() {
             continue;
         }
@@ -77,12 +143,21 @@ impl Db {
         agency_code: &str,
         text: &str,
     ) -> Result<NoticeImport, DbError> {
-        let notices = parse_notices(text)?;
+        self.import_parsed(agency_code, &parse_notices(text)?).await
+    }
+
+    /// [`Db::import_notices`] of notices already parsed (with their line numbers), under the
+    /// agency's rule configuration.
+    pub async fn import_parsed(
+        &self,
+        agency_code: &str,
+        notices: &[(usize, Notice)],
+    ) -> Result<NoticeImport, DbError> {
         let cal = self.calendar().await?;
         let mut tx = self.begin().await?;
-        let done = tx
-            .import_notices(agency_code, &notices, &cal, &RuleConfig::default())
-            .await?;
+        let agency = tx.agency(agency_code).await?;
+        let cfg = tx.rule_config(agency.id).await?;
+        let done = tx.import_notices(agency_code, notices, &cal, &cfg).await?;
         tx.commit().await?;
         Ok(done)
     }
@@ -105,7 +180,8 @@ impl Db {
     pub async fn check_notices(&self, agency_code: &str) -> Result<Vec<Violation>, DbError> {
         let notices = self.notices(agency_code).await?;
         let cal = self.calendar().await?;
-        Ok(check_all(&notices, &cal, &RuleConfig::default()))
+        let cfg = self.rule_config(agency_code).await?;
+        Ok(check_all(&notices, &cal, &cfg))
     }
 
     /// Every version of every notice of an agency published in `[from, to]` (Beijing dates;
@@ -154,41 +230,46 @@ impl Db {
         cursor: FeedCursor,
         limit: i64,
     ) -> Result<(Vec<FeedEntry>, Option<FeedCursor>), DbError> {
-        type Row = (i64, String, i64, String, Json<Value>);
-        let rows: Vec<Row> = on_db!(self, p => sqlx::query_as(
-            "SELECT c.seq, a.code, CAST(c.version AS BIGINT), c.change, v.content \
-             FROM notice_change c JOIN agency a ON a.id = c.agency_id \
-             JOIN notice_version v ON v.notice_id = c.notice_id AND v.version = c.version \
-             WHERE c.seq > $1 ORDER BY c.seq LIMIT $2")
-            .bind(cursor.after).bind(limit.clamp(1, FEED_PAGE) + 1).fetch_all(p).await?);
-        let more = rows.len() as i64 > limit.clamp(1, FEED_PAGE);
-        let mut out = Vec::with_capacity(rows.len());
-        for (seq, agency, version, change, Json(content)) in
-            rows.into_iter().take(limit.clamp(1, FEED_PAGE) as usize)
-        {
-            let n = Notice::from_json(&content)?;
-            let id = ocid(
-                DEFAULT_OCID_PREFIX,
-                &agency,
-                &n.project,
-                n.section.as_deref(),
-            );
-            let kind = if change == "correction" {
-                Change::Correction
-            } else {
-                Change::New
-            };
-            let mut item = feed_item(seq, &n, &id, u32::try_from(version).unwrap_or(0), kind);
-            if let Value::Object(o) = &mut item {
-                o.insert("agency".into(), Value::String(agency));
-            }
-            out.push(FeedEntry { seq, item });
-        }
+        let limit = limit.clamp(1, FEED_PAGE);
+        let rows: Vec<FeedRow> = on_db!(self, p => sqlx::query_as(
+            concat!(feed_select!(), "WHERE c.seq > $1 ORDER BY c.seq LIMIT $2"))
+            .bind(cursor.after).bind(limit + 1).fetch_all(p).await?);
+        let more = rows.len() as i64 > limit;
+        let prefix = self.ocid_prefix().await?;
+        let out = rows
+            .into_iter()
+            .take(limit as usize)
+            .map(|r| feed_entry(r, &prefix))
+            .collect::<Result<Vec<_>, _>>()?;
         let next = match out.last() {
             Some(last) if more => Some(FeedCursor { after: last.seq }),
             _ => None,
         };
         Ok((out, next))
+    }
+
+    /// The newest published notice versions, newest first (at most [`LATEST_PAGE`]), of one
+    /// category or (`None`) of all: what the Atom feeds show.
+    pub async fn latest_notices(
+        &self,
+        category: Option<TradingCategory>,
+        limit: i64,
+    ) -> Result<Vec<FeedEntry>, DbError> {
+        let code = category.map_or("", |c| c.code());
+        let rows: Vec<FeedRow> = on_db!(self, p => sqlx::query_as(
+            concat!(feed_select!(), "WHERE ($1 = '' OR p.category = $1) ORDER BY c.seq DESC LIMIT $2"))
+            .bind(code).bind(limit.clamp(1, LATEST_PAGE)).fetch_all(p).await?);
+        let prefix = self.ocid_prefix().await?;
+        rows.into_iter().map(|r| feed_entry(r, &prefix)).collect()
+    }
+
+    /// One entry of the feed by its sequence number (`None`: no such change).
+    pub async fn feed_entry(&self, seq: i64) -> Result<Option<FeedEntry>, DbError> {
+        let row: Option<FeedRow> = on_db!(self, p => sqlx::query_as(
+            concat!(feed_select!(), "WHERE c.seq = $1"))
+            .bind(seq).fetch_optional(p).await?);
+        let prefix = self.ocid_prefix().await?;
+        row.map(|r| feed_entry(r, &prefix)).transpose()
     }
 }
 
@@ -301,7 +382,7 @@ impl Tx {
         // 2. Projects and sections, created on first sight.
         let (projects, new_projects) = self.projects(agency.id, &finals, &first_line).await?;
         // A section first seen in this import has no other notices: its completion is known.
-        let rule = FullProcessRule::default();
+        let rule = &cfg.full_process;
         type Stages = (TradingCategory, Vec<(NoticeType, Date)>);
         let mut stages: HashMap<(&str, &str), Stages> = HashMap::new();
         for (_, _, n) in &finals {
@@ -317,8 +398,14 @@ impl Tx {
             .iter()
             .map(|(k, (cat, st))| (*k, rule.completed_on(*cat, st)))
             .collect();
+        let prefix = self.ocid_prefix().await?;
         let (sections, new_sections) = self
-            .sections(agency.id, &agency.code, &finals, &projects, &completion)
+            .sections(
+                (agency.id, &agency.code, &prefix),
+                &finals,
+                &projects,
+                &completion,
+            )
             .await?;
         let place = |n: &Notice| -> (i64, Option<i64>) {
             let pid = projects.get(&n.project).copied().unwrap_or_default();
@@ -503,7 +590,8 @@ impl Tx {
             .collect();
         old_projects.sort_unstable();
         old_projects.dedup();
-        self.update_completion(&old_sections).await?;
+        self.update_completion(&old_sections, &cfg.full_process)
+            .await?;
         let imported: HashSet<&str> = changed.iter().map(String::as_str).collect();
         let mut around: Vec<Notice> = self
             .around(&old_sections, &old_projects)
@@ -636,11 +724,10 @@ impl Tx {
     }
 
     /// The ids of the sections of `finals` by (project id, code), created on first sight with
-    /// their `ocid`.
+    /// their `ocid` (made with the deployment's prefix, then never changed).
     async fn sections(
         &mut self,
-        agency_id: i64,
-        agency_code: &str,
+        (agency_id, agency_code, prefix): (i64, &str, &str),
         finals: &[(&String, &Stored, &Notice)],
         projects: &HashMap<String, i64>,
         completion: &HashMap<(&str, &str), Option<Date>>,
@@ -689,7 +776,7 @@ impl Tx {
                         .flatten();
                     b.push_bind(agency_id).push_bind(*pid).push_bind((*code).clone())
                         .push_bind(n.section_name.clone().unwrap_or_else(|| (*code).clone()))
-                        .push_bind(ocid(DEFAULT_OCID_PREFIX, agency_code, &n.project, Some(code)))
+                        .push_bind(ocid(prefix, agency_code, &n.project, Some(code)))
                         .push_bind(done);
                 });
                 q.push(" RETURNING id, project_id, code");
@@ -737,7 +824,11 @@ impl Tx {
 
     /// Keeps `section.completed_on` (contracts.md §3.4) true after a write of the sections'
     /// notices.
-    async fn update_completion(&mut self, sections: &[i64]) -> Result<(), DbError> {
+    pub(crate) async fn update_completion(
+        &mut self,
+        sections: &[i64],
+        rule: &FullProcessRule,
+    ) -> Result<(), DbError> {
         type Row = (i64, String, Option<Date>, String, Date);
         let mut rows: Vec<Row> = Vec::new();
         for chunk in sections.chunks(CHUNK) {
@@ -764,7 +855,6 @@ impl Tx {
                 e.2.push((t, day));
             }
         }
-        let rule = FullProcessRule::default();
         for (id, (category, before, stages)) in by_section {
             let category = TradingCategory::from_code(&category)?;
             let now = rule.completed_on(category, &stages);
@@ -780,7 +870,7 @@ impl Tx {
 }
 
 /// A notice's `dates` as stored in the `dates` column (the wire form).
-fn dates_of(n: &Notice) -> serde_json::Map<String, Value> {
+pub(crate) fn dates_of(n: &Notice) -> serde_json::Map<String, Value> {
     n.dates
         .iter()
         .map(|(k, v)| (k.code().to_string(), Value::String(v.to_wire())))

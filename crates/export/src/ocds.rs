@@ -87,17 +87,8 @@ pub enum OcdsError {
 /// Checks an OCID prefix: `ocds-` and 6 lower-case letters or digits (anchors.md §4a; the
 /// validators read the prefix as the first 11 characters of every `ocid`).
 pub fn check_prefix(prefix: &str) -> Result<(), OcdsError> {
-    let ok = prefix.strip_prefix("ocds-").is_some_and(|rest| {
-        rest.len() == 6
-            && rest
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    });
-    if ok {
-        Ok(())
-    } else {
-        Err(OcdsError::Prefix(prefix.to_string()))
-    }
+    gongkai_domain::trading::check_ocid_prefix(prefix, "ocid_prefix")
+        .map_err(|_| OcdsError::Prefix(prefix.to_string()))
 }
 
 /// One stored version of a notice: version 1 as first imported, 2, 3, … its corrections.

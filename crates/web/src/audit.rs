@@ -208,9 +208,9 @@ struct NameQuery {
 
 /// The audit API: the request body is the file; `?name=` its file name.
 #[utoipa::path(post, path = "/api/v1/admin/audit", tag = "年报体检",
-    summary = "年报体检：请求体为报告文件，返回读出的表格与发现的问题", description = "年报体检：请求体为报告文件，返回读出的表格与发现的问题。",
+    summary = "年报体检：请求体为报告文件，返回读出的表格与发现的问题",
     security(("bearer" = []), ("session" = [])),
-    params(NameQuery, ("X-CSRF-Token" = Option<String>, Header, description = "会话调用时必填")),
+    params(NameQuery, crate::openapi::Csrf),
     request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "报告文件（不超过 50 MB）"),
     responses(
         (status = 200, description = "读出的报告与发现的问题（contracts.md §5 的结构）", body = Object),

@@ -25,6 +25,7 @@ use time::OffsetDateTime;
 
 use crate::chrome::Chrome;
 use crate::guard::{Caller, Scope, agencies_for, page_user};
+use crate::urlenc::enc;
 use crate::{AppState, WebError};
 
 /// Rows on one page of the viewer.
@@ -236,19 +237,6 @@ struct LogPage {
     pages: i64,
     /// The search as a query string (without the page), for paging and export links.
     query: String,
-}
-
-/// `application/x-www-form-urlencoded` escaping of a query value.
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 fn query_string(f: &Search) -> String {

@@ -640,7 +640,7 @@ async fn new_request(
 
 /// The cases of an agency with their statutory clocks, optionally one queue.
 #[utoipa::path(get, path = "/api/v1/admin/requests", tag = "依申请公开",
-    summary = "依申请公开案件及其法定期限（可按队列筛选）", description = "依申请公开案件及其法定期限（可按队列筛选）。",
+    summary = "依申请公开案件及其法定期限（可按队列筛选）",
     security(("bearer" = []), ("session" = [])),
     params(ListQuery),
     responses(
@@ -674,11 +674,11 @@ async fn api_requests(
 /// Records one case event: the same JSON object as one line of `gongkai requests import`
 /// (contracts.md §2), checked by the same rules; an extension needs 负责人.
 #[utoipa::path(post, path = "/api/v1/admin/requests/{agency}/events", tag = "依申请公开",
-    summary = "记录一件案件事件（与 requests import 的一行相同；延期、答复须负责人）", description = "记录一件案件事件（与 requests import 的一行相同；延期、答复须负责人）。",
+    summary = "记录一件案件事件（与 requests import 的一行相同；延期、答复须负责人）",
     security(("bearer" = []), ("session" = [])),
     params(
         ("agency" = String, Path, description = "机构代码"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "会话调用时必填"),
+        crate::openapi::Csrf,
     ),
     request_body(content = crate::openapi::EventLine, description = "一件案件事件（contracts.md §2 的一行）"),
     responses(

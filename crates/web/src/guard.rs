@@ -321,3 +321,11 @@ pub async fn agencies_for(
         })
         .collect())
 }
+
+/// The value of form field `key` in a form read as pairs (empty when absent).
+pub fn field<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map_or("", |(_, v)| v.as_str())
+}

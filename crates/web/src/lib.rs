@@ -9,7 +9,9 @@
 
 pub mod auth;
 pub mod openapi;
+pub mod urlenc;
 
+mod atom;
 mod audit;
 mod audit_log;
 mod calendar;
@@ -26,6 +28,7 @@ mod reports;
 mod requests_public;
 mod security;
 mod trading;
+mod trading_rules;
 mod users;
 
 use std::net::SocketAddr;
@@ -136,6 +139,8 @@ pub fn router_with(db: Db, config: WebConfig) -> Router {
         .merge(users::routes())
         .merge(audit_log::routes())
         .merge(trading::routes())
+        .merge(trading_rules::routes())
+        .merge(atom::routes())
         .merge(openapi::api().split_for_parts().0)
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(

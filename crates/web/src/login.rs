@@ -362,7 +362,7 @@ pub struct MeGrant {
 
 /// The caller's name and grants.
 #[utoipa::path(get, path = "/api/v1/admin/me", tag = "账户",
-    summary = "当前用户及其在各机构的角色", description = "当前用户及其在各机构的角色。",
+    summary = "当前用户及其在各机构的角色",
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "当前用户及其角色", body = Me),

@@ -7,6 +7,7 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use gongkai_db::AuditEntry;
 use gongkai_db::DbError;
 use gongkai_db::trading::{FEED_PAGE, parse_notices};
 use gongkai_domain::auth::Action;
@@ -15,13 +16,15 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::AppState;
-use crate::guard::{Scope, api_error, api_write_user};
+use crate::guard::{Scope, api_error, api_user, api_write_user};
 
 /// The API of trading notices (documented from these handlers, see `openapi`).
 pub(crate) fn api() -> utoipa_axum::router::OpenApiRouter<AppState> {
     utoipa_axum::router::OpenApiRouter::new()
         .routes(utoipa_axum::routes!(push))
+        .routes(utoipa_axum::routes!(rules, set_rules))
         .routes(utoipa_axum::routes!(feed))
+        .routes(utoipa_axum::routes!(feed_entry))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -42,17 +45,39 @@ pub struct Pushed {
     pub violations: Vec<Violation>,
 }
 
+/// The refusals of every agency-scoped operation here besides its own 403 (documentation
+/// only: handlers answer with `ApiError` bodies).
+#[derive(utoipa::IntoResponses)]
+#[expect(dead_code, reason = "read by utoipa only")]
+enum AgencyRefusals {
+    /// 未登录且未提供 API 令牌
+    #[response(status = 401)]
+    Unauthenticated(crate::openapi::ApiError),
+    /// 未找到机构
+    #[response(status = 404)]
+    UnknownAgency(crate::openapi::ApiError),
+}
+
+/// A request body as JSON, or the 422 that says why it is not.
+fn json_body(body: &[u8]) -> Result<Value, Box<Response>> {
+    serde_json::from_slice(body).map_err(|e| {
+        Box::new(api_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("请求内容不是有效的 JSON：{e}"),
+        ))
+    })
+}
+
 /// Imports one notice (a JSON object, contracts.md §3) or several (an array) into an agency.
 #[utoipa::path(post, path = "/api/v1/admin/notices", tag = "交易公告",
     summary = "推送交易公告（一个 JSON 对象或数组，与 notices import 的一行相同）", description = "推送交易公告：同一编号内容相同不变，内容不同为更正版本；全部在一个事务中，任何一条有误则全部不导入。",
     security(("bearer" = []), ("session" = [])),
-    params(AgencyQuery, ("X-CSRF-Token" = Option<String>, Header, description = "会话调用时必填")),
+    params(AgencyQuery, crate::openapi::Csrf),
     request_body(content = Object, description = "一条公告或公告数组（contracts.md §3）"),
     responses(
         (status = 200, description = "已导入", body = Pushed),
-        (status = 401, description = "未登录且未提供 API 令牌", body = crate::openapi::ApiError),
         (status = 403, description = "没有该机构的推送权限", body = crate::openapi::ApiError),
-        (status = 404, description = "未找到机构", body = crate::openapi::ApiError),
+        AgencyRefusals,
         (status = 422, description = "公告不合规则（第几条、哪个字段），未做任何改动", body = crate::openapi::ApiError),
     ))]
 async fn push(
@@ -66,14 +91,9 @@ async fn push(
         Ok(c) => c,
         Err(r) => return r,
     };
-    let given: Value = match serde_json::from_slice(&body) {
+    let given = match json_body(&body) {
         Ok(v) => v,
-        Err(e) => {
-            return api_error(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &format!("请求内容不是有效的 JSON：{e}"),
-            );
-        }
+        Err(r) => return *r,
     };
     let items = match given {
         Value::Array(a) => a,
@@ -92,8 +112,9 @@ async fn push(
             .agency(&agency)
             .detail(format!("{} 条", notices.len()));
         s.db.write(&entry, async |tx| {
-            tx.import_notices(&agency, &notices, &cal, &RuleConfig::default())
-                .await
+            let a = tx.agency(&agency).await?;
+            let cfg = tx.rule_config(a.id).await?;
+            tx.import_notices(&agency, &notices, &cal, &cfg).await
         })
         .await
     }
@@ -113,6 +134,89 @@ async fn push(
             api_error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string())
         }
         Err(e) => crate::WebError::from(e).into_api_response(),
+    }
+}
+
+/// An agency's configuration of the trading rules as JSON (`RuleConfig`, see the README).
+#[utoipa::path(get, path = "/api/v1/admin/notices/rules", tag = "交易公告",
+    summary = "机构的交易规则配置（停用的规则、免除或增加的公开要素、全流程阶段）",
+    security(("bearer" = []), ("session" = [])),
+    params(AgencyQuery),
+    responses(
+        (status = 200, description = "当前配置（未设置过的为默认配置）", body = Object),
+        (status = 403, description = "不是该机构的管理员", body = crate::openapi::ApiError),
+        AgencyRefusals,
+    ))]
+async fn rules(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<AgencyQuery>,
+) -> Response {
+    let agency = q.agency.unwrap_or_default();
+    if let Err(r) = api_user(&s, &headers, Action::Administer, Scope::Agency(&agency)).await {
+        return r;
+    }
+    match s.db.rule_config(&agency).await {
+        Ok(cfg) => Json(cfg.to_json()).into_response(),
+        Err(e) => rules_error(e),
+    }
+}
+
+/// Replaces an agency's configuration of the trading rules (validated first; audited).
+#[utoipa::path(put, path = "/api/v1/admin/notices/rules", tag = "交易公告",
+    summary = "替换机构的交易规则配置",
+    description = "请求体与 GET 返回的 JSON 相同，省略的项取默认值；有误时返回 422 并指明字段，不做任何改动。标段的全流程完成情况随即按新配置更新。",
+    security(("bearer" = []), ("session" = [])),
+    params(AgencyQuery, crate::openapi::Csrf),
+    request_body(content = Object, description = "规则配置（RuleConfig 的 JSON）"),
+    responses(
+        (status = 200, description = "已保存；返回保存后的配置", body = Object),
+        (status = 403, description = "不是该机构的管理员", body = crate::openapi::ApiError),
+        AgencyRefusals,
+        (status = 422, description = "配置无效（指明字段），未做任何改动", body = crate::openapi::ApiError),
+    ))]
+async fn set_rules(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<AgencyQuery>,
+    body: axum::body::Bytes,
+) -> Response {
+    let agency = q.agency.unwrap_or_default();
+    let c = match api_write_user(&s, &headers, Action::Administer, Scope::Agency(&agency)).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let given = match json_body(&body) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    let cfg = match RuleConfig::from_json(&given) {
+        Ok(c) => c,
+        Err(e) => return api_error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+    };
+    match save_rules(&s, c.audit("修改交易规则配置"), &agency, &cfg).await {
+        Ok(()) => Json(cfg.to_json()).into_response(),
+        Err(e) => rules_error(e),
+    }
+}
+
+/// Stores an agency's rule configuration with its audit row, in one transaction.
+pub(crate) async fn save_rules(
+    s: &AppState,
+    entry: AuditEntry,
+    agency: &str,
+    cfg: &RuleConfig,
+) -> Result<(), DbError> {
+    let entry = entry.agency(agency).detail(cfg.to_json().to_string());
+    s.db.write(&entry, async |tx| tx.set_rule_config(agency, cfg).await)
+        .await
+}
+
+fn rules_error(e: DbError) -> Response {
+    match e {
+        DbError::UnknownAgency(a) => api_error(StatusCode::NOT_FOUND, &format!("未找到机构“{a}”")),
+        e @ DbError::Domain(_) => api_error(StatusCode::UNPROCESSABLE_ENTITY, &e.to_string()),
+        e => crate::WebError::from(e).into_api_response(),
     }
 }
 
@@ -153,6 +257,32 @@ async fn feed(State(s): State<AppState>, Query(q): Query<FeedQuery>) -> Response
             next: next.map(FeedCursor::encode),
         })
         .into_response(),
+        Err(e) => crate::WebError::from(e).into_api_response(),
+    }
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+struct SeqPath {
+    /// 变更序号（订阅中的 seq）
+    seq: i64,
+}
+
+/// One item of the public changes feed by its sequence number (what the Atom feeds link to).
+#[utoipa::path(get, path = "/api/v1/feed/notices/{seq}", tag = "交易公告",
+    summary = "交易公告的一个版本（公开，与订阅中的条目相同）",
+    params(SeqPath),
+    responses(
+        (status = 200, description = "该变更的公告版本", body = Object),
+        (status = 404, description = "没有这个变更序号", body = crate::openapi::ApiError),
+    ))]
+async fn feed_entry(
+    State(s): State<AppState>,
+    axum::extract::Path(SeqPath { seq }): axum::extract::Path<SeqPath>,
+) -> Response {
+    match s.db.feed_entry(seq).await {
+        Ok(Some(e)) => Json(e.item).into_response(),
+        Ok(None) => api_error(StatusCode::NOT_FOUND, &format!("没有变更序号 {seq}")),
         Err(e) => crate::WebError::from(e).into_api_response(),
     }
 }

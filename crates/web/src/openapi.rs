@@ -55,6 +55,16 @@ pub struct ApiError {
     pub error: String,
 }
 
+/// The CSRF header of a write made with a session (a token call needs none).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[expect(dead_code, reason = "read by utoipa only; guard.rs reads the header")]
+pub(crate) struct Csrf {
+    /// 会话调用时必填
+    #[param(rename = "X-CSRF-Token")]
+    x_csrf_token: Option<String>,
+}
+
 /// Every API operation with its documentation: the feature modules' `api()` routers merged.
 pub(crate) fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
@@ -79,7 +89,7 @@ pub fn spec() -> Value {
 
 /// The OpenAPI document of this API.
 #[utoipa::path(get, path = "/api/openapi.json", tag = "文档",
-    summary = "本文档（OpenAPI）", description = "本文档（OpenAPI）。",
+    summary = "本文档（OpenAPI）",
     responses((status = 200, description = "OpenAPI 文档（本文档）", body = Object)))]
 pub async fn document() -> Json<Value> {
     Json(spec())

@@ -184,7 +184,7 @@ pub struct CellCases {
 
 /// The cases behind one cell of table 三 (drill-down).
 #[utoipa::path(get, path = "/api/v1/admin/reports/{agency}/{year}/cells/{row}/{col}", tag = "年度报告",
-    summary = "表三某单元格所计的案件", description = "表三某单元格所计的案件。",
+    summary = "表三某单元格所计的案件",
     security(("bearer" = []), ("session" = [])),
     params(
         ("agency" = String, Path, description = "机构代码"),

@@ -26,13 +26,12 @@ use gongkai_db::trading_views::{BIDDER_HITS, BidderHit, BidderQuery};
 use gongkai_domain::auth::Action;
 use gongkai_domain::codes::NoticeType;
 use gongkai_domain::period::{BEIJING, iso, parse_date};
-use gongkai_domain::trading::{
-    Notice, RuleCode, RuleConfig, StageState, Violation, check_all, section_status,
-};
+use gongkai_domain::trading::{Notice, RuleCode, StageState, Violation, check_all, section_status};
 use serde::Deserialize;
 
 use crate::chrome::Chrome;
 use crate::guard::{Caller, Scope, agencies_for, page_user, require};
+use crate::urlenc::enc;
 use crate::{AppState, WebError};
 
 pub fn routes() -> Router<AppState> {
@@ -47,19 +46,6 @@ pub fn routes() -> Router<AppState> {
 
 /// The most violations the queue lists at once.
 const QUEUE_ROWS: usize = 500;
-
-/// Percent-encoding of a path segment or query value (every byte but the unreserved ones).
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
-}
 
 /// The link to a section's timeline.
 fn section_href(agency: &str, project: &str, section: &str) -> String {
@@ -175,6 +161,7 @@ struct QueuePage {
     only: Option<&'static str>,
     all_href: String,
     bidders_href: String,
+    rules_href: String,
     shown: usize,
     matching: usize,
     rows: Vec<ViolationRow>,
@@ -203,7 +190,8 @@ async fn queue(
             .enumerate()
             .map(|(i, n)| (n.notice.id.as_str(), (i, n.seq, n.version)))
             .collect();
-        let mut violations = check_all(&notices, &cal, &RuleConfig::default());
+        let cfg = s.db.rule_config(&a.code).await?;
+        let mut violations = check_all(&notices, &cal, &cfg);
         // Newest change first; within one notice, the rules' order.
         violations.sort_by_key(|v| {
             std::cmp::Reverse(by_id.get(v.notice.as_str()).map(|x| x.1).unwrap_or(0))
@@ -246,6 +234,7 @@ async fn queue(
             only: only.map(|o| o.label()),
             all_href: format!("/admin/trading?agency={}", enc(&a.code)),
             bidders_href: format!("/admin/trading/bidders?agency={}", enc(&a.code)),
+            rules_href: format!("/admin/trading/{}/rules", enc(&a.code)),
             shown: rows.len(),
             matching: matching.len(),
             rows,
@@ -374,7 +363,8 @@ async fn timeline(
                 })?;
         let cal = s.db.calendar().await?;
         let current = tl.current();
-        let status = section_status(&current, &cal, &RuleConfig::default(), as_of);
+        let cfg = s.db.rule_config(&agency).await?;
+        let status = section_status(&current, &cal, &cfg, as_of);
         let versions_of: HashMap<&str, i64> = tl
             .versions
             .iter()

@@ -34,9 +34,10 @@ use crate::audit_log::beijing_time;
 use crate::auth;
 use crate::chrome::Chrome;
 use crate::guard::{
-    Caller, Scope, agencies_for, api_error, api_user, api_write_user, audit_quietly, form_user,
-    page_user, require,
+    Caller, Scope, agencies_for, api_error, api_user, api_write_user, audit_quietly, field,
+    form_user, page_user, require,
 };
+use crate::openapi::{ApiError, Csrf};
 use crate::{AppState, WebError};
 
 pub fn routes() -> Router<AppState> {
@@ -402,13 +403,6 @@ struct NewUser {
     roles: Vec<Role>,
 }
 
-fn field<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == key)
-        .map_or("", |(_, v)| v.as_str())
-}
-
 fn invalid(field: &str, message: &str) -> Fail {
     Fail::Invalid(format!("字段“{field}”无效：{message}"))
 }
@@ -735,7 +729,7 @@ fn grant_fields(f: &GrantForm) -> Result<(String, Role), Fail> {
 async fn grant(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    Path(UserPath { id }): Path<UserPath>,
     Form(f): Form<GrantForm>,
 ) -> Response {
     change_from_form(&s, &headers, id, &f.csrf, async || {
@@ -747,7 +741,7 @@ async fn grant(
 async fn revoke(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    Path(UserPath { id }): Path<UserPath>,
     Form(f): Form<GrantForm>,
 ) -> Response {
     change_from_form(&s, &headers, id, &f.csrf, async || {
@@ -764,7 +758,7 @@ struct CsrfForm {
 async fn disable(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    Path(UserPath { id }): Path<UserPath>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
     change_from_form(&s, &headers, id, &f.csrf, async || Ok(Op::Disable)).await
@@ -773,7 +767,7 @@ async fn disable(
 async fn enable(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    Path(UserPath { id }): Path<UserPath>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
     change_from_form(&s, &headers, id, &f.csrf, async || Ok(Op::Enable)).await
@@ -796,7 +790,7 @@ async fn password_op(s: &AppState, id: i64, password: &str) -> Result<Op, Fail> 
 async fn reset_password(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    Path(UserPath { id }): Path<UserPath>,
     Form(f): Form<PasswordForm>,
 ) -> Response {
     let st = s.clone();
@@ -845,7 +839,7 @@ struct TokenPage {
 async fn create_token(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    Path(UserPath { id }): Path<UserPath>,
     Form(f): Form<TokenForm>,
 ) -> Response {
     let c = match form_user(&s, &headers, Action::ManageUsers, Scope::Anywhere, &f.csrf).await {
@@ -887,7 +881,7 @@ async fn create_token(
 async fn revoke_token(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Path((id, token)): Path<(i64, i64)>,
+    Path(UserTokenPath { id, token }): Path<UserTokenPath>,
     Form(f): Form<CsrfForm>,
 ) -> Response {
     change_from_form(&s, &headers, id, &f.csrf, async || {
@@ -960,14 +954,57 @@ fn user_json(u: &User, tokens: &[TokenInfo]) -> UserJson {
     }
 }
 
+/// The user an API operation changes (`/api/v1/admin/users/{id}/…`).
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+struct UserPath {
+    /// 用户编号
+    id: i64,
+}
+
+/// One of a user's tokens (`/api/v1/admin/users/{id}/tokens/{token}/…`).
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Path)]
+struct UserTokenPath {
+    /// 用户编号
+    id: i64,
+    /// 令牌编号
+    token: i64,
+}
+
+/// The refusals of a change to one user decided by the user's grants (documentation only:
+/// handlers answer with [`ApiError`] bodies).
+#[derive(utoipa::IntoResponses)]
+#[expect(dead_code, reason = "read by utoipa only")]
+enum BeyondReach {
+    /// 该用户的角色超出调用者管理的机构
+    #[response(status = 403)]
+    Forbidden(ApiError),
+    /// 未找到用户
+    #[response(status = 404)]
+    NotFound(ApiError),
+}
+
+/// The refusals of a grant or revocation in one agency (documentation only).
+#[derive(utoipa::IntoResponses)]
+#[expect(dead_code, reason = "read by utoipa only")]
+enum NotManagedHere {
+    /// 没有该机构的用户管理权限
+    #[response(status = 403)]
+    Forbidden(ApiError),
+    /// 未找到用户
+    #[response(status = 404)]
+    NotFound(ApiError),
+}
+
 /// The users the caller administers, with grants and tokens (never a token itself).
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "用户",
-    summary = "调用者管理的用户及其角色与令牌（从不含令牌本身）", description = "调用者管理的用户及其角色与令牌（从不含令牌本身）。",
+    summary = "调用者管理的用户及其角色与令牌（从不含令牌本身）",
     security(("bearer" = []), ("session" = [])),
     responses(
         (status = 200, description = "调用者管理的用户（顶级机构管理员可见全部）", body = Vec<UserJson>),
-        (status = 401, description = "未登录且未提供 API 令牌", body = crate::openapi::ApiError),
-        (status = 403, description = "没有用户管理权限", body = crate::openapi::ApiError),
+        (status = 401, description = "未登录且未提供 API 令牌", body = ApiError),
+        (status = 403, description = "没有用户管理权限", body = ApiError),
     ))]
 async fn api_list(State(s): State<AppState>, headers: HeaderMap) -> Response {
     let c = match api_user(&s, &headers, Action::ManageUsers, Scope::Anywhere).await {
@@ -1018,15 +1055,15 @@ fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Fail> {
 
 /// Creates a user: `{"name", "password", "agency", "roles": [...]}` → 201 with the user.
 #[utoipa::path(post, path = "/api/v1/admin/users", tag = "用户",
-    summary = "新建用户并在一个机构授予角色（用户、角色与审计记录在同一事务中）", description = "新建用户并在一个机构授予角色（用户、角色与审计记录在同一事务中）。",
+    summary = "新建用户并在一个机构授予角色（用户、角色与审计记录在同一事务中）",
     security(("bearer" = []), ("session" = [])),
-    params(("X-CSRF-Token" = Option<String>, Header, description = "会话调用时必填")),
+    params(Csrf),
     request_body = ApiNewUser,
     responses(
         (status = 201, description = "已创建（用户、角色与审计记录在同一事务中）", body = UserJson),
-        (status = 401, description = "未登录且未提供 API 令牌", body = crate::openapi::ApiError),
-        (status = 403, description = "没有该机构的用户管理权限", body = crate::openapi::ApiError),
-        (status = 422, description = "字段无效（用户名、密码强度、机构、角色）或用户已存在，未做任何改动", body = crate::openapi::ApiError),
+        (status = 401, description = "未登录且未提供 API 令牌", body = ApiError),
+        (status = 403, description = "没有该机构的用户管理权限", body = ApiError),
+        (status = 422, description = "字段无效（用户名、密码强度、机构、角色）或用户已存在，未做任何改动", body = ApiError),
     ))]
 async fn api_create(
     State(s): State<AppState>,
@@ -1100,21 +1137,19 @@ fn api_grant_fields(body: &[u8]) -> Result<(String, Role), Fail> {
 
 /// Grants a role in an agency (needs user management there).
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/grant", tag = "用户",
-    summary = "在一个机构授予角色（须有该机构的用户管理权限）", description = "在一个机构授予角色（须有该机构的用户管理权限）。",
+    summary = "在一个机构授予角色（须有该机构的用户管理权限）",
     security(("bearer" = []), ("session" = [])),
-    params(("id" = i64, Path, description = "用户编号"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "会话调用时必填")),
+    params(UserPath, Csrf),
     request_body = GrantJson,
     responses(
         (status = 200, description = "已授予；返回用户现状", body = UserJson),
-        (status = 403, description = "没有该机构的用户管理权限", body = crate::openapi::ApiError),
-        (status = 404, description = "未找到用户", body = crate::openapi::ApiError),
-        (status = 422, description = "字段无效，未做任何改动", body = crate::openapi::ApiError),
+        NotManagedHere,
+        (status = 422, description = "字段无效，未做任何改动", body = ApiError),
     ))]
 async fn api_grant(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    Path(UserPath { id }): Path<UserPath>,
     body: axum::body::Bytes,
 ) -> Response {
     change_from_api(&s, &headers, id, async || {
@@ -1125,21 +1160,19 @@ async fn api_grant(
 
 /// Revokes a role in an agency (needs user management there).
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/revoke", tag = "用户",
-    summary = "撤销一个机构的角色", description = "撤销一个机构的角色。",
+    summary = "撤销一个机构的角色",
     security(("bearer" = []), ("session" = [])),
-    params(("id" = i64, Path, description = "用户编号"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "会话调用时必填")),
+    params(UserPath, Csrf),
     request_body = GrantJson,
     responses(
         (status = 200, description = "已撤销；返回用户现状", body = UserJson),
-        (status = 403, description = "没有该机构的用户管理权限", body = crate::openapi::ApiError),
-        (status = 404, description = "未找到用户", body = crate::openapi::ApiError),
-        (status = 422, description = "字段无效、无此角色或不能撤销本人最后一个管理员角色，未做任何改动", body = crate::openapi::ApiError),
+        NotManagedHere,
+        (status = 422, description = "字段无效、无此角色或不能撤销本人最后一个管理员角色，未做任何改动", body = ApiError),
     ))]
 async fn api_revoke(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    Path(UserPath { id }): Path<UserPath>,
     body: axum::body::Bytes,
 ) -> Response {
     change_from_api(&s, &headers, id, async || {
@@ -1150,39 +1183,35 @@ async fn api_revoke(
 
 /// Disables a user (sessions and tokens stop working at once).
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/disable", tag = "用户",
-    summary = "停用用户（其会话与令牌立即失效）", description = "停用用户（其会话与令牌立即失效）。",
+    summary = "停用用户（其会话与令牌立即失效）",
     security(("bearer" = []), ("session" = [])),
-    params(("id" = i64, Path, description = "用户编号"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "会话调用时必填")),
+    params(UserPath, Csrf),
     responses(
         (status = 200, description = "已停用；返回用户现状", body = UserJson),
-        (status = 403, description = "该用户的角色超出调用者管理的机构", body = crate::openapi::ApiError),
-        (status = 404, description = "未找到用户", body = crate::openapi::ApiError),
-        (status = 422, description = "不能停用本人的账户", body = crate::openapi::ApiError),
+        BeyondReach,
+        (status = 422, description = "不能停用本人的账户", body = ApiError),
     ))]
 async fn api_disable(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    Path(UserPath { id }): Path<UserPath>,
 ) -> Response {
     change_from_api(&s, &headers, id, async || Ok(Op::Disable)).await
 }
 
 /// Enables a disabled user.
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/enable", tag = "用户",
-    summary = "启用用户", description = "启用用户。",
+    summary = "启用用户",
     security(("bearer" = []), ("session" = [])),
-    params(("id" = i64, Path, description = "用户编号"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "会话调用时必填")),
+    params(UserPath, Csrf),
     responses(
         (status = 200, description = "已启用；返回用户现状", body = UserJson),
-        (status = 403, description = "该用户的角色超出调用者管理的机构", body = crate::openapi::ApiError),
-        (status = 404, description = "未找到用户", body = crate::openapi::ApiError),
+        BeyondReach,
     ))]
 async fn api_enable(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    Path(UserPath { id }): Path<UserPath>,
 ) -> Response {
     change_from_api(&s, &headers, id, async || Ok(Op::Enable)).await
 }
@@ -1198,21 +1227,19 @@ struct ApiPassword {
 
 /// Resets another user's password (one's own is changed on `/admin/password`).
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/password", tag = "用户",
-    summary = "重设他人密码（本人密码在“修改密码”页修改）", description = "重设他人密码（本人密码在“修改密码”页修改）。",
+    summary = "重设他人密码（本人密码在“修改密码”页修改）",
     security(("bearer" = []), ("session" = [])),
-    params(("id" = i64, Path, description = "用户编号"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "会话调用时必填")),
+    params(UserPath, Csrf),
     request_body = ApiPassword,
     responses(
         (status = 200, description = "已重设；返回用户现状", body = UserJson),
-        (status = 403, description = "该用户的角色超出调用者管理的机构", body = crate::openapi::ApiError),
-        (status = 404, description = "未找到用户", body = crate::openapi::ApiError),
-        (status = 422, description = "密码不合要求或为本人账户，未做任何改动", body = crate::openapi::ApiError),
+        BeyondReach,
+        (status = 422, description = "密码不合要求或为本人账户，未做任何改动", body = ApiError),
     ))]
 async fn api_password(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    Path(UserPath { id }): Path<UserPath>,
     body: axum::body::Bytes,
 ) -> Response {
     let st = s.clone();
@@ -1244,21 +1271,19 @@ pub struct NewToken {
 
 /// Creates an API token for a user; it carries all the user's grants.
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/tokens", tag = "用户",
-    summary = "为用户创建 API 令牌（令牌带有该用户的全部角色，只显示一次）", description = "为用户创建 API 令牌（令牌带有该用户的全部角色，只显示一次）。",
+    summary = "为用户创建 API 令牌（令牌带有该用户的全部角色，只显示一次）",
     security(("bearer" = []), ("session" = [])),
-    params(("id" = i64, Path, description = "用户编号"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "会话调用时必填")),
+    params(UserPath, Csrf),
     request_body = ApiTokenRequest,
     responses(
         (status = 201, description = "已创建；令牌只显示这一次", body = NewToken),
-        (status = 403, description = "该用户的角色超出调用者管理的机构", body = crate::openapi::ApiError),
-        (status = 404, description = "未找到用户", body = crate::openapi::ApiError),
-        (status = 422, description = "有效期无效或已过，未做任何改动", body = crate::openapi::ApiError),
+        BeyondReach,
+        (status = 422, description = "有效期无效或已过，未做任何改动", body = ApiError),
     ))]
 async fn api_create_token(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Path(id): Path<i64>,
+    Path(UserPath { id }): Path<UserPath>,
     body: axum::body::Bytes,
 ) -> Response {
     let c = match api_write_user(&s, &headers, Action::ManageUsers, Scope::Anywhere).await {
@@ -1291,20 +1316,18 @@ async fn api_create_token(
 
 /// Revokes one of a user's tokens.
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/tokens/{token}/revoke", tag = "用户",
-    summary = "撤销用户的一个 API 令牌", description = "撤销用户的一个 API 令牌。",
+    summary = "撤销用户的一个 API 令牌",
     security(("bearer" = []), ("session" = [])),
-    params(("id" = i64, Path, description = "用户编号"), ("token" = i64, Path, description = "令牌编号"),
-        ("X-CSRF-Token" = Option<String>, Header, description = "会话调用时必填")),
+    params(UserTokenPath, Csrf),
     responses(
         (status = 200, description = "已撤销；返回用户现状", body = UserJson),
-        (status = 403, description = "该用户的角色超出调用者管理的机构", body = crate::openapi::ApiError),
-        (status = 404, description = "未找到用户", body = crate::openapi::ApiError),
-        (status = 422, description = "令牌不存在或不属于该用户", body = crate::openapi::ApiError),
+        BeyondReach,
+        (status = 422, description = "令牌不存在或不属于该用户", body = ApiError),
     ))]
 async fn api_revoke_token(
     State(s): State<AppState>,
     headers: HeaderMap,
-    Path((id, token)): Path<(i64, i64)>,
+    Path(UserTokenPath { id, token }): Path<UserTokenPath>,
 ) -> Response {
     change_from_api(&s, &headers, id, async || Ok(Op::RevokeToken(token))).await
 }

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use gongkai_db::Db;
-use gongkai_db::trading::DEFAULT_OCID_PREFIX;
 use gongkai_domain::period::parse_date;
 use gongkai_export::ocds::{
     OcdsOptions, StoredNotice, check_prefix, record_package, release_package,
@@ -37,9 +36,9 @@ enum Command {
         /// 输出文件（默认标准输出）
         #[arg(short = 'o', long)]
         output: Option<PathBuf>,
-        /// 本部署登记的 OCID 前缀（ocds- 加 6 位小写字母或数字）
-        #[arg(long, env = "GONGKAI_OCID_PREFIX", default_value = DEFAULT_OCID_PREFIX)]
-        ocid_prefix: String,
+        /// OCID 前缀（ocds- 加 6 位小写字母或数字）[默认：本部署的设置，见 serve --ocid-prefix]
+        #[arg(long, env = "GONGKAI_OCID_PREFIX")]
+        ocid_prefix: Option<String>,
         /// 发布包的 uri（默认 urn:gongkai:ocds:机构代码）
         #[arg(long)]
         uri: Option<String>,
@@ -56,7 +55,9 @@ pub async fn run(db_url: &str, args: Args) -> Result<u8> {
         ocid_prefix,
         uri,
     } = args.command;
-    check_prefix(&ocid_prefix)?;
+    if let Some(p) = &ocid_prefix {
+        check_prefix(p)?;
+    }
     let from = from.map(|d| parse_date(&d, "--from")).transpose()?;
     let to = to.map(|d| parse_date(&d, "--to")).transpose()?;
     if let (Some(f), Some(t)) = (from, to)
@@ -65,6 +66,10 @@ pub async fn run(db_url: &str, args: Args) -> Result<u8> {
         bail!("--from 晚于 --to");
     }
     let db = Db::connect_existing(db_url).await?;
+    let ocid_prefix = match ocid_prefix {
+        Some(p) => p,
+        None => db.ocid_prefix().await?,
+    };
     let a = db.agency(&agency).await?;
     let notices: Vec<StoredNotice> = db
         .notice_versions(&agency, from, to)

@@ -42,6 +42,9 @@ pub struct Settings {
     /// 每个客户端地址、每个账户每分钟允许的登录尝试次数（0 表示不限流，账户锁定仍然有效）[默认 30]
     #[arg(long, env = "GONGKAI_LOGIN_ATTEMPTS_PER_MINUTE")]
     login_attempts_per_minute: Option<u32>,
+    /// 本部署登记的 OCDS 前缀（ocds- 加 6 位小写字母或数字）；新标段的 ocid 用它生成，已有标段不变 [默认 ocds-gkdemo，仅供演示]
+    #[arg(long, env = "GONGKAI_OCID_PREFIX")]
+    ocid_prefix: Option<String>,
 }
 
 /// The same settings as read from the file.
@@ -57,6 +60,7 @@ struct FileSettings {
     proxy_header: Option<String>,
     audit_retention_days: Option<i64>,
     login_attempts_per_minute: Option<u32>,
+    ocid_prefix: Option<String>,
 }
 
 /// The resolved configuration.
@@ -65,6 +69,9 @@ pub struct Config {
     pub db: Option<String>,
     pub bind: SocketAddr,
     pub web: WebConfig,
+    /// The deployment's OCDS prefix, stored in the database when the server starts; `None`:
+    /// keep the stored one.
+    pub ocid_prefix: Option<String>,
 }
 
 impl Settings {
@@ -113,8 +120,13 @@ impl Settings {
         {
             bail!("proxy_header：“{h}”不是有效的请求头名称");
         }
+        let ocid_prefix = self.ocid_prefix.or(file.ocid_prefix);
+        if let Some(p) = &ocid_prefix {
+            gongkai_domain::trading::check_ocid_prefix(p, "ocid_prefix")?;
+        }
         Ok(Config {
             db: file.db,
+            ocid_prefix,
             bind: self
                 .bind
                 .or(file.bind)
@@ -163,6 +175,12 @@ pub async fn run(db_url: &str, db_given: bool, args: Args) -> Result<u8> {
 /// Serves until the process is stopped (shared with `gongkai demo`).
 pub async fn serve(db: Db, config: Config) -> Result<()> {
     let bind = config.bind;
+    if let Some(p) = &config.ocid_prefix {
+        let entry = crate::cmd::user::cli_audit("设置 OCID 前缀");
+        if db.set_ocid_prefix(p, "ocid_prefix", &entry).await? {
+            eprintln!("OCID 前缀已设为 {p}（此后新建的标段使用它；已有标段的 ocid 不变）");
+        }
+    }
     gongkai_web::serve(db, bind, config.web)
         .await
         .with_context(|| format!("无法在 {bind} 上启动服务"))
@@ -200,6 +218,23 @@ mod tests {
             ..Default::default()
         };
         assert!(short.resolve().is_err());
+        let bad_prefix = Settings {
+            ocid_prefix: Some("ocds-ABC".into()),
+            ..Default::default()
+        };
+        let e = bad_prefix.resolve().err().map(|e| e.to_string());
+        assert!(
+            e.as_deref().is_some_and(|e| e.contains("ocid_prefix")),
+            "{e:?}"
+        );
+        let prefix = Settings {
+            ocid_prefix: Some("ocds-a1b2c3".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            prefix.resolve().ok().and_then(|c| c.ocid_prefix).as_deref(),
+            Some("ocds-a1b2c3")
+        );
         let _ = std::fs::write(&path, "sesion_idle = 1\n");
         let typo = Settings {
             config: Some(path),

@@ -1198,3 +1198,124 @@ async fn notices_import_and_check() {
         "nothing of the bad file"
     );
 }
+
+/// `notices rules`: the agency's configuration as JSON; `--set FILE` replaces it (then `notices
+/// check` and `notices import` use it); a bad file exits 2 naming the field and changes nothing.
+/// A large import shows no progress bar when stderr is not a terminal.
+#[tokio::test]
+async fn notices_rules_show_and_replace_the_agencys_configuration() {
+    let url = fresh_url().await;
+    assert!(add_center(&url).status.success());
+    let o = gongkai(&url, &["notices", "rules", "--agency", "c"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let shown: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(shown["disabled"], serde_json::json!([]));
+    assert_eq!(shown["unverified_elements"], true);
+    let dir = tempfile::tempdir().unwrap();
+    // A tender whose bid period is one day short, padded with many plans to a large file.
+    let mut text = serde_json::json!({
+        "notice": "T-1", "project": "P-1", "project_name": "某工程", "section": "S-1",
+        "section_name": "一标段", "category": "engineering", "type": "tender_notice",
+        "title": "招标公告", "published": "2025-03-03T10:00:00+08:00",
+        "dates": {"docs_from": "2025-03-03", "docs_to": "2025-03-10", "bid_deadline": "2025-03-22"},
+    })
+    .to_string();
+    text.push('\n');
+    for i in 0..6000 {
+        text.push_str(
+            &serde_json::json!({
+                "notice": format!("PL-{i}"), "project": format!("Q-{i}"),
+                "project_name": "某采购计划（为使文件足够大而写得较长的项目名称）",
+                "category": "other", "type": "tender_plan", "title": "招标计划",
+                "published": "2025-01-03T10:00:00+08:00",
+            })
+            .to_string(),
+        );
+        text.push('\n');
+    }
+    assert!(text.len() > 1024 * 1024);
+    let notices = dir.path().join("n.jsonl");
+    std::fs::write(&notices, &text).unwrap();
+    let o = gongkai(
+        &url,
+        &[
+            "notices",
+            "import",
+            notices.to_str().unwrap(),
+            "--agency",
+            "c",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        !stderr(&o).contains("读取公告") && !stderr(&o).contains('\r'),
+        "no progress bar off a terminal: {}",
+        stderr(&o)
+    );
+    let check = |url: &str| {
+        let o = gongkai(
+            url,
+            &["notices", "check", "--agency", "c", "--format", "json"],
+        );
+        let v: Vec<serde_json::Value> = serde_json::from_slice(&o.stdout).unwrap_or_default();
+        (
+            o.status.code(),
+            v.iter().filter(|x| x["code"] == "BID_PERIOD_20D").count(),
+        )
+    };
+    assert_eq!(check(&url), (Some(1), 1));
+    // Bad files: exit 2, the field named, nothing changed.
+    for (content, needle) in [
+        (r#"{"disabled": ["BID_PERIOD_21D"]}"#, "disabled[0]"),
+        (r#"{"full_process": {"roads": []}}"#, "full_process.roads"),
+        (r#"{"disabled": "#, "JSON"),
+    ] {
+        let bad = dir.path().join("bad.json");
+        std::fs::write(&bad, content).unwrap();
+        let o = gongkai(
+            &url,
+            &[
+                "notices",
+                "rules",
+                "--agency",
+                "c",
+                "--set",
+                bad.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(o.status.code(), Some(2), "{content}");
+        assert!(stderr(&o).contains(needle), "{needle}: {}", stderr(&o));
+        assert!(stderr(&o).contains("未做任何改动"), "{}", stderr(&o));
+        let o = gongkai(&url, &["notices", "rules", "--agency", "c"]);
+        let now: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(now, shown);
+    }
+    // A good one: printed back, used by `notices check`, in the audit log.
+    let good = dir.path().join("rules.json");
+    std::fs::write(&good, r#"{"disabled": ["BID_PERIOD_20D"]}"#).unwrap();
+    let o = gongkai(
+        &url,
+        &[
+            "notices",
+            "rules",
+            "--agency",
+            "c",
+            "--set",
+            good.to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let set: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(set["disabled"], serde_json::json!(["BID_PERIOD_20D"]));
+    assert_eq!(check(&url).1, 0);
+    let db = gongkai_db::Db::connect(&url).await.unwrap();
+    let log = db.audit_log(&Default::default()).await.unwrap();
+    assert!(
+        log.iter()
+            .any(|r| r.action == "修改交易规则配置" && r.agency == "c"),
+        "{log:?}"
+    );
+    let o = gongkai(&url, &["notices", "rules", "--agency", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("nope"));
+}

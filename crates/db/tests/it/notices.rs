@@ -4,10 +4,8 @@
 
 use gongkai_db::testing::{fail_at, fresh_db};
 use gongkai_db::{Db, DbError};
-use gongkai_domain::codes::{NoticeType, TradingCategory};
 use gongkai_domain::ledger::NewAgency;
-use gongkai_domain::trading::{FeedCursor, Place, RuleCode, RuleConfig, required};
-use gongkai_domain::uscc;
+use gongkai_domain::trading::{FeedCursor, RuleCode, RuleConfig, SampleNotice};
 use serde_json::{Value, json};
 use time::macros::date;
 
@@ -24,30 +22,10 @@ async fn agency(db: &Db, code: &str) {
 
 /// A notice of section `section` of project P-1 with every required element filled in.
 fn notice(id: &str, ty: &str, section: &str, published: &str, dates: Value) -> Value {
-    let t = NoticeType::from_code(ty).unwrap();
-    let mut v = json!({
-        "notice": id, "project": "P-1", "project_name": "某道路改造工程",
-        "section": section, "section_name": format!("{section} 标段"),
-        "category": "procurement", "type": ty, "title": format!("{id} 公告"),
-        "published": format!("{published}T10:00:00+08:00"), "dates": dates,
-    });
-    let mut elements = serde_json::Map::new();
-    for r in required(t, TradingCategory::Procurement, &RuleConfig::default()) {
-        match r.place {
-            Place::Element(k) => {
-                elements.insert(k, json!("已载明"));
-            }
-            Place::Bidders => {
-                v["bidders"] = json!([
-                    {"name": "甲公司", "uscc": uscc::make_enterprise("640302", "00000001").unwrap()},
-                    {"name": "乙公司", "uscc": uscc::make_enterprise("640302", "00000002").unwrap()},
-                ]);
-            }
-            Place::Date(_) => {}
-        }
-    }
-    v["elements"] = Value::Object(elements);
-    v
+    SampleNotice::new(id, ty, "procurement", published)
+        .section(Some((section, &format!("{section} 标段"))))
+        .dates(dates)
+        .json()
 }
 
 fn tender(id: &str, section: &str, published: &str, deadline: &str) -> Value {
@@ -371,7 +349,7 @@ proptest::proptest! {
                     let bidders: Vec<Value> = (0..5u32)
                         .filter(|b| mask & (1 << b) != 0)
                         .map(|b| json!({"name": format!("公司{b}"),
-                            "uscc": uscc::make_enterprise("640302", &format!("{:08}", b + 1)).unwrap()}))
+                            "uscc": gongkai_domain::trading::sample_uscc(b + 1)}))
                         .collect();
                     if v.get("bidders").is_some() {
                         v["bidders"] = json!(bidders);
@@ -406,4 +384,155 @@ proptest::proptest! {
             }
         });
     }
+}
+
+#[tokio::test]
+async fn an_agencys_rule_configuration_governs_import_check_and_completion() {
+    let db = fresh_db().await;
+    agency(&db, "a").await;
+    agency(&db, "b").await;
+    assert_eq!(db.rule_config("a").await.unwrap(), RuleConfig::default());
+    // Agency a does not check BID_PERIOD_20D and needs only the tender notice and the result.
+    let cfg = RuleConfig::from_json(&json!({
+        "disabled": ["BID_PERIOD_20D"],
+        "full_process": {"procurement": [["tender_notice"], ["award_result"]]},
+    }))
+    .unwrap();
+    let entry = gongkai_db::AuditEntry::new(None, "修改交易规则配置").agency("a");
+    db.write(&entry, async |tx| tx.set_rule_config("a", &cfg).await)
+        .await
+        .unwrap();
+    assert_eq!(db.rule_config("a").await.unwrap(), cfg);
+    assert_eq!(db.rule_config("b").await.unwrap(), RuleConfig::default());
+    let file = lines(&[
+        tender("T-1", "S-1", "2025-03-03", "2025-03-22"),
+        notice(
+            "R-1",
+            "award_result",
+            "S-1",
+            "2025-04-08",
+            json!({"determined": "2025-04-07"}),
+        ),
+    ]);
+    for code in ["a", "b"] {
+        let done = db.import_notices(code, &file).await.unwrap();
+        let late = done
+            .violations
+            .iter()
+            .any(|v| v.code == RuleCode::BidPeriod20d);
+        assert_eq!(late, code == "b", "{code}: {:?}", done.violations);
+        let checked = db.check_notices(code).await.unwrap();
+        assert_eq!(checked, done.violations, "{code}");
+    }
+    assert_eq!(
+        db.sections_completed("a").await.unwrap(),
+        vec![("S-1".to_string(), date!(2025 - 04 - 08))],
+        "complete under a's stages"
+    );
+    assert_eq!(db.sections_completed("b").await.unwrap(), vec![]);
+    // Back to the defaults: the section needs its contract again, at once.
+    db.write(&entry, async |tx| {
+        tx.set_rule_config("a", &RuleConfig::default()).await
+    })
+    .await
+    .unwrap();
+    assert_eq!(db.sections_completed("a").await.unwrap(), vec![]);
+    assert!(
+        db.check_notices("a")
+            .await
+            .unwrap()
+            .iter()
+            .any(|v| v.code == RuleCode::BidPeriod20d)
+    );
+    // An unknown agency is refused.
+    let unknown = db
+        .write(&entry, async |tx| tx.set_rule_config("nope", &cfg).await)
+        .await;
+    assert!(matches!(unknown, Err(DbError::UnknownAgency(_))));
+}
+
+#[tokio::test]
+async fn sections_keep_the_ocid_they_were_created_with_and_the_feed_shows_it() {
+    let db = fresh_db().await;
+    agency(&db, "a").await;
+    let entry = gongkai_db::AuditEntry::new(None, "设置 OCID 前缀");
+    assert_eq!(
+        db.ocid_prefix().await.unwrap(),
+        gongkai_db::trading::DEFAULT_OCID_PREFIX
+    );
+    for bad in ["ocds-ABCDEF", "ocds-abc", "ocid-a1b2c3", ""] {
+        let err = db
+            .set_ocid_prefix(bad, "ocid_prefix", &entry)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ocid_prefix"), "{bad}: {err}");
+    }
+    assert!(
+        db.set_ocid_prefix("ocds-a1b2c3", "ocid_prefix", &entry)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !db.set_ocid_prefix("ocds-a1b2c3", "ocid_prefix", &entry)
+            .await
+            .unwrap(),
+        "unchanged"
+    );
+    db.import_notices(
+        "a",
+        &lines(&[tender("T-1", "S-1", "2025-03-03", "2025-03-31")]),
+    )
+    .await
+    .unwrap();
+    // The deployment's prefix changes: S-1 keeps its ocid, a new section gets the new prefix.
+    db.set_ocid_prefix("ocds-zz9999", "ocid_prefix", &entry)
+        .await
+        .unwrap();
+    let mut corrected = tender("T-1", "S-1", "2025-03-03", "2025-04-01");
+    corrected["title"] = json!("T-1 更正公告");
+    db.import_notices(
+        "a",
+        &lines(&[corrected, tender("T-2", "S-2", "2025-03-03", "2025-03-31")]),
+    )
+    .await
+    .unwrap();
+    let ocids: Vec<(String, String)> = feed_all(&db)
+        .await
+        .iter()
+        .map(|i| {
+            (
+                i["notice"].to_string(),
+                i["ocid"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ocids,
+        [
+            (
+                "\"T-1\"".to_string(),
+                "ocds-a1b2c3-a-P%2D1-S%2D1".to_string()
+            ),
+            (
+                "\"T-1\"".to_string(),
+                "ocds-a1b2c3-a-P%2D1-S%2D1".to_string()
+            ),
+            (
+                "\"T-2\"".to_string(),
+                "ocds-zz9999-a-P%2D1-S%2D2".to_string()
+            ),
+        ]
+    );
+    // A plan has no section: the project's ocid with the deployment's prefix.
+    let plan = SampleNotice::new("PL-1", "tender_plan", "procurement", "2025-01-03").json();
+    db.import_notices("a", &lines(&[plan])).await.unwrap();
+    let feed = feed_all(&db).await;
+    assert_eq!(feed[3]["ocid"], "ocds-zz9999-a-P%2D1");
+    let log = db.audit_log(&Default::default()).await.unwrap();
+    assert_eq!(
+        log.iter().filter(|r| r.action == "设置 OCID 前缀").count(),
+        2,
+        "{log:?}"
+    );
 }

@@ -21,6 +21,7 @@ mod figures;
 mod notice;
 mod process;
 mod rules;
+mod sample;
 
 pub use crate::codes::{NoticeType, TradingCategory as Category};
 pub use body::sanitize_body;
@@ -33,9 +34,11 @@ pub use figures::{
     sections, trading_figures,
 };
 pub use notice::{
-    Bidder, Change, DateField, DateValue, Notice, SectionKey, check_correction, ocid, parse_time,
+    Bidder, Change, DateField, DateValue, Notice, SectionKey, check_correction, check_ocid_prefix,
+    ocid, parse_time,
 };
 pub use process::{SectionStatus, Stage, StageState, section_status};
 pub use rules::{
     ExtraElement, RuleCode, RuleConfig, Violation, check_all, check_notice, check_section,
 };
+pub use sample::{SampleNotice, sample_uscc};

@@ -594,6 +594,28 @@ impl SectionKey {
     }
 }
 
+/// Checks an OCID prefix: `ocds-` and 6 lower-case letters or digits (anchors.md §4a; OCDS
+/// validators read the prefix as the first 11 characters of every `ocid`). `field` names the
+/// setting in the error (`--ocid-prefix`, `ocid_prefix`).
+pub fn check_ocid_prefix(prefix: &str, field: &str) -> Result<(), DomainError> {
+    let ok = prefix.strip_prefix("ocds-").is_some_and(|rest| {
+        rest.len() == 6
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(
+            field,
+            format!(
+                "OCID 前缀“{prefix}”无效：应为 ocds- 加 6 位小写字母或数字（在开放缔约伙伴关系登记的前缀，如 ocds-a1b2c3）"
+            ),
+        ))
+    }
+}
+
 /// The OCDS `ocid` of a section (one contracting process = one 标段/包; a project's plans and
 /// intentions get the project's own id): `{prefix}-{agency}-{project}[-{section}]`.
 ///

@@ -5,8 +5,8 @@
 use gongkai_domain::calendar::Calendar;
 use gongkai_domain::period::{Period, iso};
 use gongkai_domain::trading::{
-    Category, Change, FeedCursor, Notice, NoticeType, Place, RuleCode, RuleConfig, StageState,
-    TradingFigures, Violation, check_all, check_notice, ocid, required, section_status,
+    Category, Change, FeedCursor, Notice, NoticeType, RuleCode, RuleConfig, SampleNotice,
+    StageState, TradingFigures, Violation, check_all, check_notice, ocid, section_status,
     trading_figures,
 };
 use gongkai_domain::uscc;
@@ -25,51 +25,20 @@ fn usccs(n: u32) -> Vec<String> {
         .collect()
 }
 
-/// A time: `YYYY-MM-DD` means 10:00 Beijing time; anything else is taken as written.
-fn at(s: &str) -> String {
-    if s.len() == 10 {
-        format!("{s}T10:00:00+08:00")
-    } else {
-        s.to_string()
-    }
-}
-
 /// The JSON of a notice with every required element filled in.
 fn line(id: &str, ty: &str, cat: &str, published: &str, dates: Value) -> Value {
-    let t = NoticeType::from_code(ty).unwrap_or(NoticeType::Termination);
-    let c = Category::from_code(cat).unwrap_or(Category::Other);
-    let mut v = json!({
-        "notice": id, "project": "WZ2026-001", "project_name": "吴忠市某道路改造工程",
-        "section": "WZ2026-001-01", "section_name": "一标段",
-        "category": cat, "type": ty, "title": format!("{id} 公告"), "published": at(published),
-        "dates": dates,
-    });
-    if t.is_plan()
-        && let Some(o) = v.as_object_mut()
-    {
-        o.remove("section");
-        o.remove("section_name");
-    }
-    let mut elements = serde_json::Map::new();
-    for r in required(t, c, &RuleConfig::default()) {
-        match r.place {
-            Place::Element(k) => {
-                elements.insert(k, json!("已载明"));
-            }
-            Place::Bidders => {
-                v["bidders"] = json!(
-                    usccs(3)
-                        .into_iter()
-                        .enumerate()
-                        .map(|(i, u)| json!({"name": format!("投标人{i}"), "uscc": u}))
-                        .collect::<Vec<_>>()
-                );
-            }
-            Place::Date(_) => {}
-        }
-    }
-    v["elements"] = Value::Object(elements);
-    v
+    SampleNotice::new(id, ty, cat, published)
+        .project("WZ2026-001", "吴忠市某道路改造工程")
+        .section(Some(("WZ2026-001-01", "一标段")))
+        .dates(dates)
+        .bidders(
+            usccs(3)
+                .into_iter()
+                .enumerate()
+                .map(|(i, u)| (format!("投标人{i}"), u))
+                .collect(),
+        )
+        .json()
 }
 
 fn notice(id: &str, ty: &str, cat: &str, published: &str, dates: Value) -> Notice {

@@ -5,6 +5,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use gongkai_db::testing::fresh_db;
 use gongkai_domain::auth::Role;
+use gongkai_web::urlenc::enc;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
@@ -79,18 +80,6 @@ pub fn hidden_csrf(body: &str) -> String {
         .and_then(|s| s.split('"').next())
         .unwrap_or("")
         .to_string()
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 pub fn form(fields: &[(&str, &str)]) -> Option<(&'static str, String)> {

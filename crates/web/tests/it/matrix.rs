@@ -392,6 +392,38 @@ const ROUTES: &[Route] = &[
         body: &[],
         json: "",
     },
+    Route {
+        method: "GET",
+        uri: "/api/v1/admin/notices/rules?agency=city-a",
+        kind: Kind::Api,
+        needs: &[(Action::Administer, Where::CityA)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "PUT",
+        uri: "/api/v1/admin/notices/rules?agency=city-a",
+        kind: Kind::ApiWrite,
+        needs: &[(Action::Administer, Where::CityA)],
+        body: &[],
+        json: r#"{"disabled":["INTENTION_30D"]}"#,
+    },
+    Route {
+        method: "GET",
+        uri: "/admin/trading/city-a/rules",
+        kind: Kind::Page,
+        needs: &[(Action::ViewTrading, Where::CityA)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "POST",
+        uri: "/admin/trading/city-a/rules",
+        kind: Kind::Form,
+        needs: &[(Action::Administer, Where::CityA)],
+        body: &[("rule", "INTENTION_30D"), ("unverified_elements", "1")],
+        json: "",
+    },
 ];
 
 /// The roles tried, and where each user holds its role.

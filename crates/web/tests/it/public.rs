@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, Request, StatusCode, header};
 use gongkai_db::Db;
 use gongkai_db::testing::fresh_db;
 use gongkai_domain::ledger::NewAgency;
+use gongkai_web::urlenc::enc;
 use http_body_util::BodyExt;
 use proptest::prelude::*;
 use tower::ServiceExt;
@@ -85,17 +86,6 @@ async fn send(
 
 async fn get(app: &axum::Router, uri: &str) -> Res {
     send(app, "GET", uri, &[], None, None).await
-}
-
-fn enc(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn form(fields: &[(&str, &str)]) -> String {

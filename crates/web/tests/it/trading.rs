@@ -4,44 +4,26 @@
 use axum::http::StatusCode;
 use gongkai_db::{AuditEntry, Db};
 use gongkai_domain::auth::Role;
-use gongkai_domain::codes::{NoticeType, TradingCategory};
 use gongkai_domain::ledger::NewAgency;
-use gongkai_domain::trading::{Place, RuleCode, RuleConfig, required};
-use gongkai_domain::uscc;
+use gongkai_domain::trading::{RuleCode, RuleConfig, SampleNotice, sample_uscc};
 use serde_json::{Value, json};
 
 use crate::admin::{PASSWORD, send, session};
 
 /// A procurement notice of project P-1, section `section`, with every required element.
 fn notice(id: &str, ty: &str, section: &str, published: &str, dates: Value) -> Value {
-    let t = NoticeType::from_code(ty).unwrap();
-    let mut v = json!({
-        "notice": id, "project": "P-1", "project_name": "某道路改造工程",
-        "section": section, "section_name": format!("{section} 标段"),
-        "category": "procurement", "type": ty, "title": format!("{id} 公告"),
-        "published": format!("{published}T10:00:00+08:00"), "dates": dates,
-    });
-    let mut elements = serde_json::Map::new();
-    for r in required(t, TradingCategory::Procurement, &RuleConfig::default()) {
-        match r.place {
-            Place::Element(k) => {
-                elements.insert(k, json!("已载明"));
-            }
-            Place::Bidders => {
-                v["bidders"] = json!([
-                    {"name": "甲建设有限公司", "uscc": acme()},
-                    {"name": "乙工程有限公司", "uscc": uscc::make_enterprise("640302", "00000002").unwrap()},
-                ]);
-            }
-            Place::Date(_) => {}
-        }
-    }
-    v["elements"] = Value::Object(elements);
-    v
+    SampleNotice::new(id, ty, "procurement", published)
+        .section(Some((section, &format!("{section} 标段"))))
+        .dates(dates)
+        .bidders(vec![
+            ("甲建设有限公司".into(), acme()),
+            ("乙工程有限公司".into(), sample_uscc(2)),
+        ])
+        .json()
 }
 
 fn acme() -> String {
-    uscc::make_enterprise("640302", "00000001").unwrap()
+    sample_uscc(1)
 }
 
 fn tender(id: &str, section: &str, title: &str) -> Value {
@@ -414,4 +396,385 @@ async fn another_agencys_section_is_refused() {
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     let anon = send(&app, "GET", TIMELINE, "", &[], None).await;
     assert_eq!(anon.location, "/admin/login");
+}
+
+const RULES_API: &str = "/api/v1/admin/notices/rules?agency=a";
+
+#[tokio::test]
+async fn an_agencys_rule_configuration_is_read_and_replaced_over_the_api() {
+    let (app, db) = world().await;
+    let (cookie, csrf) = session(&app, "admin-a").await;
+    let get = send(&app, "GET", RULES_API, &cookie, &[], None).await;
+    assert_eq!(get.status, StatusCode::OK, "{}", get.body);
+    let default: Value = serde_json::from_str(&get.body).unwrap();
+    assert_eq!(default, RuleConfig::default().to_json());
+    // RESULT_2WD turned off: the late result leaves the queue and `notices check`.
+    let put = send(
+        &app,
+        "PUT",
+        RULES_API,
+        &cookie,
+        &[("x-csrf-token", csrf.as_str())],
+        Some((
+            "application/json",
+            json!({"disabled": ["RESULT_2WD"]}).to_string(),
+        )),
+    )
+    .await;
+    assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+    let saved: Value = serde_json::from_str(&put.body).unwrap();
+    assert_eq!(saved["disabled"], json!(["RESULT_2WD"]));
+    let again: Value =
+        serde_json::from_str(&send(&app, "GET", RULES_API, &cookie, &[], None).await.body).unwrap();
+    assert_eq!(again, saved);
+    assert!(
+        !db.check_notices("a")
+            .await
+            .unwrap()
+            .iter()
+            .any(|v| v.code == RuleCode::Result2wd)
+    );
+    let queue = send(&app, "GET", "/admin/trading?agency=a", &cookie, &[], None).await;
+    assert!(!queue.body.contains("RESULT_2WD"), "{}", queue.body);
+    // The other agency keeps the defaults.
+    assert_eq!(db.rule_config("b").await.unwrap(), RuleConfig::default());
+    // Bad input: 422 naming the field, nothing changed.
+    for (body, field) in [
+        (json!({"disabled": ["NOPE"]}), "disabled[0]"),
+        (json!({"roll_deadlines": "yes"}), "roll_deadlines"),
+        (
+            json!({"full_process": {"engineering": [[]]}}),
+            "full_process.engineering[0]",
+        ),
+        (json!({"colour": 1}), "colour"),
+    ] {
+        let res = send(
+            &app,
+            "PUT",
+            RULES_API,
+            &cookie,
+            &[("x-csrf-token", csrf.as_str())],
+            Some(("application/json", body.to_string())),
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(res.body.contains(field), "{field}: {}", res.body);
+        assert_eq!(db.rule_config("a").await.unwrap().to_json(), saved);
+    }
+    // The change is in the audit log, with the configuration.
+    let log = db.audit_log(&Default::default()).await.unwrap();
+    assert!(
+        log.iter().any(|r| r.action == "修改交易规则配置"
+            && r.agency == "a"
+            && r.user_name == "admin-a"
+            && r.detail.contains("RESULT_2WD")),
+        "{log:?}"
+    );
+    // An editor may view trading but not read or change the configuration over the API; an
+    // admin of another agency neither.
+    for user in ["editor-a", "admin-b"] {
+        let (c, x) = session(&app, user).await;
+        assert_eq!(
+            send(&app, "GET", RULES_API, &c, &[], None).await.status,
+            StatusCode::FORBIDDEN
+        );
+        let res = send(
+            &app,
+            "PUT",
+            RULES_API,
+            &c,
+            &[("x-csrf-token", x.as_str())],
+            Some(("application/json", "{}".into())),
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{user}");
+    }
+    assert_eq!(db.rule_config("a").await.unwrap().to_json(), saved);
+}
+
+#[tokio::test]
+async fn the_rules_page_lists_every_rule_and_marks_what_is_from_memory() {
+    let (app, db) = world().await;
+    let (cookie, _) = session(&app, "admin-a").await;
+    let page = send(&app, "GET", "/admin/trading/a/rules", &cookie, &[], None).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let body = &page.body;
+    for r in RuleCode::ALL {
+        assert!(body.contains(r.code()), "{}", r.code());
+        assert!(body.contains(r.basis()), "{}", r.basis());
+        assert!(
+            body.contains(&format!("name=\"rule\" value=\"{}\" checked", r.code())),
+            "{} on by default",
+            r.code()
+        );
+    }
+    assert!(body.contains("凭记忆，待核实 [M]"), "{body}");
+    assert!(body.contains("保存配置"));
+    let csrf = crate::admin::hidden_csrf(body);
+    // Everything on but RESULT_2WD, and one element from memory waived.
+    // An element from memory, shown as such.
+    use gongkai_domain::trading::{Basis, Category, NoticeType, builtin_elements};
+    let memory = NoticeType::ALL
+        .iter()
+        .flat_map(|t| Category::ALL.iter().map(move |c| (t, c)))
+        .find_map(|(t, c)| {
+            builtin_elements(*t, *c)
+                .iter()
+                .find(|e| e.basis == Basis::Memory)
+                .map(|e| format!("{}|elements.{}", t.code(), e.key))
+        })
+        .unwrap_or_default();
+    assert!(
+        body.contains(&format!(
+            "<strong>凭记忆，待核实 [M]</strong></td>\n<td><label><input type=\"checkbox\" name=\"element\" value=\"{memory}\" checked"
+        )),
+        "{memory}: {body}"
+    );
+    let mut fields: Vec<(&str, &str)> = vec![("csrf", &csrf), ("unverified_elements", "1")];
+    let codes: Vec<&str> = RuleCode::ALL
+        .iter()
+        .filter(|r| **r != RuleCode::Result2wd)
+        .map(|r| r.code())
+        .collect();
+    fields.extend(codes.iter().map(|c| ("rule", *c)));
+    let values: Vec<String> = body
+        .split("name=\"element\" value=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(str::to_string)
+        .filter(|v| *v != memory)
+        .collect();
+    fields.extend(values.iter().map(|v| ("element", v.as_str())));
+    let saved = send(
+        &app,
+        "POST",
+        "/admin/trading/a/rules",
+        &cookie,
+        &[],
+        crate::admin::form(&fields),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{}", saved.body);
+    let cfg = db.rule_config("a").await.unwrap();
+    assert_eq!(
+        cfg.disabled.iter().copied().collect::<Vec<_>>(),
+        vec![RuleCode::Result2wd]
+    );
+    let (t, path) = memory.split_once('|').unwrap();
+    assert_eq!(
+        cfg.waived_elements.iter().collect::<Vec<_>>(),
+        vec![&(
+            gongkai_domain::codes::NoticeType::from_code(t).unwrap(),
+            path.to_string()
+        )]
+    );
+    let after = send(
+        &app,
+        "GET",
+        "/admin/trading/a/rules?saved=1",
+        &cookie,
+        &[],
+        None,
+    )
+    .await;
+    assert!(after.body.contains("已保存"));
+    assert!(
+        after.body.contains("name=\"rule\" value=\"RESULT_2WD\">"),
+        "off now"
+    );
+    // An unknown rule: refused naming the field, nothing changed.
+    let bad = send(
+        &app,
+        "POST",
+        "/admin/trading/a/rules",
+        &cookie,
+        &[],
+        crate::admin::form(&[("csrf", &csrf), ("rule", "NOPE")]),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("rule"), "{}", bad.body);
+    assert_eq!(db.rule_config("a").await.unwrap(), cfg);
+    // An editor sees the page read-only and cannot save.
+    let (editor, _) = session(&app, "editor-a").await;
+    let ro = send(&app, "GET", "/admin/trading/a/rules", &editor, &[], None).await;
+    assert_eq!(ro.status, StatusCode::OK);
+    assert!(ro.body.contains("仅供查看") && !ro.body.contains("保存配置"));
+    let csrf_e = crate::admin::hidden_csrf(&ro.body);
+    let refused = send(
+        &app,
+        "POST",
+        "/admin/trading/a/rules",
+        &editor,
+        &[],
+        crate::admin::form(&[("csrf", &csrf_e)]),
+    )
+    .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+    assert_eq!(db.rule_config("a").await.unwrap(), cfg);
+}
+
+/// The `<entry>` elements of an Atom document, as (id, title, updated, link href, category).
+fn atom_entries(xml: &str) -> Vec<[String; 5]> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut out = Vec::new();
+    let mut cur: Option<[String; 5]> = None;
+    let mut field: Option<usize> = None;
+    let mut root = String::new();
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(e)) | Ok(Event::Empty(e)) => {
+                let name = String::from_utf8_lossy(e.name().as_ref()).to_string();
+                if root.is_empty() {
+                    root = name.clone();
+                    let ns = e
+                        .try_get_attribute("xmlns")
+                        .ok()
+                        .flatten()
+                        .map(|a| String::from_utf8_lossy(&a.value).to_string());
+                    assert_eq!(ns.as_deref(), Some("http://www.w3.org/2005/Atom"));
+                }
+                let attr = |k: &str| {
+                    e.try_get_attribute(k)
+                        .ok()
+                        .flatten()
+                        .and_then(|a| {
+                            quick_xml::escape::unescape(&String::from_utf8_lossy(&a.value))
+                                .ok()
+                                .map(|v| v.to_string())
+                        })
+                        .unwrap_or_default()
+                };
+                match (name.as_str(), cur.as_mut()) {
+                    ("entry", _) => cur = Some(Default::default()),
+                    ("id", Some(_)) => field = Some(0),
+                    ("title", Some(_)) => field = Some(1),
+                    ("updated", Some(_)) => field = Some(2),
+                    ("link", Some(c)) => c[3] = attr("href"),
+                    ("category", Some(c)) => c[4] = attr("term"),
+                    _ => field = None,
+                }
+            }
+            Ok(Event::Text(t)) => {
+                if let (Some(i), Some(c)) = (field, cur.as_mut()) {
+                    c[i].push_str(&t.decode().unwrap_or_default());
+                }
+            }
+            Ok(Event::GeneralRef(r)) => {
+                if let (Some(i), Some(c)) = (field, cur.as_mut()) {
+                    let name = String::from_utf8_lossy(&r).to_string();
+                    c[i].push_str(match name.as_str() {
+                        "amp" => "&",
+                        "lt" => "<",
+                        "gt" => ">",
+                        "quot" => "\"",
+                        _ => "'",
+                    });
+                }
+            }
+            Ok(Event::End(e)) => {
+                field = None;
+                if e.name().as_ref() == b"entry" {
+                    out.extend(cur.take());
+                }
+            }
+            Ok(Event::Eof) => break,
+            Err(e) => panic!("not well-formed XML: {e}\n{xml}"),
+            _ => {}
+        }
+    }
+    assert_eq!(root, "feed");
+    out
+}
+
+#[tokio::test]
+async fn atom_feeds_list_each_categorys_published_versions_newest_first() {
+    let (app, db) = world().await;
+    // An engineering project in agency b, with a title that needs escaping.
+    let eng = SampleNotice::new("E-1", "tender_notice", "engineering", "2025-03-03")
+        .project("P-9", "某道路 <改造> & 养护工程")
+        .dates(json!({"docs_from": "2025-03-03", "docs_to": "2025-03-10", "bid_deadline": "2025-03-31"}))
+        .json();
+    db.import_notices("b", &lines(&[eng])).await.unwrap();
+    let res = send(
+        &app,
+        "GET",
+        "/feed/notices.atom?category=procurement",
+        "",
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let entries = atom_entries(&res.body);
+    assert!(
+        res.body.contains("<title>交易公告 · 政府采购</title>"),
+        "{}",
+        res.body
+    );
+    assert!(res.body.contains("xml:lang=\"zh-CN\""));
+    // Agency a's procurement versions: T-1 v1, O-1, R-1, T-1 v2 — newest first.
+    let ids: Vec<&str> = entries.iter().map(|e| e[0].as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "urn:gongkai:notice:a:T-1:v2",
+            "urn:gongkai:notice:a:R-1:v1",
+            "urn:gongkai:notice:a:O-1:v1",
+            "urn:gongkai:notice:a:T-1:v1",
+        ]
+    );
+    assert!(
+        entries[0][1].contains("S-1 招标公告（更正）（更正 第 2 版）"),
+        "{:?}",
+        entries[0]
+    );
+    assert!(
+        entries
+            .iter()
+            .all(|e| e[4] == "procurement" && !e[2].is_empty())
+    );
+    // Each entry links to the version as public JSON.
+    for e in &entries {
+        let json = send(&app, "GET", &e[3], "", &[], None).await;
+        assert_eq!(json.status, StatusCode::OK, "{}", e[3]);
+        let v: Value = serde_json::from_str(&json.body).unwrap();
+        assert!(e[0].contains(&format!(
+            ":{}:v{}",
+            v["notice"].as_str().unwrap(),
+            v["version"]
+        )));
+    }
+    // The engineering feed has only agency b's notice, its title escaped and read back whole.
+    let eng = atom_entries(
+        &send(
+            &app,
+            "GET",
+            "/feed/notices.atom?category=engineering",
+            "",
+            &[],
+            None,
+        )
+        .await
+        .body,
+    );
+    assert_eq!(eng.len(), 1);
+    assert_eq!(eng[0][0], "urn:gongkai:notice:b:E-1:v1");
+    // Without a category: all of them; an unknown category: 400 naming the field.
+    let all = send(&app, "GET", "/feed/notices.atom", "", &[], None).await;
+    assert_eq!(atom_entries(&all.body).len(), 5);
+    let bad = send(
+        &app,
+        "GET",
+        "/feed/notices.atom?category=roads",
+        "",
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("category"), "{}", bad.body);
+    let missing = send(&app, "GET", "/api/v1/feed/notices/999999", "", &[], None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }

@@ -1,0 +1,167 @@
+//! Atom 1.0 feeds of trading notices (RFC 4287), public: `/feed/notices.atom[?category=CODE]`
+//! lists the newest published notice versions (at most `gongkai_db::trading::LATEST_PAGE`,
+//! newest first) of one category of contracts.md §3 (all without `category`), with zh-CN
+//! titles. Each entry is one version; its id is stable (`urn:gongkai:notice:{agency}:{notice}:v{n}`)
+//! and it links to the version as JSON on the public API (`/api/v1/feed/notices/{seq}`), there
+//! being no public section page yet.
+
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use gongkai_db::trading::{FeedEntry, LATEST_PAGE};
+use gongkai_domain::period::BEIJING;
+use gongkai_domain::trading::Category;
+use serde::Deserialize;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::urlenc::enc;
+use crate::{AppState, WebError};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/feed/notices.atom", get(feed))
+}
+
+#[derive(Deserialize)]
+struct AtomQuery {
+    category: Option<String>,
+}
+
+/// Text escaped for XML content and attribute values.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for ch in s.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Characters XML 1.0 does not allow are dropped.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn rfc3339(t: OffsetDateTime) -> String {
+    t.to_offset(BEIJING).format(&Rfc3339).unwrap_or_default()
+}
+
+/// One `<entry>`.
+fn entry(e: &FeedEntry) -> String {
+    let n = &e.notice;
+    let title = if e.version > 1 {
+        format!("{}（更正 第 {} 版）", n.title, e.version)
+    } else {
+        n.title.clone()
+    };
+    let place = match (&n.section_name, &n.section) {
+        (Some(name), _) => format!("{} · {name}", n.project_name),
+        (None, Some(code)) => format!("{} · {code}", n.project_name),
+        (None, None) => n.project_name.clone(),
+    };
+    let summary = format!(
+        "{}：{}（{}，项目编号 {}）",
+        n.ntype.label(),
+        place,
+        e.agency_name,
+        n.project
+    );
+    format!(
+        "<entry>\n<id>urn:gongkai:notice:{agency}:{id}:v{version}</id>\n<title>{title}</title>\n\
+         <updated>{updated}</updated>\n<published>{published}</published>\n\
+         <link rel=\"alternate\" type=\"application/json\" href=\"/api/v1/feed/notices/{seq}\"/>\n\
+         <author><name>{author}</name></author>\n\
+         <category term=\"{cat}\" label=\"{cat_label}\"/>\n<summary>{summary}</summary>\n</entry>\n",
+        agency = enc(e
+            .item
+            .get("agency")
+            .and_then(|a| a.as_str())
+            .unwrap_or_default()),
+        id = enc(&n.id),
+        version = e.version,
+        title = esc(&title),
+        updated = rfc3339(e.recorded_at.max(n.published)),
+        published = rfc3339(n.published),
+        seq = e.seq,
+        author = esc(&e.agency_name),
+        cat = n.category.code(),
+        cat_label = esc(n.category.label()),
+        summary = esc(&summary),
+    )
+}
+
+/// The feed document.
+fn document(category: Option<Category>, entries: &[FeedEntry], now: OffsetDateTime) -> String {
+    let (title, self_href, id) = match category {
+        Some(c) => (
+            format!("交易公告 · {}", c.label()),
+            format!("/feed/notices.atom?category={}", c.code()),
+            format!("urn:gongkai:feed:notices:{}", c.code()),
+        ),
+        None => (
+            "交易公告 · 全部类别".to_string(),
+            "/feed/notices.atom".to_string(),
+            "urn:gongkai:feed:notices".to_string(),
+        ),
+    };
+    // The feed changed when its newest entry did (an empty feed: now).
+    let updated = entries
+        .iter()
+        .map(|e| e.recorded_at.max(e.notice.published))
+        .max()
+        .unwrap_or(now);
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
+         <feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"zh-CN\">\n\
+         <id>{id}</id>\n<title>{title}</title>\n\
+         <subtitle>已发布的交易公告版本（新增与更正），最新的在前，至多 {LATEST_PAGE} 条；完整变更见 /api/v1/feed/notices</subtitle>\n\
+         <updated>{updated}</updated>\n\
+         <link rel=\"self\" type=\"application/atom+xml\" href=\"{self_href}\"/>\n\
+         <link rel=\"alternate\" type=\"application/json\" href=\"/api/v1/feed/notices\"/>\n\
+         <author><name>gongkai</name></author>\n<generator>gongkai</generator>\n",
+        title = esc(&title),
+        updated = rfc3339(updated),
+        self_href = esc(&self_href),
+    );
+    for e in entries {
+        out.push_str(&entry(e));
+    }
+    out.push_str("</feed>\n");
+    out
+}
+
+async fn feed(State(s): State<AppState>, Query(q): Query<AtomQuery>) -> Response {
+    let result = async {
+        let category = match q
+            .category
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            Some(c) => Some(
+                Category::from_code(c)
+                    .map_err(|e| WebError(StatusCode::BAD_REQUEST, e.to_string()))?,
+            ),
+            None => None,
+        };
+        let entries = s.db.latest_notices(category, LATEST_PAGE).await?;
+        Ok::<_, WebError>(document(category, &entries, OffsetDateTime::now_utc()))
+    }
+    .await;
+    match result {
+        Ok(xml) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/atom+xml; charset=utf-8"),
+            )],
+            xml,
+        )
+            .into_response(),
+        Err(e) => e.into_response(),
+    }
+}
