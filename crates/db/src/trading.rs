@@ -223,6 +223,23 @@ impl Db {
             .bind(agency.id).fetch_all(p).await?))
     }
 
+    /// The `ocid` each of the agency's sections was given when it was created, by (project
+    /// code, section code).
+    pub async fn section_ocids(
+        &self,
+        agency_code: &str,
+    ) -> Result<std::collections::BTreeMap<(String, String), String>, DbError> {
+        let agency = self.agency(agency_code).await?;
+        let rows: Vec<(String, String, String)> = on_db!(self, p => sqlx::query_as(
+            "SELECT p.code, s.code, s.ocid FROM section s JOIN project p ON p.id = s.project_id \
+             WHERE s.agency_id = $1")
+            .bind(agency.id).fetch_all(p).await?);
+        Ok(rows
+            .into_iter()
+            .map(|(project, section, ocid)| ((project, section), ocid))
+            .collect())
+    }
+
     /// One page of the public feed after `cursor`: every notice version of every agency, in
     /// the order the changes were recorded, and the cursor of the next page (`None` at the end).
     pub async fn notice_feed(

@@ -103,8 +103,13 @@ pub struct StoredNotice {
 /// What the packages say about their publisher, and how ids are made.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OcdsOptions {
-    /// The registered OCID prefix, e.g. `ocds-xxxxxx` (without a trailing `-`).
+    /// The registered OCID prefix, e.g. `ocds-xxxxxx` (without a trailing `-`), for the
+    /// processes that have no stored `ocid` (a project's plans and intentions).
     pub ocid_prefix: String,
+    /// The `ocid` each section was given when it was created, by (project code, section code):
+    /// a section keeps it for good, whatever the prefix is later (the public feed shows the
+    /// same). Sections missing here get one made with `ocid_prefix`.
+    pub section_ocids: BTreeMap<(String, String), String>,
     /// The agency's code, part of every `ocid`.
     pub agency_code: String,
     /// The agency's name (the notices' publisher; named in each notice document).
@@ -354,12 +359,18 @@ fn build(notices: &[StoredNotice], opts: &OcdsOptions) -> BTreeMap<String, Vec<B
         dated.push((date, sn));
     }
     let ocid_of = |n: &Notice| {
-        ocid(
-            &opts.ocid_prefix,
-            &opts.agency_code,
-            &n.project,
-            n.section.as_deref(),
-        )
+        n.section
+            .as_ref()
+            .and_then(|s| opts.section_ocids.get(&(n.project.clone(), s.clone())))
+            .cloned()
+            .unwrap_or_else(|| {
+                ocid(
+                    &opts.ocid_prefix,
+                    &opts.agency_code,
+                    &n.project,
+                    n.section.as_deref(),
+                )
+            })
     };
     // Processes and what each knows of its own notices.
     let mut groups: BTreeMap<String, Vec<(OffsetDateTime, &StoredNotice)>> = BTreeMap::new();

@@ -86,6 +86,7 @@ pub async fn run(db_url: &str, args: Args) -> Result<u8> {
     }
     let opts = OcdsOptions {
         ocid_prefix,
+        section_ocids: db.section_ocids(&agency).await?,
         agency_code: a.code.clone(),
         uri: uri.unwrap_or_else(|| format!("urn:gongkai:ocds:{}", a.code)),
         agency_name: a.name.clone(),

@@ -135,6 +135,7 @@ fn usccs() -> Vec<String> {
 
 fn opts() -> OcdsOptions {
     OcdsOptions {
+        section_ocids: std::collections::BTreeMap::new(),
         ocid_prefix: "ocds-gk0001".into(),
         agency_code: "wuzhong-ggzy".into(),
         agency_name: "吴忠市公共资源交易服务中心".into(),
@@ -1364,4 +1365,44 @@ fn the_ocid_prefix_is_checked() {
             "{bad}: {e:?}"
         );
     }
+}
+
+/// A section keeps the `ocid` it was created with (the public feed shows the stored one): a
+/// stored `ocid` wins over the prefix, the other processes keep theirs.
+#[test]
+fn a_sections_stored_ocid_wins_over_the_prefix() {
+    let notices = ledger();
+    let Some(n) = notices
+        .iter()
+        .map(|s| &s.notice)
+        .find(|n| n.section.is_some())
+    else {
+        panic!("the ledger has sectioned notices")
+    };
+    let key = (n.project.clone(), n.section.clone().unwrap_or_default());
+    let before = release_package(&notices, &opts());
+    let mut o = opts();
+    o.section_ocids.insert(key, "ocds-zz9999-kept".into());
+    let after = release_package(&notices, &o);
+    let ocids = |p: &Value| -> Vec<String> {
+        p["releases"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|r| r["ocid"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let (b, a) = (ocids(&before), ocids(&after));
+    assert_eq!(b.len(), a.len());
+    let kept = a.iter().filter(|o| *o == "ocds-zz9999-kept").count();
+    assert!(kept > 0, "{a:?}");
+    for (x, y) in b.iter().zip(&a) {
+        assert!(x == y || y == "ocds-zz9999-kept", "{x} → {y}");
+        assert!(x.starts_with("ocds-gk0001-"), "{x}");
+    }
+    assert_eq!(
+        b.iter().filter(|x| !a.contains(x)).count(),
+        kept,
+        "only that section's releases changed"
+    );
 }
