@@ -144,8 +144,7 @@ impl Db {
         as_of: Date,
         case_no: &str,
     ) -> Result<Vec<Clock>, DbError> {
-        let agency = self.agency(agency_code).await?;
-        let tree = self.subtree(agency.id).await?;
+        let (_, tree) = self.agency_subtree(agency_code).await?;
         let cal = self.calendar().await?;
         type Row = (
             i64,
@@ -359,7 +358,7 @@ impl Db {
     ) -> Result<Vec<String>, DbError> {
         use gongkai_domain::DomainError as E;
         use gongkai_domain::report::T3Row;
-        let agency = self.agency(agency_code).await?;
+        let (agency, tree) = self.agency_subtree(agency_code).await?;
         let period = Self::resolve_period(&agency, crate::PeriodSpec::Year(year))?;
         let row = T3Row::all()
             .into_iter()
@@ -369,7 +368,6 @@ impl Db {
             ApplicantType::from_code(column)
                 .map_err(|_| E::invalid("column", format!("未知列“{column}”")))?;
         }
-        let tree = self.subtree(agency.id).await?;
         let cond = match row {
             T3Row::NewReceived => "received_on BETWEEN $1 AND $2".to_string(),
             T3Row::CarriedOver => {

@@ -1,7 +1,8 @@
 //! Computing the annual report from the ledger (contracts.md §2.4, §3.4, §4).
 //!
-//! Every query is restricted to the agency and its descendants (a [`Subtree`], read once per
-//! report), so a parent's report aggregates its children.
+//! Every query is restricted to the agency and its descendants (a [`Subtree`], read in one
+//! statement, or the agency alone when it has no children), so a parent's report aggregates
+//! its children.
 
 use gongkai_domain::codes::{
     AppealKind, AppealResult, ApplicantType, ChannelKind, DecisionKind, DocKind, NoticeType,
@@ -19,10 +20,6 @@ use sqlx::sqlite::SqliteRow;
 use time::{Date, Duration};
 
 use crate::{AgencyRow, Db, DbError, on_db};
-
-/// The agency ($1) and all its descendants.
-const TREE: &str = "WITH RECURSIVE tree(id) AS (SELECT id FROM agency WHERE id = $1 \
-                    UNION ALL SELECT a.id FROM agency a JOIN tree t ON a.parent_id = t.id) SELECT id FROM tree ORDER BY id";
 
 /// An agency and all its descendants, as the literal SQL list of their ids ("3, 17, 18").
 ///
@@ -74,30 +71,81 @@ impl Db {
         )
     }
 
-    /// The agency and all its descendants.
-    pub async fn subtree(&self, agency_id: i64) -> Result<Subtree, DbError> {
-        let ids: Vec<i64> =
-            on_db!(self, pool => sqlx::query_scalar(TREE).bind(agency_id).fetch_all(pool).await?);
-        if ids.is_empty() {
-            return Err(DbError::UnknownAgency(agency_id.to_string()));
-        }
-        Ok(Subtree(
-            ids.iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(", "),
-        ))
-    }
-
     /// The annual report of an agency (with its descendants) for a period, checks evaluated.
     ///
-    /// The agency with its subtree in one statement, then every number of the report in two
-    /// concurrent statements ([`CASES`], [`REPORT`]) whatever the size of the subtree.
+    /// Most agencies have no children: their report is one statement ([`CASES`] and
+    /// [`REPORT`] together, restricted to the agency itself), which also reads the agency and
+    /// whether it has children. It is run for the period the agency has when it existed before
+    /// the period (the usual case), and once more when its establishment date clips the
+    /// period. A parent's report then reads its subtree in one statement and every number in
+    /// two statements run concurrently with the subtree's ids inlined, so that both backends
+    /// plan the scans for the subtree's real size.
     pub async fn report(&self, code: &str, spec: PeriodSpec) -> Result<AnnualReport, DbError> {
-        let (agency, tree) = self.agency_subtree(code).await?;
-        let period = Self::resolve_period(&agency, spec)?;
-        let inputs = self.report_inputs(&agency, &tree, period).await?;
-        Ok(AnnualReport::new(inputs))
+        let unclipped = match spec {
+            PeriodSpec::Year(y) => Period::year(y, None)?,
+            PeriodSpec::Range(f, t) => Period::new(f, t)?,
+        };
+        let rows = self.report_rows(code, unclipped, Agencies::Own).await?;
+        let (agency, children) = agency_of(code, &rows)?;
+        let (agency, period, rows) = if children == 0 {
+            let period = Self::resolve_period(&agency, spec)?;
+            let rows = if period == unclipped {
+                rows
+            } else {
+                self.report_rows(code, period, Agencies::Own).await?
+            };
+            (agency, period, rows)
+        } else {
+            let (agency, tree) = self.agency_subtree(code).await?;
+            let period = Self::resolve_period(&agency, spec)?;
+            let rows = self
+                .report_rows(code, period, Agencies::Subtree(&tree))
+                .await?;
+            (agency, period, rows)
+        };
+        Ok(AnnualReport::new(assemble(&agency, period, rows)?))
+    }
+
+    /// The rows of [`CASES`] and [`REPORT`] for the agency `code` and `period`.
+    async fn report_rows(
+        &self,
+        code: &str,
+        period: Period,
+        agencies: Agencies<'_>,
+    ) -> Result<Vec<Part>, DbError> {
+        // A whole calendar year reads the distinct bidders from the summary kept on write;
+        // any other period counts them exactly.
+        let (notices, bidders) = if period.is_calendar_year() {
+            (NOTICES_SUMMARY, BIDDERS_SUMMARY)
+        } else {
+            (NOTICES_EXACT, BIDDERS_EXACT)
+        };
+        let own = matches!(agencies, Agencies::Own);
+        let agencies = match agencies {
+            Agencies::Own => "= (SELECT id FROM agency WHERE code = $5)".to_string(),
+            Agencies::Subtree(tree) => format!("IN ({})", tree.ids()),
+        };
+        let sql = |body: &str| {
+            body.replace("{notices}", notices)
+                .replace("{bidders}", bidders)
+                .replace("{agencies}", &agencies)
+        };
+        let prev_year = (period.from - Duration::days(1)).year();
+        let run = |sql: String| async move {
+            let rows: Vec<Part> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(period.from).bind(period.to)
+                .bind(period.to.year()).bind(prev_year).bind(code)
+                .fetch_all(pool).await?);
+            Ok::<_, DbError>(rows)
+        };
+        Ok(if own {
+            run(sql(&format!("{CASES} UNION ALL {REPORT}"))).await?
+        } else {
+            // The cases and the rest are independent scans, worth running concurrently.
+            let (mut rows, more) = tokio::try_join!(run(sql(CASES)), run(sql(REPORT)))?;
+            rows.extend(more);
+            rows
+        })
     }
 
     /// An agency and its subtree, read in one statement.
@@ -120,153 +168,6 @@ impl Db {
             .next()
             .ok_or_else(|| DbError::UnknownAgency(code.to_string()))?;
         Ok((agency, tree))
-    }
-
-    async fn report_inputs(
-        &self,
-        agency: &AgencyRow,
-        tree: &Subtree,
-        period: Period,
-    ) -> Result<ReportInputs, DbError> {
-        // R6 compares with the previous period when the agency existed then.
-        let prev_to = period.from - Duration::days(1);
-        let prev = match agency.established {
-            Some(e) if e > prev_to => None,
-            _ => {
-                let year = Period::year(prev_to.year(), agency.established)?;
-                Some(Period {
-                    to: prev_to,
-                    from: year.from.min(prev_to),
-                })
-            }
-        };
-        // A whole calendar year reads the distinct bidders from the summary kept on write;
-        // any other period counts them exactly.
-        let whole_year = period.from == Period::year(period.from.year(), None)?.from
-            && period.to == Period::year(period.to.year(), None)?.to
-            && period.from.year() == period.to.year();
-        let (notices, bidders) = if whole_year {
-            (NOTICES_SUMMARY, BIDDERS_SUMMARY)
-        } else {
-            (NOTICES_EXACT, BIDDERS_EXACT)
-        };
-        let rest = REPORT
-            .replace("{notices}", notices)
-            .replace("{bidders}", bidders)
-            .replace("{ids}", tree.ids());
-        let cases = CASES.replace("{ids}", tree.ids());
-        // The cases and the rest are independent scans: two statements, run concurrently.
-        let run = |sql: String| async move {
-            let rows: Vec<Part> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(period.from).bind(period.to)
-                .bind(period.to.year()).bind(prev_to.year()).bind(agency.id)
-                .fetch_all(pool).await?);
-            Ok::<_, DbError>(rows)
-        };
-        let (mut rows, more) = tokio::try_join!(run(cases), run(rest))?;
-        rows.extend(more);
-        // Hand-entered tallies count only for periods within one calendar year.
-        let tallies = period.from.year() == period.to.year();
-        let mut requests = Table3::default();
-        let mut previous = Table3::default();
-        let mut proactive = Table2::default();
-        let mut appeals = Table4::default();
-        let mut f = Figures::default();
-        let mut channels: Vec<(i64, ChannelFigure)> = Vec::new();
-        let mut t3_tallies: Vec<(String, String, i64)> = Vec::new();
-        for (part, k1, k2, a, b, c) in rows {
-            match part.as_str() {
-                "req" => {
-                    let t = ApplicantType::from_code(&k1)?;
-                    requests.add_cases(T3Row::NewReceived, t, a);
-                    requests.add_cases(T3Row::CarriedOver, t, b - a);
-                    previous.add_cases(T3Row::CarriedForward, t, b - a);
-                    if k2.is_empty() {
-                        requests.add_cases(T3Row::CarriedForward, t, b);
-                    } else {
-                        requests.add_cases(T3Row::Outcome(Outcome::from_code(&k2)?), t, b);
-                        f.fees_collected_fen += c;
-                    }
-                }
-                // Tallies are added after （七）总计 is filled from the cases (below).
-                "tally" if tallies && b == 3 => t3_tallies.push((k1, k2, a)),
-                "tally" if tallies && b == 4 => add_t4_tally(&mut appeals, &k1, &k2, a),
-                "prev_tally" => add_t3_tally(&mut previous, &k1, &k2, a),
-                "doc" => {
-                    let counts = DocCounts {
-                        issued: a,
-                        repealed: b,
-                        in_force: c,
-                    };
-                    match DocKind::from_code(&k1)? {
-                        DocKind::Rule => proactive.rules = counts,
-                        _ => proactive.normative_documents = counts,
-                    }
-                }
-                "decision" => match DecisionKind::from_code(&k1)? {
-                    DecisionKind::Licensing => proactive.licensing_decisions = a,
-                    DecisionKind::Penalty => proactive.penalty_decisions = a,
-                    DecisionKind::Enforcement => proactive.enforcement_decisions = a,
-                },
-                "appeal" => appeals.add(
-                    AppealKind::from_code(&k1)?,
-                    AppealResult::from_code(&k2)?,
-                    a,
-                ),
-                "notices" => {
-                    f.trading_notices = a;
-                    f.plans_and_intentions = b;
-                }
-                "sections" => f.sections_full_process = a,
-                "pushes" => f.policy_pushes = a,
-                "loans" => {
-                    f.policy_loans = a;
-                    f.policy_loan_amount_fen = b;
-                }
-                "fees" => proactive.fees_fen = a,
-                "bidders" => f.bidders = a,
-                "channel" => channels.push((
-                    c,
-                    ChannelFigure {
-                        kind: ChannelKind::from_code(&k1)?,
-                        name: k2,
-                        posts: a,
-                        reads: b,
-                    },
-                )),
-                _ => {}
-            }
-        }
-        requests.fill_total_processed();
-        for (row, col, v) in t3_tallies {
-            add_t3_tally(&mut requests, &row, &col, v);
-        }
-        channels.sort_by_key(|(id, _)| *id);
-        let channels: Vec<ChannelFigure> = channels.into_iter().map(|(_, c)| c).collect();
-        for c in &channels {
-            match c.kind {
-                ChannelKind::Portal => f.portal_posts += c.posts,
-                ChannelKind::Wechat => {
-                    f.wechat_posts += c.posts;
-                    f.wechat_reads += c.reads;
-                }
-                _ => {}
-            }
-        }
-        f.requests_received = requests.get(T3Row::NewReceived, gongkai_domain::report::TOTAL_COL);
-        Ok(ReportInputs {
-            agency: AgencyRef {
-                code: agency.code.clone(),
-                name: agency.name.clone(),
-            },
-            period,
-            proactive,
-            requests,
-            appeals,
-            figures: f,
-            channels,
-            previous_carried_forward: prev.map(|_| previous.cells[T3Row::CarriedForward.index()]),
-        })
     }
 
     /// Sections whose required stages all have a published notice, the last of them inside the
@@ -341,12 +242,13 @@ impl Db {
 /// One row of [`CASES`] or [`REPORT`]: the part of the report it feeds, two keys, three values.
 type Part = (String, String, String, i64, i64, i64);
 
-/// Every number of the annual report comes from two statements run concurrently, [`CASES`]
-/// and [`REPORT`] (contracts.md §2.4, §3.4, §4): tables 二, 三, 四, the hand-entered tallies
-/// (with the previous year's for R6) and the figures, as `(part, key, key, a, b, c)` rows.
-/// `{ids}` is the subtree, `$1`/`$2` the period, `$3`/`$4` its year and the previous
-/// period's, `$5` the agency; in [`REPORT`], `{notices}` and `{bidders}` read the summaries of
-/// a whole calendar year or count exactly.
+/// Every number of the annual report comes from [`CASES`] and [`REPORT`] (contracts.md §2.4,
+/// §3.4, §4): tables 二, 三, 四, the hand-entered tallies (with the previous year's for R6) and
+/// the figures, as `(part, key, key, a, b, c)` rows; [`REPORT`] also gives the agency `$5`
+/// itself (its name, establishment date, id, parent and number of children).
+/// `{agencies}` restricts the rows to the agency or its subtree, `$1`/`$2` are the period,
+/// `$3`/`$4` its year and the previous period's, `$5` the agency's code; in [`REPORT`],
+/// `{notices}` and `{bidders}` read the summaries of a whole calendar year or count exactly.
 ///
 /// The cases are read once: those alive in the period, grouped by applicant type and outcome
 /// (empty while still open at the end of the period), counted (b) with those received in the
@@ -357,65 +259,206 @@ SELECT 'req' AS part, applicant_type AS k1, \
   CASE WHEN closed_on <= $2 THEN COALESCE(outcome, 'other_other') ELSE '' END AS k2, \
   CAST(COALESCE(SUM(CASE WHEN received_on >= $1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS a, \
   COUNT(*) AS b, CAST(COALESCE(SUM(fee_fen), 0) AS BIGINT) AS c \
-  FROM request WHERE agency_id IN ({ids}) AND received_on <= $2 \
+  FROM request WHERE agency_id {agencies} AND received_on <= $2 \
   AND (closed_on IS NULL OR closed_on >= $1) \
   GROUP BY applicant_type, CASE WHEN closed_on <= $2 THEN COALESCE(outcome, 'other_other') ELSE '' END";
 
 /// The report's other numbers, in one statement: see [`CASES`] for the parameters.
 const REPORT: &str = "\
-SELECT 'tally', row_code, column_code, CAST(SUM(value) AS BIGINT), table_no, 0 \
-  FROM report_tally WHERE agency_id IN ({ids}) AND year = $3 AND table_no IN (3, 4) \
+SELECT 'agency', name, COALESCE(CAST(established AS TEXT), ''), id, COALESCE(parent_id, 0), \
+  (SELECT COUNT(*) FROM agency c WHERE c.parent_id = a.id) FROM agency a WHERE code = $5 \
+UNION ALL SELECT 'tally', row_code, column_code, CAST(SUM(value) AS BIGINT), table_no, 0 \
+  FROM report_tally WHERE agency_id {agencies} AND year = $3 AND table_no IN (3, 4) \
   GROUP BY table_no, row_code, column_code \
 UNION ALL SELECT 'prev_tally', row_code, column_code, CAST(SUM(value) AS BIGINT), 0, 0 \
-  FROM report_tally WHERE agency_id IN ({ids}) AND year = $4 AND table_no = 3 \
+  FROM report_tally WHERE agency_id {agencies} AND year = $4 AND table_no = 3 \
   GROUP BY row_code, column_code \
 UNION ALL SELECT 'doc', doc_kind, '', \
   CAST(COALESCE(SUM(CASE WHEN generated_on BETWEEN $1 AND $2 THEN 1 ELSE 0 END), 0) AS BIGINT), \
   CAST(COALESCE(SUM(CASE WHEN repealed_on BETWEEN $1 AND $2 THEN 1 ELSE 0 END), 0) AS BIGINT), \
   CAST(COALESCE(SUM(CASE WHEN generated_on <= $2 AND (repealed_on IS NULL OR repealed_on > $2) THEN 1 ELSE 0 END), 0) AS BIGINT) \
-  FROM disclosure_item WHERE agency_id IN ({ids}) AND doc_kind IN ('rule', 'normative_document') \
+  FROM disclosure_item WHERE agency_id {agencies} AND doc_kind IN ('rule', 'normative_document') \
   GROUP BY doc_kind \
 UNION ALL SELECT 'decision', kind, '', COUNT(*), 0, 0 FROM admin_decision \
-  WHERE agency_id IN ({ids}) AND decided_on BETWEEN $1 AND $2 GROUP BY kind \
+  WHERE agency_id {agencies} AND decided_on BETWEEN $1 AND $2 GROUP BY kind \
 UNION ALL SELECT 'appeal', kind, \
   CASE WHEN decided_on IS NOT NULL AND decided_on <= $2 THEN COALESCE(result, 'other') ELSE 'pending' END, \
-  COUNT(*), 0, 0 FROM appeal WHERE agency_id IN ({ids}) AND filed_on <= $2 \
+  COUNT(*), 0, 0 FROM appeal WHERE agency_id {agencies} AND filed_on <= $2 \
   AND (filed_on >= $1 OR decided_on IS NULL OR decided_on >= $1) \
   GROUP BY kind, CASE WHEN decided_on IS NOT NULL AND decided_on <= $2 THEN COALESCE(result, 'other') ELSE 'pending' END \
 UNION ALL {notices} \
 UNION ALL SELECT 'sections', '', '', COUNT(*), 0, 0 FROM section \
-  WHERE agency_id IN ({ids}) AND completed_on BETWEEN $1 AND $2 \
+  WHERE agency_id {agencies} AND completed_on BETWEEN $1 AND $2 \
 UNION ALL SELECT 'pushes', '', '', COUNT(*), 0, 0 FROM policy_push \
-  WHERE agency_id IN ({ids}) AND pushed_on BETWEEN $1 AND $2 \
+  WHERE agency_id {agencies} AND pushed_on BETWEEN $1 AND $2 \
 UNION ALL SELECT 'loans', '', '', COUNT(*), CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT), 0 \
-  FROM policy_loan WHERE agency_id IN ({ids}) AND granted_on BETWEEN $1 AND $2 \
+  FROM policy_loan WHERE agency_id {agencies} AND granted_on BETWEEN $1 AND $2 \
 UNION ALL SELECT 'fees', '', '', CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT), 0, 0 \
-  FROM fee_income WHERE agency_id IN ({ids}) AND received_on BETWEEN $1 AND $2 \
+  FROM fee_income WHERE agency_id {agencies} AND received_on BETWEEN $1 AND $2 \
 UNION ALL {bidders} \
 UNION ALL SELECT 'channel', c.kind, c.name, COUNT(cp.id), CAST(COALESCE(SUM(cp.reads), 0) AS BIGINT), c.id \
-  FROM channel c JOIN channel_post cp ON cp.channel_id = c.id WHERE c.agency_id IN ({ids}) \
+  FROM channel c JOIN channel_post cp ON cp.channel_id = c.id WHERE c.agency_id {agencies} \
   AND cp.published_on BETWEEN $1 AND $2 GROUP BY c.id, c.kind, c.name";
 
 /// The notice counts of a whole calendar year from the summary kept on write (migration 0007).
 const NOTICES_SUMMARY: &str = "SELECT 'notices', '', '', \
   CAST(COALESCE(SUM(trading_notices), 0) AS BIGINT), CAST(COALESCE(SUM(plans_and_intentions), 0) AS BIGINT), 0 \
-  FROM trading_year WHERE agency_id = $5 AND year = $3";
+  FROM trading_year WHERE agency_id = (SELECT id FROM agency WHERE code = $5) AND year = $3";
 
 /// The notice counts of any period, counted exactly.
 const NOTICES_EXACT: &str = "SELECT 'notices', '', '', \
   CAST(COALESCE(SUM(CASE WHEN type IN ('tender_plan', 'procurement_intention') THEN 0 ELSE 1 END), 0) AS BIGINT), \
   CAST(COALESCE(SUM(CASE WHEN type IN ('tender_plan', 'procurement_intention') THEN 1 ELSE 0 END), 0) AS BIGINT), 0 \
-  FROM notice WHERE agency_id IN ({ids}) AND published_on BETWEEN $1 AND $2";
+  FROM notice WHERE agency_id {agencies} AND published_on BETWEEN $1 AND $2";
 
 /// The `bidders` figure of a whole calendar year from the summary kept on write (migration 0007).
 const BIDDERS_SUMMARY: &str = "SELECT 'bidders', '', '', CAST(COALESCE(SUM(bidders), 0) AS BIGINT), 0, 0 \
-  FROM trading_year WHERE agency_id = $5 AND year = $3";
+  FROM trading_year WHERE agency_id = (SELECT id FROM agency WHERE code = $5) AND year = $3";
 
 /// The `bidders` figure of any period, counted exactly. Bidders are only ever named on bid
 /// openings and candidate publicities (contracts.md §3).
 const BIDDERS_EXACT: &str = "SELECT 'bidders', '', '', COUNT(DISTINCT company_id), 0, 0 FROM bidder \
-  WHERE section_id IN (SELECT section_id FROM notice WHERE agency_id IN ({ids}) \
+  WHERE section_id IN (SELECT section_id FROM notice WHERE agency_id {agencies} \
   AND type IN ('bid_opening', 'candidate_publicity') AND published_on BETWEEN $1 AND $2)";
+
+/// Which agencies a report's statements count.
+enum Agencies<'a> {
+    /// The agency alone (it has no children).
+    Own,
+    /// The agency and its descendants, ids inlined.
+    Subtree(&'a Subtree),
+}
+
+/// The agency `code` as [`REPORT`] gives it, with its number of children. PostgreSQL's dates
+/// are cast to text in ISO form (sqlx sets `DateStyle` to ISO), as SQLite stores them.
+fn agency_of(code: &str, rows: &[Part]) -> Result<(AgencyRow, i64), DbError> {
+    let (_, name, established, id, parent, children) = rows
+        .iter()
+        .find(|r| r.0 == "agency")
+        .ok_or_else(|| DbError::UnknownAgency(code.to_string()))?;
+    let established = match established.as_str() {
+        "" => None,
+        d => Some(gongkai_domain::period::parse_date(d, "established")?),
+    };
+    let agency = AgencyRow {
+        id: *id,
+        code: code.to_string(),
+        name: name.clone(),
+        parent_id: (*parent != 0).then_some(*parent),
+        established,
+    };
+    Ok((agency, *children))
+}
+
+/// The report's inputs from the rows of [`CASES`] and [`REPORT`].
+fn assemble(agency: &AgencyRow, period: Period, rows: Vec<Part>) -> Result<ReportInputs, DbError> {
+    // R6 compares with the previous period when the agency existed then.
+    let prev_to = period.from - Duration::days(1);
+    let existed_before = agency.established.is_none_or(|e| e <= prev_to);
+    // Hand-entered tallies count only for periods within one calendar year.
+    let tallies = period.from.year() == period.to.year();
+    let mut requests = Table3::default();
+    let mut previous = Table3::default();
+    let mut proactive = Table2::default();
+    let mut appeals = Table4::default();
+    let mut f = Figures::default();
+    let mut channels: Vec<(i64, ChannelFigure)> = Vec::new();
+    let mut t3_tallies: Vec<(String, String, i64)> = Vec::new();
+    for (part, k1, k2, a, b, c) in rows {
+        match part.as_str() {
+            "req" => {
+                let t = ApplicantType::from_code(&k1)?;
+                requests.add_cases(T3Row::NewReceived, t, a);
+                requests.add_cases(T3Row::CarriedOver, t, b - a);
+                previous.add_cases(T3Row::CarriedForward, t, b - a);
+                if k2.is_empty() {
+                    requests.add_cases(T3Row::CarriedForward, t, b);
+                } else {
+                    requests.add_cases(T3Row::Outcome(Outcome::from_code(&k2)?), t, b);
+                    f.fees_collected_fen += c;
+                }
+            }
+            // Tallies are added after （七）总计 is filled from the cases (below).
+            "tally" if tallies && b == 3 => t3_tallies.push((k1, k2, a)),
+            "tally" if tallies && b == 4 => add_t4_tally(&mut appeals, &k1, &k2, a),
+            "prev_tally" => add_t3_tally(&mut previous, &k1, &k2, a),
+            "doc" => {
+                let counts = DocCounts {
+                    issued: a,
+                    repealed: b,
+                    in_force: c,
+                };
+                match DocKind::from_code(&k1)? {
+                    DocKind::Rule => proactive.rules = counts,
+                    _ => proactive.normative_documents = counts,
+                }
+            }
+            "decision" => match DecisionKind::from_code(&k1)? {
+                DecisionKind::Licensing => proactive.licensing_decisions = a,
+                DecisionKind::Penalty => proactive.penalty_decisions = a,
+                DecisionKind::Enforcement => proactive.enforcement_decisions = a,
+            },
+            "appeal" => appeals.add(
+                AppealKind::from_code(&k1)?,
+                AppealResult::from_code(&k2)?,
+                a,
+            ),
+            "notices" => {
+                f.trading_notices = a;
+                f.plans_and_intentions = b;
+            }
+            "sections" => f.sections_full_process = a,
+            "pushes" => f.policy_pushes = a,
+            "loans" => {
+                f.policy_loans = a;
+                f.policy_loan_amount_fen = b;
+            }
+            "fees" => proactive.fees_fen = a,
+            "bidders" => f.bidders = a,
+            "channel" => channels.push((
+                c,
+                ChannelFigure {
+                    kind: ChannelKind::from_code(&k1)?,
+                    name: k2,
+                    posts: a,
+                    reads: b,
+                },
+            )),
+            _ => {}
+        }
+    }
+    requests.fill_total_processed();
+    for (row, col, v) in t3_tallies {
+        add_t3_tally(&mut requests, &row, &col, v);
+    }
+    channels.sort_by_key(|(id, _)| *id);
+    let channels: Vec<ChannelFigure> = channels.into_iter().map(|(_, c)| c).collect();
+    for c in &channels {
+        match c.kind {
+            ChannelKind::Portal => f.portal_posts += c.posts,
+            ChannelKind::Wechat => {
+                f.wechat_posts += c.posts;
+                f.wechat_reads += c.reads;
+            }
+            _ => {}
+        }
+    }
+    f.requests_received = requests.get(T3Row::NewReceived, gongkai_domain::report::TOTAL_COL);
+    Ok(ReportInputs {
+        agency: AgencyRef {
+            code: agency.code.clone(),
+            name: agency.name.clone(),
+        },
+        period,
+        proactive,
+        requests,
+        appeals,
+        figures: f,
+        channels,
+        previous_carried_forward: existed_before
+            .then(|| previous.cells[T3Row::CarriedForward.index()]),
+    })
+}
 
 /// Adds a hand-entered count of table 三 (unknown row or column codes are ignored).
 fn add_t3_tally(t: &mut Table3, row: &str, col: &str, v: i64) {

@@ -62,9 +62,16 @@ impl Period {
         }
     }
 
-    /// True when the period is exactly one calendar year or its clipped tail.
+    /// The year the period ends in (the report's year).
     pub fn year_of(&self) -> i32 {
         self.to.year()
+    }
+
+    /// True when the period is exactly one whole calendar year, 1 January to 31 December.
+    pub fn is_calendar_year(&self) -> bool {
+        self.from.year() == self.to.year()
+            && (self.from.month(), self.from.day()) == (Month::January, 1)
+            && (self.to.month(), self.to.day()) == (Month::December, 31)
     }
 
     pub fn contains(&self, d: Date) -> bool {
@@ -105,6 +112,21 @@ pub fn beijing_date(t: time::OffsetDateTime) -> Date {
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn only_a_whole_calendar_year_is_one() {
+        let y = Period::year(2024, None).unwrap_or_else(|e| panic!("{e}"));
+        assert!(y.is_calendar_year());
+        let clipped =
+            Period::year(2024, Some(date!(2024 - 05 - 29))).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!clipped.is_calendar_year());
+        let across = Period::new(date!(2024 - 01 - 01), date!(2025 - 12 - 31))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!across.is_calendar_year());
+        let short = Period::new(date!(2024 - 01 - 01), date!(2024 - 12 - 30))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!short.is_calendar_year());
+    }
 
     #[test]
     fn year_is_clipped_to_establishment() {

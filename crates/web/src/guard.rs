@@ -286,6 +286,26 @@ pub async fn api_write_user(
     Ok(c)
 }
 
+/// An API writer whose request body is JSON: as `api_write_user`, then the body parsed, or
+/// the 422 that says why it is not JSON. Nothing is read from the body before the caller is
+/// known to be allowed.
+pub async fn api_json_writer(
+    s: &AppState,
+    headers: &HeaderMap,
+    action: Action,
+    scope: Scope<'_>,
+    body: &[u8],
+) -> Result<(Caller, serde_json::Value), Response> {
+    let c = api_write_user(s, headers, action, scope).await?;
+    let given = serde_json::from_slice(body).map_err(|e| {
+        api_error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &format!("请求内容不是有效的 JSON：{e}"),
+        )
+    })?;
+    Ok((c, given))
+}
+
 /// The double-submit CSRF check of the anonymous forms: the form's token equals its cookie.
 pub fn anonymous_form_ok(headers: &HeaderMap, csrf: &str) -> bool {
     auth::cookie(cookie_header(headers), FORM_COOKIE).is_some_and(|c| auth::same(c, csrf))

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::AppState;
-use crate::guard::{Scope, api_error, api_user, api_write_user};
+use crate::guard::{Scope, api_error, api_json_writer, api_user};
 
 /// The API of trading notices (documented from these handlers, see `openapi`).
 pub(crate) fn api() -> utoipa_axum::router::OpenApiRouter<AppState> {
@@ -58,16 +58,6 @@ enum AgencyRefusals {
     UnknownAgency(crate::openapi::ApiError),
 }
 
-/// A request body as JSON, or the 422 that says why it is not.
-fn json_body(body: &[u8]) -> Result<Value, Box<Response>> {
-    serde_json::from_slice(body).map_err(|e| {
-        Box::new(api_error(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &format!("请求内容不是有效的 JSON：{e}"),
-        ))
-    })
-}
-
 /// Imports one notice (a JSON object, contracts.md §3) or several (an array) into an agency.
 #[utoipa::path(post, path = "/api/v1/admin/notices", tag = "交易公告",
     summary = "推送交易公告（一个 JSON 对象或数组，与 notices import 的一行相同）", description = "推送交易公告：同一编号内容相同不变，内容不同为更正版本；全部在一个事务中，任何一条有误则全部不导入。",
@@ -87,13 +77,17 @@ async fn push(
     body: axum::body::Bytes,
 ) -> Response {
     let agency = q.agency.unwrap_or_default();
-    let c = match api_write_user(&s, &headers, Action::PushNotices, Scope::Agency(&agency)).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let given = match json_body(&body) {
+    let (c, given) = match api_json_writer(
+        &s,
+        &headers,
+        Action::PushNotices,
+        Scope::Agency(&agency),
+        &body,
+    )
+    .await
+    {
         Ok(v) => v,
-        Err(r) => return *r,
+        Err(r) => return r,
     };
     let items = match given {
         Value::Array(a) => a,
@@ -182,13 +176,17 @@ async fn set_rules(
     body: axum::body::Bytes,
 ) -> Response {
     let agency = q.agency.unwrap_or_default();
-    let c = match api_write_user(&s, &headers, Action::Administer, Scope::Agency(&agency)).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    let given = match json_body(&body) {
+    let (c, given) = match api_json_writer(
+        &s,
+        &headers,
+        Action::Administer,
+        Scope::Agency(&agency),
+        &body,
+    )
+    .await
+    {
         Ok(v) => v,
-        Err(r) => return *r,
+        Err(r) => return r,
     };
     let cfg = match RuleConfig::from_json(&given) {
         Ok(c) => c,

@@ -22,8 +22,7 @@ async fn demo_reproduces_the_reference_report() {
     assert!((5800..5900).contains(&f.trading_notices));
     assert_eq!(f.sections_full_process, 977);
     // The stored completion dates agree with a scan of the notices.
-    let a = db.agency("wuzhong-ggzy").await.unwrap();
-    let tree = db.subtree(a.id).await.unwrap();
+    let (_, tree) = db.agency_subtree("wuzhong-ggzy").await.unwrap();
     let scanned = db
         .sections_full_process_scan(
             &tree,

@@ -310,3 +310,53 @@ async fn every_check_fails_once_on_bad_tallies() {
         ]
     );
 }
+
+/// A childless agency's report takes one statement over its own rows; a parent's reads its
+/// subtree first. With all the records on the only child, both read the same numbers; and a
+/// childless agency's period is still clipped to its establishment date.
+#[tokio::test]
+async fn a_parent_of_one_child_reports_the_childs_numbers_and_periods_are_clipped() {
+    let db = hand_built().await;
+    let spec_2024 = [
+        PeriodSpec::Year(2024),
+        PeriodSpec::Range(date!(2024 - 02 - 01), date!(2024 - 06 - 30)),
+        PeriodSpec::Range(date!(2023 - 11 - 01), date!(2024 - 05 - 31)),
+    ];
+    for spec in spec_2024 {
+        let parent = db
+            .report("city", spec)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let child = db
+            .report("center", spec)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(parent.period, child.period, "{spec:?}");
+        assert_eq!(parent.requests, child.requests, "{spec:?}");
+        assert_eq!(parent.proactive, child.proactive, "{spec:?}");
+        assert_eq!(parent.appeals, child.appeals, "{spec:?}");
+        assert_eq!(parent.figures, child.figures, "{spec:?}");
+        assert_eq!(parent.channels, child.channels, "{spec:?}");
+        assert_eq!(child.agency.name, "某市公共资源交易中心");
+        assert_eq!(parent.agency.name, "某市政府办公室");
+    }
+    // The centre was set up on 2023-03-01: its 2023 leaves out the penalty of 2023-02-02,
+    // which its parent (in existence all year) counts.
+    let child = db
+        .report("center", PeriodSpec::Year(2023))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        (child.period.from, child.period.to),
+        (date!(2023 - 03 - 01), date!(2023 - 12 - 31))
+    );
+    assert_eq!(child.proactive.penalty_decisions, 0);
+    let parent = db
+        .report("city", PeriodSpec::Year(2023))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(parent.period.from, date!(2023 - 01 - 01));
+    assert_eq!(parent.proactive.penalty_decisions, 1);
+    // Before it existed, the centre has no report.
+    assert!(db.report("center", PeriodSpec::Year(2022)).await.is_err());
+}
