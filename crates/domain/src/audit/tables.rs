@@ -2,6 +2,8 @@
 //! placed in the template's fixed layout), the two readings weighed against each other
 //! (`decide`), and what was read turned into the JSON and the report types.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -15,6 +17,11 @@ use crate::report::{T3_COLS, T3Row, Table3, Table4, t3_column_code};
 /// A number token as plain digits: an integer or decimal standing alone, without emphasis
 /// marks, its unit (元, 万元) or thousands separators ("3,985,758").
 pub(super) fn value_token(tok: &str) -> Option<String> {
+    plain_digits(tok).map(Cow::into_owned)
+}
+
+/// [`value_token`] without copying the token when it has no thousands separators.
+fn plain_digits(tok: &str) -> Option<Cow<'_, str>> {
     let t = tok.trim().trim_matches(|c: char| c == '|' || c == '*');
     let t = t
         .strip_suffix("万元")
@@ -24,10 +31,15 @@ pub(super) fn value_token(tok: &str) -> Option<String> {
         // Only well-formed groups of three: 1,234 or 12,345.6.
         let (int, frac) = t.split_once('.').map_or((t, None), |(i, f)| (i, Some(f)));
         let digits = int.trim_start_matches('-');
-        let groups: Vec<&str> = digits.split(',').collect();
-        let ok = groups.len() > 1
-            && (1..=3).contains(&groups[0].len())
-            && groups[1..].iter().all(|g| g.len() == 3);
+        let mut groups = digits.split(',');
+        let first = groups.next().unwrap_or("");
+        let mut more = 0;
+        let ok = (1..=3).contains(&first.len())
+            && groups.all(|g| {
+                more += 1;
+                g.len() == 3
+            })
+            && more > 0;
         if !ok {
             return None;
         }
@@ -36,9 +48,9 @@ pub(super) fn value_token(tok: &str) -> Option<String> {
             s.push('.');
             s.push_str(f);
         }
-        s
+        Cow::Owned(s)
     } else {
-        t.to_string()
+        Cow::Borrowed(t)
     };
     if t.is_empty()
         || t.ends_with('.')
@@ -54,7 +66,7 @@ pub(super) fn value_token(tok: &str) -> Option<String> {
 
 /// The value of a number token ([`value_token`]).
 pub(super) fn number(tok: &str) -> Option<f64> {
-    value_token(tok).and_then(|t| t.parse().ok())
+    plain_digits(tok).and_then(|t| t.parse().ok())
 }
 
 /// The number tokens of some lines, in reading order, as plain digits.
