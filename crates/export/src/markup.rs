@@ -54,6 +54,8 @@ impl Out {
     }
 }
 
+/// Elements that start and end a line (`is_block`).
+#[cfg(test)]
 const BLOCKS: &[&str] = &[
     "p",
     "div",
@@ -92,7 +94,59 @@ const BLOCKS: &[&str] = &[
     "nav",
     "aside",
 ];
+/// Elements whose content is not text (`is_skipped`).
+#[cfg(test)]
 const SKIPPED: &[&str] = &["script", "style", "noscript", "template", "svg", "object"];
+
+/// Whether an element starts and ends a line (a block, a table part, a rule).
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "li"
+            | "ul"
+            | "ol"
+            | "title"
+            | "caption"
+            | "section"
+            | "article"
+            | "header"
+            | "footer"
+            | "blockquote"
+            | "pre"
+            | "dd"
+            | "dt"
+            | "dl"
+            | "center"
+            | "tr"
+            | "td"
+            | "th"
+            | "table"
+            | "tbody"
+            | "thead"
+            | "tfoot"
+            | "form"
+            | "hr"
+            | "address"
+            | "main"
+            | "nav"
+            | "aside"
+    )
+}
+
+/// Whether an element's content is not text (scripts, styles, templates, objects).
+fn is_skipped(name: &str) -> bool {
+    matches!(
+        name,
+        "script" | "style" | "noscript" | "template" | "svg" | "object"
+    )
+}
 
 /// The text of an HTML page, its data tables as grids.
 pub fn html_text(src: &str) -> String {
@@ -108,7 +162,7 @@ pub fn html_text(src: &str) -> String {
 
 fn walk(el: ElementRef<'_>, out: &mut Out, depth: usize) {
     let name = el.value().name();
-    if SKIPPED.contains(&name) {
+    if is_skipped(name) {
         return;
     }
     if depth > MAX_DEPTH {
@@ -122,7 +176,7 @@ fn walk(el: ElementRef<'_>, out: &mut Out, depth: usize) {
         out.grid(&grid::place_owned(rows));
         return;
     }
-    let block = BLOCKS.contains(&name);
+    let block = is_block(name);
     if block || name == "br" {
         out.flush();
     }
@@ -226,14 +280,14 @@ fn cell_text(cell: ElementRef<'_>) -> String {
 }
 
 fn walk_inline(el: ElementRef<'_>, out: &mut Out, depth: usize) {
-    if SKIPPED.contains(&el.value().name()) {
+    if is_skipped(el.value().name()) {
         return;
     }
     for child in el.children() {
         match child.value() {
             Node::Text(t) => out.push_text(t),
             Node::Element(e) => {
-                if BLOCKS.contains(&e.name()) || e.name() == "br" {
+                if is_block(e.name()) || e.name() == "br" {
                     out.line.push(' ');
                 }
                 if let Some(e) = ElementRef::wrap(child)
@@ -500,6 +554,18 @@ mod tests {
         assert_eq!(g[0].len(), 3);
         assert!(g[0][2].spanned);
         assert!(g[1][0].spanned && g[1][0].text == "甲");
+    }
+
+    #[test]
+    fn element_kinds_match_their_lists() {
+        for n in BLOCKS
+            .iter()
+            .chain(SKIPPED)
+            .chain(&["span", "a", "br", "b", ""])
+        {
+            assert_eq!(is_block(n), BLOCKS.contains(n), "{n}");
+            assert_eq!(is_skipped(n), SKIPPED.contains(n), "{n}");
+        }
     }
 
     #[test]
