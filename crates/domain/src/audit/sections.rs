@@ -78,7 +78,9 @@ fn clean_lines(text: &str) -> Vec<String> {
 pub(super) fn joined(lines: &[String]) -> String {
     let mut s = String::with_capacity(lines.iter().map(String::len).sum());
     for l in lines {
-        s.extend(l.chars().filter(|c| !c.is_whitespace()));
+        for part in l.split(char::is_whitespace) {
+            s.push_str(part);
+        }
     }
     s
 }
