@@ -363,7 +363,62 @@ pub fn check_tables(
     t4: &Table4,
     prev_forward: Option<&[i64; T3_COLS]>,
 ) -> Vec<Check> {
-    let mut out = Vec::new();
+    evaluate(t2, t3, t4, prev_forward, false)
+}
+
+/// The checks of [`check_tables`] that fail, in the same order (the messages of those that
+/// pass are not written).
+pub fn failed_checks(
+    t2: &Table2,
+    t3: &Table3,
+    t4: &Table4,
+    prev_forward: Option<&[i64; T3_COLS]>,
+) -> Vec<Check> {
+    evaluate(t2, t3, t4, prev_forward, true)
+}
+
+/// Checks being evaluated: all of them, or only those that fail.
+struct Checks {
+    out: Vec<Check>,
+    failed_only: bool,
+}
+
+impl Checks {
+    fn push(
+        &mut self,
+        rule: &'static str,
+        ok: bool,
+        place: impl FnOnce() -> String,
+        message: impl FnOnce() -> String,
+    ) {
+        if !(ok && self.failed_only) {
+            self.out.push(Check {
+                rule,
+                place: place(),
+                ok,
+                message: message(),
+            });
+        }
+    }
+
+    fn add(&mut self, c: Check) {
+        if !(c.ok && self.failed_only) {
+            self.out.push(c);
+        }
+    }
+}
+
+fn evaluate(
+    t2: &Table2,
+    t3: &Table3,
+    t4: &Table4,
+    prev_forward: Option<&[i64; T3_COLS]>,
+    failed_only: bool,
+) -> Vec<Check> {
+    let mut out = Checks {
+        out: Vec::new(),
+        failed_only,
+    };
     let col_where = |c: usize| format!("表三 {}", t3_column_label(c));
 
     // R1: 一 + 二 = 三(七) + 四, per column.
@@ -373,20 +428,22 @@ pub fn check_tables(
         let p = t3.get(T3Row::TotalProcessed, c);
         let f = t3.get(T3Row::CarriedForward, c);
         let ok = a + b == p + f;
-        out.push(Check {
-            rule: "R1",
-            place: col_where(c),
+        out.push(
+            "R1",
             ok,
-            message: if ok {
-                format!("一({a}) + 二({b}) = 三（七）({p}) + 四({f})")
-            } else {
-                format!(
-                    "不平衡：一({a}) + 二({b}) = {}，三（七）({p}) + 四({f}) = {}",
-                    a + b,
-                    p + f
-                )
+            || col_where(c),
+            || {
+                if ok {
+                    format!("一({a}) + 二({b}) = 三（七）({p}) + 四({f})")
+                } else {
+                    format!(
+                        "不平衡：一({a}) + 二({b}) = {}，三（七）({p}) + 四({f}) = {}",
+                        a + b,
+                        p + f
+                    )
+                }
             },
-        });
+        );
     }
     // R2: 总计 = sum of the six applicant columns, per row.
     for row in T3Row::all() {
@@ -394,16 +451,18 @@ pub fn check_tables(
         let sum: i64 = cells[..TOTAL_COL].iter().sum();
         let total = cells[TOTAL_COL];
         let ok = sum == total;
-        out.push(Check {
-            rule: "R2",
-            place: format!("表三 {}", row.full_label()),
+        out.push(
+            "R2",
             ok,
-            message: if ok {
-                format!("总计({total}) = 各类申请人之和({sum})")
-            } else {
-                format!("总计为 {total}，但六类申请人之和为 {sum}")
+            || format!("表三 {}", row.full_label()),
+            || {
+                if ok {
+                    format!("总计({total}) = 各类申请人之和({sum})")
+                } else {
+                    format!("总计为 {total}，但六类申请人之和为 {sum}")
+                }
             },
-        });
+        );
     }
     // R3: （七）总计 = sum of the 21 outcome rows, per column.
     for c in 0..T3_COLS {
@@ -413,16 +472,18 @@ pub fn check_tables(
             .sum();
         let total = t3.get(T3Row::TotalProcessed, c);
         let ok = sum == total;
-        out.push(Check {
-            rule: "R3",
-            place: col_where(c),
+        out.push(
+            "R3",
             ok,
-            message: if ok {
-                format!("（七）总计({total}) = 各办理结果之和({sum})")
-            } else {
-                format!("（七）总计为 {total}，但各办理结果之和为 {sum}")
+            || col_where(c),
+            || {
+                if ok {
+                    format!("（七）总计({total}) = 各办理结果之和({sum})")
+                } else {
+                    format!("（七）总计为 {total}，但各办理结果之和为 {sum}")
+                }
             },
-        });
+        );
     }
     // R4: every cell a non-negative number.
     let neg2: Vec<&str> = [
@@ -447,7 +508,7 @@ pub fn check_tables(
     .filter(|(_, v)| *v < 0)
     .map(|(l, _)| l)
     .collect();
-    out.push(r4("表二", &neg2));
+    out.add(r4("表二", &neg2));
     let mut neg3 = Vec::new();
     for row in T3Row::all() {
         for c in 0..T3_COLS {
@@ -456,7 +517,7 @@ pub fn check_tables(
             }
         }
     }
-    out.push(r4(
+    out.add(r4(
         "表三",
         &neg3.iter().map(String::as_str).collect::<Vec<_>>(),
     ));
@@ -472,7 +533,7 @@ pub fn check_tables(
             }
         }
     }
-    out.push(r4(
+    out.add(r4(
         "表四",
         &neg4.iter().map(String::as_str).collect::<Vec<_>>(),
     ));
@@ -481,16 +542,18 @@ pub fn check_tables(
         for (c, before) in prev.iter().enumerate() {
             let now = t3.get(T3Row::CarriedOver, c);
             let ok = now == *before;
-            out.push(Check {
-                rule: "R6",
-                place: col_where(c),
+            out.push(
+                "R6",
                 ok,
-                message: if ok {
-                    format!("上年结转({now}) = 上期结转下年度({before})")
-                } else {
-                    format!("上年结转为 {now}，但上期“结转下年度继续办理”为 {before}")
+                || col_where(c),
+                || {
+                    if ok {
+                        format!("上年结转({now}) = 上期结转下年度({before})")
+                    } else {
+                        format!("上年结转为 {now}，但上期“结转下年度继续办理”为 {before}")
+                    }
                 },
-            });
+            );
         }
     }
     // Table 四: 总计 = the four results, per group.
@@ -498,18 +561,20 @@ pub fn check_tables(
         let g = &t4.cells[k.index()];
         let sum = g[0] + g[1] + g[2] + g[3];
         let ok = sum == g[4];
-        out.push(Check {
-            rule: "T4",
-            place: format!("表四 {}", k.label()),
+        out.push(
+            "T4",
             ok,
-            message: if ok {
-                format!("总计({}) = 维持 + 纠正 + 其他 + 尚未审结({sum})", g[4])
-            } else {
-                format!("总计为 {}，但四项结果之和为 {sum}", g[4])
+            || format!("表四 {}", k.label()),
+            || {
+                if ok {
+                    format!("总计({}) = 维持 + 纠正 + 其他 + 尚未审结({sum})", g[4])
+                } else {
+                    format!("总计为 {}，但四项结果之和为 {sum}", g[4])
+                }
             },
-        });
+        );
     }
-    out
+    out.out
 }
 
 fn r4(table: &str, negatives: &[&str]) -> Check {
@@ -708,6 +773,42 @@ mod tests {
             broken.cells[bump.0][bump.1] += 1;
             let checks = check_tables(&Table2::default(), &broken, &Table4::default(), None);
             prop_assert!(checks.iter().any(|c| !c.ok));
+        }
+
+        /// `failed_checks` is `check_tables` without the checks that pass.
+        #[test]
+        fn failed_checks_are_the_failing_ones(
+            cells in proptest::collection::vec(-3i64..4, 25 * 7 + 15 + 7 + 9),
+            with_prev in proptest::bool::ANY,
+        ) {
+            let mut t3 = Table3::default();
+            let mut t4 = Table4::default();
+            let mut it = cells.iter().copied();
+            for row in t3.cells.iter_mut() {
+                for c in row.iter_mut() {
+                    *c = it.next().unwrap_or(0);
+                }
+            }
+            for row in t4.cells.iter_mut() {
+                for c in row.iter_mut() {
+                    *c = it.next().unwrap_or(0);
+                }
+            }
+            let mut prev = [0i64; T3_COLS];
+            for p in prev.iter_mut() {
+                *p = it.next().unwrap_or(0);
+            }
+            let t2 = Table2 {
+                licensing_decisions: it.next().unwrap_or(0),
+                fees_fen: it.next().unwrap_or(0),
+                ..Table2::default()
+            };
+            let prev = with_prev.then_some(&prev);
+            let all: Vec<Check> = check_tables(&t2, &t3, &t4, prev)
+                .into_iter()
+                .filter(|c| !c.ok)
+                .collect();
+            prop_assert_eq!(failed_checks(&t2, &t3, &t4, prev), all);
         }
     }
 }

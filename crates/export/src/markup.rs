@@ -49,11 +49,13 @@ impl Out {
     fn grid(&mut self, rows: &[Vec<Cell>]) {
         self.flush();
         if !rows.is_empty() {
-            self.text.push_str(&grid::encode(rows));
+            grid::encode_into(&mut self.text, rows, grid::Source::Markup);
         }
     }
 }
 
+/// Elements that start and end a line (`is_block`).
+#[cfg(test)]
 const BLOCKS: &[&str] = &[
     "p",
     "div",
@@ -92,7 +94,59 @@ const BLOCKS: &[&str] = &[
     "nav",
     "aside",
 ];
+/// Elements whose content is not text (`is_skipped`).
+#[cfg(test)]
 const SKIPPED: &[&str] = &["script", "style", "noscript", "template", "svg", "object"];
+
+/// Whether an element starts and ends a line (a block, a table part, a rule).
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "li"
+            | "ul"
+            | "ol"
+            | "title"
+            | "caption"
+            | "section"
+            | "article"
+            | "header"
+            | "footer"
+            | "blockquote"
+            | "pre"
+            | "dd"
+            | "dt"
+            | "dl"
+            | "center"
+            | "tr"
+            | "td"
+            | "th"
+            | "table"
+            | "tbody"
+            | "thead"
+            | "tfoot"
+            | "form"
+            | "hr"
+            | "address"
+            | "main"
+            | "nav"
+            | "aside"
+    )
+}
+
+/// Whether an element's content is not text (scripts, styles, templates, objects).
+fn is_skipped(name: &str) -> bool {
+    matches!(
+        name,
+        "script" | "style" | "noscript" | "template" | "svg" | "object"
+    )
+}
 
 /// The text of an HTML page, its data tables as grids.
 pub fn html_text(src: &str) -> String {
@@ -108,7 +162,7 @@ pub fn html_text(src: &str) -> String {
 
 fn walk(el: ElementRef<'_>, out: &mut Out, depth: usize) {
     let name = el.value().name();
-    if SKIPPED.contains(&name) {
+    if is_skipped(name) {
         return;
     }
     if depth > MAX_DEPTH {
@@ -119,10 +173,10 @@ fn walk(el: ElementRef<'_>, out: &mut Out, depth: usize) {
     }
     if name == "table" && !is_layout_table(el) {
         let rows = table_rows(el);
-        out.grid(&grid::place(&rows));
+        out.grid(&grid::place_owned(rows));
         return;
     }
-    let block = BLOCKS.contains(&name);
+    let block = is_block(name);
     if block || name == "br" {
         out.flush();
     }
@@ -208,20 +262,32 @@ fn table_rows(table: ElementRef<'_>) -> Vec<Vec<RawCell>> {
 fn cell_text(cell: ElementRef<'_>) -> String {
     let mut out = Out::default();
     walk_inline(cell, &mut out, 0);
-    let mut t = out.text.replace('\n', " ");
-    t.push_str(&out.line);
-    t.split_whitespace().collect::<Vec<_>>().join(" ")
+    let t = if out.text.is_empty() {
+        out.line
+    } else {
+        let mut t = out.text.replace('\n', " ");
+        t.push_str(&out.line);
+        t
+    };
+    let mut s = String::with_capacity(t.len());
+    for (i, part) in t.split_whitespace().enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        s.push_str(part);
+    }
+    s
 }
 
 fn walk_inline(el: ElementRef<'_>, out: &mut Out, depth: usize) {
-    if SKIPPED.contains(&el.value().name()) {
+    if is_skipped(el.value().name()) {
         return;
     }
     for child in el.children() {
         match child.value() {
             Node::Text(t) => out.push_text(t),
             Node::Element(e) => {
-                if BLOCKS.contains(&e.name()) || e.name() == "br" {
+                if is_block(e.name()) || e.name() == "br" {
                     out.line.push(' ');
                 }
                 if let Some(e) = ElementRef::wrap(child)
@@ -263,15 +329,15 @@ struct DocxTable {
 
 impl DocxTable {
     /// The grid: cells placed at their grid columns, merges expanded.
-    fn grid(&self) -> Vec<Vec<Cell>> {
+    fn into_grid(self) -> Vec<Vec<Cell>> {
         let mut out: Vec<Vec<Cell>> = Vec::new();
         let mut slots = 0usize;
-        for (before, row) in &self.rows {
+        for (before, row) in self.rows {
             slots += before + row.iter().map(|c| c.span.max(1)).sum::<usize>();
             if slots > grid::MAX_SLOTS {
                 break;
             }
-            let mut cells: Vec<Cell> = vec![Cell::default(); (*before).min(grid::MAX_COLS)];
+            let mut cells: Vec<Cell> = vec![Cell::default(); before.min(grid::MAX_COLS)];
             for c in row {
                 let col = cells.len();
                 if col >= grid::MAX_COLS {
@@ -286,16 +352,14 @@ impl DocxTable {
                         .unwrap_or_default();
                     (above, true)
                 } else {
-                    (c.text.clone(), false)
+                    (c.text, false)
                 };
-                for k in 0..span {
+                let copy = (span > 1).then(|| grid::copy_text(&text));
+                cells.push(Cell { text, spanned });
+                for _ in 1..span {
                     cells.push(Cell {
-                        text: if k == 0 {
-                            text.clone()
-                        } else {
-                            grid::copy_text(&text)
-                        },
-                        spanned: spanned || k > 0,
+                        text: copy.clone().unwrap_or_default(),
+                        spanned: true,
                     });
                 }
             }
@@ -303,10 +367,6 @@ impl DocxTable {
         }
         out
     }
-}
-
-fn local_name(e: &BytesStart<'_>) -> Vec<u8> {
-    e.name().as_ref().to_vec()
 }
 
 fn attr_val(e: &BytesStart<'_>, key: &[u8]) -> Option<String> {
@@ -334,57 +394,58 @@ pub fn docx_text(xml: &str) -> String {
         };
         let self_closing = matches!(ev, Event::Empty(_));
         match ev {
-            Event::Start(e) | Event::Empty(e) => {
-                let name = local_name(&e);
-                match name.as_slice() {
-                    b"w:tbl" => {
-                        cell_stack.push(cell.take());
-                        tables.push(DocxTable::default());
-                    }
-                    b"w:tr" => {
-                        if let Some(t) = tables.last_mut() {
-                            t.rows.push((0, Vec::new()));
-                        }
-                    }
-                    b"w:gridBefore" => {
-                        if let Some(t) = tables.last_mut()
-                            && let Some(r) = t.rows.last_mut()
-                        {
-                            r.0 = attr_val(&e, b"w:val")
-                                .and_then(|v| v.parse().ok())
-                                .unwrap_or(0);
-                        }
-                    }
-                    b"w:tc" => {
-                        cell = Some(DocxCell {
-                            text: String::new(),
-                            span: 1,
-                            vmerge: VMerge::None,
-                        });
-                    }
-                    b"w:gridSpan" => {
-                        if let Some(c) = cell.as_mut() {
-                            c.span = attr_val(&e, b"w:val")
-                                .and_then(|v| v.parse().ok())
-                                .unwrap_or(1);
-                        }
-                    }
-                    b"w:vMerge" => {
-                        if let Some(c) = cell.as_mut() {
-                            c.vmerge = match attr_val(&e, b"w:val").as_deref() {
-                                Some("restart") => VMerge::Restart,
-                                _ => VMerge::Continue,
-                            };
-                        }
-                    }
-                    b"w:t" => in_text = !self_closing,
-                    b"w:tab" | b"w:br" | b"w:cr" => para.push(' '),
-                    _ => {}
+            Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
+                b"w:tbl" => {
+                    cell_stack.push(cell.take());
+                    tables.push(DocxTable::default());
                 }
-            }
+                b"w:tr" => {
+                    if let Some(t) = tables.last_mut() {
+                        t.rows.push((0, Vec::new()));
+                    }
+                }
+                b"w:gridBefore" => {
+                    if let Some(t) = tables.last_mut()
+                        && let Some(r) = t.rows.last_mut()
+                    {
+                        r.0 = attr_val(&e, b"w:val")
+                            .and_then(|v| v.parse().ok())
+                            .unwrap_or(0);
+                    }
+                }
+                b"w:tc" => {
+                    cell = Some(DocxCell {
+                        text: String::new(),
+                        span: 1,
+                        vmerge: VMerge::None,
+                    });
+                }
+                b"w:gridSpan" => {
+                    if let Some(c) = cell.as_mut() {
+                        c.span = attr_val(&e, b"w:val")
+                            .and_then(|v| v.parse().ok())
+                            .unwrap_or(1);
+                    }
+                }
+                b"w:vMerge" => {
+                    if let Some(c) = cell.as_mut() {
+                        c.vmerge = match attr_val(&e, b"w:val").as_deref() {
+                            Some("restart") => VMerge::Restart,
+                            _ => VMerge::Continue,
+                        };
+                    }
+                }
+                b"w:t" => in_text = !self_closing,
+                b"w:tab" | b"w:br" | b"w:cr" => para.push(' '),
+                _ => {}
+            },
             Event::Text(t) if in_text => {
-                let raw = String::from_utf8_lossy(t.as_ref()).into_owned();
-                para.push_str(&unescape(&raw));
+                let raw = String::from_utf8_lossy(t.as_ref());
+                if raw.contains('&') {
+                    para.push_str(&unescape(&raw));
+                } else {
+                    para.push_str(&raw);
+                }
             }
             Event::GeneralRef(r) if in_text => {
                 let raw = String::from_utf8_lossy(r.as_ref()).into_owned();
@@ -432,7 +493,7 @@ pub fn docx_text(xml: &str) -> String {
                         layout.flush();
                         target.text.push_str(&layout.text);
                     } else {
-                        target.grid(&t.grid());
+                        target.grid(&t.into_grid());
                     }
                 }
                 _ => {}
@@ -493,6 +554,18 @@ mod tests {
         assert_eq!(g[0].len(), 3);
         assert!(g[0][2].spanned);
         assert!(g[1][0].spanned && g[1][0].text == "甲");
+    }
+
+    #[test]
+    fn element_kinds_match_their_lists() {
+        for n in BLOCKS
+            .iter()
+            .chain(SKIPPED)
+            .chain(&["span", "a", "br", "b", ""])
+        {
+            assert_eq!(is_block(n), BLOCKS.contains(n), "{n}");
+            assert_eq!(is_skipped(n), SKIPPED.contains(n), "{n}");
+        }
     }
 
     #[test]

@@ -190,11 +190,59 @@ fn zip_claims_more_entries_than(bytes: &[u8], max: u64) -> bool {
             .and_then(|b| <[u8; 8]>::try_from(b).ok())
             .map(u64::from_le_bytes)
     };
-    bytes.windows(4).enumerate().any(|(i, w)| match w {
-        // EOCD: total entries at offset 10.
-        b"PK\x05\x06" => u16_at(i + 10).is_some_and(|n| n > max),
-        // ZIP64 EOCD: total entries at offset 32.
-        b"PK\x06\x06" => u64_at(i + 32).is_some_and(|n| n > max),
-        _ => false,
-    })
+    // EOCD: total entries at offset 10.
+    let eocd = |i: usize| u16_at(i + 10).is_some_and(|n| n > max);
+    // ZIP64 EOCD: total entries at offset 32.
+    let zip64 = |i: usize| u64_at(i + 32).is_some_and(|n| n > max);
+    memchr::memmem::find_iter(bytes, b"PK\x05\x06").any(eocd)
+        || memchr::memmem::find_iter(bytes, b"PK\x06\x06").any(zip64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::zip_claims_more_entries_than;
+
+    /// The scan as it was first written (every 4-byte window), to compare with.
+    fn by_windows(bytes: &[u8], max: u64) -> bool {
+        let at = |i: usize, n: usize| {
+            bytes.get(i..i + n).map(|b| {
+                b.iter()
+                    .rev()
+                    .fold(0u64, |acc, x| (acc << 8) | u64::from(*x))
+            })
+        };
+        bytes.windows(4).enumerate().any(|(i, w)| match w {
+            b"PK\x05\x06" => at(i + 10, 2).is_some_and(|n| n > max),
+            b"PK\x06\x06" => at(i + 32, 8).is_some_and(|n| n > max),
+            _ => false,
+        })
+    }
+
+    #[test]
+    fn entry_claims_are_found_wherever_they_stand() {
+        for len in [0usize, 3, 4, 11, 12, 13, 39, 40, 41, 90] {
+            for at in 0..len {
+                for (sig, off, width) in [(b"PK\x05\x06", 10, 2), (b"PK\x06\x06", 32, 8)] {
+                    for claim in [9u64, 10, 11, 60_000] {
+                        let mut b = vec![0u8; len];
+                        for (k, s) in sig.iter().enumerate() {
+                            if let Some(x) = b.get_mut(at + k) {
+                                *x = *s;
+                            }
+                        }
+                        for k in 0..width {
+                            if let Some(x) = b.get_mut(at + off + k) {
+                                *x = (claim >> (8 * k)) as u8;
+                            }
+                        }
+                        assert_eq!(
+                            zip_claims_more_entries_than(&b, 10),
+                            by_windows(&b, 10),
+                            "{len} {at} {claim}"
+                        );
+                    }
+                }
+            }
+        }
+    }
 }

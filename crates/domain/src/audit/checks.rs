@@ -7,7 +7,7 @@ use time::Date;
 
 use super::sections::joined;
 use super::{Audit, Finding};
-use crate::report::{T3_COLS, T3Row, Table2, Table3, Table4, check_tables};
+use crate::report::{T3_COLS, T3Row, Table2, Table3, Table4, failed_checks};
 
 /// "受理…申请共N件" and the like in the narrative.
 static RECEIVED: std::sync::LazyLock<Option<Regex>> = std::sync::LazyLock::new(|| {
@@ -16,7 +16,7 @@ static RECEIVED: std::sync::LazyLock<Option<Regex>> = std::sync::LazyLock::new(|
 
 /// The consistency rules (`check_tables`) on the tables that were read.
 pub(super) fn balances(t3: Option<&Table3>, t4: Option<&Table4>, findings: &mut Vec<Finding>) {
-    let checks = check_tables(
+    let checks = failed_checks(
         &Table2::default(),
         t3.unwrap_or(&Table3::default()),
         t4.unwrap_or(&Table4::default()),

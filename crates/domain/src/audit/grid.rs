@@ -102,16 +102,21 @@ pub struct Grid {
 /// `colspan` and `rowspan` into spanned copies. Spans are capped so that no input can make the
 /// grid wider than [`MAX_COLS`] or longer than the rows given.
 pub fn place(rows: &[Vec<RawCell>]) -> Vec<Vec<Cell>> {
+    place_owned(rows.to_vec())
+}
+
+/// [`place`], taking the rows (each cell's text moves into its first slot).
+pub fn place_owned(rows: Vec<Vec<RawCell>>) -> Vec<Vec<Cell>> {
     let n = rows.len();
     let mut out: Vec<Vec<Option<Cell>>> = vec![Vec::new(); n];
     let mut slots = 0usize;
-    for (r, row) in rows.iter().enumerate() {
+    for (r, row) in rows.into_iter().enumerate() {
         if slots > MAX_SLOTS {
             out.truncate(r);
             break;
         }
         let mut c = 0;
-        for cell in row {
+        for mut cell in row {
             while out[r].get(c).is_some_and(|s| s.is_some()) {
                 c += 1;
             }
@@ -120,7 +125,12 @@ pub fn place(rows: &[Vec<RawCell>]) -> Vec<Vec<Cell>> {
             }
             let cs = cell.colspan.clamp(1, MAX_COLS - c);
             let rs = cell.rowspan.clamp(1, n - r).min(MAX_ROWSPAN);
-            let copy = copy_text(&cell.text);
+            // (Only slots other than the first take the copy.)
+            let copy = if cs > 1 || rs > 1 {
+                copy_text(&cell.text)
+            } else {
+                String::new()
+            };
             for (dr, row_slots) in out.iter_mut().skip(r).take(rs).enumerate() {
                 if row_slots.len() < c + cs {
                     row_slots.resize(c + cs, None);
@@ -130,7 +140,8 @@ pub fn place(rows: &[Vec<RawCell>]) -> Vec<Vec<Cell>> {
                     if row_slots[c + dc].is_none() {
                         row_slots[c + dc] = Some(Cell {
                             text: if first {
-                                cell.text.clone()
+                                // (The first slot is the only one that takes the text.)
+                                std::mem::take(&mut cell.text)
                             } else {
                                 copy.clone()
                             },
@@ -149,12 +160,19 @@ pub fn place(rows: &[Vec<RawCell>]) -> Vec<Vec<Cell>> {
 }
 
 /// Cell text with whitespace collapsed and the characters that would break the line format
-/// (tabs, line breaks, the markers) turned into spaces.
-fn clean_cell(t: &str) -> String {
-    t.split(|c: char| c.is_whitespace() || c == SPANNED || c == '\u{1e}')
+/// (tabs, line breaks, the markers) turned into spaces, appended to `out`.
+fn push_clean_cell(out: &mut String, t: &str) {
+    let mut first = true;
+    for part in t
+        .split(|c: char| c.is_whitespace() || c == SPANNED || c == '\u{1e}')
         .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+    {
+        if !first {
+            out.push(' ');
+        }
+        out.push_str(part);
+        first = false;
+    }
 }
 
 /// The text lines of a grid, to be placed on their own lines inside a report's text.
@@ -165,30 +183,33 @@ pub fn encode(rows: &[Vec<Cell>]) -> String {
 /// [`encode`] for a grid of the given source ([`Source::Layout`] gets its own first line;
 /// any other source is read back as markup).
 pub fn encode_as(rows: &[Vec<Cell>], source: Source) -> String {
-    let mut s = String::from(if source == Source::Layout {
+    let mut s = String::new();
+    encode_into(&mut s, rows, source);
+    s
+}
+
+/// [`encode_as`], appended to `s`.
+pub fn encode_into(s: &mut String, rows: &[Vec<Cell>], source: Source) {
+    s.push_str(if source == Source::Layout {
         GRID_START_LAYOUT
     } else {
         GRID_START
     });
     s.push('\n');
     for row in rows {
-        let cells: Vec<String> = row
-            .iter()
-            .map(|c| {
-                let t = clean_cell(&c.text);
-                if c.spanned {
-                    format!("{SPANNED}{t}")
-                } else {
-                    t
-                }
-            })
-            .collect();
-        s.push_str(&cells.join("\t"));
+        for (i, c) in row.iter().enumerate() {
+            if i > 0 {
+                s.push('\t');
+            }
+            if c.spanned {
+                s.push(SPANNED);
+            }
+            push_clean_cell(s, &c.text);
+        }
         s.push('\n');
     }
     s.push_str(GRID_END);
     s.push('\n');
-    s
 }
 
 /// The line of a row for the readers that read lines: its own cells separated by tabs, an empty
@@ -196,29 +217,38 @@ pub fn encode_as(rows: &[Vec<Cell>], source: Source) -> String {
 /// non-empty cells only, so that the positional reading counts what is on the page and not
 /// where the columns were placed.
 pub fn row_line_of(row: &[Cell], source: Source) -> String {
-    if source != Source::Layout {
-        return row_line(row);
+    let mut s = String::new();
+    push_row_line(&mut s, row, source);
+    s
+}
+
+/// [`row_line_of`], appended to `out`.
+fn push_row_line(out: &mut String, row: &[Cell], source: Source) {
+    let own = row.iter().filter(|c| !c.spanned).map(|c| c.text.trim());
+    let mut first = true;
+    if source == Source::Layout {
+        for t in own.filter(|t| !t.is_empty()) {
+            if !first {
+                out.push('\t');
+            }
+            out.push_str(t);
+            first = false;
+        }
+        return;
     }
-    row.iter()
-        .filter(|c| !c.spanned)
-        .map(|c| c.text.trim())
-        .filter(|t| !t.is_empty())
-        .collect::<Vec<_>>()
-        .join("\t")
+    let has_number = own.clone().any(|t| super::tables::number(t).is_some());
+    for t in own {
+        if !first {
+            out.push('\t');
+        }
+        out.push_str(if has_number && t.is_empty() { "0" } else { t });
+        first = false;
+    }
 }
 
 /// The line of a row of a markup grid (see [`row_line_of`]).
 pub fn row_line(row: &[Cell]) -> String {
-    let own: Vec<&str> = row
-        .iter()
-        .filter(|c| !c.spanned)
-        .map(|c| c.text.trim())
-        .collect();
-    let has_number = own.iter().any(|t| super::tables::number(t).is_some());
-    own.iter()
-        .map(|t| if has_number && t.is_empty() { "0" } else { t })
-        .collect::<Vec<_>>()
-        .join("\t")
+    row_line_of(row, Source::Markup)
 }
 
 /// Takes the grids out of a text: the text with each grid replaced by its rows' lines
@@ -263,7 +293,7 @@ pub fn split_grids(text: &str) -> (String, Vec<Grid>) {
                         None => Cell::new(c),
                     })
                     .collect();
-                out.push_str(&row_line_of(&row, g.source));
+                push_row_line(&mut out, &row, g.source);
                 g.rows.push(row);
             }
             None => out.push_str(line),
@@ -279,15 +309,27 @@ pub fn split_grids(text: &str) -> (String, Vec<Grid>) {
 
 /// Full-width digits, point, minus and spaces as ASCII (some reports type numbers full width).
 pub fn halfwidth(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
-            '．' => '.',
-            '－' => '-',
-            '\u{3000}' | '\u{a0}' => ' ',
-            c => c,
-        })
-        .collect()
+    s.chars().map(halfwidth_char).collect()
+}
+
+/// [`halfwidth`], without copying a text that has nothing to convert.
+pub fn halfwidth_cow(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.chars().any(|c| halfwidth_char(c) != c) {
+        std::borrow::Cow::Owned(halfwidth(s))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+/// One character as [`halfwidth`] writes it.
+pub(super) fn halfwidth_char(c: char) -> char {
+    match c {
+        '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+        '．' => '.',
+        '－' => '-',
+        '\u{3000}' | '\u{a0}' => ' ',
+        c => c,
+    }
 }
 
 /// Whether a line is a Markdown table's separator row (`| --- | :-: |`).

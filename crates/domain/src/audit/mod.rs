@@ -23,6 +23,7 @@ mod sections;
 mod structured;
 mod tables;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -101,26 +102,28 @@ impl Audit {
 
 /// The grids of a section's region: those the file's markup gave (their first row inside the
 /// region), else the region's lines cut into cells.
-fn region_grids(s: &Sections, grids: &[Grid], i: usize) -> Vec<Grid> {
+fn region_grids<'a>(s: &Sections, grids: &'a [Grid], i: usize) -> Cow<'a, [Grid]> {
     let Some((from, to)) = s.range(i) else {
-        return Vec::new();
+        return Cow::Owned(Vec::new());
     };
-    let inside: Vec<Grid> = grids
-        .iter()
-        .filter(|g| (from..to).contains(&g.line))
-        .cloned()
-        .collect();
-    if !inside.is_empty() {
-        return inside;
+    // `split_grids` gives the grids in the order of their lines, so those inside the region
+    // are a run of the list.
+    let start = grids.partition_point(|g| g.line < from);
+    let end = start + grids[start..].partition_point(|g| g.line < to);
+    if end > start {
+        return Cow::Borrowed(&grids[start..end]);
     }
-    vec![grid::text_rows(s.lines.get(from..to).unwrap_or(&[]), from)]
+    Cow::Owned(vec![grid::text_rows(
+        s.lines.get(from..to).unwrap_or(&[]),
+        from,
+    )])
 }
 
 /// Reads and checks one report's text (as `gongkai_export::read` gives it: plain text, with the
 /// grids of its tables inside when the file had table markup).
 pub fn audit_text(file: &str, text: &str) -> Audit {
     let mut findings = Vec::new();
-    let (text, grids) = grid::split_grids(&grid::halfwidth(text));
+    let (text, grids) = grid::split_grids(&grid::halfwidth_cow(text));
     // Sections: the first heading line of each, in order.
     let s = Sections::find(&text);
     let numerals = s.numerals();
@@ -132,8 +135,8 @@ pub fn audit_text(file: &str, text: &str) -> Audit {
     let t2 = s.region(1).unwrap_or(&[]);
     let is_2019 = tables::is_2019(t2);
     let t3 = s.region(2).unwrap_or(&[]);
-    let single_other =
-        tables::single_other(t3) && !structured::has_split_other(&region_grids(&s, &grids, 2));
+    let t3_grids = region_grids(&s, &grids, 2);
+    let single_other = tables::single_other(t3) && !structured::has_split_other(&t3_grids);
     let format = if is_2019 { "2019" } else { "2021" };
     let mut readings = BTreeMap::new();
 
@@ -155,7 +158,7 @@ pub fn audit_text(file: &str, text: &str) -> Audit {
     }
     let mut t3_table = None;
     if s.has(2) {
-        let st = structured::read_t3(&region_grids(&s, &grids, 2), single_other);
+        let st = structured::read_t3(&t3_grids, single_other);
         grid_read |= st.source.is_some_and(|x| x != grid::Source::Spaces) && st.any;
         structured_variants.extend(st.variants.clone());
         let pos = tables::positional_t3(t3, single_other);

@@ -37,6 +37,14 @@ fn section_words(i: usize) -> Vec<&'static str> {
 
 /// Whether `line` is a heading of section `i` (whose words are `words`).
 fn heads(line: &str, i: usize, words: &[&str]) -> bool {
+    // A line that lacks the first character of a word cannot hold the word once its spaces
+    // are removed (most lines are not headings).
+    if !words
+        .iter()
+        .all(|w| w.chars().next().is_none_or(|c| line.contains(c)))
+    {
+        return false;
+    }
     let l: String = line.chars().filter(|c| !c.is_whitespace()).collect();
     l.chars().count() < 60
         && words.iter().all(|w| l.contains(w))
@@ -56,7 +64,8 @@ fn clean_lines(text: &str) -> Vec<String> {
     text.lines()
         .map(|l| l.replace(['\u{3000}', '\u{a0}'], " "))
         .map(|l| {
-            if page.is_some_and(|re| re.is_match(&l)) {
+            // (A page number has a dash on each side.)
+            if l.contains(['-', '—', '－']) && page.is_some_and(|re| re.is_match(&l)) {
                 String::new()
             } else {
                 l
@@ -67,13 +76,13 @@ fn clean_lines(text: &str) -> Vec<String> {
 
 /// The lines joined with all whitespace removed.
 pub(super) fn joined(lines: &[String]) -> String {
-    lines
-        .iter()
-        .map(|l| l.trim())
-        .collect::<String>()
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect()
+    let mut s = String::with_capacity(lines.iter().map(String::len).sum());
+    for l in lines {
+        for part in l.split(char::is_whitespace) {
+            s.push_str(part);
+        }
+    }
+    s
 }
 
 /// A report's lines and where each of its six sections starts.

@@ -64,15 +64,70 @@ impl Structured {
     }
 }
 
+/// The punctuation, quotes and brackets [`norm`] leaves out.
+#[cfg(test)]
+const NORM_PUNCT: &str = "“”\"'‘’（）()、，,.．。：:；;【】[]「」《》〈〉<>·•*|/／\\—–-_~`!！?？";
+
+/// Whether [`norm`] leaves a character out.
+fn norm_punct(c: char) -> bool {
+    matches!(
+        c,
+        '“' | '”'
+            | '"'
+            | '\''
+            | '‘'
+            | '’'
+            | '（'
+            | '）'
+            | '('
+            | ')'
+            | '、'
+            | '，'
+            | ','
+            | '.'
+            | '．'
+            | '。'
+            | '：'
+            | ':'
+            | '；'
+            | ';'
+            | '【'
+            | '】'
+            | '['
+            | ']'
+            | '「'
+            | '」'
+            | '《'
+            | '》'
+            | '〈'
+            | '〉'
+            | '<'
+            | '>'
+            | '·'
+            | '•'
+            | '*'
+            | '|'
+            | '/'
+            | '／'
+            | '\\'
+            | '—'
+            | '–'
+            | '-'
+            | '_'
+            | '~'
+            | '`'
+            | '!'
+            | '！'
+            | '?'
+            | '？'
+    )
+}
+
 /// A label without spaces, punctuation, quotes and brackets, digits half width.
 pub(super) fn norm(s: &str) -> String {
-    super::grid::halfwidth(s)
-        .chars()
-        .filter(|c| {
-            !c.is_whitespace()
-                && !"“”\"'‘’（）()、，,.．。：:；;【】[]「」《》〈〉<>·•*|/／\\—–-_~`!！?？"
-                    .contains(*c)
-        })
+    s.chars()
+        .map(super::grid::halfwidth_char)
+        .filter(|c| !c.is_whitespace() && !norm_punct(*c))
         .collect()
 }
 
@@ -165,7 +220,13 @@ fn identify<R: Copy + PartialEq>(
             continue;
         }
         let own = row_label(row).join("");
-        let mut candidates: Vec<(String, Vec<usize>)> = vec![(own.clone(), Vec::new())];
+        // The row's own label first: when it names a row, the other candidates are not needed
+        // (the first that names a row wins, and none of them is built from a used line).
+        if let Some(m) = matcher(&own) {
+            out.push((r, Some(m), own));
+            continue;
+        }
+        let mut candidates: Vec<(String, Vec<usize>)> = Vec::new();
         if g.source != Source::Markup {
             // Up to three unused text-only lines right before the numbers (nearest first).
             let mut before: Vec<(usize, String)> = Vec::new();
@@ -875,6 +936,14 @@ pub(super) fn read_t2(grids: &[Grid], is_2019: bool) -> Structured {
 mod tests {
     use super::*;
     use crate::report::T3Row;
+
+    #[test]
+    fn norm_leaves_out_exactly_its_punctuation() {
+        for c in (0..=0x10ffff_u32).filter_map(char::from_u32) {
+            assert_eq!(norm_punct(c), NORM_PUNCT.contains(c), "{c:?}");
+        }
+        assert_eq!(norm("（一）　１．規 章"), "一1規章");
+    }
 
     #[test]
     fn labels_name_their_rows() {

@@ -2,6 +2,8 @@
 //! placed in the template's fixed layout), the two readings weighed against each other
 //! (`decide`), and what was read turned into the JSON and the report types.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -15,19 +17,34 @@ use crate::report::{T3_COLS, T3Row, Table3, Table4, t3_column_code};
 /// A number token as plain digits: an integer or decimal standing alone, without emphasis
 /// marks, its unit (元, 万元) or thousands separators ("3,985,758").
 pub(super) fn value_token(tok: &str) -> Option<String> {
+    plain_digits(tok).map(Cow::into_owned)
+}
+
+/// [`value_token`] without copying the token when it has no thousands separators.
+fn plain_digits(tok: &str) -> Option<Cow<'_, str>> {
     let t = tok.trim().trim_matches(|c: char| c == '|' || c == '*');
     let t = t
         .strip_suffix("万元")
         .or_else(|| t.strip_suffix('元'))
         .unwrap_or(t);
+    // A number starts with a digit, a point or a minus (with thousands separators too: a
+    // leading comma leaves an empty first group), so other tokens stop here.
+    if !t.starts_with(|c: char| c.is_ascii_digit() || c == '.' || c == '-') {
+        return None;
+    }
     let t = if t.contains(',') {
         // Only well-formed groups of three: 1,234 or 12,345.6.
         let (int, frac) = t.split_once('.').map_or((t, None), |(i, f)| (i, Some(f)));
         let digits = int.trim_start_matches('-');
-        let groups: Vec<&str> = digits.split(',').collect();
-        let ok = groups.len() > 1
-            && (1..=3).contains(&groups[0].len())
-            && groups[1..].iter().all(|g| g.len() == 3);
+        let mut groups = digits.split(',');
+        let first = groups.next().unwrap_or("");
+        let mut more = 0;
+        let ok = (1..=3).contains(&first.len())
+            && groups.all(|g| {
+                more += 1;
+                g.len() == 3
+            })
+            && more > 0;
         if !ok {
             return None;
         }
@@ -36,9 +53,9 @@ pub(super) fn value_token(tok: &str) -> Option<String> {
             s.push('.');
             s.push_str(f);
         }
-        s
+        Cow::Owned(s)
     } else {
-        t.to_string()
+        Cow::Borrowed(t)
     };
     if t.is_empty()
         || t.ends_with('.')
@@ -54,7 +71,7 @@ pub(super) fn value_token(tok: &str) -> Option<String> {
 
 /// The value of a number token ([`value_token`]).
 pub(super) fn number(tok: &str) -> Option<f64> {
-    value_token(tok).and_then(|t| t.parse().ok())
+    plain_digits(tok).and_then(|t| t.parse().ok())
 }
 
 /// The number tokens of some lines, in reading order, as plain digits.
@@ -497,4 +514,83 @@ pub(super) fn t3_json(t: &Table3, single_other: bool) -> Value {
         m.insert(key.to_string(), Value::Object(cols));
     }
     Value::Object(m)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// `value_token` as first written (a copy of every token), to compare with.
+    fn reference(tok: &str) -> Option<String> {
+        let t = tok.trim().trim_matches(|c: char| c == '|' || c == '*');
+        let t = t
+            .strip_suffix("万元")
+            .or_else(|| t.strip_suffix('元'))
+            .unwrap_or(t);
+        let t = if t.contains(',') {
+            let (int, frac) = t.split_once('.').map_or((t, None), |(i, f)| (i, Some(f)));
+            let digits = int.trim_start_matches('-');
+            let groups: Vec<&str> = digits.split(',').collect();
+            let ok = groups.len() > 1
+                && (1..=3).contains(&groups[0].len())
+                && groups[1..].iter().all(|g| g.len() == 3);
+            if !ok {
+                return None;
+            }
+            let mut s = int.replace(',', "");
+            if let Some(f) = frac {
+                s.push('.');
+                s.push_str(f);
+            }
+            s
+        } else {
+            t.to_string()
+        };
+        if t.is_empty()
+            || t.ends_with('.')
+            || t == "-"
+            || !t
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c == '-')
+        {
+            return None;
+        }
+        t.parse::<f64>().ok().map(|_| t)
+    }
+
+    proptest! {
+        #[test]
+        fn value_tokens_read_as_before(tok in "[ |*\\-.,0-9元万a一\t]{0,14}") {
+            prop_assert_eq!(value_token(&tok), reference(&tok));
+            prop_assert_eq!(number(&tok), reference(&tok).and_then(|t| t.parse::<f64>().ok()));
+        }
+    }
+
+    #[test]
+    fn value_tokens_read_as_before_on_examples() {
+        for tok in [
+            "1,234",
+            "-1,234.5",
+            ",123",
+            "12,34",
+            "1,234,567元",
+            "3.5万元",
+            "**7**",
+            "|8|",
+            "-",
+            ".5",
+            "5.",
+            "1-2",
+            "—",
+            "１２",
+            "",
+            " 0 ",
+            "-.5",
+            "1,234.",
+            "١٢",
+        ] {
+            assert_eq!(value_token(tok), reference(tok), "{tok}");
+        }
+    }
 }
