@@ -199,11 +199,13 @@ async fn the_sqlite_parity_rebuild_keeps_every_row() {
     old.run(p).await.unwrap_or_else(|e| panic!("{e}"));
     let _ = std::fs::remove_dir_all(&dir);
     db.seed_calendar().await.unwrap_or_else(|e| panic!("{e}"));
-    // Today's writer also keeps the trading summaries of 0007: given the tables for the load,
-    // their rows recorded, then dropped, so that 0007's backfill must rebuild them.
+    // Today's writer also keeps the trading summaries of 0007 and reads the OCID prefix of
+    // 0008: given the tables for the load, the summaries' rows recorded, then dropped, so that
+    // 0007's backfill must rebuild them.
     exec(
         &db,
-        "CREATE TABLE bidder_year (agency_id INTEGER NOT NULL, year INTEGER NOT NULL, \
+        "CREATE TABLE deployment_setting (key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL); \
+         CREATE TABLE bidder_year (agency_id INTEGER NOT NULL, year INTEGER NOT NULL, \
          company_id INTEGER NOT NULL, sections INTEGER NOT NULL, \
          PRIMARY KEY (agency_id, year, company_id)); \
          CREATE TABLE trading_year (agency_id INTEGER NOT NULL, year INTEGER NOT NULL, \
@@ -258,7 +260,11 @@ async fn the_sqlite_parity_rebuild_keeps_every_row() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(!counts.is_empty());
-    exec(&db, "DROP TABLE bidder_year; DROP TABLE trading_year").await;
+    exec(
+        &db,
+        "DROP TABLE bidder_year; DROP TABLE trading_year; DROP TABLE deployment_setting",
+    )
+    .await;
     let before = sqlite_snapshot(&db).await;
     for (table, n) in [
         ("notice", 1000),
