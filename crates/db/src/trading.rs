@@ -725,7 +725,7 @@ impl Tx {
                 if chunk.is_empty() {
                     return None;
                 }
-                let q = if k % 2 == 0 {
+                let q = if k.is_multiple_of(2) {
                     let mut q = sqlx::QueryBuilder::new(
                         "INSERT INTO notice_version (notice_id, version, content, content_hash) ");
                     q.push_values(chunk, |mut b, w| {
