@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use gongkai_domain::codes::TradingCategory;
 use gongkai_domain::ledger::{AgencyLedger, FullProcessRule, NewAgency, Section};
 use gongkai_domain::period::beijing_date;
+use gongkai_domain::trading::ocid;
 use sqlx::QueryBuilder;
 use sqlx::types::Json;
 use time::Date;
@@ -268,6 +269,13 @@ impl Tx {
         // The distinct-bidder summary of the new sections, applied after the rows are written.
         let bidders_summary: crate::summaries::Summary;
         let notice_counts: crate::summaries::NoticeCounts;
+        // Sections get their `ocid` as an import gives it: the deployment's prefix, the agency,
+        // the project and the section.
+        let prefix = self.ocid_prefix().await?;
+        let agency_code: String =
+            on_tx!(self, c => sqlx::query_scalar("SELECT code FROM agency WHERE id = $1")
+            .bind(agency_id).fetch_optional(&mut *c).await?)
+            .ok_or_else(|| DbError::UnknownAgency(agency_id.to_string()))?;
         on_tx!(self, conn => {
             // Projects, then sections, then notices, then bidders: each in chunks, ids mapped back by code.
             let mut project_ids: HashMap<&str, i64> = HashMap::new();
@@ -283,17 +291,19 @@ impl Tx {
                     }
                 }
             }
-            let sections: Vec<(i64, TradingCategory, &gongkai_domain::ledger::Section)> = l
+            let sections: Vec<(i64, &gongkai_domain::ledger::Project, &gongkai_domain::ledger::Section)> = l
                 .projects
                 .iter()
                 .flat_map(|pr| pr.sections.iter().map(move |s| (pr, s)))
-                .map(|(pr, s)| (project_ids.get(pr.code.as_str()).copied().unwrap_or_default(), pr.category, s))
+                .map(|(pr, s)| (project_ids.get(pr.code.as_str()).copied().unwrap_or_default(), pr, s))
                 .collect();
             let mut section_ids: HashMap<&str, i64> = HashMap::new();
             for chunk in sections.chunks(CHUNK) {
                 let mut q = QueryBuilder::new("INSERT INTO section (agency_id, project_id, code, name, ocid, completed_on) ");
-                q.push_values(chunk, |mut b, (pid, cat, s)| {
-                    b.push_bind(agency_id).push_bind(*pid).push_bind(&s.code).push_bind(&s.name).push_bind(format!("ocds-gongkai-{}", s.code)).push_bind(completed_on(*cat, s));
+                q.push_values(chunk, |mut b, (pid, pr, s)| {
+                    b.push_bind(agency_id).push_bind(*pid).push_bind(&s.code).push_bind(&s.name)
+                        .push_bind(ocid(&prefix, &agency_code, &pr.code, Some(&s.code)))
+                        .push_bind(completed_on(pr.category, s));
                 });
                 q.push(" RETURNING id, code");
                 let by_code: HashMap<&str, &str> = chunk.iter().map(|(_, _, s)| (s.code.as_str(), s.code.as_str())).collect();

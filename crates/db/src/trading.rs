@@ -2,12 +2,14 @@
 //! time-limit rules, and the public feed.
 //!
 //! A notice is stored once per agency and id (`notice`, holding its current version and its
-//! canonical JSON), every version it ever had in `notice_version`, and every change — a new
+//! canonical JSON), every version it ever had in `notice_version` (with its canonical JSON once
+//! superseded: a current version's is its notice row's, migration 0009), and every change — a new
 //! notice or a correction (更正) — in `notice_change`, whose `seq` only grows: the feed pages
 //! through it. An import is one transaction that locks the agency (and, on PostgreSQL, the
 //! change log, so that sequence numbers commit in order and a reader paging through the feed
 //! never skips one that commits later). The rules themselves are `gongkai_domain::trading`'s.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 use gongkai_domain::calendar::Calendar;
@@ -63,7 +65,8 @@ pub const LATEST_PAGE: i64 = 50;
 /// The columns of a feed entry; the statements add their `WHERE` and order.
 macro_rules! feed_select {
     () => {
-        "SELECT c.seq, a.code, CAST(c.version AS BIGINT), c.change, v.content, s.ocid, a.name, \
+        "SELECT c.seq, a.code, CAST(c.version AS BIGINT), c.change, COALESCE(v.content, n.content), \
+         s.ocid, a.name, \
          c.recorded_at FROM notice_change c JOIN agency a ON a.id = c.agency_id \
          JOIN notice_version v ON v.notice_id = c.notice_id AND v.version = c.version \
          JOIN notice n ON n.id = c.notice_id JOIN project p ON p.id = n.project_id \
@@ -114,8 +117,98 @@ pub fn parse_notices(text: &str) -> Result<Vec<(usize, Notice)>, DbError> {
 }
 
 /// [`parse_notices`], telling `progress` the bytes of each line read (for a progress bar).
+/// A large text is parsed on every available core, in as many runs of whole lines; the error
+/// reported is that of the first bad line, as when parsing line by line.
 pub fn parse_notices_with(
     text: &str,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Vec<(usize, Notice)>, DbError> {
+    /// Below this many bytes a text is parsed on one thread.
+    const PARALLEL_FROM: usize = 1 << 20;
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if threads < 2 || text.len() < PARALLEL_FROM {
+        return parse_lines(text, 0, progress);
+    }
+    // Runs of whole lines of about equal size, each with the number of lines before it.
+    let mut runs: Vec<(&str, usize)> = Vec::with_capacity(threads);
+    let mut rest = text;
+    let mut before = 0;
+    for k in (1..=threads).rev() {
+        let want = rest.len() / k;
+        // A newline byte is never inside a multi-byte character: the split is on a boundary.
+        let newline = rest
+            .as_bytes()
+            .get(want..)
+            .and_then(|t| t.iter().position(|b| *b == b'\n'));
+        let end = match newline {
+            Some(i) if k > 1 => want + i + 1,
+            _ => rest.len(),
+        };
+        let (run, tail) = rest.split_at(end);
+        runs.push((run, before));
+        before += run.lines().count();
+        rest = tail;
+    }
+    let parsed: Vec<Result<Vec<(usize, Notice)>, DbError>> = std::thread::scope(|scope| {
+        let (first, others) = runs
+            .split_first()
+            .map_or((None, &[][..]), |(f, o)| (Some(f), o));
+        let handles: Vec<_> = others
+            .iter()
+            .map(|(run, before)| scope.spawn(move || parse_lines(run, *before, &mut |_| {})))
+            .collect();
+        let mut out = Vec::with_capacity(runs.len());
+        if let Some((run, before)) = first {
+            out.push(parse_lines(run, *before, progress));
+        }
+        for (h, (run, _)) in handles.into_iter().zip(others) {
+            out.push(
+                h.join()
+                    .unwrap_or_else(|_| Err(DbError::Import("解析公告的线程意外退出".into()))),
+            );
+            progress(run.len());
+        }
+        out
+    });
+    let mut out = Vec::with_capacity(parsed.iter().map(|r| r.as_ref().map_or(0, Vec::len)).sum());
+    for run in parsed {
+        out.extend(run?);
+    }
+    Ok(out)
+}
+
+/// The content hash of every notice, computed on every available core for a large import.
+fn content_hashes(notices: &[(usize, Notice)]) -> Vec<String> {
+    /// Below this many notices the hashes are computed on one thread.
+    const PARALLEL_FROM: usize = 10_000;
+    let one = |run: &[(usize, Notice)]| -> Vec<String> {
+        run.iter().map(|(_, n)| n.content_hash()).collect()
+    };
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    if threads < 2 || notices.len() < PARALLEL_FROM {
+        return one(notices);
+    }
+    let per = notices.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let mut runs = notices.chunks(per);
+        let first = runs.next().unwrap_or_default();
+        let handles: Vec<_> = runs
+            .map(|run| (run, scope.spawn(move || one(run))))
+            .collect();
+        let mut out = Vec::with_capacity(notices.len());
+        out.extend(one(first));
+        for (run, h) in handles {
+            // A thread that failed (it cannot: hashing does not panic) is done over here.
+            out.extend(h.join().unwrap_or_else(|_| one(run)));
+        }
+        out
+    })
+}
+
+/// The notices of some lines of a text (`before` lines precede them), line by line.
+fn parse_lines(
+    text: &str,
+    before: usize,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Vec<(usize, Notice)>, DbError> {
     let mut out = Vec::new();
@@ -124,12 +217,13 @@ pub fn parse_notices_with(
         if line.trim().is_empty() {
             continue;
         }
-        let at = |e: gongkai_domain::DomainError| DbError::Import(format!("第 {} 行：{e}", i + 1));
+        let no = before + i + 1;
+        let at = |e: gongkai_domain::DomainError| DbError::Import(format!("第 {no} 行：{e}"));
         let mut n = Notice::parse(line).map_err(at)?;
         if let Some(b) = &n.body {
             n.body = Some(sanitize_body(b).map_err(at)?);
         }
-        out.push((i + 1, n));
+        out.push((no, n));
     }
     Ok(out)
 }
@@ -196,7 +290,8 @@ impl Db {
         let agency = self.agency(agency_code).await?;
         type Row = (Json<Value>, i64, time::OffsetDateTime);
         let rows: Vec<Row> = on_db!(self, p => sqlx::query_as(
-            "SELECT v.content, CAST(v.version AS BIGINT), v.recorded_at FROM notice_version v \
+            "SELECT COALESCE(v.content, n.content), CAST(v.version AS BIGINT), v.recorded_at \
+             FROM notice_version v \
              JOIN notice n ON n.id = v.notice_id WHERE n.agency_id = $1 ORDER BY v.id")
             .bind(agency.id).fetch_all(p).await?);
         let mut out = Vec::with_capacity(rows.len());
@@ -291,19 +386,18 @@ impl Db {
 }
 
 /// A notice as the import sees it: its row id (none yet for a notice new in this import), its
-/// version and (for notices imported as JSON) content.
-struct Stored {
+/// version and (for notices imported as JSON) content: as stored, or a line of the import.
+struct Stored<'a> {
     id: Option<i64>,
     version: i64,
-    notice: Option<Notice>,
+    notice: Option<Cow<'a, Notice>>,
 }
 
 /// One version written by an import, in file order (the change log's order).
-struct Written {
-    id: String,
+struct Written<'a> {
+    notice: &'a Notice,
     version: i64,
     kind: &'static str,
-    content: Value,
     hash: String,
 }
 
@@ -335,10 +429,12 @@ impl Tx {
 
         // 1. Decide, line by line.
         let mut done = NoticeImport::default();
-        let mut written: Vec<Written> = Vec::new();
-        let mut changed: Vec<String> = Vec::new();
-        let mut first_line: HashMap<String, usize> = HashMap::new();
-        for (no, n) in notices {
+        let mut written: Vec<Written> = Vec::with_capacity(notices.len());
+        let mut changed: Vec<&str> = Vec::with_capacity(notices.len());
+        let mut changed_set: HashSet<&str> = HashSet::with_capacity(notices.len());
+        let mut first_line: HashMap<&str, usize> = HashMap::new();
+        let hashes = content_hashes(notices);
+        for ((no, n), hash) in notices.iter().zip(hashes) {
             let before = state.get(&n.id);
             let change = match before {
                 None => Change::New,
@@ -346,7 +442,7 @@ impl Tx {
                 Some(Stored {
                     notice: Some(s), ..
                 }) => {
-                    let c = Change::of(Some(s), n);
+                    let c = Change::of(Some(&**s), n);
                     if c == Change::Correction {
                         check_correction(s, n).map_err(|e| at(*no, e))?;
                     }
@@ -360,39 +456,39 @@ impl Tx {
             let (id, version) = match before {
                 None => {
                     done.new += 1;
-                    changed.push(n.id.clone());
+                    changed.push(&n.id);
+                    changed_set.insert(&n.id);
                     (None, 1)
                 }
                 Some(s) => {
                     done.corrected += 1;
-                    if !changed.contains(&n.id) {
-                        changed.push(n.id.clone());
+                    if changed_set.insert(&n.id) {
+                        changed.push(&n.id);
                     }
                     (s.id, s.version + 1)
                 }
             };
-            first_line.entry(n.project.clone()).or_insert(*no);
+            first_line.entry(&n.project).or_insert(*no);
             written.push(Written {
-                id: n.id.clone(),
+                notice: n,
                 version,
                 kind: if version == 1 { "new" } else { "correction" },
-                content: n.to_json(),
-                hash: n.content_hash(),
+                hash,
             });
             state.insert(
                 n.id.clone(),
                 Stored {
                     id,
                     version,
-                    notice: Some(n.clone()),
+                    notice: Some(Cow::Borrowed(n)),
                 },
             );
         }
-        let finals: Vec<(&String, &Stored, &Notice)> = changed
+        let finals: Vec<(&str, &Stored, &Notice)> = changed
             .iter()
             .filter_map(|id| {
-                let s = state.get(id)?;
-                Some((id, s, s.notice.as_ref()?))
+                let s = state.get(*id)?;
+                Some((*id, s, &**s.notice.as_ref()?))
             })
             .collect();
 
@@ -454,22 +550,41 @@ impl Tx {
                 .map(|(_, _, n)| (n.ntype, beijing_date(n.published))),
         );
 
-        // 3. The notices' current rows (content and hash as computed for the last version).
-        let latest: HashMap<&str, (&Value, &str)> = written
+        // 3. The notices' current rows, with the content of their current version (hash as
+        // computed for the last version written).
+        let latest: HashMap<&str, &str> = written
             .iter()
-            .map(|w| (w.id.as_str(), (&w.content, w.hash.as_str())))
+            .map(|w| (w.notice.id.as_str(), w.hash.as_str()))
             .collect();
         let content = |n: &Notice| -> (Value, String) {
-            latest
+            let hash = latest
                 .get(n.id.as_str())
-                .map(|(c, h)| ((*c).clone(), (*h).to_string()))
-                .unwrap_or_else(|| (n.to_json(), n.content_hash()))
+                .map_or_else(|| n.content_hash(), |h| (*h).to_string());
+            (n.to_json(), hash)
         };
-        let mut ids: HashMap<String, i64> = HashMap::new();
-        let fresh: Vec<&(&String, &Stored, &Notice)> =
+        let mut ids: HashMap<String, i64> = HashMap::with_capacity(finals.len());
+        // A correction supersedes the stored current version: its content moves from the notice
+        // row into its version row (NULL while current; migration 0009) before the row changes.
+        let superseded: Vec<i64> = finals.iter().filter_map(|(_, s, _)| s.id).collect();
+        for chunk in superseded.chunks(CHUNK) {
+            on_tx!(self, c => {
+                let mut q = sqlx::QueryBuilder::new(
+                    "UPDATE notice_version SET content = (SELECT n.content FROM notice n \
+                     WHERE n.id = notice_version.notice_id) WHERE content IS NULL AND notice_id IN (");
+                let mut sep = q.separated(", ");
+                for id in chunk {
+                    sep.push_bind(*id);
+                }
+                sep.push_unseparated(")");
+                q.build().execute(&mut *c).await?;
+            });
+        }
+        let fresh: Vec<&(&str, &Stored, &Notice)> =
             finals.iter().filter(|(_, s, _)| s.id.is_none()).collect();
-        for chunk in fresh.chunks(CHUNK) {
-            let rows: Vec<(i64, String)> = on_tx!(self, c => {
+        // Each statement's rows are bound (the JSON serialised) while the database runs the
+        // previous one.
+        on_tx!(self, c => {
+            let build = |chunk: &[&(&str, &Stored, &Notice)]| {
                 let mut q = sqlx::QueryBuilder::new(
                     "INSERT INTO notice (agency_id, project_id, section_id, notice_no, type, title, \
                      published_at, published_on, dates, elements, body, version, content, content_hash) ");
@@ -484,10 +599,19 @@ impl Tx {
                     b.push_bind(Json(c)).push_bind(h);
                 });
                 q.push(" RETURNING id, notice_no");
-                q.build_query_as().fetch_all(&mut *c).await?
-            });
-            ids.extend(rows.into_iter().map(|(id, no)| (no, id)));
-        }
+                q
+            };
+            let mut chunks = fresh.chunks(CHUNK);
+            let mut next = chunks.next().map(build);
+            while let Some(mut q) = next.take() {
+                let (rows, following) = tokio::join!(
+                    q.build_query_as::<(i64, String)>().fetch_all(&mut *c),
+                    async { chunks.next().map(build) }
+                );
+                ids.extend(rows?.into_iter().map(|(id, no)| (no, id)));
+                next = following;
+            }
+        });
         for (key, st, n) in finals.iter().filter(|(_, s, _)| s.id.is_some()) {
             let id = st.id.unwrap_or_default();
             let (pid, sid) = place(n);
@@ -505,7 +629,7 @@ impl Tx {
                 sqlx::query("DELETE FROM bidder WHERE notice_id = $1")
                     .bind(id).execute(&mut *c).await?;
             });
-            ids.insert((*key).clone(), id);
+            ids.insert((*key).to_string(), id);
         }
         if !finals.is_empty() {
             failpoint("notices.after_first_notice")?;
@@ -538,8 +662,8 @@ impl Tx {
             });
             company_ids.extend(rows.into_iter().map(|(id, u)| (u, id)));
         }
-        for chunk in bidders.chunks(CHUNK) {
-            on_tx!(self, c => {
+        on_tx!(self, c => {
+            let build = |chunk: &[(i64, Option<i64>, &gongkai_domain::trading::Bidder)]| {
                 let mut q = sqlx::QueryBuilder::new(
                     "INSERT INTO bidder (notice_id, section_id, company_id, name, uscc) ");
                 q.push_values(chunk, |mut b, (nid, sid, x)| {
@@ -547,9 +671,17 @@ impl Tx {
                     b.push_bind(*nid).push_bind(*sid).push_bind(cid).push_bind(x.name.clone())
                         .push_bind(x.uscc.clone());
                 });
-                q.build().execute(&mut *c).await?;
-            });
-        }
+                q
+            };
+            let mut chunks = bidders.chunks(CHUNK);
+            let mut next = chunks.next().map(build);
+            while let Some(mut q) = next.take() {
+                let (done, following) =
+                    tokio::join!(q.build().execute(&mut *c), async { chunks.next().map(build) });
+                done?;
+                next = following;
+            }
+        });
 
         // The distinct-bidder summary of the touched sections after the change: new sections
         // from memory (they have no other notices), the others from the database.
@@ -576,25 +708,54 @@ impl Tx {
         self.apply_trading_year(&lineage, &notices_before, &notices_after, &companies)
             .await?;
 
-        // 5. Every version, and the change log in file order.
-        for chunk in written.chunks(CHUNK) {
-            on_tx!(self, c => {
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO notice_version (notice_id, version, content, content_hash) ");
-                q.push_values(chunk, |mut b, w| {
-                    b.push_bind(ids.get(&w.id).copied().unwrap_or_default()).push_bind(w.version)
-                        .push_bind(Json(w.content.clone())).push_bind(w.hash.clone());
-                });
-                q.build().execute(&mut *c).await?;
-                let mut q = sqlx::QueryBuilder::new(
-                    "INSERT INTO notice_change (agency_id, notice_id, version, change) ");
-                q.push_values(chunk, |mut b, w| {
-                    b.push_bind(agency.id).push_bind(ids.get(&w.id).copied().unwrap_or_default())
-                        .push_bind(w.version).push_bind(w.kind);
-                });
-                q.build().execute(&mut *c).await?;
-            });
-        }
+        // 5. Every version, and the change log in file order. A notice's current version keeps
+        // its content in the notice row only; a version a later line of the file supersedes
+        // has its own.
+        let current = |w: &Written| {
+            state
+                .get(w.notice.id.as_str())
+                .is_some_and(|s| s.version == w.version)
+        };
+        on_tx!(self, c => {
+            // Per chunk, the versions, then the changes: the next statement is bound while the
+            // database runs the current one.
+            let build = |k: usize| {
+                let chunk = written.get(k / 2 * CHUNK..).unwrap_or_default();
+                let chunk = chunk.get(..CHUNK).unwrap_or(chunk);
+                if chunk.is_empty() {
+                    return None;
+                }
+                let q = if k.is_multiple_of(2) {
+                    let mut q = sqlx::QueryBuilder::new(
+                        "INSERT INTO notice_version (notice_id, version, content, content_hash) ");
+                    q.push_values(chunk, |mut b, w| {
+                        let content = (!current(w)).then(|| Json(w.notice.to_json()));
+                        b.push_bind(ids.get(w.notice.id.as_str()).copied().unwrap_or_default())
+                            .push_bind(w.version).push_bind(content).push_bind(w.hash.clone());
+                    });
+                    q
+                } else {
+                    let mut q = sqlx::QueryBuilder::new(
+                        "INSERT INTO notice_change (agency_id, notice_id, version, change) ");
+                    q.push_values(chunk, |mut b, w| {
+                        b.push_bind(agency.id)
+                            .push_bind(ids.get(w.notice.id.as_str()).copied().unwrap_or_default())
+                            .push_bind(w.version).push_bind(w.kind);
+                    });
+                    q
+                };
+                Some(q)
+            };
+            let mut k = 0;
+            let mut next = build(k);
+            while let Some(mut q) = next.take() {
+                k += 1;
+                let (done, following) =
+                    tokio::join!(q.build().execute(&mut *c), async { build(k) });
+                done?;
+                next = following;
+            }
+        });
 
         // 6. Sections' completion and the rules, on the touched sections as they now stand:
         // the imported notices from memory, the others of sections and projects that existed
@@ -609,14 +770,13 @@ impl Tx {
         old_projects.dedup();
         self.update_completion(&old_sections, &cfg.full_process)
             .await?;
-        let imported: HashSet<&str> = changed.iter().map(String::as_str).collect();
-        let mut around: Vec<Notice> = self
-            .around(&old_sections, &old_projects)
-            .await?
-            .into_iter()
+        let imported = changed_set;
+        let stored_around = self.around(&old_sections, &old_projects).await?;
+        let mut around: Vec<&Notice> = stored_around
+            .iter()
             .filter(|n| !imported.contains(n.id.as_str()))
             .collect();
-        around.extend(finals.iter().map(|(_, _, n)| (*n).clone()));
+        around.extend(finals.iter().map(|(_, _, n)| *n));
         done.violations = check_all(&around, cal, cfg)
             .into_iter()
             .filter(|v| imported.contains(v.notice.as_str()))
@@ -629,7 +789,7 @@ impl Tx {
         &mut self,
         agency_id: i64,
         notices: &[(usize, Notice)],
-    ) -> Result<HashMap<String, Stored>, DbError> {
+    ) -> Result<HashMap<String, Stored<'static>>, DbError> {
         let mut wanted: Vec<&str> = notices.iter().map(|(_, n)| n.id.as_str()).collect();
         wanted.sort_unstable();
         wanted.dedup();
@@ -652,7 +812,7 @@ impl Tx {
         let mut out = HashMap::with_capacity(rows.len());
         for (id, no, version, content) in rows {
             let notice = match content {
-                Some(Json(v)) => Some(Notice::from_json(&v)?),
+                Some(Json(v)) => Some(Cow::Owned(Notice::from_json(&v)?)),
                 None => None,
             };
             out.insert(
@@ -672,8 +832,8 @@ impl Tx {
     async fn projects(
         &mut self,
         agency_id: i64,
-        finals: &[(&String, &Stored, &Notice)],
-        first_line: &HashMap<String, usize>,
+        finals: &[(&str, &Stored<'_>, &Notice)],
+        first_line: &HashMap<&str, usize>,
     ) -> Result<(HashMap<String, i64>, HashSet<i64>), DbError> {
         let mut wanted: Vec<&Notice> = Vec::new();
         let mut seen = HashSet::new();
@@ -707,7 +867,10 @@ impl Tx {
                         out.insert(n.project.clone(), *id);
                     }
                     Some((_, cat)) => {
-                        let no = first_line.get(&n.project).copied().unwrap_or_default();
+                        let no = first_line
+                            .get(n.project.as_str())
+                            .copied()
+                            .unwrap_or_default();
                         return Err(DbError::Import(format!(
                             "第 {no} 行：{}",
                             gongkai_domain::DomainError::invalid(
@@ -745,7 +908,7 @@ impl Tx {
     async fn sections(
         &mut self,
         (agency_id, agency_code, prefix): (i64, &str, &str),
-        finals: &[(&String, &Stored, &Notice)],
+        finals: &[(&str, &Stored<'_>, &Notice)],
         projects: &HashMap<String, i64>,
         completion: &HashMap<(&str, &str), Option<Date>>,
     ) -> Result<(HashMap<(i64, String), i64>, HashSet<i64>), DbError> {

@@ -135,7 +135,7 @@ impl Db {
         };
         type Row = (Json<Value>, i64, i64);
         let rows: Vec<Row> = on_db!(self, p => sqlx::query_as(
-            "SELECT v.content, CAST(v.version AS BIGINT), CAST(n.version AS BIGINT) \
+            "SELECT COALESCE(v.content, n.content), CAST(v.version AS BIGINT), CAST(n.version AS BIGINT) \
              FROM notice n JOIN notice_version v ON v.notice_id = n.id \
              WHERE n.section_id = $1")
             .bind(section_id).fetch_all(p).await?);

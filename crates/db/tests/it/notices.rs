@@ -536,3 +536,51 @@ async fn sections_keep_the_ocid_they_were_created_with_and_the_feed_shows_it() {
         "{log:?}"
     );
 }
+
+#[tokio::test]
+async fn generated_sections_get_their_ocid_as_imported_ones_do() {
+    let db = fresh_db().await;
+    let entry = gongkai_db::AuditEntry::new(None, "设置 OCID 前缀");
+    db.set_ocid_prefix("ocds-a1b2c3", "ocid_prefix", &entry)
+        .await
+        .unwrap();
+    // A section of `gongkai gen` (written by `insert_ledger`, as `demo` writes its ledger) ...
+    db.add_agency(&gongkai_synth::gen_parent()).await.unwrap();
+    let g = db.add_agency(&gongkai_synth::gen_agency(0)).await.unwrap();
+    let spec = gongkai_synth::GenSpec {
+        agencies: 1,
+        years: 1,
+        seed: 7,
+        last_year: 2025,
+    };
+    db.insert_ledger(g.id, &gongkai_synth::gen_ledger(&spec, 0))
+        .await
+        .unwrap();
+    let generated = db.section_ocids(&g.code).await.unwrap();
+    assert!(!generated.is_empty());
+    for ((project, section), id) in &generated {
+        assert_eq!(
+            id,
+            &gongkai_domain::trading::ocid("ocds-a1b2c3", &g.code, project, Some(section)),
+        );
+    }
+    // ... has the ocid an imported section of the same codes gets.
+    let (project, section) = generated.keys().next().unwrap();
+    agency(&db, "a").await;
+    let v = SampleNotice::new("T-1", "tender_notice", "procurement", "2025-03-03")
+        .project(project, "某项目")
+        .section(Some((section, "包1")))
+        .dates(json!({"docs_from": "2025-03-03", "docs_to": "2025-03-20", "bid_deadline": "2025-03-31"}))
+        .json();
+    db.import_notices("a", &lines(&[v])).await.unwrap();
+    let imported = db.section_ocids("a").await.unwrap();
+    assert_eq!(
+        imported.get(&(project.clone(), section.clone())),
+        Some(&gongkai_domain::trading::ocid(
+            "ocds-a1b2c3",
+            "a",
+            project,
+            Some(section)
+        )),
+    );
+}

@@ -199,11 +199,13 @@ async fn the_sqlite_parity_rebuild_keeps_every_row() {
     old.run(p).await.unwrap_or_else(|e| panic!("{e}"));
     let _ = std::fs::remove_dir_all(&dir);
     db.seed_calendar().await.unwrap_or_else(|e| panic!("{e}"));
-    // Today's writer also keeps the trading summaries of 0007: given the tables for the load,
-    // their rows recorded, then dropped, so that 0007's backfill must rebuild them.
+    // Today's writer also keeps the trading summaries of 0007 and reads the OCID prefix of
+    // 0008: given the tables for the load, the summaries' rows recorded, then dropped, so that
+    // 0007's backfill must rebuild them.
     exec(
         &db,
-        "CREATE TABLE bidder_year (agency_id INTEGER NOT NULL, year INTEGER NOT NULL, \
+        "CREATE TABLE deployment_setting (key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL); \
+         CREATE TABLE bidder_year (agency_id INTEGER NOT NULL, year INTEGER NOT NULL, \
          company_id INTEGER NOT NULL, sections INTEGER NOT NULL, \
          PRIMARY KEY (agency_id, year, company_id)); \
          CREATE TABLE trading_year (agency_id INTEGER NOT NULL, year INTEGER NOT NULL, \
@@ -258,7 +260,11 @@ async fn the_sqlite_parity_rebuild_keeps_every_row() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(!counts.is_empty());
-    exec(&db, "DROP TABLE bidder_year; DROP TABLE trading_year").await;
+    exec(
+        &db,
+        "DROP TABLE bidder_year; DROP TABLE trading_year; DROP TABLE deployment_setting",
+    )
+    .await;
     let before = sqlite_snapshot(&db).await;
     for (table, n) in [
         ("notice", 1000),
@@ -366,3 +372,139 @@ const COUNTS: &str = "SELECT agency_id, year, trading_notices, plans_and_intenti
 /// The distinct-bidder summary, ordered.
 const SUMMARY: &str = "SELECT agency_id, year, company_id, sections FROM bidder_year \
                        ORDER BY agency_id, year, company_id";
+
+/// Migration 0009 stores each version's JSON once and keeps every version's content: a
+/// database whose notices have it twice (current row and every version row) reads the same
+/// after it — versions (OCDS export), feed — and a later correction keeps every version (both
+/// backends).
+#[tokio::test]
+async fn migration_0009_keeps_every_versions_content() {
+    use gongkai_domain::trading::{FeedCursor, Notice, SampleNotice};
+    use sqlx::types::Json;
+    let url = gongkai_db::testing::fresh_url().await;
+    let db = Db::open(&url).await.unwrap_or_else(|e| panic!("{e}"));
+    let (sub, tag) = match db.backend() {
+        gongkai_db::Backend::Sqlite => ("migrations/sqlite", "sqlite"),
+        gongkai_db::Backend::Postgres => ("migrations/postgres", "pg"),
+    };
+    let dir = std::env::temp_dir().join(format!("gk-mig9-{}-{tag}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(sub);
+    for entry in std::fs::read_dir(&src).unwrap_or_else(|e| panic!("{e}")) {
+        let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+        if let Some(name) = name.filter(|n| n.as_str() < "0009") {
+            std::fs::copy(&path, dir.join(name)).unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    let old = sqlx::migrate::Migrator::new(dir.as_path())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    match &db {
+        Db::Sqlite(p) => old.run(p).await,
+        Db::Pg(p) => old.run(p).await,
+    }
+    .unwrap_or_else(|e| panic!("{e}"));
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // A plan and its correction as the previous release stored them.
+    let a = db
+        .add_agency(&gongkai_domain::ledger::NewAgency {
+            code: "a".into(),
+            name: "某中心".into(),
+            parent: None,
+            established: None,
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let v1 = SampleNotice::new("PL-1", "tender_plan", "procurement", "2025-01-03").json();
+    let mut v2 = v1.clone();
+    v2["title"] = serde_json::json!("PL-1 更正");
+    let (n1, n2) = (
+        Notice::from_json(&v1).unwrap_or_else(|e| panic!("{e}")),
+        Notice::from_json(&v2).unwrap_or_else(|e| panic!("{e}")),
+    );
+    let dates = serde_json::Map::new();
+    let elements = n2.elements.clone();
+    gongkai_db::on_db!(&db, p => {
+        let pid: i64 = sqlx::query_scalar(
+            "INSERT INTO project (agency_id, code, name, category) \
+             VALUES ($1, 'P-1', 'p', 'procurement') RETURNING id")
+            .bind(a.id).fetch_one(p).await.unwrap_or_else(|e| panic!("{e}"));
+        let nid: i64 = sqlx::query_scalar(
+            "INSERT INTO notice (agency_id, project_id, notice_no, type, title, published_at, \
+             published_on, dates, elements, version, content, content_hash) \
+             VALUES ($1, $2, 'PL-1', 'tender_plan', $3, $4, $5, $6, $7, 2, $8, $9) RETURNING id")
+            .bind(a.id).bind(pid).bind(&n2.title).bind(n2.published)
+            .bind(n2.published_date()).bind(Json(&dates)).bind(Json(&elements))
+            .bind(Json(n2.to_json())).bind(n2.content_hash())
+            .fetch_one(p).await.unwrap_or_else(|e| panic!("{e}"));
+        for (version, n, change) in [(1_i64, &n1, "new"), (2, &n2, "correction")] {
+            sqlx::query(
+                "INSERT INTO notice_version (notice_id, version, content, content_hash) \
+                 VALUES ($1, $2, $3, $4)")
+                .bind(nid).bind(version).bind(Json(n.to_json())).bind(n.content_hash())
+                .execute(p).await.unwrap_or_else(|e| panic!("{e}"));
+            sqlx::query(
+                "INSERT INTO notice_change (agency_id, notice_id, version, change) \
+                 VALUES ($1, $2, $3, $4)")
+                .bind(a.id).bind(nid).bind(version).bind(change)
+                .execute(p).await.unwrap_or_else(|e| panic!("{e}"));
+        }
+    });
+    db.close().await;
+
+    let db = Db::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
+    let stored_once = async |db: &Db| -> Vec<i64> {
+        gongkai_db::on_db!(db, p => sqlx::query_scalar(
+            "SELECT CAST(version AS BIGINT) FROM notice_version WHERE content IS NULL ORDER BY version")
+            .fetch_all(p).await.unwrap_or_else(|e| panic!("{e}")))
+    };
+    // (title, version) of every version as the OCDS export and the feed read them.
+    type Titles = Vec<(String, i64)>;
+    let titles = async |db: &Db| -> (Titles, Titles) {
+        let versions = db
+            .notice_versions("a", None, None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .into_iter()
+            .map(|(n, v, _)| (n.title, i64::from(v)))
+            .collect();
+        let (feed, _) = db
+            .notice_feed(FeedCursor::default(), 100)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let feed = feed
+            .into_iter()
+            .map(|e| (e.notice.title, i64::from(e.version)))
+            .collect();
+        (versions, feed)
+    };
+    assert_eq!(
+        stored_once(&db).await,
+        [2],
+        "the current version's content is the row's"
+    );
+    let t1 = n1.title.clone();
+    assert_eq!(
+        titles(&db).await,
+        (
+            vec![(t1.clone(), 1), ("PL-1 更正".to_string(), 2)],
+            vec![(t1.clone(), 1), ("PL-1 更正".to_string(), 2)]
+        )
+    );
+    let mut v3 = v1.clone();
+    v3["title"] = serde_json::json!("PL-1 再更正");
+    db.import_notices("a", &v3.to_string())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(stored_once(&db).await, [3]);
+    let (versions, feed) = titles(&db).await;
+    let want: Titles = vec![
+        (t1.clone(), 1),
+        ("PL-1 更正".to_string(), 2),
+        ("PL-1 再更正".to_string(), 3),
+    ];
+    assert_eq!(versions, want);
+    assert_eq!(feed, want);
+}

@@ -201,15 +201,22 @@ pub fn check_section(notices: &[Notice], cal: &Calendar, cfg: &RuleConfig) -> Ve
 }
 
 /// The violations of any set of notices (`notices check`): each notice is checked within the
-/// notices of the same [`super::SectionKey`]. Output in the order of the notices.
-pub fn check_all(notices: &[Notice], cal: &Calendar, cfg: &RuleConfig) -> Vec<Violation> {
+/// notices of the same [`super::SectionKey`]. Output in the order of the notices. The notices
+/// may be owned or borrowed (an import checks stored and incoming notices without copying).
+pub fn check_all<N: std::borrow::Borrow<Notice>>(
+    notices: &[N],
+    cal: &Calendar,
+    cfg: &RuleConfig,
+) -> Vec<Violation> {
     let mut groups: std::collections::HashMap<super::SectionKey, Vec<&Notice>> =
         std::collections::HashMap::new();
     for n in notices {
+        let n = n.borrow();
         groups.entry(n.key()).or_default().push(n);
     }
     let mut out = Vec::new();
     for n in notices {
+        let n = n.borrow();
         let ctx = groups.get(&n.key()).map(Vec::as_slice).unwrap_or(&[]);
         check_in(n, ctx, cal, cfg, &mut out);
     }
