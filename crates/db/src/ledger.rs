@@ -297,7 +297,8 @@ impl Tx {
                 .flat_map(|pr| pr.sections.iter().map(move |s| (pr, s)))
                 .map(|(pr, s)| (project_ids.get(pr.code.as_str()).copied().unwrap_or_default(), pr, s))
                 .collect();
-            let mut section_ids: HashMap<&str, i64> = HashMap::new();
+            // Section codes are unique within their project only: ids are mapped back by both.
+            let mut section_ids: HashMap<(i64, &str), i64> = HashMap::new();
             for chunk in sections.chunks(CHUNK) {
                 let mut q = QueryBuilder::new("INSERT INTO section (agency_id, project_id, code, name, ocid, completed_on) ");
                 q.push_values(chunk, |mut b, (pid, pr, s)| {
@@ -305,22 +306,19 @@ impl Tx {
                         .push_bind(ocid(&prefix, &agency_code, &pr.code, Some(&s.code)))
                         .push_bind(completed_on(pr.category, s));
                 });
-                q.push(" RETURNING id, code");
-                let by_code: HashMap<&str, &str> = chunk.iter().map(|(_, _, s)| (s.code.as_str(), s.code.as_str())).collect();
-                for (id, code) in q.build_query_as::<(i64, String)>().fetch_all(&mut *conn).await? {
-                    if let Some(k) = by_code.get(code.as_str()) {
-                        section_ids.insert(k, id);
+                q.push(" RETURNING id, project_id, code");
+                let by_code: HashMap<(i64, &str), &str> = chunk.iter().map(|(pid, _, s)| ((*pid, s.code.as_str()), s.code.as_str())).collect();
+                for (id, pid, code) in q.build_query_as::<(i64, i64, String)>().fetch_all(&mut *conn).await? {
+                    if let Some(k) = by_code.get(&(pid, code.as_str())) {
+                        section_ids.insert((pid, k), id);
                     }
                 }
             }
             let notices: Vec<(i64, Option<i64>, &gongkai_domain::ledger::Notice)> = l
                 .notices()
                 .map(|(pr, s, n)| {
-                    (
-                        project_ids.get(pr.code.as_str()).copied().unwrap_or_default(),
-                        s.and_then(|s| section_ids.get(s.code.as_str()).copied()),
-                        n,
-                    )
+                    let pid = project_ids.get(pr.code.as_str()).copied().unwrap_or_default();
+                    (pid, s.and_then(|s| section_ids.get(&(pid, s.code.as_str())).copied()), n)
                 })
                 .collect();
             let mut bidders: Vec<(i64, Option<i64>, &gongkai_domain::ledger::Bidder)> = Vec::new();

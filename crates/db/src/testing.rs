@@ -122,3 +122,15 @@ pub async fn bidder_year_rows(db: &crate::Db) -> Vec<(i64, i32, i64, i64)> {
         async { Ok(crate::on_db!(db, p => sqlx::query_as(SQL).fetch_all(p).await?)) }.await;
     rows.unwrap_or_else(|e| panic!("bidder_year: {e}"))
 }
+
+/// Each notice's project code, its section's project code and its section code (empty
+/// without a section), by notice number: what ties the rows together.
+pub async fn notice_links(db: &crate::Db) -> Vec<(String, String, String, String)> {
+    const SQL: &str = "SELECT n.notice_no, p.code, COALESCE(sp.code, ''), COALESCE(s.code, '') \
+                       FROM notice n JOIN project p ON p.id = n.project_id \
+                       LEFT JOIN section s ON s.id = n.section_id \
+                       LEFT JOIN project sp ON sp.id = s.project_id ORDER BY n.notice_no";
+    let rows: Result<Vec<(String, String, String, String)>, crate::DbError> =
+        async { Ok(crate::on_db!(db, p => sqlx::query_as(SQL).fetch_all(p).await?)) }.await;
+    rows.unwrap_or_else(|e| panic!("notice links: {e}"))
+}

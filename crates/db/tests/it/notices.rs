@@ -584,3 +584,46 @@ async fn generated_sections_get_their_ocid_as_imported_ones_do() {
         )),
     );
 }
+
+/// Section codes repeat across projects (each project's lots numbered 01, 02, …): every
+/// notice written by `insert_ledger` stays with its own project's section.
+#[tokio::test]
+async fn a_generated_notice_keeps_its_own_projects_section_when_codes_repeat() {
+    let db = fresh_db().await;
+    db.add_agency(&gongkai_synth::gen_parent()).await.unwrap();
+    let g = db.add_agency(&gongkai_synth::gen_agency(0)).await.unwrap();
+    let spec = gongkai_synth::GenSpec {
+        agencies: 1,
+        years: 1,
+        seed: 11,
+        last_year: 2025,
+    };
+    let mut ledger = gongkai_synth::gen_ledger(&spec, 0);
+    let mut expected = std::collections::BTreeMap::new();
+    for p in &mut ledger.projects {
+        for (i, s) in p.sections.iter_mut().enumerate() {
+            s.code = format!("{:02}", i + 1);
+            for n in &s.notices {
+                expected.insert(n.no.clone(), (p.code.clone(), s.code.clone()));
+            }
+        }
+    }
+    assert!(
+        ledger
+            .projects
+            .iter()
+            .filter(|p| !p.sections.is_empty())
+            .count()
+            > 1
+    );
+    db.insert_ledger(g.id, &ledger).await.unwrap();
+    let links = gongkai_db::testing::notice_links(&db).await;
+    let mut checked = 0;
+    for (no, project, section_project, section) in links {
+        if let Some((p, s)) = expected.get(&no) {
+            assert_eq!((&project, &section_project, &section), (p, p, s), "{no}");
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, expected.len());
+}
