@@ -127,9 +127,18 @@ impl Db {
         Ok(())
     }
 
-    /// Refreshes the planner statistics after a bulk load (`ANALYZE` means that on both).
+    /// Readies the planner after a bulk load: fresh statistics on both backends and, on
+    /// PostgreSQL, the visibility map too (`VACUUM`), without which it cannot count from the
+    /// covering indexes alone and plans the report's scans of the new rows as sequential scans.
     pub async fn analyze(&self) -> Result<(), DbError> {
-        on_db!(self, p => sqlx::query("ANALYZE").execute(p).await.map(|_| ())?);
+        match self {
+            Db::Sqlite(p) => sqlx::raw_sql("ANALYZE").execute(p).await.map(|_| ())?,
+            // VACUUM cannot run in a transaction block: one simple-protocol statement.
+            Db::Pg(p) => sqlx::raw_sql("VACUUM (ANALYZE)")
+                .execute(p)
+                .await
+                .map(|_| ())?,
+        }
         Ok(())
     }
 

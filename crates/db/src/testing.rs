@@ -134,3 +134,31 @@ pub async fn notice_links(db: &crate::Db) -> Vec<(String, String, String, String
         async { Ok(crate::on_db!(db, p => sqlx::query_as(SQL).fetch_all(p).await?)) }.await;
     rows.unwrap_or_else(|e| panic!("notice links: {e}"))
 }
+
+/// Whether the planner is ready for the `notice` table after a bulk load: statistics gathered
+/// (SQLite: `sqlite_stat1` rows; PostgreSQL: `reltuples` known) and, on PostgreSQL, pages
+/// marked all-visible by `VACUUM`.
+pub async fn notice_planner_ready(db: &crate::Db) -> bool {
+    let r: Result<bool, crate::DbError> = async {
+        Ok(match db {
+            crate::Db::Sqlite(p) => {
+                let n: i64 =
+                    sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'notice'")
+                        .fetch_one(p)
+                        .await?;
+                n > 0
+            }
+            crate::Db::Pg(p) => {
+                let (tuples, visible): (f32, i32) = sqlx::query_as(
+                    "SELECT reltuples, relallvisible FROM pg_class WHERE relname = 'notice' \
+                     AND relnamespace = 'public'::regnamespace",
+                )
+                .fetch_one(p)
+                .await?;
+                tuples > 0.0 && visible > 0
+            }
+        })
+    }
+    .await;
+    r.unwrap_or_else(|e| panic!("planner state: {e}"))
+}

@@ -627,3 +627,18 @@ async fn a_generated_notice_keeps_its_own_projects_section_when_codes_repeat() {
     }
     assert_eq!(checked, expected.len());
 }
+
+/// After `gen` the planner knows the new rows (and, on PostgreSQL, which pages are all
+/// visible, so that the report's counts can come from covering indexes).
+#[tokio::test]
+async fn a_bulk_load_leaves_the_planner_ready() {
+    let db = fresh_db().await;
+    let spec = gongkai_synth::GenSpec {
+        agencies: 2,
+        years: 1,
+        seed: 3,
+        last_year: 2025,
+    };
+    db.load_gen(&spec, &|_, _| {}).await.unwrap();
+    assert!(gongkai_db::testing::notice_planner_ready(&db).await);
+}
