@@ -14,6 +14,7 @@ pub mod fees;
 pub mod ledger;
 pub mod numfmt;
 pub mod period;
+pub mod publishing;
 pub mod report;
 pub mod trading;
 pub mod uscc;

@@ -92,11 +92,39 @@ pub fn parse_date(s: &str, field: &str) -> Result<Date, DomainError> {
 }
 
 pub mod iso_date {
-    use serde::Serializer;
+    use serde::{Deserialize, Deserializer, Serializer};
     use time::Date;
 
     pub fn serialize<S: Serializer>(d: &Date, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&super::iso(*d))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let s = String::deserialize(d)?;
+        super::parse_date(&s, "date").map_err(serde::de::Error::custom)
+    }
+}
+
+/// `Option<Date>` as `YYYY-MM-DD` or null (an empty string reads as null).
+pub mod iso_date_opt {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::Date;
+
+    pub fn serialize<S: Serializer>(d: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => s.serialize_str(&super::iso(*d)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+        match Option::<String>::deserialize(d)? {
+            None => Ok(None),
+            Some(s) if s.trim().is_empty() => Ok(None),
+            Some(s) => super::parse_date(&s, "date")
+                .map(Some)
+                .map_err(serde::de::Error::custom),
+        }
     }
 }
 

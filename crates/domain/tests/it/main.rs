@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod authz;
+mod publishing;
 mod trading;
 
 use gongkai_domain::audit::{Markup, audit_text, markup_to_text};
