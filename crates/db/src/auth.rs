@@ -413,6 +413,16 @@ impl Db {
         Ok(AgencyPath(ids))
     }
 
+    /// The principal of an enabled user by name (for commands that act as a user, and tests).
+    pub async fn principal_of(&self, name: &str, via: Via) -> Result<Principal, DbError> {
+        let row: Option<(i64, String)> = on_db!(self, p => sqlx::query_as(
+            "SELECT id, name FROM app_user WHERE name = $1 AND NOT disabled")
+            .bind(name.trim()).fetch_optional(p).await?);
+        let (id, name) =
+            row.ok_or_else(|| DbError::NotFound(format!("用户“{}”不存在或已停用", name.trim())))?;
+        self.principal(id, name, via).await
+    }
+
     async fn principal(&self, user_id: i64, name: String, via: Via) -> Result<Principal, DbError> {
         let rows: Vec<(i64, String, Option<i64>)> = on_db!(self, p => sqlx::query_as(
             "SELECT g.agency_id, g.role, a.parent_id FROM user_grant g JOIN agency a ON a.id = g.agency_id \

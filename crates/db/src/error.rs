@@ -25,4 +25,8 @@ pub enum DbError {
     Import(String),
     #[error(transparent)]
     Domain(#[from] gongkai_domain::DomainError),
+    /// The domain's `authorize` refused the action (decided inside the write, where the
+    /// decision needs what the transaction reads, e.g. separation of duties).
+    #[error(transparent)]
+    Denied(#[from] gongkai_domain::auth::Denied),
 }

@@ -11,6 +11,7 @@ mod cases;
 mod error;
 mod ledger;
 mod pool;
+pub mod publishing;
 mod report;
 pub mod schema;
 mod settings;

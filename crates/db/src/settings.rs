@@ -81,6 +81,23 @@ impl Tx {
         Ok(row.map_or_else(|| crate::trading::DEFAULT_OCID_PREFIX.to_string(), |(v,)| v))
     }
 
+    /// Sets one JSON setting of an agency (replacing the stored value).
+    pub async fn set_agency_setting(
+        &mut self,
+        agency_code: &str,
+        key: &str,
+        value: &Value,
+    ) -> Result<(), DbError> {
+        let agency = self.lock_agency(agency_code).await?;
+        on_tx!(self, c => sqlx::query(
+            "INSERT INTO agency_setting (agency_id, key, value) VALUES ($1, $2, $3) \
+             ON CONFLICT (agency_id, key) DO UPDATE SET value = excluded.value, \
+             updated_at = CURRENT_TIMESTAMP")
+            .bind(agency.id).bind(key).bind(Json(value))
+            .execute(&mut *c).await.map(|_| ())?);
+        Ok(())
+    }
+
     /// [`Db::rule_config`] within the transaction.
     pub async fn rule_config(&mut self, agency_id: i64) -> Result<RuleConfig, DbError> {
         let row: Option<(Json<Value>,)> = on_tx!(self, c => sqlx::query_as(

@@ -58,6 +58,14 @@ pub enum Action {
     /// See trading disclosure in the back office: the violations queue, section timelines,
     /// bidder lookup (交易信息公开 staff: 采编, 负责人, 管理员).
     ViewTrading,
+    /// See the catalogue of proactive-disclosure items and their workflow in the back office.
+    ViewItems,
+    /// Draft and edit disclosure items, send them to review, start corrections (采编).
+    DraftItems,
+    /// Publish or schedule an approved version (采编, 负责人).
+    PublishItems,
+    /// Withdraw a published item (负责人).
+    WithdrawItems,
     /// Perform one review stage of a disclosure item (三审三校, 保密审查).
     Review(Stage),
 }
@@ -125,6 +133,10 @@ impl Action {
             Action::AdministerDeployment => "系统管理（节假日等全局设置）",
             Action::PushNotices => "推送交易公告",
             Action::ViewTrading => "查看交易信息公开",
+            Action::ViewItems => "查看主动公开目录",
+            Action::DraftItems => "起草和修改主动公开信息",
+            Action::PublishItems => "发布主动公开信息",
+            Action::WithdrawItems => "撤回已发布信息",
             Action::Review(s) => s.label(),
         }
     }
@@ -146,6 +158,10 @@ impl Action {
             Action::AdministerDeployment,
             Action::PushNotices,
             Action::ViewTrading,
+            Action::ViewItems,
+            Action::DraftItems,
+            Action::PublishItems,
+            Action::WithdrawItems,
         ];
         v.extend(Stage::ALL.iter().map(|s| Action::Review(*s)));
         v
@@ -181,6 +197,12 @@ pub fn role_allows(role: Role, a: Action) -> bool {
         // Trading disclosure is the 采编's work, overseen by the 负责人; system accounts push
         // notices but open no pages.
         A::ViewTrading => matches!(role, R::Admin | R::Editor | R::Head),
+        // The catalogue is open to every back-office role; drafting is the 采编's, publishing
+        // an approved version the 采编's or the 负责人's, withdrawal the 负责人's alone.
+        A::ViewItems => role != R::System,
+        A::DraftItems => role == R::Editor,
+        A::PublishItems => matches!(role, R::Editor | R::Head),
+        A::WithdrawItems => role == R::Head,
         A::Review(s) => role == s.role(),
     }
 }

@@ -128,6 +128,36 @@ pub mod iso_date_opt {
     }
 }
 
+/// A time as RFC 3339 in Beijing time (`2024-06-03T10:00:00+08:00`).
+pub fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.to_offset(BEIJING)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|_| iso(beijing_date(t)))
+}
+
+/// A time serialised as RFC 3339 in Beijing time.
+pub mod rfc3339_beijing {
+    use serde::Serializer;
+    use time::OffsetDateTime;
+
+    pub fn serialize<S: Serializer>(t: &OffsetDateTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::rfc3339(*t))
+    }
+}
+
+/// An optional time serialised as RFC 3339 in Beijing time, or null.
+pub mod rfc3339_beijing_opt {
+    use serde::Serializer;
+    use time::OffsetDateTime;
+
+    pub fn serialize<S: Serializer>(t: &Option<OffsetDateTime>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => s.serialize_str(&super::rfc3339(*t)),
+            None => s.serialize_none(),
+        }
+    }
+}
+
 /// Beijing time (UTC+8), the default offset of every time without one.
 pub const BEIJING: time::UtcOffset = time::macros::offset!(+8);
 

@@ -6,6 +6,7 @@
 mod cases;
 mod ledger;
 mod notices;
+mod publishing;
 mod report;
 mod schema;
 mod trading_views;

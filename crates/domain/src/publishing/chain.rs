@@ -137,17 +137,27 @@ pub fn verify(
             return Err(Broken {
                 agency: agency.to_string(),
                 seq: want_seq,
-                reason: format!("序号不连续：应为 {want_seq}，实为 {}（记录被删除或调换）", e.seq),
+                reason: format!(
+                    "序号不连续：应为 {want_seq}，实为 {}（记录被删除或调换）",
+                    e.seq
+                ),
             });
         }
         if e.prev_hash != prev {
-            return Err(broken("前一条记录的哈希不符（记录被删除、调换或改动）".into()));
+            return Err(broken(
+                "前一条记录的哈希不符（记录被删除、调换或改动）".into(),
+            ));
         }
         if e.expected_hash() != e.entry_hash {
             return Err(broken("记录本身的哈希不符（记录被改动）".into()));
         }
         match recompute(e) {
-            None => return Err(broken(format!("{} 第 {} 版的内容已不存在", e.subject, e.version))),
+            None => {
+                return Err(broken(format!(
+                    "{} 第 {} 版的内容已不存在",
+                    e.subject, e.version
+                )));
+            }
             Some(h) if h != e.content_hash => {
                 return Err(broken(format!(
                     "{} 第 {} 版的内容与发布时不符（内容被改动）",
@@ -171,7 +181,16 @@ mod tests {
             .map(|seq| {
                 let content_hash = format!("c{seq}");
                 let at = format!("2024-06-{seq:02}T10:00:00+08:00");
-                let h = entry_hash(seq, &at, "a", "x/2024-00001", 1, LogAction::Publish, &content_hash, &prev);
+                let h = entry_hash(
+                    seq,
+                    &at,
+                    "a",
+                    "x/2024-00001",
+                    1,
+                    LogAction::Publish,
+                    &content_hash,
+                    &prev,
+                );
                 let e = LogEntry {
                     seq,
                     at,
@@ -212,8 +231,14 @@ mod tests {
         t[2].seq = 3;
         assert_eq!(verify("a", &t, stored).unwrap_err().seq, 2);
         // Content changed after publication.
-        let e = verify("a", &c, |e| Some(if e.seq == 4 { "x".into() } else { e.content_hash.clone() }))
-            .unwrap_err();
+        let e = verify("a", &c, |e| {
+            Some(if e.seq == 4 {
+                "x".into()
+            } else {
+                e.content_hash.clone()
+            })
+        })
+        .unwrap_err();
         assert_eq!(e.seq, 4);
         assert!(e.reason.contains("内容"));
     }

@@ -79,7 +79,7 @@ pub fn finding_key(kind: FindingKind, place: &str, raw: &str) -> String {
 pub fn blocking<'a>(findings: &'a [Finding], overridden: &[String]) -> Vec<&'a Finding> {
     findings
         .iter()
-        .filter(|f| !overridden.iter().any(|k| *k == f.key))
+        .filter(|f| !overridden.contains(&f.key))
         .collect()
 }
 
@@ -147,7 +147,12 @@ impl Detectors {
                 if self.allowed.iter().any(|a| *a == raw.to_lowercase()) {
                     continue;
                 }
-                out.push(Finding::new(FindingKind::Email, place, raw, mask_email(raw)));
+                out.push(Finding::new(
+                    FindingKind::Email,
+                    place,
+                    raw,
+                    mask_email(raw),
+                ));
             }
         }
         if let Some(re) = MARK.as_ref() {
@@ -197,9 +202,7 @@ impl Detectors {
                         *g += 1;
                     }
                     j += 1;
-                } else if (c == b' ' || c == b'-')
-                    && b.get(j + 1).is_some_and(u8::is_ascii_digit)
-                {
+                } else if (c == b' ' || c == b'-') && b.get(j + 1).is_some_and(u8::is_ascii_digit) {
                     groups.push(0);
                     j += 1;
                 } else {
@@ -207,9 +210,8 @@ impl Detectors {
                 }
             }
             let mut end = j;
-            let x_end = groups.len() == 1
-                && digits.len() == 17
-                && matches!(b.get(j), Some(b'X' | b'x'));
+            let x_end =
+                groups.len() == 1 && digits.len() == 17 && matches!(b.get(j), Some(b'X' | b'x'));
             if x_end {
                 digits.push('X');
                 end = j + 1;
@@ -219,18 +221,17 @@ impl Detectors {
             if !bounded {
                 continue;
             }
-            let raw = &s[start..end];
             if self.allowed.contains(&digits) {
                 continue;
             }
-            if let Some(f) = classify(place, raw, &digits, &groups) {
+            if let Some(f) = classify(place, &digits, &groups) {
                 out.push(f);
             }
         }
     }
 }
 
-fn classify(place: &str, raw: &str, digits: &str, groups: &[usize]) -> Option<Finding> {
+fn classify(place: &str, digits: &str, groups: &[usize]) -> Option<Finding> {
     let plain = groups.len() == 1;
     if digits.len() == 18 && plain && id_card_valid(digits) {
         return Some(Finding::new(
@@ -240,7 +241,10 @@ fn classify(place: &str, raw: &str, digits: &str, groups: &[usize]) -> Option<Fi
             mask(digits, 6, 4),
         ));
     }
-    let mobile_digits = digits.strip_prefix("86").filter(|d| d.len() == 11).unwrap_or(digits);
+    let mobile_digits = digits
+        .strip_prefix("86")
+        .filter(|d| d.len() == 11)
+        .unwrap_or(digits);
     let mobile_groups = plain || groups == [3, 4, 4] || groups == [2, 3, 4, 4];
     if mobile_digits.len() == 11
         && mobile_groups
@@ -265,7 +269,6 @@ fn classify(place: &str, raw: &str, digits: &str, groups: &[usize]) -> Option<Fi
         && matches!(digits.as_bytes()[0], b'3' | b'4' | b'5' | b'6' | b'9')
         && luhn_valid(digits)
     {
-        let _ = raw;
         return Some(Finding::new(
             FindingKind::BankCard,
             place,
@@ -333,7 +336,7 @@ pub fn luhn_valid(digits: &str) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Full-width digits, letters and @ . - as ASCII (personal data typed in full width is still
@@ -463,15 +466,27 @@ mod tests {
     #[test]
     fn mobiles_and_bank_cards() {
         let d = Detectors::new(&[], &["0953-1234567".into()]);
-        assert_eq!(kinds(&d, "联系电话：13912345678"), vec![FindingKind::Mobile]);
+        assert_eq!(
+            kinds(&d, "联系电话：13912345678"),
+            vec![FindingKind::Mobile]
+        );
         assert_eq!(kinds(&d, "电话 139-1234-5678"), vec![FindingKind::Mobile]);
-        assert_eq!(kinds(&d, "电话 １３９１２３４５６７８"), vec![FindingKind::Mobile]);
+        assert_eq!(
+            kinds(&d, "电话 １３９１２３４５６７８"),
+            vec![FindingKind::Mobile]
+        );
         assert!(kinds(&d, "项目编号 12912345678").is_empty());
         // 6222021234567890 fails Luhn; 6222021234567894 passes.
         assert!(!luhn_valid("6222021234567890"));
         assert!(luhn_valid("6222021234567894"));
-        assert_eq!(kinds(&d, "卡号6222021234567894"), vec![FindingKind::BankCard]);
-        assert_eq!(kinds(&d, "卡号 6222 0212 3456 7894"), vec![FindingKind::BankCard]);
+        assert_eq!(
+            kinds(&d, "卡号6222021234567894"),
+            vec![FindingKind::BankCard]
+        );
+        assert_eq!(
+            kinds(&d, "卡号 6222 0212 3456 7894"),
+            vec![FindingKind::BankCard]
+        );
         assert!(kinds(&d, "卡号6222021234567890").is_empty());
         // A project number starting with a year is not a card number even when Luhn-valid.
         assert!(luhn_valid("2024000100020005"));
@@ -482,8 +497,14 @@ mod tests {
 
     #[test]
     fn emails_marks_and_words() {
-        let d = Detectors::new(&["内部资料".into(), "  ".into()], &["ggzy@wuzhong.gov.cn".into()]);
-        assert_eq!(kinds(&d, "联系 zhang.san@example.com"), vec![FindingKind::Email]);
+        let d = Detectors::new(
+            &["内部资料".into(), "  ".into()],
+            &["ggzy@wuzhong.gov.cn".into()],
+        );
+        assert_eq!(
+            kinds(&d, "联系 zhang.san@example.com"),
+            vec![FindingKind::Email]
+        );
         assert!(kinds(&d, "邮箱 GGZY@wuzhong.gov.cn").is_empty());
         assert_eq!(kinds(&d, "机密★1年"), vec![FindingKind::Classified]);
         assert_eq!(kinds(&d, "密级：秘密"), vec![FindingKind::Classified]);

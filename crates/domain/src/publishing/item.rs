@@ -79,10 +79,13 @@ impl ItemFields {
             ));
         }
         if self.body.len() > BODY_MAX_BYTES {
-            return Err(DomainError::invalid("正文", "超过 2 MB，请将长文作为附件上传"));
+            return Err(DomainError::invalid(
+                "正文",
+                "超过 2 MB，请将长文作为附件上传",
+            ));
         }
-        self.body = crate::trading::sanitize_body(&self.body)
-            .map_err(|e| rename_field(e, "正文"))?;
+        self.body =
+            crate::trading::sanitize_body(&self.body).map_err(|e| rename_field(e, "正文"))?;
         self.publisher = self.publisher.trim().to_string();
         if blank(&self.publisher) {
             return Err(DomainError::invalid("发布机构", "不能为空"));
@@ -112,7 +115,10 @@ impl ItemFields {
         if self.attr != DisclosureAttr::Proactive && self.legal_ground.is_none() {
             return Err(DomainError::invalid(
                 "公开属性依据",
-                format!("{}须写明法律依据（如《条例》第十四条至第十六条）", self.attr.label()),
+                format!(
+                    "{}须写明法律依据（如《条例》第十四条至第十六条）",
+                    self.attr.label()
+                ),
             ));
         }
         if let Some(n) = self.art20_item
@@ -178,7 +184,9 @@ pub fn normalize_doc_no(s: &str) -> Result<String, DomainError> {
     let mut chars = rest.chars();
     chars.next();
     let rest = chars.as_str();
-    let close = rest.find(['〕', ']', ')', '）', '】', '］']).ok_or_else(bad)?;
+    let close = rest
+        .find(['〕', ']', ')', '）', '】', '］'])
+        .ok_or_else(bad)?;
     let year = &rest[..close];
     let mut tail = rest[close..].chars();
     tail.next();
@@ -328,7 +336,13 @@ mod tests {
             normalize_doc_no("吴公管发（2024）3号").ok(),
             Some("吴公管发〔2024〕3号".into())
         );
-        for bad in ["吴公管发2024年3号", "〔2024〕3号", "吴公管发〔24〕3号", "吴公管发〔2024〕03号", "吴公管发〔2024〕号"] {
+        for bad in [
+            "吴公管发2024年3号",
+            "〔2024〕3号",
+            "吴公管发〔24〕3号",
+            "吴公管发〔2024〕03号",
+            "吴公管发〔2024〕号",
+        ] {
             assert!(normalize_doc_no(bad).is_err(), "{bad}");
         }
     }
@@ -336,7 +350,9 @@ mod tests {
     #[test]
     fn fields_are_checked_by_name() {
         let today = date!(2024 - 12 - 31);
-        let ok = fields().validated(today, 1).unwrap_or_else(|e| panic!("{e}"));
+        let ok = fields()
+            .validated(today, 1)
+            .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(ok.doc_no.as_deref(), Some("吴公管发〔2024〕3号"));
         let mut f = fields();
         f.title = "  ".into();
@@ -353,10 +369,16 @@ mod tests {
         let mut f = fields();
         f.formed_on = date!(2025 - 01 - 01);
         assert_eq!(field_of(f.validated(today, 1).unwrap_err()), "生成日期");
-        assert_eq!(field_of(fields().validated(today, 2).unwrap_err()), "更正说明");
+        assert_eq!(
+            field_of(fields().validated(today, 2).unwrap_err()),
+            "更正说明"
+        );
         let mut f = fields();
         f.art20_item = Some(16);
-        assert_eq!(field_of(f.validated(today, 1).unwrap_err()), "条例第二十条事项");
+        assert_eq!(
+            field_of(f.validated(today, 1).unwrap_err()),
+            "条例第二十条事项"
+        );
     }
 
     #[test]

@@ -234,10 +234,22 @@ mod tests {
 
     #[test]
     fn the_item_state_follows_its_versions() {
-        assert_eq!(item_state(0, false, VersionState::Scheduled), ItemState::Scheduled);
-        assert_eq!(item_state(1, false, VersionState::Draft), ItemState::Published);
-        assert_eq!(item_state(2, false, VersionState::Published), ItemState::Corrected);
-        assert_eq!(item_state(2, true, VersionState::Published), ItemState::Withdrawn);
+        assert_eq!(
+            item_state(0, false, VersionState::Scheduled),
+            ItemState::Scheduled
+        );
+        assert_eq!(
+            item_state(1, false, VersionState::Draft),
+            ItemState::Published
+        );
+        assert_eq!(
+            item_state(2, false, VersionState::Published),
+            ItemState::Corrected
+        );
+        assert_eq!(
+            item_state(2, true, VersionState::Published),
+            ItemState::Withdrawn
+        );
         assert!(!ItemState::Withdrawn.is_public() && ItemState::Corrected.is_public());
     }
 }

@@ -106,11 +106,7 @@ pub struct Notice {
 /// Earliest and latest year accepted in any date or time of a notice.
 const YEARS: std::ops::RangeInclusive<i32> = 1949..=2200;
 
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.to_offset(BEIJING)
-        .format(&Rfc3339)
-        .unwrap_or_else(|_| iso(beijing_date(t)))
-}
+use crate::period::rfc3339;
 
 /// Parses an RFC 3339 time, or one without offset (Beijing time, contracts.md §1).
 pub fn parse_time(s: &str, field: &str) -> Result<OffsetDateTime, DomainError> {

@@ -1,0 +1,1085 @@
+//! Proactive disclosure items (issue 10, contracts.md §7): the catalogue, the workflow of each
+//! version, the pre-publication checks and the hash-chained publication log.
+//!
+//! Every step is a method of [`Tx`] that takes the acting [`Principal`] and asks the domain's
+//! `authorize` inside the transaction, because some decisions (separation of duties) need
+//! what the transaction reads; the state change itself is `publishing::next_state`'s. A
+//! publication, correction or withdrawal appends its log entry in the same transaction.
+//!
+//! Storage: `disclosure_item` is the catalogue row (its metadata columns mirror the public
+//! version once there is one, the working version before); `item_version` holds every
+//! version's fields as JSON with its own state; `item_review` every stage performed;
+//! `item_override` the findings let through; `publication_log` the chain.
+
+use gongkai_domain::auth::{
+    Action, AgencyPath, Principal, Resource, ReviewContext, Stage, authorize,
+};
+use gongkai_domain::codes::DisclosureAttr;
+use gongkai_domain::period::beijing_date;
+use gongkai_domain::publishing::{
+    Broken, Detectors, Finding, ItemFields, ItemState, LogAction, LogEntry, PublishedContent,
+    ReviewRecord, Step, Verdict, VersionState, blocking, content_hash, default_columns, entry_hash,
+    html_text, index_no, item_state, next_state,
+};
+use serde::Serialize;
+use sqlx::types::Json;
+use time::OffsetDateTime;
+
+use crate::{Db, DbError, Tx, on_db, on_tx};
+
+/// The agency setting with the sensitive-word list (a JSON array of strings).
+pub const WORDS_KEY: &str = "publishing.sensitive_words";
+/// The agency setting with the contact details it publishes on purpose (JSON array).
+pub const CONTACTS_KEY: &str = "publishing.public_contacts";
+/// The agency setting with the 索引号 prefix (a JSON string; the agency code by default).
+pub const INDEX_PREFIX_KEY: &str = "publishing.index_prefix";
+/// The agency setting with the least number of distinct people per item (a JSON number).
+pub const MIN_PEOPLE_KEY: &str = "publishing.min_people";
+/// The least number of distinct people an item passes through when the agency sets none:
+/// the author, 初审, 复审, 保密审查 and 终审 are five stages, three people is the floor most
+/// offices set.
+pub const DEFAULT_MIN_PEOPLE: usize = 3;
+
+/// An item in the list of contracts.md §7.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ItemRow {
+    pub id: i64,
+    pub index_no: String,
+    pub title: String,
+    pub doc_no: Option<String>,
+    pub state: ItemState,
+    pub column: String,
+    #[serde(serialize_with = "gongkai_domain::period::rfc3339_beijing_opt::serialize")]
+    pub published_at: Option<OffsetDateTime>,
+    pub versions: i64,
+}
+
+/// One version of an item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct VersionRow {
+    pub version: i32,
+    pub state: VersionState,
+    pub fields: ItemFields,
+    pub author_id: i64,
+    pub author: String,
+    pub round: i32,
+    #[serde(serialize_with = "gongkai_domain::period::rfc3339_beijing_opt::serialize")]
+    pub scheduled_at: Option<OffsetDateTime>,
+    #[serde(serialize_with = "gongkai_domain::period::rfc3339_beijing_opt::serialize")]
+    pub published_at: Option<OffsetDateTime>,
+    pub content_hash: Option<String>,
+}
+
+/// A stage performed on a version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReviewRow {
+    pub version: i32,
+    pub round: i32,
+    pub stage: String,
+    pub stage_label: String,
+    pub user: String,
+    pub verdict: Verdict,
+    pub comment: String,
+    #[serde(serialize_with = "gongkai_domain::period::rfc3339_beijing::serialize")]
+    pub at: OffsetDateTime,
+}
+
+/// An item with all its versions, reviews, overrides and log entries.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemDetail {
+    pub id: i64,
+    pub agency: String,
+    pub index_no: String,
+    pub state: ItemState,
+    pub public_version: Option<i32>,
+    #[serde(serialize_with = "gongkai_domain::period::rfc3339_beijing_opt::serialize")]
+    pub withdrawn_at: Option<OffsetDateTime>,
+    pub withdraw_reason: Option<String>,
+    /// Oldest first; the last is the version in work (or the public one).
+    pub versions: Vec<VersionRow>,
+    pub reviews: Vec<ReviewRow>,
+    /// The findings of the pre-publication checks on the latest version, and whether each is
+    /// let through (with the reason).
+    pub findings: Vec<(Finding, Option<String>)>,
+    pub log: Vec<LogEntry>,
+}
+
+impl ItemDetail {
+    /// The version in work (the latest).
+    pub fn latest(&self) -> Option<&VersionRow> {
+        self.versions.last()
+    }
+
+    /// The public version, if the item is public.
+    pub fn public(&self) -> Option<&VersionRow> {
+        if !self.state.is_public() {
+            return None;
+        }
+        let v = self.public_version?;
+        self.versions.iter().find(|r| r.version == v)
+    }
+}
+
+/// What `log verify` found for one agency.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChainReport {
+    pub agency: String,
+    pub entries: usize,
+    /// The head hash when intact.
+    pub head: Option<String>,
+    pub broken: Option<Broken>,
+}
+
+type ItemHead = (i64, i64, String, String, i32, Option<i32>);
+type VersionTuple = (
+    i32,
+    String,
+    Json<ItemFields>,
+    i64,
+    String,
+    i32,
+    Option<OffsetDateTime>,
+    Option<OffsetDateTime>,
+    Option<String>,
+);
+type ItemTuple = (
+    i64,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    Option<OffsetDateTime>,
+    i64,
+);
+
+fn now_text(t: OffsetDateTime) -> String {
+    gongkai_domain::period::rfc3339(t)
+}
+
+fn content_of<'a>(
+    index: &'a str,
+    version: i32,
+    f: &'a ItemFields,
+    formed: &'a str,
+) -> PublishedContent<'a> {
+    PublishedContent {
+        index_no: index,
+        version,
+        title: &f.title,
+        summary: &f.summary,
+        body: &f.body,
+        doc_no: f.doc_no.as_deref(),
+        publisher: &f.publisher,
+        formed_on: formed,
+        column: &f.column,
+        change_note: f.change_note.as_deref(),
+        attachments: Vec::new(),
+    }
+}
+
+/// The hash of what version `version` of item `index` makes public.
+pub fn version_hash(index: &str, version: i32, f: &ItemFields) -> String {
+    let formed = gongkai_domain::period::iso(f.formed_on);
+    content_hash(&content_of(index, version, f, &formed))
+}
+
+impl Tx {
+    /// The agency and its path to the root, read inside the transaction.
+    async fn path_of(&mut self, agency_id: i64) -> Result<AgencyPath, DbError> {
+        let ids: Vec<i64> = on_tx!(self, c => sqlx::query_scalar(
+            "WITH RECURSIVE up(id, parent_id, depth) AS ( \
+               SELECT id, parent_id, 0 FROM agency WHERE id = $1 \
+               UNION ALL SELECT a.id, a.parent_id, up.depth + 1 FROM agency a JOIN up ON a.id = up.parent_id \
+                 WHERE up.depth < 64) \
+             SELECT id FROM up ORDER BY depth").bind(agency_id).fetch_all(&mut *c).await?);
+        Ok(AgencyPath(ids))
+    }
+
+    async fn setting(
+        &mut self,
+        agency_id: i64,
+        key: &str,
+    ) -> Result<Option<serde_json::Value>, DbError> {
+        let row: Option<(Json<serde_json::Value>,)> = on_tx!(self, c => sqlx::query_as(
+            "SELECT value FROM agency_setting WHERE agency_id = $1 AND key = $2")
+            .bind(agency_id).bind(key).fetch_optional(&mut *c).await?);
+        Ok(row.map(|(Json(v),)| v))
+    }
+
+    async fn strings_setting(&mut self, agency_id: i64, key: &str) -> Result<Vec<String>, DbError> {
+        Ok(match self.setting(agency_id, key).await? {
+            Some(serde_json::Value::Array(a)) => a
+                .into_iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            _ => Vec::new(),
+        })
+    }
+
+    /// The agency's column tree, seeded with the standard tree the first time.
+    pub async fn columns(
+        &mut self,
+        agency_id: i64,
+    ) -> Result<Vec<(String, String, Option<String>)>, DbError> {
+        let sql = "SELECT code, name, parent_code FROM catalogue_column WHERE agency_id = $1 ORDER BY position, id";
+        let rows: Vec<(String, String, Option<String>)> =
+            on_tx!(self, c => sqlx::query_as(sql).bind(agency_id).fetch_all(&mut *c).await?);
+        if !rows.is_empty() {
+            return Ok(rows);
+        }
+        for (i, col) in default_columns().iter().enumerate() {
+            on_tx!(self, c => sqlx::query(
+                "INSERT INTO catalogue_column (agency_id, code, name, parent_code, position) VALUES ($1, $2, $3, $4, $5)")
+                .bind(agency_id).bind(col.code).bind(col.name).bind(col.parent)
+                .bind(i as i32).execute(&mut *c).await.map(|_| ())?);
+        }
+        Ok(on_tx!(self, c => sqlx::query_as(sql).bind(agency_id).fetch_all(&mut *c).await?))
+    }
+
+    async fn next_index_no(
+        &mut self,
+        agency_id: i64,
+        agency_code: &str,
+        year: i32,
+    ) -> Result<String, DbError> {
+        let prefix = match self.setting(agency_id, INDEX_PREFIX_KEY).await? {
+            Some(serde_json::Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+            _ => agency_code.to_string(),
+        };
+        let like = format!("{prefix}/{year}-%");
+        let taken: Vec<String> = on_tx!(self, c => sqlx::query_scalar(
+            "SELECT index_no FROM disclosure_item WHERE agency_id = $1 AND index_no LIKE $2")
+            .bind(agency_id).bind(&like).fetch_all(&mut *c).await?);
+        let head = format!("{prefix}/{year}-");
+        let last = taken
+            .iter()
+            .filter_map(|t| t.strip_prefix(&head)?.parse::<u32>().ok())
+            .max()
+            .unwrap_or(0);
+        Ok(index_no(&prefix, year, last + 1))
+    }
+
+    async fn check_column(&mut self, agency_id: i64, code: &str) -> Result<(), DbError> {
+        let cols = self.columns(agency_id).await?;
+        if cols.iter().any(|(c, _, _)| c == code) {
+            Ok(())
+        } else {
+            let known: Vec<&str> = cols.iter().map(|(c, _, _)| c.as_str()).collect();
+            Err(gongkai_domain::DomainError::invalid(
+                "栏目",
+                format!("未知栏目“{code}”，可选：{}", known.join("、")),
+            )
+            .into())
+        }
+    }
+
+    /// Creates a draft item (version 1) in an agency's catalogue with a new 索引号; returns its
+    /// id and 索引号.
+    pub async fn create_item(
+        &mut self,
+        p: &Principal,
+        agency_code: &str,
+        fields: ItemFields,
+        now: OffsetDateTime,
+    ) -> Result<(i64, String), DbError> {
+        let agency = self.lock_agency(agency_code).await?;
+        let path = self.path_of(agency.id).await?;
+        authorize(p, Action::DraftItems, Resource::Agency(&path))?;
+        let f = fields.validated(beijing_date(now), 1)?;
+        self.check_column(agency.id, &f.column).await?;
+        let index = self
+            .next_index_no(agency.id, &agency.code, f.formed_on.year())
+            .await?;
+        let id: i64 = on_tx!(self, c => sqlx::query_scalar(
+            "INSERT INTO disclosure_item (agency_id, index_no, title, summary, doc_no, publisher, \
+             generated_on, attr, art20_item, doc_kind, repealed_on, catalogue, state, version, \
+             column_code, legal_ground) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'draft', 1, $12, $13) RETURNING id")
+            .bind(agency.id).bind(&index).bind(&f.title).bind(&f.summary).bind(&f.doc_no)
+            .bind(&f.publisher).bind(f.formed_on).bind(f.attr.code()).bind(f.art20_item)
+            .bind(f.doc_kind.code()).bind(f.repealed_on).bind(&f.column).bind(&f.legal_ground)
+            .fetch_one(&mut *c).await?);
+        on_tx!(self, c => sqlx::query(
+            "INSERT INTO item_version (item_id, version, state, fields, author_id, round, created_at, updated_at) \
+             VALUES ($1, 1, 'draft', $2, $3, 1, $4, $4)")
+            .bind(id).bind(Json(&f)).bind(p.user_id).bind(now).execute(&mut *c).await.map(|_| ())?);
+        Ok((id, index))
+    }
+
+    /// The item's agency, path and head row, locked for the rest of the transaction.
+    async fn item_head(&mut self, item_id: i64) -> Result<(ItemHead, AgencyPath), DbError> {
+        self.item_head_with(item_id, true).await
+    }
+
+    async fn item_head_with(
+        &mut self,
+        item_id: i64,
+        lock: bool,
+    ) -> Result<(ItemHead, AgencyPath), DbError> {
+        let sql = "SELECT i.id, i.agency_id, a.code, i.index_no, i.version, i.public_version \
+                   FROM disclosure_item i JOIN agency a ON a.id = i.agency_id WHERE i.id = $1";
+        let row: Option<ItemHead> = match self {
+            Tx::Sqlite(t) => {
+                sqlx::query_as(sql)
+                    .bind(item_id)
+                    .fetch_optional(&mut **t)
+                    .await?
+            }
+            Tx::Pg(t) if !lock => {
+                sqlx::query_as(sql)
+                    .bind(item_id)
+                    .fetch_optional(&mut **t)
+                    .await?
+            }
+            Tx::Pg(t) => {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!("{sql} FOR UPDATE OF i")))
+                    .bind(item_id)
+                    .fetch_optional(&mut **t)
+                    .await?
+            }
+        };
+        let row = row.ok_or_else(|| DbError::NotFound(format!("未找到主动公开信息 {item_id}")))?;
+        let path = self.path_of(row.1).await?;
+        Ok((row, path))
+    }
+
+    async fn version_row(&mut self, item_id: i64, version: i32) -> Result<VersionRow, DbError> {
+        let row: Option<VersionTuple> = on_tx!(self, c => sqlx::query_as(
+                "SELECT v.version, v.state, v.fields, v.author_id, u.name, v.round, v.scheduled_at, v.published_at, v.content_hash \
+                 FROM item_version v JOIN app_user u ON u.id = v.author_id WHERE v.item_id = $1 AND v.version = $2")
+                .bind(item_id).bind(version).fetch_optional(&mut *c).await?);
+        let r = row.ok_or_else(|| {
+            DbError::NotFound(format!("主动公开信息 {item_id} 没有第 {version} 版"))
+        })?;
+        Ok(VersionRow {
+            version: r.0,
+            state: VersionState::from_code(&r.1)?,
+            fields: r.2.0,
+            author_id: r.3,
+            author: r.4,
+            round: r.5,
+            scheduled_at: r.6,
+            published_at: r.7,
+            content_hash: r.8,
+        })
+    }
+
+    /// Every stage performed on a version (all rounds), and those of its current round.
+    async fn reviews_of(
+        &mut self,
+        item_id: i64,
+        v: &VersionRow,
+    ) -> Result<(Vec<(Stage, i64)>, Vec<ReviewRecord>), DbError> {
+        let rows: Vec<(i32, String, i64, String)> = on_tx!(self, c => sqlx::query_as(
+            "SELECT round, stage, user_id, verdict FROM item_review WHERE item_id = $1 AND version = $2 ORDER BY id")
+            .bind(item_id).bind(v.version).fetch_all(&mut *c).await?);
+        let mut all = Vec::new();
+        let mut round = Vec::new();
+        for (r, stage, user, verdict) in rows {
+            let stage = stage_of(&stage)?;
+            all.push((stage, user));
+            if r == v.round {
+                round.push(ReviewRecord {
+                    stage,
+                    user,
+                    verdict: Verdict::from_code(&verdict)?,
+                });
+            }
+        }
+        Ok((all, round))
+    }
+
+    async fn min_people(&mut self, agency_id: i64) -> Result<usize, DbError> {
+        Ok(match self.setting(agency_id, MIN_PEOPLE_KEY).await? {
+            Some(v) => v
+                .as_u64()
+                .map_or(DEFAULT_MIN_PEOPLE, |n| n.clamp(1, 10) as usize),
+            None => DEFAULT_MIN_PEOPLE,
+        })
+    }
+
+    /// The findings of the pre-publication checks on a version, and the keys let through.
+    async fn findings_of(
+        &mut self,
+        agency_id: i64,
+        item_id: i64,
+        v: &VersionRow,
+    ) -> Result<(Vec<Finding>, Vec<(String, String)>), DbError> {
+        let words = self.strings_setting(agency_id, WORDS_KEY).await?;
+        let contacts = self.strings_setting(agency_id, CONTACTS_KEY).await?;
+        let findings = scan_fields(&Detectors::new(&words, &contacts), &v.fields);
+        let overrides: Vec<(String, String)> = on_tx!(self, c => sqlx::query_as(
+            "SELECT finding_key, reason FROM item_override WHERE item_id = $1 AND version = $2")
+            .bind(item_id).bind(v.version).fetch_all(&mut *c).await?);
+        Ok((findings, overrides))
+    }
+
+    async fn set_version_state(
+        &mut self,
+        item_id: i64,
+        version: i32,
+        state: VersionState,
+        now: OffsetDateTime,
+    ) -> Result<(), DbError> {
+        on_tx!(self, c => sqlx::query(
+            "UPDATE item_version SET state = $1, updated_at = $2 WHERE item_id = $3 AND version = $4")
+            .bind(state.code()).bind(now).bind(item_id).bind(version).execute(&mut *c).await.map(|_| ())?);
+        Ok(())
+    }
+
+    /// Recomputes and stores the item's contract state from its versions.
+    async fn refresh_item_state(&mut self, item_id: i64) -> Result<ItemState, DbError> {
+        let (published, withdrawn, latest): (i64, Option<OffsetDateTime>, String) = on_tx!(self, c => sqlx::query_as(
+            "SELECT (SELECT COUNT(*) FROM item_version WHERE item_id = i.id AND published_at IS NOT NULL), \
+                    i.withdrawn_at, \
+                    (SELECT state FROM item_version WHERE item_id = i.id ORDER BY version DESC LIMIT 1) \
+             FROM disclosure_item i WHERE i.id = $1")
+            .bind(item_id).fetch_one(&mut *c).await?);
+        let state = item_state(
+            published as usize,
+            withdrawn.is_some(),
+            VersionState::from_code(&latest)?,
+        );
+        on_tx!(self, c => sqlx::query("UPDATE disclosure_item SET state = $1 WHERE id = $2")
+            .bind(state.code()).bind(item_id).execute(&mut *c).await.map(|_| ())?);
+        Ok(state)
+    }
+
+    /// Mirrors a version's fields into the catalogue row.
+    async fn mirror(&mut self, item_id: i64, f: &ItemFields) -> Result<(), DbError> {
+        on_tx!(self, c => sqlx::query(
+            "UPDATE disclosure_item SET title = $1, summary = $2, doc_no = $3, publisher = $4, generated_on = $5, \
+             attr = $6, art20_item = $7, doc_kind = $8, repealed_on = $9, catalogue = $10, column_code = $10, \
+             legal_ground = $11 WHERE id = $12")
+            .bind(&f.title).bind(&f.summary).bind(&f.doc_no).bind(&f.publisher).bind(f.formed_on)
+            .bind(f.attr.code()).bind(f.art20_item).bind(f.doc_kind.code()).bind(f.repealed_on)
+            .bind(&f.column).bind(&f.legal_ground).bind(item_id).execute(&mut *c).await.map(|_| ())?);
+        Ok(())
+    }
+
+    /// Replaces the fields of the version in work (a draft or a returned version); the editor
+    /// becomes its author for separation of duties.
+    pub async fn edit_item(
+        &mut self,
+        p: &Principal,
+        item_id: i64,
+        fields: ItemFields,
+        now: OffsetDateTime,
+    ) -> Result<(), DbError> {
+        let ((_, agency_id, _, _, version, public), path) = self.item_head(item_id).await?;
+        authorize(p, Action::DraftItems, Resource::Agency(&path))?;
+        let v = self.version_row(item_id, version).await?;
+        next_state(v.state, Step::Edit, &[], 0).map_err(DbError::Conflict)?;
+        let f = fields.validated(beijing_date(now), version)?;
+        self.check_column(agency_id, &f.column).await?;
+        on_tx!(self, c => sqlx::query(
+            "UPDATE item_version SET fields = $1, author_id = $2, updated_at = $3 WHERE item_id = $4 AND version = $5")
+            .bind(Json(&f)).bind(p.user_id).bind(now).bind(item_id).bind(version)
+            .execute(&mut *c).await.map(|_| ())?);
+        if public.is_none() {
+            self.mirror(item_id, &f).await?;
+        }
+        Ok(())
+    }
+
+    /// Sends the version in work to review (a returned version starts a new round).
+    pub async fn submit_item(
+        &mut self,
+        p: &Principal,
+        item_id: i64,
+        now: OffsetDateTime,
+    ) -> Result<(), DbError> {
+        let ((_, _, _, _, version, _), path) = self.item_head(item_id).await?;
+        authorize(p, Action::DraftItems, Resource::Agency(&path))?;
+        let v = self.version_row(item_id, version).await?;
+        let next = next_state(v.state, Step::Submit, &[], 0).map_err(DbError::Conflict)?;
+        let round = if v.state == VersionState::Returned {
+            v.round + 1
+        } else {
+            v.round
+        };
+        on_tx!(self, c => sqlx::query(
+            "UPDATE item_version SET state = $1, round = $2, updated_at = $3 WHERE item_id = $4 AND version = $5")
+            .bind(next.code()).bind(round).bind(now).bind(item_id).bind(version)
+            .execute(&mut *c).await.map(|_| ())?);
+        self.refresh_item_state(item_id).await?;
+        Ok(())
+    }
+
+    /// Performs one stage of the review of the version in work. A return needs a comment (the
+    /// reasons); 终审's approval needs every other stage and no blocking finding.
+    pub async fn review_item(
+        &mut self,
+        p: &Principal,
+        item_id: i64,
+        stage: Stage,
+        verdict: Verdict,
+        comment: &str,
+        now: OffsetDateTime,
+    ) -> Result<VersionState, DbError> {
+        let ((_, agency_id, _, _, version, _), path) = self.item_head(item_id).await?;
+        let v = self.version_row(item_id, version).await?;
+        let (all, round) = self.reviews_of(item_id, &v).await?;
+        let min_people = self.min_people(agency_id).await?;
+        let ctx = ReviewContext {
+            agency: &path,
+            author: v.author_id,
+            done: &all,
+            min_people,
+        };
+        authorize(p, Action::Review(stage), Resource::ReviewOf(&ctx))?;
+        let comment = comment.trim();
+        if verdict == Verdict::Return && comment.is_empty() {
+            return Err(gongkai_domain::DomainError::invalid("意见", "退回须写明理由").into());
+        }
+        let blocking_n = if stage == Stage::Final && verdict == Verdict::Pass {
+            let (findings, overrides) = self.findings_of(agency_id, item_id, &v).await?;
+            let keys: Vec<String> = overrides.into_iter().map(|(k, _)| k).collect();
+            blocking(&findings, &keys).len()
+        } else {
+            0
+        };
+        let next = next_state(v.state, Step::Review { stage, verdict }, &round, blocking_n)
+            .map_err(DbError::Conflict)?;
+        on_tx!(self, c => sqlx::query(
+            "INSERT INTO item_review (item_id, version, round, stage, user_id, verdict, comment, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            .bind(item_id).bind(version).bind(v.round).bind(stage_code(stage)).bind(p.user_id)
+            .bind(verdict.code()).bind(comment).bind(now).execute(&mut *c).await.map(|_| ())?);
+        if next != v.state {
+            self.set_version_state(item_id, version, next, now).await?;
+            self.refresh_item_state(item_id).await?;
+        }
+        Ok(next)
+    }
+
+    /// Lets a finding of the pre-publication checks through, with the reason: the
+    /// confidentiality reviewer's decision (保密审查), under separation of duties.
+    pub async fn override_finding(
+        &mut self,
+        p: &Principal,
+        item_id: i64,
+        key: &str,
+        reason: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), DbError> {
+        let ((_, agency_id, _, _, version, _), path) = self.item_head(item_id).await?;
+        let v = self.version_row(item_id, version).await?;
+        let (all, _) = self.reviews_of(item_id, &v).await?;
+        let min_people = self.min_people(agency_id).await?;
+        let ctx = ReviewContext {
+            agency: &path,
+            author: v.author_id,
+            done: &all,
+            min_people,
+        };
+        authorize(p, Action::Review(Stage::Secrecy), Resource::ReviewOf(&ctx))?;
+        if v.state != VersionState::InReview {
+            return Err(DbError::Conflict(format!(
+                "{}状态的稿件不能放行检查问题",
+                v.state.label()
+            )));
+        }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(gongkai_domain::DomainError::invalid("放行理由", "不能为空").into());
+        }
+        let (findings, _) = self.findings_of(agency_id, item_id, &v).await?;
+        let f = findings
+            .iter()
+            .find(|f| f.key == key)
+            .ok_or_else(|| DbError::NotFound(format!("本稿没有编号为 {key} 的检查问题")))?;
+        on_tx!(self, c => sqlx::query(
+            "INSERT INTO item_override (item_id, version, finding_key, kind, place, reason, user_id, at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (item_id, version, finding_key) DO NOTHING")
+            .bind(item_id).bind(version).bind(key).bind(f.kind.code()).bind(&f.place).bind(reason)
+            .bind(p.user_id).bind(now).execute(&mut *c).await.map(|_| ())?);
+        Ok(())
+    }
+
+    /// Sets an approved version to go out at `at` (later than `now`).
+    pub async fn schedule_item(
+        &mut self,
+        p: &Principal,
+        item_id: i64,
+        at: OffsetDateTime,
+        now: OffsetDateTime,
+    ) -> Result<(), DbError> {
+        let ((_, _, _, _, version, _), path) = self.item_head(item_id).await?;
+        authorize(p, Action::PublishItems, Resource::Agency(&path))?;
+        if at <= now {
+            return Err(gongkai_domain::DomainError::invalid("定时发布时间", "须晚于现在").into());
+        }
+        let v = self.version_row(item_id, version).await?;
+        let next = next_state(v.state, Step::Schedule, &[], 0).map_err(DbError::Conflict)?;
+        on_tx!(self, c => sqlx::query(
+            "UPDATE item_version SET state = $1, scheduled_at = $2, updated_at = $3 WHERE item_id = $4 AND version = $5")
+            .bind(next.code()).bind(at).bind(now).bind(item_id).bind(version)
+            .execute(&mut *c).await.map(|_| ())?);
+        self.refresh_item_state(item_id).await?;
+        Ok(())
+    }
+
+    /// Publishes the approved (or scheduled) version in work: by a person (`Some`, who needs
+    /// the right) or by the scheduler (`None`, only a scheduled version whose time has come).
+    /// The previous public version is superseded; the log entry is appended.
+    pub async fn publish_item(
+        &mut self,
+        p: Option<&Principal>,
+        item_id: i64,
+        now: OffsetDateTime,
+    ) -> Result<LogEntry, DbError> {
+        let ((_, agency_id, agency_code, index, version, public), path) =
+            self.item_head(item_id).await?;
+        let v = self.version_row(item_id, version).await?;
+        match p {
+            Some(p) => authorize(p, Action::PublishItems, Resource::Agency(&path))?,
+            None => {
+                if v.state != VersionState::Scheduled || v.scheduled_at.is_none_or(|t| t > now) {
+                    return Err(DbError::Conflict("未到定时发布时间".into()));
+                }
+            }
+        }
+        let next = next_state(v.state, Step::Publish, &[], 0).map_err(DbError::Conflict)?;
+        if v.fields.attr != DisclosureAttr::Proactive {
+            return Err(DbError::Conflict(format!(
+                "公开属性为“{}”的信息不能主动发布",
+                v.fields.attr.label()
+            )));
+        }
+        let hash = version_hash(&index, version, &v.fields);
+        on_tx!(self, c => sqlx::query(
+            "UPDATE item_version SET state = $1, published_at = $2, content_hash = $3, updated_at = $2 \
+             WHERE item_id = $4 AND version = $5")
+            .bind(next.code()).bind(now).bind(&hash).bind(item_id).bind(version)
+            .execute(&mut *c).await.map(|_| ())?);
+        if let Some(old) = public {
+            self.set_version_state(item_id, old, VersionState::Superseded, now)
+                .await?;
+        }
+        on_tx!(self, c => sqlx::query(
+            "UPDATE disclosure_item SET public_version = $1, published_at = COALESCE(published_at, $2), \
+             published_on = COALESCE(published_on, $3) WHERE id = $4")
+            .bind(version).bind(now).bind(beijing_date(now)).bind(item_id)
+            .execute(&mut *c).await.map(|_| ())?);
+        self.mirror(item_id, &v.fields).await?;
+        self.refresh_item_state(item_id).await?;
+        let action = if public.is_some() {
+            LogAction::Correct
+        } else {
+            LogAction::Publish
+        };
+        self.append_log(
+            agency_id,
+            &agency_code,
+            &index,
+            Some(item_id),
+            version,
+            action,
+            &hash,
+            now,
+        )
+        .await
+    }
+
+    /// Starts a correction of a published item: a new version in draft with the public
+    /// version's fields (its 更正说明 to be written). The public version stays public until the
+    /// correction is published.
+    pub async fn correct_item(
+        &mut self,
+        p: &Principal,
+        item_id: i64,
+        now: OffsetDateTime,
+    ) -> Result<i32, DbError> {
+        let ((_, _, _, _, version, public), path) = self.item_head(item_id).await?;
+        authorize(p, Action::DraftItems, Resource::Agency(&path))?;
+        let state = self.refresh_item_state(item_id).await?;
+        let v = self.version_row(item_id, version).await?;
+        if !state.is_public() || public != Some(version) || v.state != VersionState::Published {
+            return Err(DbError::Conflict(format!(
+                "{}状态的信息不能更正（只能更正已发布且没有待审更正稿的信息）",
+                state.label()
+            )));
+        }
+        let mut f = v.fields;
+        f.change_note = None;
+        let next = version + 1;
+        on_tx!(self, c => sqlx::query(
+            "INSERT INTO item_version (item_id, version, state, fields, author_id, round, created_at, updated_at) \
+             VALUES ($1, $2, 'draft', $3, $4, 1, $5, $5)")
+            .bind(item_id).bind(next).bind(Json(&f)).bind(p.user_id).bind(now)
+            .execute(&mut *c).await.map(|_| ())?);
+        on_tx!(self, c => sqlx::query("UPDATE disclosure_item SET version = $1 WHERE id = $2")
+            .bind(next).bind(item_id).execute(&mut *c).await.map(|_| ())?);
+        Ok(next)
+    }
+
+    /// Withdraws a public item (负责人), with the reason; appends the log entry.
+    pub async fn withdraw_item(
+        &mut self,
+        p: &Principal,
+        item_id: i64,
+        reason: &str,
+        now: OffsetDateTime,
+    ) -> Result<LogEntry, DbError> {
+        let ((_, agency_id, agency_code, index, _, public), path) = self.item_head(item_id).await?;
+        authorize(p, Action::WithdrawItems, Resource::Agency(&path))?;
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(gongkai_domain::DomainError::invalid("撤回理由", "不能为空").into());
+        }
+        let state = self.refresh_item_state(item_id).await?;
+        let Some(public) = public.filter(|_| state.is_public()) else {
+            return Err(DbError::Conflict(format!(
+                "{}状态的信息不能撤回",
+                state.label()
+            )));
+        };
+        let v = self.version_row(item_id, public).await?;
+        let hash = version_hash(&index, public, &v.fields);
+        on_tx!(self, c => sqlx::query(
+            "UPDATE disclosure_item SET withdrawn_at = $1, withdraw_reason = $2 WHERE id = $3")
+            .bind(now).bind(reason).bind(item_id).execute(&mut *c).await.map(|_| ())?);
+        self.refresh_item_state(item_id).await?;
+        self.append_log(
+            agency_id,
+            &agency_code,
+            &index,
+            Some(item_id),
+            public,
+            LogAction::Withdraw,
+            &hash,
+            now,
+        )
+        .await
+    }
+
+    /// Appends an entry to an agency's publication log (the caller holds the agency's or the
+    /// item's lock, so entries of one agency are numbered one after the other).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn append_log(
+        &mut self,
+        agency_id: i64,
+        agency_code: &str,
+        subject: &str,
+        item_id: Option<i64>,
+        version: i32,
+        action: LogAction,
+        content_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<LogEntry, DbError> {
+        if let Tx::Pg(t) = self {
+            // One appender per agency at a time, whatever row the caller locked.
+            sqlx::query("SELECT pg_advisory_xact_lock(7001, CAST($1 AS INTEGER))")
+                .bind(agency_id)
+                .execute(&mut **t)
+                .await?;
+        }
+        let last: Option<(i64, String)> = on_tx!(self, c => sqlx::query_as(
+            "SELECT seq, entry_hash FROM publication_log WHERE agency_id = $1 ORDER BY seq DESC LIMIT 1")
+            .bind(agency_id).fetch_optional(&mut *c).await?);
+        let (seq, prev) = match last {
+            Some((s, h)) => (s + 1, h),
+            None => (1, gongkai_domain::publishing::GENESIS.to_string()),
+        };
+        let at = now_text(now);
+        let hash = entry_hash(
+            seq,
+            &at,
+            agency_code,
+            subject,
+            version,
+            action,
+            content_hash,
+            &prev,
+        );
+        on_tx!(self, c => sqlx::query(
+            "INSERT INTO publication_log (agency_id, seq, at, subject, item_id, version, action, content_hash, prev_hash, entry_hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)")
+            .bind(agency_id).bind(seq).bind(&at).bind(subject).bind(item_id).bind(version)
+            .bind(action.code()).bind(content_hash).bind(&prev).bind(&hash)
+            .execute(&mut *c).await.map(|_| ())?);
+        Ok(LogEntry {
+            seq,
+            at,
+            agency: agency_code.to_string(),
+            subject: subject.to_string(),
+            version,
+            action,
+            content_hash: content_hash.to_string(),
+            prev_hash: prev,
+            entry_hash: hash,
+        })
+    }
+}
+
+/// The pre-publication findings of a version's fields (title, summary, 文号, body).
+pub fn scan_fields(d: &Detectors, f: &ItemFields) -> Vec<Finding> {
+    let mut out = d.scan("名称", &f.title);
+    out.extend(d.scan("内容概述", &f.summary));
+    out.extend(d.scan("正文", &html_text(&f.body)));
+    out
+}
+
+fn stage_code(s: Stage) -> &'static str {
+    match s {
+        Stage::First => "first",
+        Stage::Second => "second",
+        Stage::Final => "final",
+        Stage::Proofread => "proofread",
+        Stage::Secrecy => "secrecy",
+    }
+}
+
+fn stage_of(code: &str) -> Result<Stage, DbError> {
+    Stage::ALL
+        .iter()
+        .copied()
+        .find(|s| stage_code(*s) == code)
+        .ok_or_else(|| DbError::Conflict(format!("未知审核环节“{code}”")))
+}
+
+/// Parses a stage code (`first`, `second`, `final`, `proofread`, `secrecy`) of a form or API
+/// body; the error names the field.
+pub fn parse_stage(code: &str) -> Result<Stage, gongkai_domain::DomainError> {
+    Stage::ALL
+        .iter()
+        .copied()
+        .find(|s| stage_code(*s) == code)
+        .ok_or_else(|| {
+            gongkai_domain::DomainError::invalid(
+                "stage",
+                format!("未知审核环节“{code}”，可选：first、second、final、proofread、secrecy"),
+            )
+        })
+}
+
+type LogRow = (
+    i64,
+    String,
+    String,
+    i32,
+    String,
+    String,
+    String,
+    String,
+    Option<i64>,
+);
+
+impl Db {
+    /// The agency's items (contracts.md §7), newest first, optionally in one state.
+    pub async fn items(
+        &self,
+        agency_code: &str,
+        state: Option<ItemState>,
+    ) -> Result<Vec<ItemRow>, DbError> {
+        let agency = self.agency(agency_code).await?;
+        let rows: Vec<ItemTuple> = on_db!(self, p => sqlx::query_as(
+            "SELECT i.id, i.index_no, i.title, i.doc_no, i.state, i.column_code, i.published_at, \
+                    (SELECT COUNT(*) FROM item_version v WHERE v.item_id = i.id) \
+             FROM disclosure_item i WHERE i.agency_id = $1 AND ($2 = '' OR i.state = $2) \
+             ORDER BY i.id DESC")
+            .bind(agency.id).bind(state.map_or("", |s| s.code())).fetch_all(p).await?);
+        rows.into_iter()
+            .map(|r| {
+                Ok(ItemRow {
+                    id: r.0,
+                    index_no: r.1,
+                    title: r.2,
+                    doc_no: r.3,
+                    state: ItemState::from_code(&r.4)?,
+                    column: r.5,
+                    published_at: r.6,
+                    versions: r.7,
+                })
+            })
+            .collect()
+    }
+
+    /// An item with everything about it (for the back office; public pages show only
+    /// [`ItemDetail::public`]).
+    pub async fn item(&self, item_id: i64) -> Result<ItemDetail, DbError> {
+        // Read in a transaction for one consistent view (nothing is written).
+        let mut tx = self.begin_read().await?;
+        let ((id, agency_id, agency, index, version, public), _) =
+            tx.item_head_with(item_id, false).await?;
+        let (state, withdrawn_at, withdraw_reason): (
+            String,
+            Option<OffsetDateTime>,
+            Option<String>,
+        ) = on_tx!(&mut tx, c => sqlx::query_as(
+            "SELECT state, withdrawn_at, withdraw_reason FROM disclosure_item WHERE id = $1")
+            .bind(item_id).fetch_one(&mut *c).await?);
+        let mut versions = Vec::new();
+        for n in 1..=version {
+            versions.push(tx.version_row(item_id, n).await?);
+        }
+        let reviews: Vec<(i32, i32, String, String, String, String, OffsetDateTime)> = on_tx!(&mut tx, c => sqlx::query_as(
+            "SELECT r.version, r.round, r.stage, u.name, r.verdict, r.comment, r.at FROM item_review r \
+             JOIN app_user u ON u.id = r.user_id WHERE r.item_id = $1 ORDER BY r.id")
+            .bind(item_id).fetch_all(&mut *c).await?);
+        let reviews = reviews
+            .into_iter()
+            .map(|r| {
+                let stage = stage_of(&r.2)?;
+                Ok(ReviewRow {
+                    version: r.0,
+                    round: r.1,
+                    stage: r.2,
+                    stage_label: stage.label().to_string(),
+                    user: r.3,
+                    verdict: Verdict::from_code(&r.4)?,
+                    comment: r.5,
+                    at: r.6,
+                })
+            })
+            .collect::<Result<Vec<_>, DbError>>()?;
+        let findings = match versions.last() {
+            Some(v) => {
+                let (f, o) = tx.findings_of(agency_id, item_id, v).await?;
+                f.into_iter()
+                    .map(|f| {
+                        let reason = o.iter().find(|(k, _)| *k == f.key).map(|(_, r)| r.clone());
+                        (f, reason)
+                    })
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        let log: Vec<LogRow> = on_tx!(&mut tx, c => sqlx::query_as(
+            "SELECT seq, at, subject, version, action, content_hash, prev_hash, entry_hash, item_id \
+             FROM publication_log WHERE item_id = $1 ORDER BY seq")
+            .bind(item_id).fetch_all(&mut *c).await?);
+        tx.rollback().await?;
+        Ok(ItemDetail {
+            id,
+            agency: agency.clone(),
+            index_no: index,
+            state: ItemState::from_code(&state)?,
+            public_version: public,
+            withdrawn_at,
+            withdraw_reason,
+            versions,
+            reviews,
+            findings,
+            log: log
+                .into_iter()
+                .map(|r| log_entry(&agency, r))
+                .collect::<Result<_, _>>()?,
+        })
+    }
+
+    /// Checks the publication log of one agency or of every agency: each chain's links and
+    /// hashes, and each entry's content hash against the version it names as stored now.
+    pub async fn verify_log(&self, agency_code: Option<&str>) -> Result<Vec<ChainReport>, DbError> {
+        let agencies: Vec<(i64, String)> = match agency_code {
+            Some(code) => {
+                let a = self.agency(code).await?;
+                vec![(a.id, a.code)]
+            }
+            None => on_db!(self, p => sqlx::query_as(
+                "SELECT DISTINCT a.id, a.code FROM agency a JOIN publication_log l ON l.agency_id = a.id ORDER BY a.code")
+                .fetch_all(p).await?),
+        };
+        let mut out = Vec::new();
+        for (id, code) in agencies {
+            let rows: Vec<LogRow> = on_db!(self, p => sqlx::query_as(
+                "SELECT seq, at, subject, version, action, content_hash, prev_hash, entry_hash, item_id \
+                 FROM publication_log WHERE agency_id = $1 ORDER BY seq")
+                .bind(id).fetch_all(p).await?);
+            let entries: Vec<LogEntry> = rows
+                .into_iter()
+                .map(|r| log_entry(&code, r))
+                .collect::<Result<_, _>>()?;
+            // The stored content of every version the log names.
+            let stored: Vec<(i64, i32, String, Json<ItemFields>)> = on_db!(self, p => sqlx::query_as(
+                "SELECT v.item_id, v.version, i.index_no, v.fields FROM item_version v \
+                 JOIN disclosure_item i ON i.id = v.item_id WHERE i.agency_id = $1 AND v.published_at IS NOT NULL")
+                .bind(id).fetch_all(p).await?);
+            let hashes: std::collections::HashMap<(String, i32), String> = stored
+                .into_iter()
+                .map(|(_, v, index, Json(f))| {
+                    let h = version_hash(&index, v, &f);
+                    ((index, v), h)
+                })
+                .collect();
+            let n = entries.len();
+            let result = gongkai_domain::publishing::verify(&code, &entries, |e| {
+                hashes.get(&(e.subject.clone(), e.version)).cloned()
+            });
+            out.push(match result {
+                Ok(head) => ChainReport {
+                    agency: code,
+                    entries: n,
+                    head: Some(head),
+                    broken: None,
+                },
+                Err(b) => ChainReport {
+                    agency: code,
+                    entries: n,
+                    head: None,
+                    broken: Some(b),
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    /// The head hash of an agency's publication log (the genesis value when empty), for the
+    /// portal.
+    pub async fn log_head(&self, agency_code: &str) -> Result<(i64, String), DbError> {
+        let a = self.agency(agency_code).await?;
+        let row: Option<(i64, String)> = on_db!(self, p => sqlx::query_as(
+            "SELECT seq, entry_hash FROM publication_log WHERE agency_id = $1 ORDER BY seq DESC LIMIT 1")
+            .bind(a.id).fetch_optional(p).await?);
+        Ok(row.unwrap_or((0, gongkai_domain::publishing::GENESIS.to_string())))
+    }
+
+    /// Publishes every scheduled version whose time has come (the job runner's step). Safe
+    /// when several processes run it: each item is published in its own transaction under the
+    /// item's lock, and a version already published by another process is skipped. Returns
+    /// how many were published.
+    pub async fn publish_due(&self, now: OffsetDateTime) -> Result<usize, DbError> {
+        let due: Vec<(i64,)> = on_db!(self, p => sqlx::query_as(
+            "SELECT DISTINCT item_id FROM item_version WHERE state = 'scheduled' AND scheduled_at <= $1 ORDER BY item_id")
+            .bind(now).fetch_all(p).await?);
+        let mut n = 0;
+        for (item,) in due {
+            let mut tx = self.begin().await?;
+            match tx.publish_item(None, item, now).await {
+                Ok(_) => {
+                    tx.commit().await?;
+                    n += 1;
+                }
+                // Published meanwhile by another process, or rescheduled: nothing to do.
+                Err(DbError::Conflict(_)) => tx.rollback().await?,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(n)
+    }
+
+    /// A read-only view: a transaction that is always rolled back (SQLite: a deferred one,
+    /// so that reading takes no write lock).
+    async fn begin_read(&self) -> Result<Tx, DbError> {
+        Ok(match self {
+            Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Db::Pg(p) => Tx::Pg(p.begin().await?),
+        })
+    }
+}
+
+fn log_entry(agency: &str, r: LogRow) -> Result<LogEntry, DbError> {
+    Ok(LogEntry {
+        seq: r.0,
+        at: r.1,
+        agency: agency.to_string(),
+        subject: r.2,
+        version: r.3,
+        action: LogAction::from_code(&r.4)?,
+        content_hash: r.5,
+        prev_hash: r.6,
+        entry_hash: r.7,
+    })
+}
