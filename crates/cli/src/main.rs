@@ -56,6 +56,8 @@ enum Command {
     Token(cmd::token::Args),
     /// 生成确定性的合成数据（用于性能测试）
     Gen(cmd::r#gen::Args),
+    /// 发布日志（防篡改哈希链）
+    Log(cmd::log::Args),
 }
 
 fn main() -> ExitCode {
@@ -133,5 +135,6 @@ async fn run(cli: Cli) -> Result<u8> {
         Command::User(args) => cmd::user::run(db, args).await,
         Command::Token(args) => cmd::token::run(db, args).await,
         Command::Gen(args) => cmd::r#gen::run(db, args).await,
+        Command::Log(args) => cmd::log::run(db, args).await,
     }
 }

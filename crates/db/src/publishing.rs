@@ -528,6 +528,13 @@ impl Tx {
             done: &all,
             min_people,
         };
+        // The stage's role first, then whether the step fits the version (so that a reviewer
+        // learns what is missing before who may do it), then separation of duties.
+        authorize(p, Action::Review(stage), Resource::Agency(&path))?;
+        if verdict == Verdict::Pass {
+            next_state(v.state, Step::Review { stage, verdict }, &round, 0)
+                .map_err(DbError::Conflict)?;
+        }
         authorize(p, Action::Review(stage), Resource::ReviewOf(&ctx))?;
         let comment = comment.trim();
         if verdict == Verdict::Return && comment.is_empty() {
@@ -616,6 +623,25 @@ impl Tx {
         on_tx!(self, c => sqlx::query(
             "UPDATE item_version SET state = $1, scheduled_at = $2, updated_at = $3 WHERE item_id = $4 AND version = $5")
             .bind(next.code()).bind(at).bind(now).bind(item_id).bind(version)
+            .execute(&mut *c).await.map(|_| ())?);
+        self.refresh_item_state(item_id).await?;
+        Ok(())
+    }
+
+    /// Takes a scheduled version back to approved (it will not go out by itself).
+    pub async fn unschedule_item(
+        &mut self,
+        p: &Principal,
+        item_id: i64,
+        now: OffsetDateTime,
+    ) -> Result<(), DbError> {
+        let ((_, _, _, _, version, _), path) = self.item_head(item_id).await?;
+        authorize(p, Action::PublishItems, Resource::Agency(&path))?;
+        let v = self.version_row(item_id, version).await?;
+        let next = next_state(v.state, Step::Unschedule, &[], 0).map_err(DbError::Conflict)?;
+        on_tx!(self, c => sqlx::query(
+            "UPDATE item_version SET state = $1, scheduled_at = NULL, updated_at = $2 WHERE item_id = $3 AND version = $4")
+            .bind(next.code()).bind(now).bind(item_id).bind(version)
             .execute(&mut *c).await.map(|_| ())?);
         self.refresh_item_state(item_id).await?;
         Ok(())

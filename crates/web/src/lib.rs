@@ -20,6 +20,7 @@ mod chrome;
 mod dashboard;
 mod fees;
 mod guard;
+mod items;
 mod letters;
 mod login;
 mod notices;
@@ -175,6 +176,9 @@ impl From<DbError> for WebError {
         match e {
             DbError::UnknownAgency(_) => WebError(StatusCode::NOT_FOUND, e.to_string()),
             DbError::Domain(_) => WebError(StatusCode::BAD_REQUEST, e.to_string()),
+            DbError::Denied(_) => WebError(StatusCode::FORBIDDEN, e.to_string()),
+            DbError::NotFound(_) => WebError(StatusCode::NOT_FOUND, e.to_string()),
+            DbError::Conflict(_) => WebError(StatusCode::CONFLICT, e.to_string()),
             other => {
                 tracing::error!("{other}");
                 WebError(

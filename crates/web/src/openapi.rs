@@ -75,6 +75,7 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .merge(crate::audit::api())
         .merge(crate::users::api())
         .merge(crate::notices::api())
+        .merge(crate::items::api())
 }
 
 /// The document, built once from [`api`].

@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod demo;
 pub mod export;
 pub mod r#gen;
+pub mod log;
 pub mod notices;
 pub mod report;
 pub mod requests;

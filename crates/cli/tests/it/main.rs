@@ -1319,3 +1319,80 @@ async fn notices_rules_show_and_replace_the_agencys_configuration() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("nope"));
 }
+
+/// `gongkai log verify`: 0 while the chain is intact, 1 naming the first broken entry once an
+/// entry is changed, 2 for an unknown agency.
+#[tokio::test]
+async fn log_verify_exits_1_naming_the_first_tampered_entry() {
+    use gongkai_domain::auth::{Role, Stage, Via};
+    use gongkai_domain::publishing::{ItemFields, Verdict};
+    let url = fresh_url().await;
+    assert!(add_center(&url).status.success());
+    let o = gongkai(&url, &["log", "verify"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("为空"));
+
+    let db = gongkai_db::Db::connect(&url).await.unwrap();
+    let mut tx = db.begin().await.unwrap();
+    let roles = [
+        ("ed", Role::Editor),
+        ("a1", Role::Reviewer1),
+        ("a2", Role::Reviewer2),
+        ("a3", Role::Reviewer3),
+        ("pr", Role::Proofreader),
+        ("se", Role::Secrecy),
+        ("hd", Role::Head),
+    ];
+    for (n, r) in roles {
+        tx.add_user(n, "x", &[("c".into(), r)]).await.unwrap();
+    }
+    tx.commit().await.unwrap();
+    let p = async |n: &str| db.principal_of(n, Via::Session).await.unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    for title in ["办事指南", "收费标准"] {
+        let f: ItemFields = serde_json::from_value(serde_json::json!({
+            "title": title, "publisher": "某中心", "formed_on": "2024-06-03",
+            "attr": "proactive", "doc_kind": "other", "column": "functions"
+        }))
+        .unwrap();
+        let mut tx = db.begin().await.unwrap();
+        let (id, _) = tx.create_item(&p("ed").await, "c", f, now).await.unwrap();
+        tx.submit_item(&p("ed").await, id, now).await.unwrap();
+        for (n, s) in [
+            ("a1", Stage::First),
+            ("a2", Stage::Second),
+            ("pr", Stage::Proofread),
+            ("pr", Stage::Proofread),
+            ("pr", Stage::Proofread),
+            ("se", Stage::Secrecy),
+            ("a3", Stage::Final),
+        ] {
+            tx.review_item(&p(n).await, id, s, Verdict::Pass, "", now)
+                .await
+                .unwrap();
+        }
+        tx.publish_item(Some(&p("hd").await), id, now)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let o = gongkai(&url, &["log", "verify", "--agency", "c"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("共 2 条，链完整"));
+    let o = gongkai(&url, &["log", "verify", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["ok"], true);
+
+    let tamper = "UPDATE publication_log SET content_hash = 'forged' WHERE seq = 1";
+    match &db {
+        gongkai_db::Db::Sqlite(pool) => sqlx::query(tamper).execute(pool).await.map(|_| ()),
+        gongkai_db::Db::Pg(pool) => sqlx::query(tamper).execute(pool).await.map(|_| ()),
+    }
+    .unwrap();
+    let o = gongkai(&url, &["log", "verify"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("第 1 条") && out.contains("改动"), "{out}");
+    let o = gongkai(&url, &["log", "verify", "--agency", "nope"]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -5,6 +5,7 @@
 mod accounts;
 mod admin;
 mod bombs;
+mod items;
 mod matrix;
 mod public;
 mod trading;

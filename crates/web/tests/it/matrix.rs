@@ -229,6 +229,22 @@ const ROUTES: &[Route] = &[
         json: "",
     },
     Route {
+        method: "GET",
+        uri: "/api/v1/admin/items?agency=city-a",
+        kind: Kind::Api,
+        needs: &[(Action::ViewItems, Where::CityA)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "POST",
+        uri: "/api/v1/admin/items?agency=city-a",
+        kind: Kind::ApiWrite,
+        needs: &[(Action::DraftItems, Where::CityA)],
+        body: &[],
+        json: r#"{"title":"关于交易场所开放时间的通知","publisher":"某市公共资源交易中心","formed_on":"2025-03-03","attr":"proactive","doc_kind":"other","column":"functions"}"#,
+    },
+    Route {
         method: "POST",
         uri: "/api/v1/admin/audit?name=report.txt",
         kind: Kind::ApiWrite,
