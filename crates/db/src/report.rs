@@ -278,6 +278,7 @@ UNION ALL SELECT 'doc', doc_kind, '', \
   CAST(COALESCE(SUM(CASE WHEN repealed_on BETWEEN $1 AND $2 THEN 1 ELSE 0 END), 0) AS BIGINT), \
   CAST(COALESCE(SUM(CASE WHEN generated_on <= $2 AND (repealed_on IS NULL OR repealed_on > $2) THEN 1 ELSE 0 END), 0) AS BIGINT) \
   FROM disclosure_item WHERE agency_id {agencies} AND doc_kind IN ('rule', 'normative_document') \
+  AND state IN ('published', 'corrected', 'withdrawn') \
   GROUP BY doc_kind \
 UNION ALL SELECT 'decision', kind, '', COUNT(*), 0, 0 FROM admin_decision \
   WHERE agency_id {agencies} AND decided_on BETWEEN $1 AND $2 GROUP BY kind \

@@ -461,3 +461,18 @@ async fn log_verify_finds_a_deleted_and_a_reordered_entry() {
     o.sql("DELETE FROM publication_log WHERE seq = 3").await;
     assert_eq!(broken(&o).await, Some(3));
 }
+
+#[tokio::test]
+async fn table_two_counts_a_normative_document_once_it_is_published() {
+    use gongkai_db::PeriodSpec;
+    let o = office().await;
+    let issued = async |o: &Office| {
+        let r = o.db.report("a", PeriodSpec::Year(2024)).await.unwrap();
+        (r.proactive.normative_documents.issued, r.proactive.normative_documents.in_force)
+    };
+    let id = o.create(fields("某规范性文件", "<p>正文</p>")).await;
+    o.approve(id).await;
+    assert_eq!(issued(&o).await, (0, 0), "a draft or approved document is not issued yet");
+    o.publish(id, NOW).await;
+    assert_eq!(issued(&o).await, (1, 1));
+}
