@@ -1074,7 +1074,13 @@ impl Db {
         for (item,) in due {
             let mut tx = self.begin().await?;
             match tx.publish_item(None, item, now).await {
-                Ok(_) => {
+                Ok(entry) => {
+                    let audit = crate::AuditEntry::new(None, "定时发布")
+                        .user("系统")
+                        .agency(&entry.agency)
+                        .object(format!("item {item}"))
+                        .detail(format!("{} 第 {} 版", entry.subject, entry.version));
+                    tx.audit(&audit).await?;
                     tx.commit().await?;
                     n += 1;
                 }

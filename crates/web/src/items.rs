@@ -346,3 +346,20 @@ async fn step(
         Err(e) => item_error(e),
     }
 }
+
+/// The job runner of scheduled publication: every 30 seconds, publishes the versions whose
+/// time has come. Safe with several `serve` processes on one database: each version is
+/// published in its own transaction under the item's row lock and only while it is still
+/// scheduled, so a second process finds it published and skips it.
+pub(crate) async fn publish_due_loop(db: gongkai_db::Db) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match db.publish_due(OffsetDateTime::now_utc()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("scheduled publication: {n} item(s) published"),
+            Err(e) => tracing::error!("scheduled publication failed: {e}"),
+        }
+    }
+}

@@ -161,6 +161,7 @@ pub async fn serve(db: Db, bind: SocketAddr, config: WebConfig) -> std::io::Resu
         db.clone(),
         config.audit_retention_days,
     ));
+    tokio::spawn(items::publish_due_loop(db.clone()));
     axum::serve(
         listener,
         router_with(db, config).into_make_service_with_connect_info::<SocketAddr>(),
