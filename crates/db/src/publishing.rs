@@ -130,6 +130,15 @@ pub struct ChainReport {
     pub broken: Option<Broken>,
 }
 
+type PublicTuple = (
+    i64,
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<OffsetDateTime>,
+    String,
+);
 type ItemHead = (i64, i64, String, String, i32, Option<i32>);
 type VersionTuple = (
     i32,
@@ -1114,4 +1123,96 @@ fn log_entry(agency: &str, r: LogRow) -> Result<LogEntry, DbError> {
         prev_hash: r.6,
         entry_hash: r.7,
     })
+}
+
+/// A public item in a column listing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PublicItem {
+    pub id: i64,
+    pub index_no: String,
+    pub title: String,
+    pub doc_no: Option<String>,
+    pub column: String,
+    #[serde(serialize_with = "gongkai_domain::period::rfc3339_beijing_opt::serialize")]
+    pub published_at: Option<OffsetDateTime>,
+    pub corrected: bool,
+}
+
+impl Db {
+    /// The agency's column tree (code, name, parent): the stored one, or the standard tree
+    /// when the agency has not got one yet.
+    pub async fn columns(
+        &self,
+        agency_id: i64,
+    ) -> Result<Vec<(String, String, Option<String>)>, DbError> {
+        let rows: Vec<(String, String, Option<String>)> = on_db!(self, p => sqlx::query_as(
+            "SELECT code, name, parent_code FROM catalogue_column WHERE agency_id = $1 ORDER BY position, id")
+            .bind(agency_id).fetch_all(p).await?);
+        if !rows.is_empty() {
+            return Ok(rows);
+        }
+        Ok(default_columns()
+            .into_iter()
+            .map(|c| {
+                (
+                    c.code.to_string(),
+                    c.name.to_string(),
+                    c.parent.map(str::to_string),
+                )
+            })
+            .collect())
+    }
+
+    /// The public items of an agency (published or corrected, through the workflow), in one
+    /// column or all, newest first. Nothing else is ever returned here: this is what public
+    /// pages list.
+    pub async fn public_items(
+        &self,
+        agency_id: i64,
+        column: Option<&str>,
+    ) -> Result<Vec<PublicItem>, DbError> {
+        let rows: Vec<PublicTuple> = on_db!(self, p => sqlx::query_as(
+            "SELECT id, index_no, title, doc_no, column_code, published_at, state FROM disclosure_item \
+             WHERE agency_id = $1 AND state IN ('published', 'corrected') AND public_version IS NOT NULL \
+             AND ($2 = '' OR column_code = $2) ORDER BY published_at DESC, id DESC")
+            .bind(agency_id).bind(column.unwrap_or("")).fetch_all(p).await?);
+        Ok(rows
+            .into_iter()
+            .map(|r| PublicItem {
+                id: r.0,
+                index_no: r.1,
+                title: r.2,
+                doc_no: r.3,
+                column: r.4,
+                published_at: r.5,
+                corrected: r.6 == "corrected",
+            })
+            .collect())
+    }
+
+    /// A public item of an agency with its public version and publication history, or `None`
+    /// when there is no such public item (a draft, scheduled, returned or withdrawn item is
+    /// `None` as well: public pages answer 404 for all of them alike).
+    pub async fn public_item(
+        &self,
+        agency_id: i64,
+        item_id: i64,
+    ) -> Result<Option<ItemDetail>, DbError> {
+        let found: Option<(i64,)> = on_db!(self, p => sqlx::query_as(
+            "SELECT id FROM disclosure_item WHERE id = $1 AND agency_id = $2 \
+             AND state IN ('published', 'corrected') AND public_version IS NOT NULL")
+            .bind(item_id).bind(agency_id).fetch_optional(p).await?);
+        if found.is_none() {
+            return Ok(None);
+        }
+        let mut d = self.item(item_id).await?;
+        if d.public().is_none() {
+            return Ok(None);
+        }
+        // What the public sees: published versions only, no reviews or findings.
+        d.versions.retain(|v| v.published_at.is_some());
+        d.reviews.clear();
+        d.findings.clear();
+        Ok(Some(d))
+    }
 }

@@ -16,6 +16,7 @@ mod audit;
 mod audit_log;
 mod calendar;
 mod cases;
+mod catalogue;
 mod chrome;
 mod dashboard;
 mod fees;
@@ -128,6 +129,7 @@ pub fn router_with(db: Db, config: WebConfig) -> Router {
         .route("/healthz", get(healthz))
         .route("/static/site.css", get(css))
         .merge(portal::routes())
+        .merge(catalogue::routes())
         .merge(requests_public::routes())
         .merge(login::routes())
         .merge(dashboard::routes())

@@ -74,6 +74,11 @@ struct AgencyPage {
     code: String,
     name: String,
     reports: Vec<ReportLink>,
+    /// The column tree (code, name, is a sub-column).
+    columns: Vec<(String, String, bool)>,
+    /// The publication log's entry count and head hash, for third parties to pin.
+    log_seq: i64,
+    log_head: String,
 }
 
 async fn agency(
@@ -112,10 +117,20 @@ async fn agency_page(s: AppState, code: String) -> Result<Response, WebError> {
             });
         }
     }
+    let columns =
+        s.db.columns(a.id)
+            .await?
+            .into_iter()
+            .map(|(c, n, p)| (c, n, p.is_some()))
+            .collect();
+    let (log_seq, log_head) = s.db.log_head(&a.code).await?;
     Ok(AgencyPage {
         code: a.code,
         name: a.name,
         reports,
+        columns,
+        log_seq,
+        log_head,
     }
     .into_response())
 }

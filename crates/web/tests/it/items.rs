@@ -240,3 +240,195 @@ async fn bad_fields_are_named_and_nothing_is_written() {
     assert_eq!(st, StatusCode::FORBIDDEN);
     assert!(db.items("a", None).await.unwrap().is_empty());
 }
+
+/// Takes an item through the API up to 终审's approval.
+async fn approved(app: &axum::Router, title: &str) -> i64 {
+    let (st, v) = call(
+        app,
+        "editor",
+        "POST",
+        "/api/v1/admin/items?agency=a",
+        draft(title),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    let op = format!("/api/v1/admin/items/{id}/");
+    call(app, "editor", "POST", &format!("{op}submit"), Value::Null).await;
+    for (who, stage) in [
+        ("r1", "first"),
+        ("r2", "second"),
+        ("proof", "proofread"),
+        ("proof", "proofread"),
+        ("proof", "proofread"),
+        ("secrecy", "secrecy"),
+        ("r3", "final"),
+    ] {
+        let (st, v) = call(
+            app,
+            who,
+            "POST",
+            &format!("{op}review"),
+            json!({"stage": stage}),
+        )
+        .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+    }
+    id
+}
+
+/// Every page reachable from the home page by following links (the back office and its API
+/// excluded), with its status and body.
+async fn crawl(app: &axum::Router, extra: &[String]) -> Vec<(String, StatusCode, String)> {
+    let mut todo: Vec<String> = vec!["/".into()];
+    todo.extend(extra.iter().cloned());
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    while let Some(u) = todo.pop() {
+        if !seen.insert(u.clone()) || seen.len() > 300 {
+            continue;
+        }
+        let res = send(app, "GET", &u, "", &[], None).await;
+        for part in res.body.split("href=\"").skip(1) {
+            let link = part.split('"').next().unwrap_or("").replace("&amp;", "&");
+            if link.starts_with('/')
+                && !link.starts_with("/admin")
+                && !link.starts_with("/api/v1/admin")
+                && !link.starts_with("/static")
+            {
+                todo.push(link);
+            }
+        }
+        out.push((u, res.status, res.body));
+    }
+    out
+}
+
+#[tokio::test]
+async fn nothing_unpublished_scheduled_returned_or_withdrawn_is_reachable_anonymously() {
+    let (app, _db) = world().await;
+    // One item in each private state, each with a title found nowhere else.
+    let (_, v) = call(
+        &app,
+        "editor",
+        "POST",
+        "/api/v1/admin/items?agency=a",
+        draft("草稿甲秘"),
+    )
+    .await;
+    let draft_id = v["id"].as_i64().unwrap();
+    let (_, v) = call(
+        &app,
+        "editor",
+        "POST",
+        "/api/v1/admin/items?agency=a",
+        draft("退回乙秘"),
+    )
+    .await;
+    let returned_id = v["id"].as_i64().unwrap();
+    call(
+        &app,
+        "editor",
+        "POST",
+        &format!("/api/v1/admin/items/{returned_id}/submit"),
+        Value::Null,
+    )
+    .await;
+    let (st, _) = call(
+        &app,
+        "r1",
+        "POST",
+        &format!("/api/v1/admin/items/{returned_id}/review"),
+        json!({"stage": "first", "verdict": "return", "comment": "依据不全"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK);
+    let approved_id = approved(&app, "待发丙秘").await;
+    let scheduled_id = approved(&app, "定时丁秘").await;
+    let (st, v) = call(
+        &app,
+        "head",
+        "POST",
+        &format!("/api/v1/admin/items/{scheduled_id}/schedule"),
+        json!({"at": "2099-01-01T09:00:00+08:00"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let withdrawn_id = approved(&app, "撤回戊秘").await;
+    call(
+        &app,
+        "head",
+        "POST",
+        &format!("/api/v1/admin/items/{withdrawn_id}/publish"),
+        Value::Null,
+    )
+    .await;
+    let (st, v) = call(
+        &app,
+        "head",
+        "POST",
+        &format!("/api/v1/admin/items/{withdrawn_id}/withdraw"),
+        json!({"reason": "内容有误"}),
+    )
+    .await;
+    assert_eq!(
+        (st, v["state"].as_str()),
+        (StatusCode::OK, Some("withdrawn"))
+    );
+    let public_id = approved(&app, "公开己文").await;
+    call(
+        &app,
+        "head",
+        "POST",
+        &format!("/api/v1/admin/items/{public_id}/publish"),
+        Value::Null,
+    )
+    .await;
+
+    let ids = [
+        draft_id,
+        returned_id,
+        approved_id,
+        scheduled_id,
+        withdrawn_id,
+        public_id,
+    ];
+    let direct: Vec<String> = ids
+        .iter()
+        .map(|i| format!("/agencies/a/items/{i}"))
+        .collect();
+    let pages = crawl(&app, &direct).await;
+    assert!(pages.len() > 10, "{}", pages.len());
+    for (u, st, body) in &pages {
+        for secret in ["草稿甲秘", "退回乙秘", "待发丙秘", "定时丁秘", "撤回戊秘"]
+        {
+            assert!(!body.contains(secret), "{secret} leaks on {u}");
+        }
+        if let Some(i) = ids[..5]
+            .iter()
+            .find(|i| *u == format!("/agencies/a/items/{i}"))
+        {
+            assert_eq!(*st, StatusCode::NOT_FOUND, "item {i}");
+        }
+    }
+    // The published item is listed in its column and shows its publication history.
+    let page = pages
+        .iter()
+        .find(|(u, _, _)| *u == format!("/agencies/a/items/{public_id}"))
+        .unwrap();
+    assert_eq!(page.1, StatusCode::OK);
+    assert!(
+        page.2.contains("公开己文") && page.2.contains("a/2024-0000"),
+        "{}",
+        page.2
+    );
+    assert!(page.2.contains("发布记录") && page.2.contains("a公管发〔2024〕3号"));
+    let column = pages
+        .iter()
+        .find(|(u, _, _)| u == "/agencies/a/columns/fees")
+        .unwrap();
+    assert!(column.2.contains("公开己文"));
+    // The home page of the agency shows the log's head.
+    let home = pages.iter().find(|(u, _, _)| u == "/agencies/a").unwrap();
+    assert!(home.2.contains("共 3 条"), "{}", home.2);
+}
