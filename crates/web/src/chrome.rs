@@ -9,6 +9,9 @@ use crate::guard::Caller;
 /// The trading disclosure pages, shown to those who may view them somewhere.
 pub const TRADING: (&str, &str) = ("/admin/trading", "交易信息公开");
 
+/// The catalogue of proactive disclosure, shown to those who may view it somewhere.
+pub const ITEMS: (&str, &str) = ("/admin/items", "主动公开");
+
 /// The back-office navigation: (link, label), in order (the trading entry goes after the
 /// first two, for those allowed it).
 pub const NAV: &[(&str, &str)] = &[
@@ -33,8 +36,11 @@ pub struct Chrome {
 impl Chrome {
     pub fn of(c: &Caller) -> Self {
         let mut nav = NAV.to_vec();
+        if c.principal.may_somewhere(Action::ViewItems) {
+            nav.insert(1, ITEMS);
+        }
         if c.principal.may_somewhere(Action::ViewTrading) {
-            nav.insert(2, TRADING);
+            nav.insert(if nav.contains(&ITEMS) { 3 } else { 2 }, TRADING);
         }
         Chrome {
             nav,

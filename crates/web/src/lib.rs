@@ -22,6 +22,7 @@ mod dashboard;
 mod fees;
 mod guard;
 mod items;
+mod items_pages;
 mod letters;
 mod login;
 mod notices;
@@ -130,6 +131,7 @@ pub fn router_with(db: Db, config: WebConfig) -> Router {
         .route("/static/site.css", get(css))
         .merge(portal::routes())
         .merge(catalogue::routes())
+        .merge(items_pages::routes())
         .merge(requests_public::routes())
         .merge(login::routes())
         .merge(dashboard::routes())

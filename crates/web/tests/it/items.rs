@@ -8,7 +8,7 @@ use gongkai_domain::auth::Role;
 use gongkai_domain::ledger::NewAgency;
 use serde_json::{Value, json};
 
-use crate::admin::{add_token, send};
+use crate::admin::{PASSWORD, add_token, form, hidden_csrf, send, session};
 
 /// Agencies `a` and `b`; in `a` one user per workflow role (`editor`, `r1`, `r2`, `r3`,
 /// `proof`, `secrecy`, `head`), in `b` an editor `editor-b`; each with the token `t-NAME`.
@@ -24,6 +24,7 @@ async fn world() -> (axum::Router, Db) {
         .await
         .unwrap();
     }
+    let hash = gongkai_web::auth::hash_password(PASSWORD).unwrap();
     for (name, agency, role) in [
         ("editor", "a", Role::Editor),
         ("r1", "a", Role::Reviewer1),
@@ -36,7 +37,7 @@ async fn world() -> (axum::Router, Db) {
     ] {
         db.add_user(
             name,
-            "x",
+            &hash,
             &[(agency.to_string(), role)],
             AuditEntry::new(None, "测试"),
         )
@@ -44,7 +45,11 @@ async fn world() -> (axum::Router, Db) {
         .unwrap();
         add_token(&db, name, &format!("t-{name}")).await;
     }
-    (gongkai_web::router_with(db.clone(), Default::default()), db)
+    let config = gongkai_web::WebConfig {
+        login_attempts_per_minute: 1000,
+        ..Default::default()
+    };
+    (gongkai_web::router_with(db.clone(), config), db)
 }
 
 async fn call(
@@ -431,4 +436,156 @@ async fn nothing_unpublished_scheduled_returned_or_withdrawn_is_reachable_anonym
     // The home page of the agency shows the log's head.
     let home = pages.iter().find(|(u, _, _)| u == "/agencies/a").unwrap();
     assert!(home.2.contains("共 3 条"), "{}", home.2);
+}
+
+#[tokio::test]
+async fn an_item_goes_through_the_whole_workflow_in_the_back_office() {
+    let (app, db) = world().await;
+    let (cookie, _) = session(&app, "editor").await;
+    let page = send(&app, "GET", "/admin/items/new?agency=a", &cookie, &[], None).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let csrf = hidden_csrf(&page.body);
+    assert!(page.body.contains("生成日期") && page.body.contains("法规文件"));
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("title", "关于调整开标室预约方式的通知"),
+        ("summary", ""),
+        ("body", "<p>自即日起网上预约。</p>"),
+        ("doc_no", ""),
+        ("publisher", "a 公共资源交易中心"),
+        ("formed_on", "2024-06-03"),
+        ("repealed_on", ""),
+        ("attr", "proactive"),
+        ("legal_ground", ""),
+        ("doc_kind", "other"),
+        ("art20_item", ""),
+        ("column", "functions"),
+        ("change_note", ""),
+    ];
+    // A bad date is named and writes nothing.
+    let mut bad = fields.to_vec();
+    bad[6] = ("formed_on", "2024-13-01");
+    let res = send(
+        &app,
+        "POST",
+        "/admin/items/new?agency=a",
+        &cookie,
+        &[],
+        form(&bad),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("生成日期"), "{}", res.body);
+    assert!(db.items("a", None).await.unwrap().is_empty());
+    let res = send(
+        &app,
+        "POST",
+        "/admin/items/new?agency=a",
+        &cookie,
+        &[],
+        form(&fields),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let href = res.location.clone();
+    let step = format!("{href}/step");
+    let res = send(
+        &app,
+        "POST",
+        &step,
+        &cookie,
+        &[],
+        form(&[("csrf", &csrf), ("op", "submit")]),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    for (who, stage) in [
+        ("r1", "first"),
+        ("r2", "second"),
+        ("proof", "proofread"),
+        ("proof", "proofread"),
+        ("proof", "proofread"),
+        ("secrecy", "secrecy"),
+        ("r3", "final"),
+    ] {
+        let (cookie, _) = session(&app, who).await;
+        let page = send(&app, "GET", &href, &cookie, &[], None).await;
+        let csrf = hidden_csrf(&page.body);
+        assert!(
+            page.body.contains(&format!("value=\"{stage}\"")),
+            "{who} sees no {stage} form"
+        );
+        let res = send(
+            &app,
+            "POST",
+            &step,
+            &cookie,
+            &[],
+            form(&[
+                ("csrf", &csrf),
+                ("op", "review"),
+                ("stage", stage),
+                ("verdict", "pass"),
+                ("comment", ""),
+            ]),
+        )
+        .await;
+        assert_eq!(
+            res.status,
+            StatusCode::SEE_OTHER,
+            "{who} {stage}: {}",
+            res.body
+        );
+    }
+    let (cookie, _) = session(&app, "head").await;
+    let page = send(&app, "GET", &href, &cookie, &[], None).await;
+    let csrf = hidden_csrf(&page.body);
+    assert!(page.body.contains("立即发布"), "{}", page.body);
+    let res = send(
+        &app,
+        "POST",
+        &step,
+        &cookie,
+        &[],
+        form(&[("csrf", &csrf), ("op", "publish")]),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let page = send(&app, "GET", &href, &cookie, &[], None).await;
+    assert!(
+        page.body.contains("已发布") && page.body.contains("发布日志"),
+        "{}",
+        page.body
+    );
+    let list = send(
+        &app,
+        "GET",
+        "/admin/items?agency=a&state=published",
+        &cookie,
+        &[],
+        None,
+    )
+    .await;
+    assert!(list.body.contains("关于调整开标室预约方式的通知"));
+    // Another agency's editor gets 403 on the page and on a step.
+    let (cookie_b, _) = session(&app, "editor-b").await;
+    let csrf_b = hidden_csrf(
+        &send(&app, "GET", "/admin/items?agency=b", &cookie_b, &[], None)
+            .await
+            .body,
+    );
+    assert_eq!(
+        send(&app, "GET", &href, &cookie_b, &[], None).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let res = send(
+        &app,
+        "POST",
+        &step,
+        &cookie_b,
+        &[],
+        form(&[("csrf", &csrf_b), ("op", "correct")]),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
 }

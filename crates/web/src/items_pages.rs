@@ -1,0 +1,603 @@
+//! Disclosure items in the back office (server-rendered, no JavaScript): the catalogue of an
+//! agency with its queues (`/admin/items`), a new draft (`/admin/items/new`), and an item's page
+//! (`/admin/items/{id}`) with its versions, reviews, the pre-publication findings and a form for
+//! every step the viewer may take. Every step is the same `Tx` method the API calls, which asks
+//! `authorize` inside the transaction; a refusal is a 403 page, a step that does not fit a 409
+//! page, a bad field a 422 page naming it — and nothing is written.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use gongkai_db::DbError;
+use gongkai_db::publishing::{ItemDetail, parse_stage};
+use gongkai_domain::DomainError;
+use gongkai_domain::auth::{Action, Stage};
+use gongkai_domain::codes::{DisclosureAttr, DocKind};
+use gongkai_domain::period::{iso, parse_date, rfc3339};
+use gongkai_domain::publishing::{ItemFields, ItemState, Verdict, VersionState};
+use serde::Deserialize;
+use time::OffsetDateTime;
+
+use crate::chrome::Chrome;
+use crate::guard::{Caller, Scope, agencies_for, field, form_user, page_user};
+use crate::urlenc::enc;
+use crate::{AppState, WebError};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/items", get(list))
+        .route("/admin/items/new", get(new_page).post(create))
+        .route("/admin/items/{id}", get(detail))
+        .route("/admin/items/{id}/edit", post(edit))
+        .route("/admin/items/{id}/step", post(step))
+}
+
+/// A write's error as the page the user sees.
+fn page_error(e: DbError) -> WebError {
+    match e {
+        e @ DbError::Denied(_) => WebError(StatusCode::FORBIDDEN, e.to_string()),
+        e @ DbError::Conflict(_) => WebError(StatusCode::CONFLICT, e.to_string()),
+        e @ DbError::Domain(_) => WebError(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+        e => WebError::from(e),
+    }
+}
+
+struct ListRow {
+    id: i64,
+    index_no: String,
+    title: String,
+    doc_no: String,
+    state: &'static str,
+    column: String,
+    published: String,
+    versions: i64,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_items.html")]
+struct ListPage {
+    chrome: Chrome,
+    agencies: Vec<(String, String)>,
+    agency: String,
+    state: String,
+    states: Vec<(&'static str, &'static str)>,
+    may_draft: bool,
+    rows: Vec<ListRow>,
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    agency: Option<String>,
+    state: Option<String>,
+}
+
+async fn list(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let c = match page_user(&s, &headers, Action::ViewItems, Scope::Anywhere).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let result = async {
+        let agencies = agencies_for(&s, &c, Action::ViewItems).await?;
+        let agency = match q.agency.filter(|a| !a.is_empty()) {
+            Some(a) => a,
+            None => agencies.first().map(|a| a.code.clone()).unwrap_or_default(),
+        };
+        crate::guard::require(&s, &c, Action::ViewItems, Scope::Agency(&agency)).await?;
+        let state = match q.state.as_deref().filter(|v| !v.is_empty()) {
+            Some(v) => Some(
+                ItemState::from_code(v)
+                    .map_err(|e| WebError(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?,
+            ),
+            None => None,
+        };
+        let rows = s.db.items(&agency, state).await?;
+        let path = s.db.agency_path(&agency).await?;
+        Ok::<_, WebError>(ListPage {
+            may_draft: c.may(Action::DraftItems, &path),
+            chrome: Chrome::of(&c),
+            agencies: agencies.into_iter().map(|a| (a.code, a.name)).collect(),
+            agency,
+            state: state.map(|s| s.code().to_string()).unwrap_or_default(),
+            states: ItemState::ALL
+                .iter()
+                .map(|s| (s.code(), s.label()))
+                .collect(),
+            rows: rows
+                .into_iter()
+                .map(|r| ListRow {
+                    id: r.id,
+                    index_no: r.index_no,
+                    title: r.title,
+                    doc_no: r.doc_no.unwrap_or_default(),
+                    state: r.state.label(),
+                    column: r.column,
+                    published: r.published_at.map(rfc3339).unwrap_or_default(),
+                    versions: r.versions,
+                })
+                .collect(),
+        })
+    }
+    .await;
+    match result {
+        Ok(p) => p.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The values of the item form (a new draft, or the version in work).
+struct FormValues {
+    title: String,
+    summary: String,
+    body: String,
+    doc_no: String,
+    publisher: String,
+    formed_on: String,
+    attr: String,
+    legal_ground: String,
+    art20_item: String,
+    doc_kind: String,
+    repealed_on: String,
+    column: String,
+    change_note: String,
+}
+
+impl FormValues {
+    fn of(f: &ItemFields) -> FormValues {
+        FormValues {
+            title: f.title.clone(),
+            summary: f.summary.clone(),
+            body: f.body.clone(),
+            doc_no: f.doc_no.clone().unwrap_or_default(),
+            publisher: f.publisher.clone(),
+            formed_on: iso(f.formed_on),
+            attr: f.attr.code().into(),
+            legal_ground: f.legal_ground.clone().unwrap_or_default(),
+            art20_item: f.art20_item.map(|n| n.to_string()).unwrap_or_default(),
+            doc_kind: f.doc_kind.code().into(),
+            repealed_on: f.repealed_on.map(iso).unwrap_or_default(),
+            column: f.column.clone(),
+            change_note: f.change_note.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// What the item form needs besides the values.
+struct FormChoices {
+    attrs: Vec<(&'static str, &'static str)>,
+    kinds: Vec<(&'static str, &'static str)>,
+    columns: Vec<(String, String)>,
+}
+
+async fn choices(s: &AppState, agency: &str) -> Result<FormChoices, DbError> {
+    let a = s.db.agency(agency).await?;
+    Ok(FormChoices {
+        attrs: DisclosureAttr::ALL
+            .iter()
+            .map(|a| (a.code(), a.label()))
+            .collect(),
+        kinds: DocKind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
+        columns: s
+            .db
+            .columns(a.id)
+            .await?
+            .into_iter()
+            .map(|(c, n, p)| (c, if p.is_some() { format!("— {n}") } else { n }))
+            .collect(),
+    })
+}
+
+/// The fields of a submitted item form; errors name the field.
+fn fields_from(pairs: &[(String, String)]) -> Result<ItemFields, DomainError> {
+    let opt = |k: &str| {
+        let v = field(pairs, k).trim();
+        (!v.is_empty()).then(|| v.to_string())
+    };
+    Ok(ItemFields {
+        title: field(pairs, "title").into(),
+        summary: field(pairs, "summary").into(),
+        body: field(pairs, "body").into(),
+        doc_no: opt("doc_no"),
+        publisher: field(pairs, "publisher").into(),
+        formed_on: parse_date(field(pairs, "formed_on"), "生成日期")?,
+        attr: DisclosureAttr::from_code(field(pairs, "attr"))?,
+        legal_ground: opt("legal_ground"),
+        art20_item: match opt("art20_item") {
+            Some(v) => Some(v.parse().map_err(|_| {
+                DomainError::invalid("条例第二十条事项", format!("“{v}”不是 1 至 15 的数字"))
+            })?),
+            None => None,
+        },
+        doc_kind: DocKind::from_code(field(pairs, "doc_kind"))?,
+        repealed_on: opt("repealed_on")
+            .map(|v| parse_date(&v, "废止日期"))
+            .transpose()?,
+        column: field(pairs, "column").into(),
+        change_note: opt("change_note"),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_item_new.html")]
+struct NewPage {
+    chrome: Chrome,
+    agency: String,
+    agency_name: String,
+    v: FormValues,
+    choices: FormChoices,
+}
+
+async fn new_page(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let agency = q.agency.unwrap_or_default();
+    let c = match page_user(&s, &headers, Action::DraftItems, Scope::Agency(&agency)).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let result = async {
+        let a = s.db.agency(&agency).await?;
+        Ok::<_, WebError>(NewPage {
+            chrome: Chrome::of(&c),
+            v: FormValues {
+                title: String::new(),
+                summary: String::new(),
+                body: String::new(),
+                doc_no: String::new(),
+                publisher: a.name.clone(),
+                formed_on: iso((s.today)()),
+                attr: DisclosureAttr::Proactive.code().into(),
+                legal_ground: String::new(),
+                art20_item: String::new(),
+                doc_kind: DocKind::Other.code().into(),
+                repealed_on: String::new(),
+                column: String::new(),
+                change_note: String::new(),
+            },
+            choices: choices(&s, &agency).await?,
+            agency: a.code,
+            agency_name: a.name,
+        })
+    }
+    .await;
+    match result {
+        Ok(p) => p.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn create(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<ListQuery>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let agency = q.agency.unwrap_or_default();
+    let c = match form_user(
+        &s,
+        &headers,
+        Action::DraftItems,
+        Scope::Agency(&agency),
+        field(&pairs, "csrf"),
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let result = async {
+        let f = fields_from(&pairs)
+            .map_err(|e| WebError(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+        let entry = c
+            .audit("新建主动公开信息")
+            .agency(&agency)
+            .detail(f.title.clone());
+        let now = OffsetDateTime::now_utc();
+        s.db.write(&entry, async |tx| {
+            tx.create_item(&c.principal, &agency, f, now).await
+        })
+        .await
+        .map_err(page_error)
+    }
+    .await;
+    match result {
+        Ok((id, _)) => Redirect::to(&format!("/admin/items/{id}")).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+struct VersionLine {
+    version: i32,
+    state: &'static str,
+    author: String,
+    published: String,
+    change_note: String,
+    content_hash: String,
+}
+
+struct ReviewLine {
+    version: i32,
+    round: i32,
+    stage: String,
+    user: String,
+    verdict: &'static str,
+    comment: String,
+    at: String,
+}
+
+struct FindingLine {
+    kind: &'static str,
+    place: String,
+    excerpt: String,
+    key: String,
+    let_through: Option<String>,
+}
+
+struct LogLine {
+    seq: i64,
+    at: String,
+    action: &'static str,
+    version: i32,
+    entry_hash: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "admin_item.html")]
+struct DetailPage {
+    chrome: Chrome,
+    id: i64,
+    agency: String,
+    index_no: String,
+    title: String,
+    state: &'static str,
+    working_state: &'static str,
+    editable: bool,
+    in_review: bool,
+    approved: bool,
+    scheduled: bool,
+    public: bool,
+    may_draft: bool,
+    may_publish: bool,
+    may_withdraw: bool,
+    /// The stages the viewer holds the role for.
+    stages: Vec<(&'static str, &'static str)>,
+    may_override: bool,
+    public_href: String,
+    withdraw_reason: String,
+    v: FormValues,
+    choices: FormChoices,
+    versions: Vec<VersionLine>,
+    reviews: Vec<ReviewLine>,
+    findings: Vec<FindingLine>,
+    log: Vec<LogLine>,
+}
+
+fn stage_code(s: Stage) -> &'static str {
+    match s {
+        Stage::First => "first",
+        Stage::Second => "second",
+        Stage::Final => "final",
+        Stage::Proofread => "proofread",
+        Stage::Secrecy => "secrecy",
+    }
+}
+
+async fn visible(
+    s: &AppState,
+    c: &Caller,
+    id: i64,
+) -> Result<(ItemDetail, gongkai_domain::auth::AgencyPath), WebError> {
+    let d = s.db.item(id).await?;
+    let path = s.db.agency_path(&d.agency).await?;
+    crate::guard::require(s, c, Action::ViewItems, Scope::Agency(&d.agency)).await?;
+    Ok((d, path))
+}
+
+async fn detail(State(s): State<AppState>, headers: HeaderMap, Path(id): Path<i64>) -> Response {
+    let c = match page_user(&s, &headers, Action::ViewItems, Scope::Anywhere).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let result = async {
+        let (d, path) = visible(&s, &c, id).await?;
+        let latest = d
+            .latest()
+            .ok_or_else(|| WebError(StatusCode::NOT_FOUND, "该信息没有版本".into()))?;
+        let stages = Stage::ALL
+            .iter()
+            .filter(|st| c.may(Action::Review(**st), &path))
+            .map(|st| (stage_code(*st), st.label()))
+            .collect::<Vec<_>>();
+        Ok::<_, WebError>(DetailPage {
+            chrome: Chrome::of(&c),
+            id: d.id,
+            agency: d.agency.clone(),
+            index_no: d.index_no.clone(),
+            title: latest.fields.title.clone(),
+            state: d.state.label(),
+            working_state: latest.state.label(),
+            editable: matches!(latest.state, VersionState::Draft | VersionState::Returned)
+                && d.state != ItemState::Withdrawn,
+            in_review: latest.state == VersionState::InReview,
+            approved: latest.state == VersionState::Approved,
+            scheduled: latest.state == VersionState::Scheduled,
+            public: d.state.is_public(),
+            may_draft: c.may(Action::DraftItems, &path),
+            may_publish: c.may(Action::PublishItems, &path),
+            may_withdraw: c.may(Action::WithdrawItems, &path),
+            may_override: c.may(Action::Review(Stage::Secrecy), &path),
+            stages,
+            public_href: format!("/agencies/{}/items/{}", enc(&d.agency), d.id),
+            withdraw_reason: d.withdraw_reason.clone().unwrap_or_default(),
+            v: FormValues::of(&latest.fields),
+            choices: choices(&s, &d.agency).await?,
+            versions: d
+                .versions
+                .iter()
+                .map(|v| VersionLine {
+                    version: v.version,
+                    state: v.state.label(),
+                    author: v.author.clone(),
+                    published: v.published_at.map(rfc3339).unwrap_or_default(),
+                    change_note: v.fields.change_note.clone().unwrap_or_default(),
+                    content_hash: v.content_hash.clone().unwrap_or_default(),
+                })
+                .collect(),
+            reviews: d
+                .reviews
+                .iter()
+                .map(|r| ReviewLine {
+                    version: r.version,
+                    round: r.round,
+                    stage: r.stage_label.clone(),
+                    user: r.user.clone(),
+                    verdict: r.verdict.label(),
+                    comment: r.comment.clone(),
+                    at: rfc3339(r.at),
+                })
+                .collect(),
+            findings: d
+                .findings
+                .iter()
+                .map(|(f, reason)| FindingLine {
+                    kind: f.kind.label(),
+                    place: f.place.clone(),
+                    excerpt: f.excerpt.clone(),
+                    key: f.key.clone(),
+                    let_through: reason.clone(),
+                })
+                .collect(),
+            log: d
+                .log
+                .iter()
+                .map(|e| LogLine {
+                    seq: e.seq,
+                    at: e.at.clone(),
+                    action: e.action.label(),
+                    version: e.version,
+                    entry_hash: e.entry_hash.clone(),
+                })
+                .collect(),
+        })
+    }
+    .await;
+    match result {
+        Ok(p) => p.into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn edit(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let c = match form_user(
+        &s,
+        &headers,
+        Action::ViewItems,
+        Scope::Anywhere,
+        field(&pairs, "csrf"),
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let result = async {
+        let f = fields_from(&pairs)
+            .map_err(|e| WebError(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+        let entry = c.audit("修改主动公开信息").object(format!("item {id}"));
+        let now = OffsetDateTime::now_utc();
+        s.db.write(&entry, async |tx| {
+            tx.edit_item(&c.principal, id, f, now).await
+        })
+        .await
+        .map_err(page_error)
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&format!("/admin/items/{id}")).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn step(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let c = match form_user(
+        &s,
+        &headers,
+        Action::ViewItems,
+        Scope::Anywhere,
+        field(&pairs, "csrf"),
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let op = field(&pairs, "op").to_string();
+    let label = match op.as_str() {
+        "submit" => "提交审核",
+        "review" => "审核主动公开信息",
+        "override" => "放行发布前检查问题",
+        "schedule" => "定时发布",
+        "unschedule" => "取消定时发布",
+        "publish" => "发布主动公开信息",
+        "correct" => "更正主动公开信息",
+        "withdraw" => "撤回主动公开信息",
+        _ => {
+            return WebError(StatusCode::UNPROCESSABLE_ENTITY, format!("未知操作“{op}”"))
+                .into_response();
+        }
+    };
+    let p = &c.principal;
+    let now = OffsetDateTime::now_utc();
+    let reason = field(&pairs, "reason").to_string();
+    let entry = c
+        .audit(label)
+        .object(format!("item {id}"))
+        .detail(reason.clone());
+    let result =
+        s.db.write(&entry, async |tx| match op.as_str() {
+            "submit" => tx.submit_item(p, id, now).await,
+            "review" => {
+                let stage = parse_stage(field(&pairs, "stage"))?;
+                let verdict = Verdict::from_code(field(&pairs, "verdict"))?;
+                tx.review_item(p, id, stage, verdict, field(&pairs, "comment"), now)
+                    .await
+                    .map(|_| ())
+            }
+            "override" => {
+                tx.override_finding(p, id, field(&pairs, "key"), &reason, now)
+                    .await
+            }
+            "schedule" => {
+                let at = gongkai_domain::trading::parse_time(field(&pairs, "at"), "定时发布时间")?;
+                tx.schedule_item(p, id, at, now).await
+            }
+            "unschedule" => tx.unschedule_item(p, id, now).await,
+            "publish" => tx.publish_item(Some(p), id, now).await.map(|_| ()),
+            "correct" => tx.correct_item(p, id, now).await.map(|_| ()),
+            _ => tx.withdraw_item(p, id, &reason, now).await.map(|_| ()),
+        })
+        .await;
+    match result {
+        Ok(()) => Redirect::to(&format!("/admin/items/{id}")).into_response(),
+        Err(e) => page_error(e).into_response(),
+    }
+}
