@@ -162,3 +162,13 @@ pub async fn notice_planner_ready(db: &crate::Db) -> bool {
     .await;
     r.unwrap_or_else(|e| panic!("planner state: {e}"))
 }
+
+/// Forges the content hash of entry `seq` of an agency's publication log, as someone editing
+/// the database by hand would, for tests of `log verify`.
+pub async fn forge_log_entry(db: &crate::Db, agency: &str, seq: i64) -> Result<(), crate::DbError> {
+    let a = db.agency(agency).await?;
+    crate::on_db!(db, p => sqlx::query(
+        "UPDATE publication_log SET content_hash = 'forged' WHERE agency_id = $1 AND seq = $2")
+        .bind(a.id).bind(seq).execute(p).await.map(|_| ())?);
+    Ok(())
+}

@@ -1383,12 +1383,9 @@ async fn log_verify_exits_1_naming_the_first_tampered_entry() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["ok"], true);
 
-    let tamper = "UPDATE publication_log SET content_hash = 'forged' WHERE seq = 1";
-    match &db {
-        gongkai_db::Db::Sqlite(pool) => sqlx::query(tamper).execute(pool).await.map(|_| ()),
-        gongkai_db::Db::Pg(pool) => sqlx::query(tamper).execute(pool).await.map(|_| ()),
-    }
-    .unwrap();
+    gongkai_db::testing::forge_log_entry(&db, "c", 1)
+        .await
+        .unwrap();
     let o = gongkai(&url, &["log", "verify"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let out = String::from_utf8_lossy(&o.stdout);
