@@ -55,6 +55,11 @@ const TABLES_CHILD_FIRST: &[&str] = &[
     "project",
     "fee_income",
     "admin_decision",
+    "publication_log",
+    "item_override",
+    "item_review",
+    "item_version",
+    "catalogue_column",
     "disclosure_item",
     "agency",
 ];
@@ -162,6 +167,8 @@ impl Db {
     pub async fn load_demo(&self, reset: bool) -> Result<AgencyRow, DbError> {
         use gongkai_synth as synth;
         let mut ledger = synth::demo_ledger();
+        // The demo's catalogue items are loaded through the workflow below, not as bare rows.
+        ledger.items.clear();
         let events = synth::demo_request_events();
         // The trading notices go through the notices model, as a trading system's pushes do
         // (contracts.md §3): versions, change log, completion and bidders all from there.
@@ -199,6 +206,11 @@ impl Db {
         )
         .await?;
         tx.import_requests(synth::DEMO_CODE, &events).await?;
+        // The catalogue goes through the publishing workflow, as the office's staff work it.
+        let now = time::OffsetDateTime::now_utc();
+        let today = gongkai_domain::period::beijing_date(now);
+        tx.load_demo_catalogue(&agency, &synth::demo_catalogue(today), now)
+            .await?;
         tx.commit().await?;
         self.analyze().await?;
         Ok(agency)

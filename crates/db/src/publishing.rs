@@ -1216,3 +1216,155 @@ impl Db {
         Ok(Some(d))
     }
 }
+
+/// The demo's staff (names and roles): the people whose steps the demo catalogue records.
+/// Their accounts cannot log in (no password); real users are added with `gongkai user add`.
+pub const DEMO_STAFF: &[(&str, gongkai_domain::auth::Role)] = {
+    use gongkai_domain::auth::Role as R;
+    &[
+        ("采编-王芳", R::Editor),
+        ("初审-李强", R::Reviewer1),
+        ("复审-张敏", R::Reviewer2),
+        ("终审-刘洋", R::Reviewer3),
+        ("校对-陈静", R::Proofreader),
+        ("保密审查-赵磊", R::Secrecy),
+        ("负责人-马军", R::Head),
+    ]
+};
+
+impl Tx {
+    /// The demo staff's principals in an agency: their accounts created (or kept, after a
+    /// reset) and granted their roles there.
+    async fn demo_staff(&mut self, agency: &crate::AgencyRow) -> Result<Vec<Principal>, DbError> {
+        let mut out = Vec::new();
+        for (name, role) in DEMO_STAFF {
+            let id = match self.user_id(name).await {
+                Ok(id) => id,
+                // "!" is no Argon2 hash: the account exists for the records, nobody logs in.
+                Err(DbError::NotFound(_)) => {
+                    self.add_user(name, "!", &[(agency.code.clone(), *role)])
+                        .await?
+                }
+                Err(e) => return Err(e),
+            };
+            self.grant(id, &agency.code, *role).await?;
+            out.push(Principal {
+                user_id: id,
+                name: (*name).to_string(),
+                grants: vec![gongkai_domain::auth::Grant {
+                    agency_id: agency.id,
+                    role: *role,
+                    top_level: agency.parent_id.is_none(),
+                }],
+                via: gongkai_domain::auth::Via::Session,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Loads the demo catalogue through the workflow, as the demo staff would have worked it:
+    /// first every publication in time order, then the corrections and withdrawals, then the
+    /// items still in work (so the log's entries follow the calendar).
+    pub async fn load_demo_catalogue(
+        &mut self,
+        agency: &crate::AgencyRow,
+        items: &[gongkai_synth::DemoItem],
+        now: OffsetDateTime,
+    ) -> Result<(), DbError> {
+        use gongkai_synth::Fate;
+        let words: Vec<&str> = gongkai_synth::DEMO_WORDS.to_vec();
+        let contacts: Vec<&str> = gongkai_synth::DEMO_CONTACTS.to_vec();
+        self.set_agency_setting(&agency.code, WORDS_KEY, &serde_json::json!(words))
+            .await?;
+        self.set_agency_setting(&agency.code, CONTACTS_KEY, &serde_json::json!(contacts))
+            .await?;
+        let staff = self.demo_staff(agency).await?;
+        let [editor, r1, r2, r3, proof, secrecy, head] = staff.as_slice() else {
+            return Err(DbError::Conflict("演示人员不全".into()));
+        };
+        let approve = async |tx: &mut Tx, id: i64, at: OffsetDateTime| -> Result<(), DbError> {
+            tx.submit_item(editor, id, at).await?;
+            for (who, stage) in [
+                (r1, Stage::First),
+                (r2, Stage::Second),
+                (proof, Stage::Proofread),
+                (proof, Stage::Proofread),
+                (proof, Stage::Proofread),
+                (secrecy, Stage::Secrecy),
+                (r3, Stage::Final),
+            ] {
+                tx.review_item(who, id, stage, Verdict::Pass, "", at)
+                    .await?;
+            }
+            Ok(())
+        };
+        let first_publication = |f: &Fate| match f {
+            Fate::Published(t) | Fate::Corrected(t, ..) | Fate::Withdrawn(t, ..) => Some(*t),
+            _ => None,
+        };
+        let mut order: Vec<usize> = (0..items.len()).collect();
+        order.sort_by_key(|i| first_publication(&items[*i].fate).map_or((1, now), |t| (0, t)));
+        let mut ids = vec![0_i64; items.len()];
+        for i in order {
+            let it = &items[i];
+            let start = first_publication(&it.fate).map_or(now, |t| t - time::Duration::days(1));
+            let (id, _) = self
+                .create_item(editor, &agency.code, it.fields.clone(), start)
+                .await?;
+            ids[i] = id;
+            match &it.fate {
+                Fate::Draft => {}
+                Fate::InReview => {
+                    self.submit_item(editor, id, start).await?;
+                    self.review_item(r1, id, Stage::First, Verdict::Pass, "", start)
+                        .await?;
+                    self.review_item(r2, id, Stage::Second, Verdict::Pass, "", start)
+                        .await?;
+                }
+                Fate::Returned(reason) => {
+                    self.submit_item(editor, id, start).await?;
+                    self.review_item(r1, id, Stage::First, Verdict::Pass, "", start)
+                        .await?;
+                    self.review_item(r2, id, Stage::Second, Verdict::Return, reason, start)
+                        .await?;
+                }
+                Fate::Approved => approve(self, id, start).await?,
+                Fate::Scheduled(at) => {
+                    approve(self, id, start).await?;
+                    self.schedule_item(head, id, *at, now).await?;
+                }
+                Fate::Published(t) | Fate::Corrected(t, ..) | Fate::Withdrawn(t, ..) => {
+                    approve(self, id, start).await?;
+                    self.publish_item(Some(head), id, *t).await?;
+                }
+            }
+        }
+        let mut later: Vec<usize> = (0..items.len())
+            .filter(|i| matches!(items[*i].fate, Fate::Corrected(..) | Fate::Withdrawn(..)))
+            .collect();
+        later.sort_by_key(|i| match items[*i].fate {
+            Fate::Corrected(_, t, ..) | Fate::Withdrawn(_, t, _) => t,
+            _ => now,
+        });
+        for i in later {
+            let id = ids[i];
+            match &items[i].fate {
+                Fate::Corrected(_, t, note, body) => {
+                    let start = *t - time::Duration::days(1);
+                    self.correct_item(editor, id, start).await?;
+                    let mut f = items[i].fields.clone();
+                    f.change_note = Some((*note).to_string());
+                    f.body = (*body).to_string();
+                    self.edit_item(editor, id, f, start).await?;
+                    approve(self, id, start).await?;
+                    self.publish_item(Some(head), id, *t).await?;
+                }
+                Fate::Withdrawn(_, t, reason) => {
+                    self.withdraw_item(head, id, reason, *t).await?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}

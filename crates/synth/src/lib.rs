@@ -4,6 +4,10 @@
 //! Everything is drawn from a seeded ChaCha8 generator, so the same seed gives the same ledger
 //! on every machine.
 
+mod catalogue;
+
+pub use catalogue::{DEMO_CONTACTS, DEMO_WORDS, DemoItem, Fate, demo_catalogue};
+
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
