@@ -57,14 +57,18 @@ impl Db {
         })
     }
 
-    /// Runs `sql` with `{ids}` = the subtree's ids and `$1`/`$2` = the period, and returns its rows.
+    /// Runs `sql` with `{ids}` = the subtree's ids and `$1`/`$2` = the period (inlined on
+    /// SQLite, as for the report: see [`PeriodLiterals`]), and returns its rows.
     async fn period_rows<T: Row>(
         &self,
         sql: &str,
         tree: &Subtree,
         p: Period,
     ) -> Result<Vec<T>, DbError> {
-        let sql = sql.replace("{ids}", &tree.0);
+        let mut sql = sql.replace("{ids}", &tree.0);
+        if let Db::Sqlite(_) = self {
+            sql = PeriodLiterals::new(p, p.from.year() - 1)?.inline(&sql);
+        }
         Ok(
             on_db!(self, pool => sqlx::query_as::<_, T>(sqlx::AssertSqlSafe(sql))
             .bind(p.from).bind(p.to).fetch_all(pool).await?),
@@ -125,12 +129,21 @@ impl Db {
             Agencies::Own => "= (SELECT id FROM agency WHERE code = $5)".to_string(),
             Agencies::Subtree(tree) => format!("IN ({})", tree.ids()),
         };
-        let sql = |body: &str| {
-            body.replace("{notices}", notices)
-                .replace("{bidders}", bidders)
-                .replace("{agencies}", &agencies)
-        };
         let prev_year = (period.from - Duration::days(1)).year();
+        let literals = match self {
+            Db::Sqlite(_) => Some(PeriodLiterals::new(period, prev_year)?),
+            Db::Pg(_) => None,
+        };
+        let sql = |body: &str| {
+            let sql = body
+                .replace("{notices}", notices)
+                .replace("{bidders}", bidders)
+                .replace("{agencies}", &agencies);
+            match &literals {
+                Some(l) => l.inline(&sql),
+                None => sql,
+            }
+        };
         let run = |sql: String| async move {
             let rows: Vec<Part> = on_db!(self, pool => sqlx::query_as(sqlx::AssertSqlSafe(sql))
                 .bind(period.from).bind(period.to)
@@ -322,6 +335,47 @@ const BIDDERS_EXACT: &str = "SELECT 'bidders', '', '', COUNT(DISTINCT company_id
   WHERE section_id IN (SELECT section_id FROM notice WHERE agency_id {agencies} \
   AND type IN ('bid_opening', 'candidate_publicity') AND published_on BETWEEN $1 AND $2)";
 
+/// The period of [`CASES`] and [`REPORT`] as SQLite literals, in place of `$1` to `$4`.
+///
+/// SQLite as bundled by `libsqlite3-sys` is built with `SQLITE_ENABLE_STAT4`: where a bound
+/// parameter constrains an indexed column (`received_on <= $2`), the planner reads the value
+/// from the samples of `ANALYZE`, and binding that parameter anew (sqlx clears and binds every
+/// parameter on each run) makes SQLite compile the whole statement again on its next step.
+/// For the one statement of an agency's report that compilation cost more than running it
+/// (0.35–0.40 ms against 0.14–0.15 ms, timed from Python linked to the same SQLite build).
+/// With the period inlined the statement is compiled once per connection and period (sqlx
+/// keeps it prepared by its text), for the period's real dates; the agency's code stays a
+/// parameter (an equality on a unique key, which does not recompile). The dates are written as
+/// sqlx binds them and the years are integers, so inlining is safe. PostgreSQL keeps binding
+/// the period: its plan cache moves the constant text to a generic plan.
+struct PeriodLiterals([String; 4]);
+
+impl PeriodLiterals {
+    fn new(period: Period, prev_year: i32) -> Result<Self, DbError> {
+        let date = |d: Date| {
+            d.format(time::macros::format_description!("[year]-[month]-[day]"))
+                .map(|s| format!("'{s}'"))
+                // The error sqlx would give when binding the date.
+                .map_err(|e| DbError::Sql(sqlx::Error::Encode(Box::new(e))))
+        };
+        Ok(Self([
+            date(period.from)?,
+            date(period.to)?,
+            period.to.year().to_string(),
+            prev_year.to_string(),
+        ]))
+    }
+
+    /// `sql` with `$1` to `$4` replaced (there is no `$10` or above to confuse with `$1`).
+    fn inline(&self, sql: &str) -> String {
+        let mut sql = sql.to_string();
+        for (i, lit) in self.0.iter().enumerate() {
+            sql = sql.replace(&format!("${}", i + 1), lit);
+        }
+        sql
+    }
+}
+
 /// Which agencies a report's statements count.
 enum Agencies<'a> {
     /// The agency alone (it has no children).
@@ -480,5 +534,25 @@ fn add_t4_tally(t: &mut Table4, row: &str, col: &str, v: i64) {
         .position(|c| c == col);
     if let (Some(k), Some(c)) = (k, c) {
         t.cells[k.index()][c] += v;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn period_literals_replace_the_four_period_parameters_only() {
+        let d = |y, m, day| {
+            Date::from_calendar_date(y, time::Month::try_from(m).unwrap(), day).unwrap()
+        };
+        let p = Period::new(d(2025, 3, 1), d(2025, 12, 31)).unwrap();
+        let sql = PeriodLiterals::new(p, 2025)
+            .unwrap()
+            .inline("a BETWEEN $1 AND $2 AND y = $3 AND py = $4 AND code = $5");
+        assert_eq!(
+            sql,
+            "a BETWEEN '2025-03-01' AND '2025-12-31' AND y = 2025 AND py = 2025 AND code = $5"
+        );
     }
 }
