@@ -172,3 +172,12 @@ pub async fn forge_log_entry(db: &crate::Db, agency: &str, seq: i64) -> Result<(
         .bind(a.id).bind(seq).execute(p).await.map(|_| ())?);
     Ok(())
 }
+
+/// For benchmarks: runs the publishing workflow without the publication log (`chain`) and/or
+/// without the pre-publication checks (`detectors`), to measure what each costs against the
+/// same workflow with them. Process-wide; never used outside benchmarks.
+pub fn publishing_without(chain: bool, detectors: bool) {
+    use std::sync::atomic::Ordering;
+    crate::publishing::CHAIN_OFF.store(chain, Ordering::Relaxed);
+    crate::publishing::DETECTORS_OFF.store(detectors, Ordering::Relaxed);
+}
