@@ -240,7 +240,7 @@ fn push_row_line(out: &mut String, row: &[Cell], source: Source) {
         }
         return;
     }
-    let has_number = own.clone().any(|t| super::tables::is_number(t));
+    let has_number = own.clone().any(super::tables::is_number);
     for t in own {
         if !first {
             out.push('\t');
@@ -539,7 +539,7 @@ fn is_clean(t: &str) -> bool {
             prev_space = false;
         }
     }
-    !(prev_space && !t.is_empty())
+    !prev_space || t.is_empty()
 }
 
 /// Full-width digits, point, minus and spaces as ASCII (some reports type numbers full width).
