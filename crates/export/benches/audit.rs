@@ -166,9 +166,9 @@ fn main() -> ExitCode {
         for (_, f) in files.iter().filter(|(k, _)| *k == kind) {
             let bytes = std::fs::read(f).unwrap_or_default();
             let name = f.display().to_string();
-            let text =
-                gongkai_export::read::report_text(&name, &bytes).unwrap_or_else(|e| panic!("{e}"));
-            let a = gongkai_domain::audit::audit_text(&name, &text);
+            let report =
+                gongkai_export::read::report(&name, &bytes).unwrap_or_else(|e| panic!("{e}"));
+            let a = gongkai_domain::audit::audit_report(&name, report);
             for r in a.readings.values() {
                 *methods.entry(r.method).or_insert(0) += 1;
             }

@@ -418,7 +418,10 @@ fn text_doc(doc: &Document, sep: &str) -> String {
     s
 }
 
-fn render(doc: &Document, form: Form) -> String {
+/// The audit of a report rendered in a form: read as the readers hand it over
+/// (`read::report`, `audit_report`), which must be the audit of its text form (`report_text`,
+/// `audit_text`).
+fn audit_form(case: &str, doc: &Document, form: Form) -> Audit {
     let (name, bytes) = match form {
         Form::Html => ("r.html", crate::html::render(doc).into_bytes()),
         Form::Md => ("r.md", crate::md::render(doc).into_bytes()),
@@ -429,7 +432,25 @@ fn render(doc: &Document, form: Form) -> String {
         Form::Tabs => ("r.txt", text_doc(doc, "\t").into_bytes()),
         Form::Spaces => ("r.txt", text_doc(doc, " ").into_bytes()),
     };
-    crate::read::report_text(name, &bytes).unwrap_or_else(|e| panic!("{e}"))
+    audit_both(case, name, &bytes)
+}
+
+/// [`audit_form`] of a file's bytes.
+fn audit_both(case: &str, name: &str, bytes: &[u8]) -> Audit {
+    let report = crate::read::report(name, bytes).unwrap_or_else(|e| panic!("{e}"));
+    let a = gongkai_domain::audit::audit_report(case, report);
+    let text = crate::read::report_text(name, bytes).unwrap_or_else(|e| panic!("{e}"));
+    let b = audit_text(case, &text);
+    assert_eq!(
+        a, b,
+        "{case}: the grids handed over and their text form read differently"
+    );
+    assert_eq!(
+        (a.carried_forward, a.carried_over),
+        (b.carried_forward, b.carried_over),
+        "{case}"
+    );
+    a
 }
 
 fn mutated_doc(base: &Document, how: Mutation) -> Document {
@@ -495,8 +516,7 @@ fn every_mutation_in_every_format_reads_right_or_is_reported() {
         let doc = mutated_doc(&base, how);
         for form in FORMS {
             let case = format!("{how:?} × {form:?}");
-            let text = render(&doc, form);
-            let a = audit_text(&case, &text);
+            let a = audit_form(&case, &doc, form);
             let (r, s) = check(&a, &report, &case);
             right += r;
             reported += s;
@@ -536,9 +556,7 @@ fn broken_markdown_rows_read_right_or_are_reported() {
         .collect();
     let short = md.replacen(" | 2 |", " |", 1);
     for (case, text) in [("broken rows", broken), ("a cell dropped", short)] {
-        let text =
-            crate::read::report_text("r.md", text.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-        let a = audit_text(case, &text);
+        let a = audit_both(case, "r.md", text.as_bytes());
         check(&a, &report, case);
     }
 }
@@ -586,9 +604,7 @@ fn hostile_layouts_read_right_or_say_what_is_missing() {
         ("layout table", layout_html(&base, false)),
         ("a table per value", layout_html(&base, true)),
     ] {
-        let text =
-            crate::read::report_text("r.html", html.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
-        let a = audit_text(case, &text);
+        let a = audit_both(case, "r.html", html.as_bytes());
         assert_eq!(a.sections.len(), 6, "{case}: {:?}", a.findings);
         check(&a, &report, case);
     }
@@ -651,7 +667,7 @@ fn hostile_layouts_read_right_or_say_what_is_missing() {
     doc.sections[2].1.insert(0, Block::Table(budget));
     for form in [Form::Html, Form::Docx] {
         let case = format!("budget tables × {form:?}");
-        let a = audit_text(&case, &render(&doc, form));
+        let a = audit_form(&case, &doc, form);
         check(&a, &report, &case);
         assert_eq!(a.readings.len(), 3, "{case}: {:?}", a.findings);
     }
@@ -660,7 +676,7 @@ fn hostile_layouts_read_right_or_say_what_is_missing() {
     for (_, blocks) in bare.sections.iter_mut() {
         blocks.retain(|b| matches!(b, Block::Paragraph(_)));
     }
-    let a = audit_text("bare", &render(&bare, Form::Docx));
+    let a = audit_form("bare", &bare, Form::Docx);
     let missing: Vec<&str> = a
         .findings
         .iter()

@@ -4,10 +4,12 @@
 //! implied `<tbody>` and stray tags come out as a browser shows them); DOCX's
 //! `word/document.xml` by `quick-xml`, streaming. Paragraphs become lines; each data table becomes
 //! a grid ([`gongkai_domain::audit::grid`]) with `colspan`/`rowspan` (HTML) or
-//! `w:gridSpan`/`w:vMerge` (DOCX) expanded, written into the text where the table stands. A table
-//! whose cells hold other tables is a layout table: its cells are read as paragraphs and the
-//! tables inside them as grids.
+//! `w:gridSpan`/`w:vMerge` (DOCX) expanded, kept as a value where the table stands in the text
+//! ([`Extracted`]; [`html_text`] and [`docx_text`] give its text form). A table whose cells hold
+//! other tables is a layout table: its cells are read as paragraphs and the tables inside them as
+//! grids.
 
+use gongkai_domain::audit::Extracted;
 use gongkai_domain::audit::grid::{self, Cell, RawCell};
 use quick_xml::events::{BytesStart, Event};
 use scraper::{ElementRef, Html, Node};
@@ -19,10 +21,10 @@ pub const MAX_HTML_TREE: usize = 8 * 1024 * 1024;
 /// Deepest element nesting walked recursively; deeper content is taken as plain text.
 const MAX_DEPTH: usize = 200;
 
-/// Output under construction: finished lines and the line being filled.
+/// Output under construction: finished lines and grids, and the line being filled.
 #[derive(Default)]
 struct Out {
-    text: String,
+    text: Extracted,
     line: String,
 }
 
@@ -41,15 +43,14 @@ impl Out {
     fn flush(&mut self) {
         let l = self.line.trim();
         if !l.is_empty() {
-            self.text.push_str(l);
-            self.text.push('\n');
+            self.text.push_line(l);
         }
         self.line.clear();
     }
-    fn grid(&mut self, rows: &[Vec<Cell>]) {
+    fn grid(&mut self, rows: Vec<Vec<Cell>>) {
         self.flush();
         if !rows.is_empty() {
-            grid::encode_into(&mut self.text, rows, grid::Source::Markup);
+            self.text.push_grid(rows, grid::Source::Markup);
         }
     }
 }
@@ -148,10 +149,18 @@ fn is_skipped(name: &str) -> bool {
     )
 }
 
-/// The text of an HTML page, its data tables as grids.
+/// The text of an HTML page, its data tables as grids inside it (the text form of [`html`]).
 pub fn html_text(src: &str) -> String {
+    html(src).to_text()
+}
+
+/// The text of an HTML page and its data tables as grids.
+pub fn html(src: &str) -> Extracted {
     if src.len() > MAX_HTML_TREE {
-        return gongkai_domain::audit::markup_to_text(src, gongkai_domain::audit::Markup::Html);
+        return Extracted::from_text(gongkai_domain::audit::markup_to_text(
+            src,
+            gongkai_domain::audit::Markup::Html,
+        ));
     }
     let doc = Html::parse_document(src);
     let mut out = Out::default();
@@ -173,7 +182,7 @@ fn walk(el: ElementRef<'_>, out: &mut Out, depth: usize) {
     }
     if name == "table" && !is_layout_table(el) {
         let rows = table_rows(el);
-        out.grid(&grid::place_owned(rows));
+        out.grid(grid::place_owned(rows));
         return;
     }
     let block = is_block(name);
@@ -265,7 +274,7 @@ fn cell_text(cell: ElementRef<'_>) -> String {
     let t = if out.text.is_empty() {
         out.line
     } else {
-        let mut t = out.text.replace('\n', " ");
+        let mut t = out.text.to_text().replace('\n', " ");
         t.push_str(&out.line);
         t
     };
@@ -376,9 +385,15 @@ fn attr_val(e: &BytesStart<'_>, key: &[u8]) -> Option<String> {
         .map(|a| String::from_utf8_lossy(&a.value).into_owned())
 }
 
-/// The text of a DOCX body (`word/document.xml`), its tables as grids. Malformed XML ends the
-/// reading where it breaks (what was read so far is kept).
+/// The text of a DOCX body (`word/document.xml`), its tables as grids inside it (the text form
+/// of [`docx`]).
 pub fn docx_text(xml: &str) -> String {
+    docx(xml).to_text()
+}
+
+/// The text of a DOCX body (`word/document.xml`) and its tables as grids. Malformed XML ends the
+/// reading where it breaks (what was read so far is kept).
+pub fn docx(xml: &str) -> Extracted {
     let mut reader = quick_xml::Reader::from_str(xml);
     let mut out = Out::default();
     let mut tables: Vec<DocxTable> = Vec::new();
@@ -491,9 +506,9 @@ pub fn docx_text(xml: &str) -> String {
                         target.flush();
                         let mut layout = t.layout;
                         layout.flush();
-                        target.text.push_str(&layout.text);
+                        target.text.append(layout.text);
                     } else {
-                        target.grid(&t.into_grid());
+                        target.grid(t.into_grid());
                     }
                 }
                 _ => {}

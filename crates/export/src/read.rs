@@ -8,6 +8,8 @@
 
 use std::io::Read;
 
+use gongkai_domain::audit::Extracted;
+
 use crate::sandbox::Reader;
 
 /// What kind of refusal a [`ReadError`] is (the web layer picks its status from it).
@@ -74,18 +76,52 @@ pub fn check_size(file: &str, len: u64) -> Result<(), ReadError> {
     Ok(())
 }
 
-/// Extracts the text of a report; `name` is the file name (its extension helps decide the kind).
-/// PDFs are read by this process's PDF reader ([`Reader::current`]).
+/// Reads a report for the auditor (`gongkai_domain::audit::audit_report`): its text and the
+/// grids of its tables; `name` is the file name (its extension helps decide the kind). PDFs are
+/// read by this process's PDF reader ([`Reader::current`]).
+pub fn report(name: &str, bytes: &[u8]) -> Result<Extracted, ReadError> {
+    read(name, bytes, None).map(Reading::into_extracted)
+}
+
+/// [`report`], reading PDFs with `reader`.
+pub fn report_with(reader: &Reader, name: &str, bytes: &[u8]) -> Result<Extracted, ReadError> {
+    read(name, bytes, Some(reader)).map(Reading::into_extracted)
+}
+
+/// Extracts the text of a report, the grids of its tables inside it (the text form of
+/// [`report`], as `gongkai_domain::audit::audit_text` reads it).
 pub fn report_text(name: &str, bytes: &[u8]) -> Result<String, ReadError> {
-    read(name, bytes, None)
+    read(name, bytes, None).map(Reading::into_text)
 }
 
 /// [`report_text`], reading PDFs with `reader`.
 pub fn report_text_with(reader: &Reader, name: &str, bytes: &[u8]) -> Result<String, ReadError> {
-    read(name, bytes, Some(reader))
+    read(name, bytes, Some(reader)).map(Reading::into_text)
 }
 
-fn read(name: &str, bytes: &[u8], reader: Option<&Reader>) -> Result<String, ReadError> {
+/// What a file gave: text (a text file, or a PDF's text from the reader child, grids inside
+/// it), or text and grids from table markup (HTML, DOCX).
+enum Reading {
+    Text(String),
+    Extracted(Extracted),
+}
+
+impl Reading {
+    fn into_extracted(self) -> Extracted {
+        match self {
+            Reading::Text(t) => Extracted::from_text(t),
+            Reading::Extracted(e) => e,
+        }
+    }
+    fn into_text(self) -> String {
+        match self {
+            Reading::Text(t) => t,
+            Reading::Extracted(e) => e.to_text(),
+        }
+    }
+}
+
+fn read(name: &str, bytes: &[u8], reader: Option<&Reader>) -> Result<Reading, ReadError> {
     if bytes.is_empty() {
         return Err(unreadable(name, "文件为空"));
     }
@@ -93,9 +129,9 @@ fn read(name: &str, bytes: &[u8], reader: Option<&Reader>) -> Result<String, Rea
     let ext = name.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
     if bytes.starts_with(b"%PDF") || ext == "pdf" {
         return match reader {
-            Some(r) => r.read_pdf(name, bytes),
+            Some(r) => r.read_pdf(name, bytes).map(Reading::Text),
             None => match Reader::current() {
-                Some(r) => r.read_pdf(name, bytes),
+                Some(r) => r.read_pdf(name, bytes).map(Reading::Text),
                 None => Err(ReadError::new(
                     name,
                     ReadErrorKind::Unavailable,
@@ -108,7 +144,7 @@ fn read(name: &str, bytes: &[u8], reader: Option<&Reader>) -> Result<String, Rea
         };
     }
     if bytes.starts_with(b"PK") || ext == "docx" {
-        return docx_text(name, bytes);
+        return docx(name, bytes).map(Reading::Extracted);
     }
     let text = match String::from_utf8(bytes.to_vec()) {
         Ok(t) => t,
@@ -122,14 +158,15 @@ fn read(name: &str, bytes: &[u8], reader: Option<&Reader>) -> Result<String, Rea
     };
     let looks_html = ext == "html" || ext == "htm" || text.trim_start().starts_with('<');
     Ok(if looks_html {
-        crate::markup::html_text(&text)
+        Reading::Extracted(crate::markup::html(&text))
     } else {
-        text
+        Reading::Text(text)
     })
 }
 
-/// The body text of a DOCX, its `word/document.xml` inflated under [`MAX_DOCX_PART`].
-fn docx_text(name: &str, bytes: &[u8]) -> Result<String, ReadError> {
+/// The body text of a DOCX and its tables, its `word/document.xml` inflated under
+/// [`MAX_DOCX_PART`].
+fn docx(name: &str, bytes: &[u8]) -> Result<Extracted, ReadError> {
     const PART: &str = "word/document.xml";
     let too_many = || {
         refused(
@@ -173,7 +210,7 @@ fn docx_text(name: &str, bytes: &[u8]) -> Result<String, ReadError> {
     }
     let xml =
         String::from_utf8(xml).map_err(|_| unreadable(name, "DOCX 内容无法读取（不是 UTF-8）"))?;
-    Ok(crate::markup::docx_text(&xml))
+    Ok(crate::markup::docx(&xml))
 }
 
 /// Whether any end-of-central-directory record in the file (the zip reader may try each) claims

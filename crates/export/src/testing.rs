@@ -171,6 +171,57 @@ pub fn pdf_bomb(mib: usize) -> Vec<u8> {
     pdf
 }
 
+/// A one-page PDF whose page draws a line and holds no text (as a scan holds only an image);
+/// with `encrypt`, an `/Encrypt` dictionary whose password is not empty (its keys match no
+/// password).
+pub fn text_free_pdf(encrypt: bool) -> Vec<u8> {
+    let content = "0 0 m 100 100 l S";
+    let mut objects = vec![
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>".to_string(),
+        format!(
+            "<< /Length {} >>\nstream\n{content}\nendstream",
+            content.len()
+        ),
+    ];
+    if encrypt {
+        let key = "<".to_string() + &"3f".repeat(32) + ">";
+        objects.push(format!(
+            "<< /Filter /Standard /V 1 /R 2 /O {key} /U {key} /P -4 >>"
+        ));
+    }
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    let encrypt = if encrypt {
+        format!(
+            " /Encrypt {} 0 R /ID [<00112233445566778899aabbccddeeff> <00112233445566778899aabbccddeeff>]",
+            objects.len()
+        )
+    } else {
+        String::new()
+    };
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R{encrypt} >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
+}
+
 /// The PDF reader program cargo built next to the running test binary
 /// (`target/<profile>/deps/…`): the `gongkai-reader` example, which cargo builds with this
 /// crate's tests, else the `gongkai` binary of a workspace build.

@@ -165,7 +165,7 @@ async fn audit_upload(
         );
     };
     let text = match tokio::task::spawn_blocking(move || {
-        gongkai_export::read::report_text(&name, &bytes).map(|t| (name, t))
+        gongkai_export::read::report(&name, &bytes).map(|t| (name, t))
     })
     .await
     {
@@ -179,7 +179,7 @@ async fn audit_upload(
             );
         }
     };
-    let a = gongkai_domain::audit::audit_text(&text.0, &text.1);
+    let a = gongkai_domain::audit::audit_report(&text.0, text.1);
     page(None, Some(audit_view(&a)), StatusCode::OK)
 }
 
@@ -231,12 +231,12 @@ async fn api_audit(
     let name = q.name.unwrap_or_else(|| "report.txt".into());
     let bytes = body.to_vec();
     match tokio::task::spawn_blocking(move || {
-        gongkai_export::read::report_text(&name, &bytes).map(|t| (name, t))
+        gongkai_export::read::report(&name, &bytes).map(|t| (name, t))
     })
     .await
     {
-        Ok(Ok((name, text))) => {
-            Json(gongkai_domain::audit::audit_text(&name, &text)).into_response()
+        Ok(Ok((name, report))) => {
+            Json(gongkai_domain::audit::audit_report(&name, report)).into_response()
         }
         Ok(Err(e)) => api_error(read_status(&e), &e.to_string()),
         Err(_) => api_error(StatusCode::INTERNAL_SERVER_ERROR, "读取文件失败"),

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use gongkai_domain::audit::{audit_text, compare_years, finding_line};
+use gongkai_domain::audit::{Extracted, audit_report, compare_years, finding_line};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -36,8 +36,8 @@ pub fn run(args: Args) -> Result<u8> {
     for (f, named) in &files {
         // A file found in a folder that is not a report is skipped with a note; a file named
         // on the command line must be one.
-        let read = report_text(f).and_then(|text| {
-            let a = audit_text(&f.display().to_string(), &text);
+        let read = read_report(f).and_then(|report| {
+            let a = audit_report(&f.display().to_string(), report);
             if a.sections.is_empty() && a.requests.as_object().is_none_or(|o| o.is_empty()) {
                 bail!(
                     "{}：无法识别为政府信息公开工作年度报告（没有找到任何法定部分或表格）",
@@ -108,12 +108,12 @@ pub fn run(args: Args) -> Result<u8> {
     })
 }
 
-/// The text of a report file, by its kind.
-fn report_text(path: &Path) -> Result<String> {
+/// A report file read for the auditor (its text and tables), by its kind.
+fn read_report(path: &Path) -> Result<Extracted> {
     let meta = std::fs::metadata(path).with_context(|| format!("无法读取 {}", path.display()))?;
     gongkai_export::read::check_size(&path.display().to_string(), meta.len())?;
     let bytes = std::fs::read(path).with_context(|| format!("无法读取 {}", path.display()))?;
-    Ok(gongkai_export::read::report_text(
+    Ok(gongkai_export::read::report(
         &path.display().to_string(),
         &bytes,
     )?)

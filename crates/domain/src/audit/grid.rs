@@ -5,12 +5,16 @@
 //! row and a row's label is the text to its left, while a value is counted once (only the
 //! top-left slot of a merged cell is a value).
 //!
-//! The readers of `gongkai-export` (HTML, DOCX) hand the auditor plain text (the web layer and
-//! the command line pass a `String` along), so grids travel inside that text: a line
-//! [`GRID_START`], one line per row with cells separated by tabs and spanned copies prefixed
-//! with [`SPANNED`], then [`GRID_END`]. [`split_grids`] takes them out again and gives back the
-//! text every other reader sees: each row one line, its own cells only, separated by tabs, and
-//! an empty cell of a row that holds numbers written `0` (as the positional reading expects).
+//! The readers of `gongkai-export` (HTML, DOCX) hand the auditor an [`Extracted`]: the text of
+//! the report with its grids as values, standing between its lines. The auditor reads the grids
+//! as they are and gives every other reader the text with each grid replaced by its rows' lines:
+//! each row one line, its own cells only, separated by tabs, and an empty cell of a row that holds
+//! numbers written `0` (as the positional reading expects).
+//!
+//! Where a `String` must be passed along (the PDF reader's child process writes its result to a
+//! pipe), grids travel inside the text: a line [`GRID_START`], one line per row with cells
+//! separated by tabs and spanned copies prefixed with [`SPANNED`], then [`GRID_END`]
+//! ([`Extracted::to_text`]); [`Extracted::from_text`] and [`split_grids`] take them out again.
 //!
 //! A PDF's tables come as grids rebuilt from the positions of their words (`gongkai-export`'s
 //! `bbox`), marked by [`GRID_START_LAYOUT`] and read back as [`Source::Layout`]: every row has
@@ -236,7 +240,7 @@ fn push_row_line(out: &mut String, row: &[Cell], source: Source) {
         }
         return;
     }
-    let has_number = own.clone().any(|t| super::tables::number(t).is_some());
+    let has_number = own.clone().any(super::tables::is_number);
     for t in own {
         if !first {
             out.push('\t');
@@ -305,6 +309,237 @@ pub fn split_grids(text: &str) -> (String, Vec<Grid>) {
         grids.push(g);
     }
     (out, grids)
+}
+
+/// A report as a reader gives it, the grids of its tables kept as values: the lines outside the
+/// grids, and each grid with the place among those lines where it stands. Handed to
+/// [`super::audit`] as it is, the grids are neither written into the text nor parsed back out of
+/// it; [`Extracted::to_text`] writes the text form (grids between [`GRID_START`] and
+/// [`GRID_END`]) for callers that pass a `String` along (the PDF reader's child process), and
+/// [`Extracted::from_text`] reads it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Extracted {
+    /// The lines outside the grids.
+    text: String,
+    /// Each grid: the byte offset in `text` where it stands, its source, its rows.
+    grids: Vec<(usize, Source, Vec<Vec<Cell>>)>,
+    /// Whether `text` holds the character that starts the text form's marker lines (a file
+    /// carrying that control character): it is then read as its text form would be.
+    markers: bool,
+}
+
+impl Extracted {
+    pub fn new() -> Extracted {
+        Extracted::default()
+    }
+
+    /// Appends text (whole lines: a grid pushed next starts a line of its own only after a line
+    /// break).
+    pub fn push_str(&mut self, s: &str) {
+        self.markers |= s.contains('\u{1e}');
+        self.text.push_str(s);
+    }
+
+    /// Appends a line (a line break is added after it).
+    pub fn push_line(&mut self, line: &str) {
+        self.push_str(line);
+        self.text.push('\n');
+    }
+
+    /// Appends a grid of the given source ([`Source::Layout`], or any other, which is read as
+    /// [`Source::Markup`]). Each cell's text is cleaned as [`encode`] writes it: whitespace
+    /// collapsed, the characters of the text form's markers turned into spaces; a row without
+    /// cells holds one empty cell.
+    pub fn push_grid(&mut self, mut rows: Vec<Vec<Cell>>, source: Source) {
+        for row in &mut rows {
+            if row.is_empty() {
+                row.push(Cell::default());
+            }
+            for c in row.iter_mut() {
+                if !is_clean(&c.text) {
+                    let mut s = String::with_capacity(c.text.len());
+                    push_clean_cell(&mut s, &c.text);
+                    c.text = s;
+                }
+            }
+        }
+        let source = if source == Source::Layout {
+            Source::Layout
+        } else {
+            Source::Markup
+        };
+        self.grids.push((self.text.len(), source, rows));
+    }
+
+    /// Appends another reading (its text after this one's, its grids with it).
+    pub fn append(&mut self, other: Extracted) {
+        let base = self.text.len();
+        self.markers |= other.markers;
+        self.text.push_str(&other.text);
+        self.grids.extend(
+            other
+                .grids
+                .into_iter()
+                .map(|(at, source, rows)| (base + at, source, rows)),
+        );
+    }
+
+    /// The lines outside the grids.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Whether nothing was read (no text, no grid).
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty() && self.grids.is_empty()
+    }
+
+    /// The text form: the lines, each grid written where it stands ([`encode_as`]).
+    pub fn to_text(&self) -> String {
+        let mut s = String::with_capacity(self.text.len() * 2);
+        let mut from = 0;
+        for (at, source, rows) in &self.grids {
+            s.push_str(self.text.get(from..*at).unwrap_or(""));
+            encode_into(&mut s, rows, *source);
+            from = *at;
+        }
+        s.push_str(self.text.get(from..).unwrap_or(""));
+        s
+    }
+
+    /// Reads the text form: the grids between their marker lines taken out as values (as
+    /// [`split_grids`] does, cells as written).
+    pub fn from_text(text: String) -> Extracted {
+        if !text.contains(GRID_START) {
+            return Extracted {
+                text,
+                ..Extracted::default()
+            };
+        }
+        let mut ex = Extracted::default();
+        let mut current: Option<(usize, Source, Vec<Vec<Cell>>)> = None;
+        for line in text.lines() {
+            let line = line.trim_end_matches('\r');
+            if line == GRID_START || line == GRID_START_LAYOUT {
+                ex.grids.extend(current.take());
+                let source = if line == GRID_START {
+                    Source::Markup
+                } else {
+                    Source::Layout
+                };
+                current = Some((ex.text.len(), source, Vec::new()));
+                continue;
+            }
+            if line == GRID_END {
+                ex.grids.extend(current.take());
+                continue;
+            }
+            match current.as_mut() {
+                Some((_, _, rows)) => rows.push(
+                    line.split('\t')
+                        .map(|c| match c.strip_prefix(SPANNED) {
+                            Some(t) => Cell::copy(t),
+                            None => Cell::new(c),
+                        })
+                        .collect(),
+                ),
+                None => {
+                    ex.text.push_str(line);
+                    ex.text.push('\n');
+                }
+            }
+        }
+        ex.grids.extend(current.take());
+        ex
+    }
+
+    /// What the auditor reads: the text every line reader sees (digits half width, each grid
+    /// replaced by its rows' lines, [`row_line_of`]) and the grids (half width) with the line of
+    /// their first row. The same as [`split_grids`] of the [`halfwidth`] of [`Self::to_text`].
+    pub(super) fn into_plain(self) -> (String, Vec<Grid>) {
+        let at_line_starts = self
+            .grids
+            .iter()
+            .all(|(at, _, _)| *at == 0 || self.text.as_bytes().get(at - 1) == Some(&b'\n'));
+        if self.markers || !at_line_starts {
+            // Text that the text form would read differently: read it that way.
+            return Extracted::from_text(self.to_text()).into_plain_form();
+        }
+        self.into_plain_form()
+    }
+
+    /// [`Self::into_plain`] of a reading whose text holds no marker line and whose grids start
+    /// lines.
+    fn into_plain_form(self) -> (String, Vec<Grid>) {
+        let Extracted { text, grids, .. } = self;
+        if grids.is_empty() {
+            let text = match halfwidth_cow(&text) {
+                std::borrow::Cow::Owned(t) => t,
+                std::borrow::Cow::Borrowed(_) => text,
+            };
+            return (text, Vec::new());
+        }
+        let mut out = String::with_capacity(text.len() * 2);
+        let mut line_no = 0usize;
+        let mut from = 0;
+        let mut placed = Vec::with_capacity(grids.len());
+        for (at, source, mut rows) in grids {
+            line_no += push_lines(&mut out, text.get(from..at).unwrap_or(""));
+            from = at;
+            for row in &mut rows {
+                for c in row.iter_mut() {
+                    if let std::borrow::Cow::Owned(t) = halfwidth_cow(&c.text) {
+                        c.text = t;
+                    }
+                }
+                push_row_line(&mut out, row, source);
+                out.push('\n');
+            }
+            placed.push(Grid {
+                line: line_no,
+                source,
+                rows,
+            });
+            line_no += placed.last().map_or(0, |g| g.rows.len());
+        }
+        push_lines(&mut out, text.get(from..).unwrap_or(""));
+        (out, placed)
+    }
+}
+
+/// Appends the lines of `s` (half width, a carriage return before the line break dropped, each
+/// ending in a line break) and says how many.
+fn push_lines(out: &mut String, s: &str) -> usize {
+    let s = halfwidth_cow(s);
+    if s.ends_with('\n') && !s.contains('\r') {
+        out.push_str(&s);
+        return s.bytes().filter(|b| *b == b'\n').count();
+    }
+    let mut n = 0;
+    for line in s.lines() {
+        out.push_str(line.trim_end_matches('\r'));
+        out.push('\n');
+        n += 1;
+    }
+    n
+}
+
+/// Whether a cell's text is as [`push_clean_cell`] writes it.
+fn is_clean(t: &str) -> bool {
+    let mut prev_space = true;
+    for c in t.chars() {
+        if c == ' ' {
+            if prev_space {
+                return false;
+            }
+            prev_space = true;
+        } else if c.is_whitespace() || c == SPANNED || c == '\u{1e}' {
+            return false;
+        } else {
+            prev_space = false;
+        }
+    }
+    !prev_space || t.is_empty()
 }
 
 /// Full-width digits, point, minus and spaces as ASCII (some reports type numbers full width).
@@ -391,7 +626,7 @@ fn line_cells(line: &str) -> Option<(Vec<Cell>, Source)> {
     for chunk in t.split("  ").map(str::trim).filter(|c| !c.is_empty()) {
         let mut words: Vec<&str> = Vec::new();
         for tok in chunk.split_whitespace() {
-            if super::tables::number(tok).is_some() {
+            if super::tables::is_number(tok) {
                 if !words.is_empty() {
                     cells.push(Cell::new(words.join(" ")));
                     words.clear();
@@ -419,10 +654,7 @@ pub fn text_rows(lines: &[String], first_line: usize) -> Grid {
             continue;
         }
         if let Some((cells, src)) = line_cells(l) {
-            if cells
-                .iter()
-                .any(|c| super::tables::number(&c.text).is_some())
-            {
+            if cells.iter().any(|c| super::tables::is_number(&c.text)) {
                 if src == Source::Separated {
                     separated += 1;
                 } else {
@@ -490,6 +722,58 @@ mod tests {
         assert_eq!(plain, "标题\n规章\t3\n许可\t7\n尾\n");
         assert_eq!(grids[0].source, Source::Layout);
         assert_eq!(grids[0].rows, rows);
+    }
+
+    /// What the auditor takes from a hand-over is what it takes from its text form, whatever the
+    /// text and the cells hold (markers, tabs, full-width digits, line breaks, empty rows).
+    #[test]
+    fn a_hand_over_reads_as_its_text_form() {
+        let rows = || {
+            vec![
+                vec![Cell::new("  规\t章 "), Cell::new(""), Cell::new("３")],
+                vec![],
+                vec![
+                    Cell::new("许可\u{1e}grid"),
+                    Cell::new("7"),
+                    Cell::copy(" 7\n"),
+                ],
+            ]
+        };
+        let mut cases = Vec::new();
+        for text in [
+            "标题\n",
+            "",
+            "标题\r\n正文",
+            "标题\n\u{1e}grid\n",
+            "半行",
+            "全角１２\u{3000}\n",
+        ] {
+            let mut ex = Extracted::new();
+            ex.push_str(text);
+            ex.push_grid(rows(), Source::Markup);
+            ex.push_line("中间");
+            ex.push_grid(Vec::new(), Source::Layout);
+            let mut inner = Extracted::new();
+            inner.push_line("嵌套");
+            inner.push_grid(rows(), Source::Layout);
+            ex.append(inner);
+            ex.push_str(text);
+            cases.push(ex);
+        }
+        cases.push(Extracted::from_text(format!(
+            "a\n{}b\r\n",
+            encode(&rows()[..1])
+        )));
+        for ex in cases {
+            let text = ex.to_text();
+            let want = split_grids(&halfwidth(&text));
+            assert_eq!(ex.clone().into_plain(), want, "{text:?}");
+            assert_eq!(
+                Extracted::from_text(text.clone()).into_plain(),
+                want,
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Text from HTML pages and DOCX bodies (`word/document.xml`), for the reader: paragraphs on
 //! their own lines, table rows on one line each.
 
-use super::tables::number;
+use super::tables::is_number;
 
 /// Markup dialects whose text [`markup_to_text`] extracts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -82,7 +82,7 @@ pub fn markup_to_text(src: &str, dialect: Markup) -> String {
     let mut continuation = false; // a DOCX cell continuing a vertical merge: not a cell of its own
     let mut rest = src;
     let flush_row = |row: Vec<String>, out: &mut String| {
-        let has_number = row.iter().any(|c| number(c.trim()).is_some());
+        let has_number = row.iter().any(|c| is_number(c.trim()));
         let cells: Vec<String> = row
             .into_iter()
             .map(|c| {
@@ -179,6 +179,7 @@ pub fn markup_to_text(src: &str, dialect: Markup) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::tables::number;
 
     #[test]
     fn markup_cells_and_blanks() {

@@ -32,6 +32,7 @@ use serde_json::{Value, json};
 use crate::report::{T3_COLS, T3Row};
 
 pub use checks::compare_years;
+pub use grid::Extracted;
 pub use markup::{Markup, markup_to_text};
 pub use tables::Reading;
 
@@ -106,7 +107,7 @@ fn region_grids<'a>(s: &Sections, grids: &'a [Grid], i: usize) -> Cow<'a, [Grid]
     let Some((from, to)) = s.range(i) else {
         return Cow::Owned(Vec::new());
     };
-    // `split_grids` gives the grids in the order of their lines, so those inside the region
+    // The grids come in the order of their lines, so those inside the region
     // are a run of the list.
     let start = grids.partition_point(|g| g.line < from);
     let end = start + grids[start..].partition_point(|g| g.line < to);
@@ -119,11 +120,18 @@ fn region_grids<'a>(s: &Sections, grids: &'a [Grid], i: usize) -> Cow<'a, [Grid]
     )])
 }
 
-/// Reads and checks one report's text (as `gongkai_export::read` gives it: plain text, with the
-/// grids of its tables inside when the file had table markup).
+/// Reads and checks one report's text (as `gongkai_export::read::report_text` gives it: plain
+/// text, with the grids of its tables inside when the file had table markup or a layout).
 pub fn audit_text(file: &str, text: &str) -> Audit {
+    audit_report(file, Extracted::from_text(text.to_string()))
+}
+
+/// Reads and checks one report as a reader gave it (`gongkai_export::read::report`): its text
+/// and the grids of its tables. The same audit as [`audit_text`] of its text form
+/// ([`Extracted::to_text`]), without writing the grids into the text and parsing them back.
+pub fn audit_report(file: &str, report: Extracted) -> Audit {
     let mut findings = Vec::new();
-    let (text, grids) = grid::split_grids(&grid::halfwidth_cow(text));
+    let (text, grids) = report.into_plain();
     // Sections: the first heading line of each, in order.
     let s = Sections::find(&text);
     let numerals = s.numerals();

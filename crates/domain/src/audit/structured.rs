@@ -8,7 +8,7 @@
 //! reading of `tables` produces), so that the two readings can be compared slot by slot.
 
 use super::grid::{Cell, Grid, Source};
-use super::tables::{number, value_token};
+use super::tables::{is_number, value_token};
 use crate::codes::Outcome;
 use crate::report::{T3_COLS, T3Row};
 
@@ -167,7 +167,7 @@ fn nil(t: &str) -> bool {
 }
 
 fn is_number_cell(c: &Cell) -> bool {
-    !c.spanned && number(c.text.trim()).is_some()
+    !c.spanned && is_number(c.text.trim())
 }
 
 fn row_has_numbers(row: &[Cell]) -> bool {
@@ -183,7 +183,7 @@ fn row_label(row: &[Cell]) -> Vec<String> {
             break;
         }
         let t = c.text.trim();
-        if t.is_empty() || number(t).is_some() {
+        if t.is_empty() || is_number(t) {
             continue;
         }
         if out.last().map(String::as_str) != Some(t) {
@@ -562,7 +562,7 @@ fn row_values(
             .iter()
             .rposition(|c| {
                 let t = c.text.trim();
-                !t.is_empty() && number(t).is_none()
+                !t.is_empty() && !is_number(t)
             })
             .map(|i| i + 1)
             .unwrap_or(0);
@@ -785,7 +785,7 @@ pub(super) fn read_t4(grids: &[Grid]) -> Structured {
             .filter(|r| {
                 g.source == Source::Markup
                     || r.iter()
-                        .all(|c| c.text.trim().is_empty() || number(c.text.trim()).is_some())
+                        .all(|c| c.text.trim().is_empty() || is_number(c.text.trim()))
             })
             .collect();
         if data.is_empty() {

@@ -66,7 +66,27 @@ fn plain_digits(tok: &str) -> Option<Cow<'_, str>> {
     {
         return None;
     }
-    t.parse::<f64>().ok().map(|_| t)
+    decimal(&t).then_some(t)
+}
+
+/// Whether a text of ASCII digits, points and minus signs is what `f64`'s parser accepts of
+/// them: an optional leading minus, then digits with at most one point, at least one digit.
+fn decimal(t: &str) -> bool {
+    let body = t.strip_prefix('-').unwrap_or(t);
+    let (mut digits, mut points) = (0, 0);
+    for b in body.bytes() {
+        match b {
+            b'0'..=b'9' => digits += 1,
+            b'.' => points += 1,
+            _ => return false,
+        }
+    }
+    digits > 0 && points <= 1
+}
+
+/// Whether a token is a number ([`number`] without computing its value).
+pub(super) fn is_number(tok: &str) -> bool {
+    plain_digits(tok).is_some()
 }
 
 /// The value of a number token ([`value_token`]).
@@ -143,7 +163,7 @@ pub(super) fn positional_t4(r4: &[String]) -> Positional {
                 .split(|c: char| c.is_whitespace() || c == '|')
                 .filter(|t| !t.is_empty())
                 .collect();
-            !toks.is_empty() && toks.iter().all(|t| number(t).is_some())
+            !toks.is_empty() && toks.iter().all(|t| is_number(t))
         })
         .cloned()
         .collect();
@@ -422,7 +442,7 @@ pub(super) fn label_variants(
         &t3.iter()
             .map(|l| {
                 l.split(|c: char| c.is_whitespace() || c == '|')
-                    .filter(|t| number(t).is_none())
+                    .filter(|t| !is_number(t))
                     .collect::<String>()
             })
             .collect::<String>(),
@@ -591,6 +611,26 @@ mod tests {
             "١٢",
         ] {
             assert_eq!(value_token(tok), reference(tok), "{tok}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod decimal_tests {
+    /// `decimal` accepts exactly what `f64`'s parser accepts of digits, points and minus signs.
+    #[test]
+    fn decimal_is_the_float_parser_on_its_alphabet() {
+        let alphabet = ['0', '7', '.', '-'];
+        let mut words = vec![String::new()];
+        for _ in 0..6 {
+            let longer: Vec<String> = words
+                .iter()
+                .flat_map(|w| alphabet.iter().map(move |c| format!("{w}{c}")))
+                .collect();
+            for w in &longer {
+                assert_eq!(super::decimal(w), w.parse::<f64>().is_ok(), "{w:?}");
+            }
+            words = longer;
         }
     }
 }

@@ -55,60 +55,10 @@ fn a_damaged_pdf_is_refused_with_a_chinese_message() {
     assert!(e.message.contains("无法读取"), "{e}");
 }
 
-/// A one-page PDF whose page draws a line and holds no text; with `encrypt`, an `/Encrypt`
-/// dictionary whose password is not empty (its keys match no password).
-fn bare_pdf(encrypt: bool) -> Vec<u8> {
-    let content = "0 0 m 100 100 l S";
-    let mut objects = vec![
-        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>".to_string(),
-        format!(
-            "<< /Length {} >>\nstream\n{content}\nendstream",
-            content.len()
-        ),
-    ];
-    if encrypt {
-        let key = "<".to_string() + &"3f".repeat(32) + ">";
-        objects.push(format!(
-            "<< /Filter /Standard /V 1 /R 2 /O {key} /U {key} /P -4 >>"
-        ));
-    }
-    let mut pdf = b"%PDF-1.4\n".to_vec();
-    let mut offsets = Vec::new();
-    for (i, o) in objects.iter().enumerate() {
-        offsets.push(pdf.len());
-        pdf.extend_from_slice(format!("{} 0 obj\n{o}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = pdf.len();
-    pdf.extend_from_slice(
-        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
-    );
-    for o in offsets {
-        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
-    }
-    let encrypt = if encrypt {
-        format!(
-            " /Encrypt {} 0 R /ID [<00112233445566778899aabbccddeeff> <00112233445566778899aabbccddeeff>]",
-            objects.len()
-        )
-    } else {
-        String::new()
-    };
-    pdf.extend_from_slice(
-        format!(
-            "trailer\n<< /Size {} /Root 1 0 R{encrypt} >>\nstartxref\n{xref}\n%%EOF\n",
-            objects.len() + 1
-        )
-        .as_bytes(),
-    );
-    pdf
-}
-
 #[test]
 fn a_pdf_without_a_text_layer_is_refused_as_a_scan() {
     gongkai_export::testing::use_built_reader();
-    let e = report_text("scan.pdf", &bare_pdf(false))
+    let e = report_text("scan.pdf", &gongkai_export::testing::text_free_pdf(false))
         .err()
         .unwrap_or_else(|| panic!("a PDF without text was read"));
     assert_eq!(e.kind, ReadErrorKind::Unreadable, "{e}");
@@ -119,7 +69,7 @@ fn a_pdf_without_a_text_layer_is_refused_as_a_scan() {
 #[test]
 fn an_encrypted_pdf_is_refused_as_such() {
     gongkai_export::testing::use_built_reader();
-    let e = report_text("locked.pdf", &bare_pdf(true))
+    let e = report_text("locked.pdf", &gongkai_export::testing::text_free_pdf(true))
         .err()
         .unwrap_or_else(|| panic!("an encrypted PDF was read"));
     assert_eq!(e.kind, ReadErrorKind::Unreadable, "{e}");
@@ -142,7 +92,7 @@ fn without_poppler_a_pdf_the_built_in_reader_cannot_read_whole_is_refused_naming
     if let Some(mut stdin) = child.stdin.take() {
         use std::io::Write;
         stdin
-            .write_all(&bare_pdf(false))
+            .write_all(&gongkai_export::testing::text_free_pdf(false))
             .unwrap_or_else(|e| panic!("{e}"));
     }
     let out = child.wait_with_output().unwrap_or_else(|e| panic!("{e}"));
