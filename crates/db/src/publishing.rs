@@ -63,6 +63,11 @@ pub struct ItemRow {
     #[serde(serialize_with = "gongkai_domain::period::rfc3339_beijing_opt::serialize")]
     pub published_at: Option<OffsetDateTime>,
     pub versions: i64,
+    /// 生成日期: starts the art. 26 clock.
+    #[serde(serialize_with = "gongkai_domain::period::iso_date::serialize")]
+    pub formed_on: time::Date,
+    /// 公开属性: only 主动公开 items run the art. 26 clock.
+    pub attr: gongkai_domain::codes::DisclosureAttr,
 }
 
 /// One version of an item.
@@ -171,6 +176,8 @@ type ItemTuple = (
     String,
     Option<OffsetDateTime>,
     i64,
+    time::Date,
+    String,
 );
 
 fn now_text(t: OffsetDateTime) -> String {
@@ -937,7 +944,7 @@ impl Db {
         let agency = self.agency(agency_code).await?;
         let rows: Vec<ItemTuple> = on_db!(self, p => sqlx::query_as(
             "SELECT i.id, i.index_no, i.title, i.doc_no, i.state, i.column_code, i.published_at, \
-                    (SELECT COUNT(*) FROM item_version v WHERE v.item_id = i.id) \
+                    (SELECT COUNT(*) FROM item_version v WHERE v.item_id = i.id), i.generated_on, i.attr \
              FROM disclosure_item i WHERE i.agency_id = $1 AND ($2 = '' OR i.state = $2) \
              ORDER BY i.id DESC")
             .bind(agency.id).bind(state.map_or("", |s| s.code())).fetch_all(p).await?);
@@ -952,6 +959,8 @@ impl Db {
                     column: r.5,
                     published_at: r.6,
                     versions: r.7,
+                    formed_on: r.8,
+                    attr: gongkai_domain::codes::DisclosureAttr::from_code(&r.9)?,
                 })
             })
             .collect()

@@ -128,8 +128,10 @@ pub mod iso_date_opt {
     }
 }
 
-/// A time as RFC 3339 in Beijing time (`2024-06-03T10:00:00+08:00`).
+/// A time as RFC 3339 in Beijing time, to the second (`2024-06-03T10:00:00+08:00`).
 pub fn rfc3339(t: time::OffsetDateTime) -> String {
+    // Whole seconds: what people read and what the publication log hashes.
+    let t = t.replace_nanosecond(0).unwrap_or(t);
     t.to_offset(BEIJING)
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_else(|_| iso(beijing_date(t)))

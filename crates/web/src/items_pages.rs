@@ -18,7 +18,9 @@ use gongkai_domain::DomainError;
 use gongkai_domain::auth::{Action, Stage};
 use gongkai_domain::codes::{DisclosureAttr, DocKind};
 use gongkai_domain::period::{iso, parse_date, rfc3339};
-use gongkai_domain::publishing::{ItemFields, ItemState, Verdict, VersionState};
+use gongkai_domain::publishing::{
+    ItemFields, ItemState, Timeliness, Verdict, VersionState, timeliness,
+};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -55,6 +57,10 @@ struct ListRow {
     column: String,
     published: String,
     versions: i64,
+    /// The art. 26 deadline and where the item stands against it.
+    due: String,
+    timeliness: &'static str,
+    late: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -66,6 +72,7 @@ struct ListPage {
     state: String,
     states: Vec<(&'static str, &'static str)>,
     may_draft: bool,
+    overdue_only: bool,
     rows: Vec<ListRow>,
 }
 
@@ -73,6 +80,8 @@ struct ListPage {
 struct ListQuery {
     agency: Option<String>,
     state: Option<String>,
+    /// `overdue`: only items past their art. 26 deadline and not yet published.
+    queue: Option<String>,
 }
 
 async fn list(
@@ -100,6 +109,9 @@ async fn list(
         };
         let rows = s.db.items(&agency, state).await?;
         let path = s.db.agency_path(&agency).await?;
+        let cal = s.db.calendar().await?;
+        let today = (s.today)();
+        let overdue_only = q.queue.as_deref() == Some("overdue");
         Ok::<_, WebError>(ListPage {
             may_draft: c.may(Action::DraftItems, &path),
             chrome: Chrome::of(&c),
@@ -110,9 +122,34 @@ async fn list(
                 .iter()
                 .map(|s| (s.code(), s.label()))
                 .collect(),
+            overdue_only,
             rows: rows
                 .into_iter()
-                .map(|r| ListRow {
+                .map(|r| {
+                    // Proactive items count from 生成日期; the first publication stops the clock.
+                    let published_on = r.published_at.map(gongkai_domain::period::beijing_date);
+                    let t = timeliness(&cal, r.formed_on, published_on, today);
+                    (r, t)
+                })
+                .filter(|(r, t)| {
+                    !overdue_only
+                        || (matches!(t, Timeliness::Overdue { .. })
+                            && r.attr == DisclosureAttr::Proactive
+                            && !matches!(r.state, ItemState::Withdrawn))
+                })
+                .map(|(r, t)| ListRow {
+                    due: match t {
+                        Timeliness::OnTime { due }
+                        | Timeliness::Late { due }
+                        | Timeliness::Due { due }
+                        | Timeliness::Overdue { due } => iso(due),
+                    },
+                    late: matches!(t, Timeliness::Late { .. } | Timeliness::Overdue { .. }),
+                    timeliness: if r.attr == DisclosureAttr::Proactive {
+                        t.label()
+                    } else {
+                        "不主动公开"
+                    },
                     id: r.id,
                     index_no: r.index_no,
                     title: r.title,

@@ -567,6 +567,36 @@ async fn an_item_goes_through_the_whole_workflow_in_the_back_office() {
     )
     .await;
     assert!(list.body.contains("关于调整开标室预约方式的通知"));
+    // Formed on 2024-06-03 and published only now: late against art. 26. A draft formed then is
+    // in the overdue queue; the published item is not.
+    assert!(
+        list.body.contains("超期公开") && list.body.contains("2024-07-02"),
+        "{}",
+        list.body
+    );
+    call(
+        &app,
+        "editor",
+        "POST",
+        "/api/v1/admin/items?agency=a",
+        draft("仍未公开的旧稿"),
+    )
+    .await;
+    let queue = send(
+        &app,
+        "GET",
+        "/admin/items?agency=a&queue=overdue",
+        &cookie,
+        &[],
+        None,
+    )
+    .await;
+    assert!(
+        queue.body.contains("仍未公开的旧稿") && queue.body.contains("已超期未公开"),
+        "{}",
+        queue.body
+    );
+    assert!(!queue.body.contains("关于调整开标室预约方式的通知"));
     // Another agency's editor gets 403 on the page and on a step.
     let (cookie_b, _) = session(&app, "editor-b").await;
     let csrf_b = hidden_csrf(
