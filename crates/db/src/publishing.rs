@@ -889,7 +889,8 @@ pub fn scan_fields(d: &Detectors, f: &ItemFields) -> Vec<Finding> {
     out
 }
 
-fn stage_code(s: Stage) -> &'static str {
+/// The machine code of a review stage (forms, API bodies, the `item_review` table).
+pub fn stage_code(s: Stage) -> &'static str {
     match s {
         Stage::First => "first",
         Stage::Second => "second",

@@ -295,47 +295,25 @@ async fn step(
     };
     let now = OffsetDateTime::now_utc();
     let p = &c.principal;
-    let label = match op.as_str() {
-        "submit" => "提交审核",
-        "review" => "审核主动公开信息",
-        "override" => "放行发布前检查问题",
-        "schedule" => "定时发布",
-        "unschedule" => "取消定时发布",
-        "publish" => "发布主动公开信息",
-        "correct" => "更正主动公开信息",
-        "withdraw" => "撤回主动公开信息",
-        _ => return api_error(StatusCode::NOT_FOUND, &format!("未知操作“{op}”")),
+    let Some(label) = step_label(&op) else {
+        return api_error(StatusCode::NOT_FOUND, &format!("未知操作“{op}”"));
     };
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let args = StepArgs {
+        stage: text(&b.stage),
+        verdict: b.verdict.clone().unwrap_or_else(|| "pass".into()),
+        comment: text(&b.comment),
+        key: text(&b.key),
+        reason: text(&b.reason),
+        at: text(&b.at),
+    };
     let entry = c
         .audit(label)
         .object(format!("item {id}"))
-        .detail(text(&b.reason));
+        .detail(args.reason.clone());
     let result =
-        s.db.write(&entry, async |tx| match op.as_str() {
-            "submit" => tx.submit_item(p, id, now).await,
-            "review" => {
-                let stage = parse_stage(b.stage.as_deref().unwrap_or(""))?;
-                let verdict = Verdict::from_code(b.verdict.as_deref().unwrap_or("pass"))?;
-                tx.review_item(p, id, stage, verdict, &text(&b.comment), now)
-                    .await
-                    .map(|_| ())
-            }
-            "override" => {
-                tx.override_finding(p, id, &text(&b.key), &text(&b.reason), now)
-                    .await
-            }
-            "schedule" => {
-                let at = gongkai_domain::trading::parse_time(b.at.as_deref().unwrap_or(""), "at")?;
-                tx.schedule_item(p, id, at, now).await
-            }
-            "unschedule" => tx.unschedule_item(p, id, now).await,
-            "publish" => tx.publish_item(Some(p), id, now).await.map(|_| ()),
-            "correct" => tx.correct_item(p, id, now).await.map(|_| ()),
-            _ => tx
-                .withdraw_item(p, id, &text(&b.reason), now)
-                .await
-                .map(|_| ()),
+        s.db.write(&entry, async |tx| {
+            run_step(tx, p, id, &op, &args, "at", now).await
         })
         .await;
     match result {
@@ -344,6 +322,64 @@ async fn step(
             Err(r) => r,
         },
         Err(e) => item_error(e),
+    }
+}
+
+/// The audit label of a workflow step, `None` for an unknown one.
+pub(crate) fn step_label(op: &str) -> Option<&'static str> {
+    Some(match op {
+        "submit" => "提交审核",
+        "review" => "审核主动公开信息",
+        "override" => "放行发布前检查问题",
+        "schedule" => "定时发布",
+        "unschedule" => "取消定时发布",
+        "publish" => "发布主动公开信息",
+        "correct" => "更正主动公开信息",
+        "withdraw" => "撤回主动公开信息",
+        _ => return None,
+    })
+}
+
+/// What a workflow step may use, as given (an API body or a form).
+pub(crate) struct StepArgs {
+    pub stage: String,
+    pub verdict: String,
+    pub comment: String,
+    pub key: String,
+    pub reason: String,
+    pub at: String,
+}
+
+/// Performs workflow step `op` (one `step_label` knows) on an item inside `tx`, the API's and
+/// the back office's one dispatch; `at_field` names the time field in errors.
+pub(crate) async fn run_step(
+    tx: &mut gongkai_db::Tx,
+    p: &gongkai_domain::auth::Principal,
+    id: i64,
+    op: &str,
+    a: &StepArgs,
+    at_field: &str,
+    now: OffsetDateTime,
+) -> Result<(), DbError> {
+    match op {
+        "submit" => tx.submit_item(p, id, now).await,
+        "review" => {
+            let stage = parse_stage(&a.stage)?;
+            let verdict = Verdict::from_code(&a.verdict)?;
+            tx.review_item(p, id, stage, verdict, &a.comment, now)
+                .await
+                .map(|_| ())
+        }
+        "override" => tx.override_finding(p, id, &a.key, &a.reason, now).await,
+        "schedule" => {
+            let at = gongkai_domain::trading::parse_time(&a.at, at_field)?;
+            tx.schedule_item(p, id, at, now).await
+        }
+        "unschedule" => tx.unschedule_item(p, id, now).await,
+        "publish" => tx.publish_item(Some(p), id, now).await.map(|_| ()),
+        "correct" => tx.correct_item(p, id, now).await.map(|_| ()),
+        "withdraw" => tx.withdraw_item(p, id, &a.reason, now).await.map(|_| ()),
+        other => Err(DbError::NotFound(format!("未知操作“{other}”"))),
     }
 }
 

@@ -13,14 +13,12 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use gongkai_db::DbError;
-use gongkai_db::publishing::{ItemDetail, parse_stage};
+use gongkai_db::publishing::{ItemDetail, stage_code};
 use gongkai_domain::DomainError;
 use gongkai_domain::auth::{Action, Stage};
 use gongkai_domain::codes::{DisclosureAttr, DocKind};
 use gongkai_domain::period::{iso, parse_date, rfc3339};
-use gongkai_domain::publishing::{
-    ItemFields, ItemState, Timeliness, Verdict, VersionState, timeliness,
-};
+use gongkai_domain::publishing::{ItemFields, ItemState, Timeliness, VersionState, timeliness};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
@@ -418,16 +416,6 @@ struct DetailPage {
     log: Vec<LogLine>,
 }
 
-fn stage_code(s: Stage) -> &'static str {
-    match s {
-        Stage::First => "first",
-        Stage::Second => "second",
-        Stage::Final => "final",
-        Stage::Proofread => "proofread",
-        Stage::Secrecy => "secrecy",
-    }
-}
-
 async fn visible(
     s: &AppState,
     c: &Caller,
@@ -588,49 +576,26 @@ async fn step(
         Err(r) => return r,
     };
     let op = field(&pairs, "op").to_string();
-    let label = match op.as_str() {
-        "submit" => "提交审核",
-        "review" => "审核主动公开信息",
-        "override" => "放行发布前检查问题",
-        "schedule" => "定时发布",
-        "unschedule" => "取消定时发布",
-        "publish" => "发布主动公开信息",
-        "correct" => "更正主动公开信息",
-        "withdraw" => "撤回主动公开信息",
-        _ => {
-            return WebError(StatusCode::UNPROCESSABLE_ENTITY, format!("未知操作“{op}”"))
-                .into_response();
-        }
+    let Some(label) = crate::items::step_label(&op) else {
+        return WebError(StatusCode::UNPROCESSABLE_ENTITY, format!("未知操作“{op}”"))
+            .into_response();
     };
-    let p = &c.principal;
     let now = OffsetDateTime::now_utc();
-    let reason = field(&pairs, "reason").to_string();
+    let args = crate::items::StepArgs {
+        stage: field(&pairs, "stage").into(),
+        verdict: field(&pairs, "verdict").into(),
+        comment: field(&pairs, "comment").into(),
+        key: field(&pairs, "key").into(),
+        reason: field(&pairs, "reason").into(),
+        at: field(&pairs, "at").into(),
+    };
     let entry = c
         .audit(label)
         .object(format!("item {id}"))
-        .detail(reason.clone());
+        .detail(args.reason.clone());
     let result =
-        s.db.write(&entry, async |tx| match op.as_str() {
-            "submit" => tx.submit_item(p, id, now).await,
-            "review" => {
-                let stage = parse_stage(field(&pairs, "stage"))?;
-                let verdict = Verdict::from_code(field(&pairs, "verdict"))?;
-                tx.review_item(p, id, stage, verdict, field(&pairs, "comment"), now)
-                    .await
-                    .map(|_| ())
-            }
-            "override" => {
-                tx.override_finding(p, id, field(&pairs, "key"), &reason, now)
-                    .await
-            }
-            "schedule" => {
-                let at = gongkai_domain::trading::parse_time(field(&pairs, "at"), "定时发布时间")?;
-                tx.schedule_item(p, id, at, now).await
-            }
-            "unschedule" => tx.unschedule_item(p, id, now).await,
-            "publish" => tx.publish_item(Some(p), id, now).await.map(|_| ()),
-            "correct" => tx.correct_item(p, id, now).await.map(|_| ()),
-            _ => tx.withdraw_item(p, id, &reason, now).await.map(|_| ()),
+        s.db.write(&entry, async |tx| {
+            crate::items::run_step(tx, &c.principal, id, &op, &args, "定时发布时间", now).await
         })
         .await;
     match result {
