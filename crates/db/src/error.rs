@@ -21,6 +21,9 @@ pub enum DbError {
     Conflict(String),
     #[error("{0}")]
     NotFound(String),
+    /// A report could not be rendered (its snapshot for publication).
+    #[error("报告生成失败：{0}")]
+    Render(String),
     #[error("导入失败，未导入任何内容：{0}")]
     Import(String),
     #[error(transparent)]

@@ -56,6 +56,8 @@ const TABLES_CHILD_FIRST: &[&str] = &[
     "fee_income",
     "admin_decision",
     "publication_log",
+    "item_file",
+    "annual_report",
     "item_override",
     "item_review",
     "item_version",

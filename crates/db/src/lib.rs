@@ -6,6 +6,7 @@
 //! pool at hand. DDL differs per dialect and lives in `migrations/{sqlite,postgres}`; a test
 //! checks that both define the same tables and columns.
 
+pub mod annual;
 mod auth;
 mod cases;
 mod error;

@@ -19,7 +19,7 @@ use gongkai_domain::period::beijing_date;
 use gongkai_domain::publishing::{
     Broken, Detectors, Finding, ItemFields, ItemState, LogAction, LogEntry, PublishedContent,
     ReviewRecord, Step, Verdict, VersionState, blocking, content_hash, default_columns, entry_hash,
-    html_text, index_no, item_state, next_state,
+    html_text, index_no, item_state, next_state, report_subject,
 };
 use serde::Serialize;
 use sqlx::types::Json;
@@ -118,6 +118,10 @@ pub struct ItemDetail {
     /// let through (with the reason).
     pub findings: Vec<(Finding, Option<String>)>,
     pub log: Vec<LogEntry>,
+    /// The files of every version (a report's snapshot), in stored order.
+    pub files: Vec<FileRow>,
+    /// The year, when the item is an agency's annual report.
+    pub report_year: Option<i32>,
 }
 
 impl ItemDetail {
@@ -155,6 +159,8 @@ type PublicTuple = (
     Option<OffsetDateTime>,
     String,
 );
+/// A published version as verified: item, version, 索引号, fields, report year.
+type StoredVersion = (i64, i32, String, Json<ItemFields>, Option<i32>);
 type ItemHead = (i64, i64, String, String, i32, Option<i32>);
 type VersionTuple = (
     i32,
@@ -189,6 +195,7 @@ fn content_of<'a>(
     version: i32,
     f: &'a ItemFields,
     formed: &'a str,
+    files: &'a [(String, String)],
 ) -> PublishedContent<'a> {
     PublishedContent {
         index_no: index,
@@ -201,19 +208,38 @@ fn content_of<'a>(
         formed_on: formed,
         column: &f.column,
         change_note: f.change_note.as_deref(),
-        attachments: Vec::new(),
+        attachments: files
+            .iter()
+            .map(|(n, h)| (n.as_str(), h.as_str()))
+            .collect(),
     }
 }
 
-/// The hash of what version `version` of item `index` makes public.
-pub fn version_hash(index: &str, version: i32, f: &ItemFields) -> String {
+/// The hash of what version `version` of item `index` makes public: its fields and its files
+/// (name and SHA-256, in the order they were stored).
+pub fn version_hash(
+    index: &str,
+    version: i32,
+    f: &ItemFields,
+    files: &[(String, String)],
+) -> String {
     let formed = gongkai_domain::period::iso(f.formed_on);
-    content_hash(&content_of(index, version, f, &formed))
+    content_hash(&content_of(index, version, f, &formed, files))
+}
+
+/// A file of an item's version, without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FileRow {
+    pub version: i32,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
 }
 
 impl Tx {
     /// The agency and its path to the root, read inside the transaction.
-    async fn path_of(&mut self, agency_id: i64) -> Result<AgencyPath, DbError> {
+    pub(crate) async fn path_of(&mut self, agency_id: i64) -> Result<AgencyPath, DbError> {
         let ids: Vec<i64> = on_tx!(self, c => sqlx::query_scalar(
             "WITH RECURSIVE up(id, parent_id, depth) AS ( \
                SELECT id, parent_id, 0 FROM agency WHERE id = $1 \
@@ -335,7 +361,10 @@ impl Tx {
     }
 
     /// The item's agency, path and head row, locked for the rest of the transaction.
-    async fn item_head(&mut self, item_id: i64) -> Result<(ItemHead, AgencyPath), DbError> {
+    pub(crate) async fn item_head(
+        &mut self,
+        item_id: i64,
+    ) -> Result<(ItemHead, AgencyPath), DbError> {
         self.item_head_with(item_id, true).await
     }
 
@@ -371,7 +400,11 @@ impl Tx {
         Ok((row, path))
     }
 
-    async fn version_row(&mut self, item_id: i64, version: i32) -> Result<VersionRow, DbError> {
+    pub(crate) async fn version_row(
+        &mut self,
+        item_id: i64,
+        version: i32,
+    ) -> Result<VersionRow, DbError> {
         let row: Option<VersionTuple> = on_tx!(self, c => sqlx::query_as(
                 "SELECT v.version, v.state, v.fields, v.author_id, u.name, v.round, v.scheduled_at, v.published_at, v.content_hash \
                  FROM item_version v JOIN app_user u ON u.id = v.author_id WHERE v.item_id = $1 AND v.version = $2")
@@ -389,6 +422,29 @@ impl Tx {
             scheduled_at: r.6,
             published_at: r.7,
             content_hash: r.8,
+        })
+    }
+
+    /// The (name, SHA-256) of a version's files, in the order they were stored.
+    pub(crate) async fn files_of(
+        &mut self,
+        item_id: i64,
+        version: i32,
+    ) -> Result<Vec<(String, String)>, DbError> {
+        Ok(on_tx!(self, c => sqlx::query_as(
+            "SELECT name, sha256 FROM item_file WHERE item_id = $1 AND version = $2 ORDER BY id")
+            .bind(item_id).bind(version).fetch_all(&mut *c).await?))
+    }
+
+    /// The log subject of an item (its 索引号, or `annual-report/YEAR` for a year's report)
+    /// and whether it is a report.
+    async fn subject_of(&mut self, item_id: i64, index: &str) -> Result<(String, bool), DbError> {
+        let year: Option<i32> = on_tx!(self, c => sqlx::query_scalar(
+            "SELECT year FROM annual_report WHERE item_id = $1")
+            .bind(item_id).fetch_optional(&mut *c).await?);
+        Ok(match year {
+            Some(y) => (report_subject(y), true),
+            None => (index.to_string(), false),
         })
     }
 
@@ -456,7 +512,7 @@ impl Tx {
     }
 
     /// Recomputes and stores the item's contract state from its versions.
-    async fn refresh_item_state(&mut self, item_id: i64) -> Result<ItemState, DbError> {
+    pub(crate) async fn refresh_item_state(&mut self, item_id: i64) -> Result<ItemState, DbError> {
         let (published, withdrawn, latest): (i64, Option<OffsetDateTime>, String) = on_tx!(self, c => sqlx::query_as(
             "SELECT (SELECT COUNT(*) FROM item_version WHERE item_id = i.id AND published_at IS NOT NULL), \
                     i.withdrawn_at, \
@@ -487,7 +543,27 @@ impl Tx {
 
     /// Replaces the fields of the version in work (a draft or a returned version); the editor
     /// becomes its author for separation of duties.
+    /// A year's annual report is not edited here: its fields and files are one snapshot of
+    /// the ledger, redrafted with `draft_report`.
     pub async fn edit_item(
+        &mut self,
+        p: &Principal,
+        item_id: i64,
+        fields: ItemFields,
+        now: OffsetDateTime,
+    ) -> Result<(), DbError> {
+        let ((_, _, _, index, _, _), _) = self.item_head(item_id).await?;
+        if self.subject_of(item_id, &index).await?.1 {
+            return Err(DbError::Conflict(
+                "年度报告发布稿由台账数据生成，不能直接修改；请在“年度报告”页按最新数据重新起草"
+                    .into(),
+            ));
+        }
+        self.edit_fields(p, item_id, fields, now).await
+    }
+
+    /// Replaces the fields of the version in work (checked as [`Tx::edit_item`] does).
+    pub(crate) async fn edit_fields(
         &mut self,
         p: &Principal,
         item_id: i64,
@@ -702,7 +778,8 @@ impl Tx {
                 v.fields.attr.label()
             )));
         }
-        let hash = version_hash(&index, version, &v.fields);
+        let files = self.files_of(item_id, version).await?;
+        let hash = version_hash(&index, version, &v.fields, &files);
         on_tx!(self, c => sqlx::query(
             "UPDATE item_version SET state = $1, published_at = $2, content_hash = $3, updated_at = $2 \
              WHERE item_id = $4 AND version = $5")
@@ -719,12 +796,13 @@ impl Tx {
             .execute(&mut *c).await.map(|_| ())?);
         self.mirror(item_id, &v.fields).await?;
         self.refresh_item_state(item_id).await?;
+        let (subject, report) = self.subject_of(item_id, &index).await?;
         if off(&CHAIN_OFF) {
             return Ok(LogEntry {
                 seq: 0,
                 at: now_text(now),
                 agency: agency_code,
-                subject: index,
+                subject,
                 version,
                 action: LogAction::Publish,
                 content_hash: hash,
@@ -732,15 +810,16 @@ impl Tx {
                 entry_hash: String::new(),
             });
         }
-        let action = if public.is_some() {
-            LogAction::Correct
-        } else {
-            LogAction::Publish
+        let action = match (public.is_some(), report) {
+            (true, false) => LogAction::Correct,
+            (false, false) => LogAction::Publish,
+            (true, true) => LogAction::CorrectReport,
+            (false, true) => LogAction::PublishReport,
         };
         self.append_log(
             agency_id,
             &agency_code,
-            &index,
+            &subject,
             Some(item_id),
             version,
             action,
@@ -804,7 +883,9 @@ impl Tx {
             )));
         };
         let v = self.version_row(item_id, public).await?;
-        let hash = version_hash(&index, public, &v.fields);
+        let files = self.files_of(item_id, public).await?;
+        let hash = version_hash(&index, public, &v.fields, &files);
+        let (subject, _) = self.subject_of(item_id, &index).await?;
         on_tx!(self, c => sqlx::query(
             "UPDATE disclosure_item SET withdrawn_at = $1, withdraw_reason = $2 WHERE id = $3")
             .bind(now).bind(reason).bind(item_id).execute(&mut *c).await.map(|_| ())?);
@@ -812,7 +893,7 @@ impl Tx {
         self.append_log(
             agency_id,
             &agency_code,
-            &index,
+            &subject,
             Some(item_id),
             public,
             LogAction::Withdraw,
@@ -1021,8 +1102,25 @@ impl Db {
             "SELECT seq, at, subject, version, action, content_hash, prev_hash, entry_hash, item_id \
              FROM publication_log WHERE item_id = $1 ORDER BY seq")
             .bind(item_id).fetch_all(&mut *c).await?);
+        let files: Vec<(i32, String, String, i64, String)> = on_tx!(&mut tx, c => sqlx::query_as(
+            "SELECT version, name, content_type, size, sha256 FROM item_file WHERE item_id = $1 ORDER BY id")
+            .bind(item_id).fetch_all(&mut *c).await?);
+        let report_year: Option<i32> = on_tx!(&mut tx, c => sqlx::query_scalar(
+            "SELECT year FROM annual_report WHERE item_id = $1")
+            .bind(item_id).fetch_optional(&mut *c).await?);
         tx.rollback().await?;
         Ok(ItemDetail {
+            files: files
+                .into_iter()
+                .map(|f| FileRow {
+                    version: f.0,
+                    name: f.1,
+                    content_type: f.2,
+                    size: f.3,
+                    sha256: f.4,
+                })
+                .collect(),
+            report_year,
             id,
             agency: agency.clone(),
             index_no: index,
@@ -1063,15 +1161,36 @@ impl Db {
                 .map(|r| log_entry(&code, r))
                 .collect::<Result<_, _>>()?;
             // The stored content of every version the log names.
-            let stored: Vec<(i64, i32, String, Json<ItemFields>)> = on_db!(self, p => sqlx::query_as(
-                "SELECT v.item_id, v.version, i.index_no, v.fields FROM item_version v \
-                 JOIN disclosure_item i ON i.id = v.item_id WHERE i.agency_id = $1 AND v.published_at IS NOT NULL")
+            let stored: Vec<StoredVersion> = on_db!(self, p => sqlx::query_as(
+                "SELECT v.item_id, v.version, i.index_no, v.fields, r.year FROM item_version v \
+                 JOIN disclosure_item i ON i.id = v.item_id LEFT JOIN annual_report r ON r.item_id = i.id \
+                 WHERE i.agency_id = $1 AND v.published_at IS NOT NULL")
                 .bind(id).fetch_all(p).await?);
+            // The files of those versions, hashed from their bytes as stored now (not from
+            // the stored hash, which a tamperer would change too), in stored order.
+            let file_rows: Vec<(i64, i32, String, Vec<u8>)> = on_db!(self, p => sqlx::query_as(
+                "SELECT f.item_id, f.version, f.name, f.content FROM item_file f \
+                 JOIN disclosure_item i ON i.id = f.item_id WHERE i.agency_id = $1 ORDER BY f.id")
+                .bind(id).fetch_all(p).await?);
+            let mut files: std::collections::HashMap<(i64, i32), Vec<(String, String)>> =
+                std::collections::HashMap::new();
+            for (item, v, name, bytes) in file_rows {
+                files
+                    .entry((item, v))
+                    .or_default()
+                    .push((name, gongkai_domain::publishing::sha256_hex(&bytes)));
+            }
             let hashes: std::collections::HashMap<(String, i32), String> = stored
                 .into_iter()
-                .map(|(_, v, index, Json(f))| {
-                    let h = version_hash(&index, v, &f);
-                    ((index, v), h)
+                .map(|(item, v, index, Json(f), year)| {
+                    let h = version_hash(
+                        &index,
+                        v,
+                        &f,
+                        files.get(&(item, v)).map_or(&[][..], Vec::as_slice),
+                    );
+                    let subject = year.map_or(index, report_subject);
+                    ((subject, v), h)
                 })
                 .collect();
             let n = entries.len();
@@ -1138,7 +1257,7 @@ impl Db {
 
     /// A read-only view: a transaction that is always rolled back (SQLite: a deferred one,
     /// so that reading takes no write lock).
-    async fn begin_read(&self) -> Result<Tx, DbError> {
+    pub(crate) async fn begin_read(&self) -> Result<Tx, DbError> {
         Ok(match self {
             Db::Sqlite(p) => Tx::Sqlite(p.begin().await?),
             Db::Pg(p) => Tx::Pg(p.begin().await?),
@@ -1246,6 +1365,8 @@ impl Db {
         }
         // What the public sees: published versions only, no reviews or findings.
         d.versions.retain(|v| v.published_at.is_some());
+        let published: Vec<i32> = d.versions.iter().map(|v| v.version).collect();
+        d.files.retain(|f| published.contains(&f.version));
         d.reviews.clear();
         d.findings.clear();
         Ok(Some(d))
@@ -1270,7 +1391,10 @@ pub const DEMO_STAFF: &[(&str, gongkai_domain::auth::Role)] = {
 impl Tx {
     /// The demo staff's principals in an agency: their accounts created (or kept, after a
     /// reset) and granted their roles there.
-    async fn demo_staff(&mut self, agency: &crate::AgencyRow) -> Result<Vec<Principal>, DbError> {
+    pub(crate) async fn demo_staff(
+        &mut self,
+        agency: &crate::AgencyRow,
+    ) -> Result<Vec<Principal>, DbError> {
         let mut out = Vec::new();
         for (name, role) in DEMO_STAFF {
             let id = match self.user_id(name).await {
@@ -1297,6 +1421,33 @@ impl Tx {
         Ok(out)
     }
 
+    /// Takes a demo item's version in work through submission and every review stage to
+    /// approval, by the demo staff (in [`DEMO_STAFF`] order).
+    pub(crate) async fn demo_approve(
+        &mut self,
+        staff: &[Principal],
+        id: i64,
+        at: OffsetDateTime,
+    ) -> Result<(), DbError> {
+        let [editor, r1, r2, r3, proof, secrecy, _] = staff else {
+            return Err(DbError::Conflict("演示人员不全".into()));
+        };
+        self.submit_item(editor, id, at).await?;
+        for (who, stage) in [
+            (r1, Stage::First),
+            (r2, Stage::Second),
+            (proof, Stage::Proofread),
+            (proof, Stage::Proofread),
+            (proof, Stage::Proofread),
+            (secrecy, Stage::Secrecy),
+            (r3, Stage::Final),
+        ] {
+            self.review_item(who, id, stage, Verdict::Pass, "", at)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Loads the demo catalogue through the workflow, as the demo staff would have worked it:
     /// first every publication in time order, then the corrections and withdrawals, then the
     /// items still in work (so the log's entries follow the calendar).
@@ -1314,24 +1465,11 @@ impl Tx {
         self.set_agency_setting(&agency.code, CONTACTS_KEY, &serde_json::json!(contacts))
             .await?;
         let staff = self.demo_staff(agency).await?;
-        let [editor, r1, r2, r3, proof, secrecy, head] = staff.as_slice() else {
+        let [editor, r1, r2, _, _, _, head] = staff.as_slice() else {
             return Err(DbError::Conflict("演示人员不全".into()));
         };
         let approve = async |tx: &mut Tx, id: i64, at: OffsetDateTime| -> Result<(), DbError> {
-            tx.submit_item(editor, id, at).await?;
-            for (who, stage) in [
-                (r1, Stage::First),
-                (r2, Stage::Second),
-                (proof, Stage::Proofread),
-                (proof, Stage::Proofread),
-                (proof, Stage::Proofread),
-                (secrecy, Stage::Secrecy),
-                (r3, Stage::Final),
-            ] {
-                tx.review_item(who, id, stage, Verdict::Pass, "", at)
-                    .await?;
-            }
-            Ok(())
+            tx.demo_approve(&staff, id, at).await
         };
         let first_publication = |f: &Fate| match f {
             Fate::Published(t) | Fate::Corrected(t, ..) | Fate::Withdrawn(t, ..) => Some(*t),

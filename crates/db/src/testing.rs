@@ -173,6 +173,23 @@ pub async fn forge_log_entry(db: &crate::Db, agency: &str, seq: i64) -> Result<(
     Ok(())
 }
 
+/// Replaces the bytes of a stored file of an item's version and its stored SHA-256 to match,
+/// as a careful tamperer would, for tests of `log verify`.
+pub async fn tamper_file(
+    db: &crate::Db,
+    item_id: i64,
+    version: i32,
+    name: &str,
+    bytes: &[u8],
+) -> Result<(), crate::DbError> {
+    let sha = gongkai_domain::publishing::sha256_hex(bytes);
+    crate::on_db!(db, p => sqlx::query(
+        "UPDATE item_file SET content = $1, sha256 = $2, size = $3 WHERE item_id = $4 AND version = $5 AND name = $6")
+        .bind(bytes).bind(&sha).bind(bytes.len() as i64).bind(item_id).bind(version).bind(name)
+        .execute(p).await.map(|_| ())?);
+    Ok(())
+}
+
 /// For benchmarks: runs the publishing workflow without the publication log (`chain`) and/or
 /// without the pre-publication checks (`detectors`), to measure what each costs against the
 /// same workflow with them. Process-wide; never used outside benchmarks.

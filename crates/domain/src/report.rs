@@ -269,6 +269,11 @@ pub struct Figures {
     pub requests_received: i64,
     #[serde(rename = "fees_collected_yuan", serialize_with = "yuan")]
     pub fees_collected_fen: i64,
+    /// Requests answered after their statutory due date in the period, or still unanswered
+    /// at its end past their due date (from each case's clock). `None` when not computed:
+    /// the narrative then says nothing about timeliness.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requests_late: Option<i64>,
 }
 
 /// A publication channel as the narrative names it.

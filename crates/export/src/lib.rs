@@ -157,6 +157,51 @@ pub fn render(
     })
 }
 
+/// The formats of a published report's snapshot, in the order they are stored.
+pub const SNAPSHOT_FORMATS: [Format; 5] = [
+    Format::Html,
+    Format::Docx,
+    Format::Xlsx,
+    Format::Md,
+    Format::Json,
+];
+
+/// A report frozen for review and publication: its page body and one file per format of
+/// [`SNAPSHOT_FORMATS`] (`{agency}-{year}-annual-report.{ext}`). `template` is the agency's
+/// narrative template, `None` for [`DEFAULT_TEMPLATE`].
+pub fn snapshot(
+    report: &AnnualReport,
+    template: Option<&str>,
+) -> Result<gongkai_domain::publishing::ReportSnapshot, ExportError> {
+    let template = template.unwrap_or(DEFAULT_TEMPLATE);
+    let doc = Document::build(report, template)?;
+    let year = report.period.to.year();
+    let files = SNAPSHOT_FORMATS
+        .iter()
+        .map(|&f| {
+            Ok(gongkai_domain::publishing::ReportFile {
+                name: snapshot_file_name(&report.agency.code, year, f),
+                content_type: f.content_type().to_string(),
+                bytes: render(report, template, f)?,
+            })
+        })
+        .collect::<Result<Vec<_>, ExportError>>()?;
+    Ok(gongkai_domain::publishing::ReportSnapshot {
+        title: doc.title.clone(),
+        body: html_body(&doc),
+        files,
+        failures: report
+            .failures()
+            .map(|c| format!("{} {}：{}", c.rule, c.place, c.message))
+            .collect(),
+    })
+}
+
+/// The name of a snapshot file (and of a report download).
+pub fn snapshot_file_name(agency: &str, year: i32, f: Format) -> String {
+    format!("{agency}-{year}-annual-report.{}", f.extension())
+}
+
 /// Splits a paragraph into (text, bold) runs on `**…**` markers.
 pub(crate) fn runs(p: &str) -> Vec<(&str, bool)> {
     let mut out = Vec::new();

@@ -53,16 +53,48 @@ pub fn context(r: &AnnualReport) -> serde_json::Value {
             "to_cn": date_cn(r.period.to),
         },
         "established_this_year": r.period.from.ordinal() > 1,
+        "established_age": (r.period.from.ordinal() > 1).then(|| age_cn(r.period.from, r.period.to)),
         "figures": r.figures,
         "requests": {
             "received": t.get(T3Row::NewReceived, TOTAL_COL),
             "carried_over": t.get(T3Row::CarriedOver, TOTAL_COL),
             "processed": t.get(T3Row::TotalProcessed, TOTAL_COL),
             "carried_forward": t.get(T3Row::CarriedForward, TOTAL_COL),
+            "late": r.figures.requests_late,
         },
         "portal": channel(ChannelKind::Portal),
         "wechat": channel(ChannelKind::Wechat),
     })
+}
+
+/// How long an agency established on `from` had existed by `to`, as a report says it:
+/// “半年” for five to seven months, else the months (“不足一个月” under one).
+fn age_cn(from: time::Date, to: time::Date) -> String {
+    let months = (to.year() - from.year()) * 12 + i32::from(u8::from(to.month()))
+        - i32::from(u8::from(from.month()));
+    match months {
+        ..=0 => "不足一个月".to_string(),
+        5..=7 => "半年".to_string(),
+        n => format!("{n}个月"),
+    }
+}
+
+/// The paragraph marker a template writes for a numbered heading: numbered （一）（二）… in
+/// the order the rendered text has them, so that a paragraph left out leaves no gap.
+pub const AUTO_NUMBER: &str = "（#）";
+
+/// Replaces each [`AUTO_NUMBER`] marker of a rendered section with the next Chinese ordinal.
+fn number_headings(s: &str) -> String {
+    const CN: [&str; 10] = ["一", "二", "三", "四", "五", "六", "七", "八", "九", "十"];
+    let mut out = String::with_capacity(s.len());
+    for (i, part) in s.split(AUTO_NUMBER).enumerate() {
+        if i > 0 {
+            let n = CN.get(i - 1).map_or_else(|| i.to_string(), |c| (*c).to_string());
+            out.push_str(&format!("（{n}）"));
+        }
+        out.push_str(part);
+    }
+    out
 }
 
 /// Checks a template without a report: TOML shape and template syntax.
@@ -125,6 +157,7 @@ pub fn render(template: &str, r: &AnnualReport) -> Result<Narrative, ExportError
             .and_then(|v| v.as_str())
             .unwrap_or("");
         env.render_str(src, &ctx)
+            .map(|s| number_headings(&s))
             .map_err(|e| ExportError::Template {
                 key: key.into(),
                 message: e.to_string(),
@@ -143,4 +176,28 @@ pub fn render(template: &str, r: &AnnualReport) -> Result<Narrative, ExportError
         problems: paras(get("problems")?),
         other: paras(get("other")?),
     })
+}
+
+#[cfg(test)]
+mod numbering_tests {
+    use super::*;
+
+    #[test]
+    fn markers_are_numbered_in_order_and_ages_read_as_a_report_says_them() {
+        assert_eq!(
+            number_headings("（#）甲。\n\n（#）乙。（#）丙"),
+            "（一）甲。\n\n（二）乙。（三）丙"
+        );
+        assert_eq!(number_headings("无标记"), "无标记");
+        let d = |y, m: time::Month, day| time::Date::from_calendar_date(y, m, day).ok();
+        use time::Month::*;
+        let age = |a, b| match (a, b) {
+            (Some(a), Some(b)) => age_cn(a, b),
+            _ => String::new(),
+        };
+        assert_eq!(age(d(2024, May, 29), d(2024, December, 31)), "半年");
+        assert_eq!(age(d(2024, November, 2), d(2024, December, 31)), "1个月");
+        assert_eq!(age(d(2024, December, 2), d(2024, December, 31)), "不足一个月");
+        assert_eq!(age(d(2024, February, 1), d(2024, December, 31)), "10个月");
+    }
 }

@@ -17,7 +17,7 @@ pub const ITEMS: (&str, &str) = ("/admin/items", "主动公开");
 pub const NAV: &[(&str, &str)] = &[
     ("/admin/", "工作台"),
     ("/admin/requests", "依申请公开"),
-    ("/admin/reports", "年报表三"),
+    ("/admin/reports", "年度报告"),
     ("/admin/audit", "年报体检"),
     ("/admin/calendar", "节假日日历"),
     ("/admin/users", "用户与角色"),

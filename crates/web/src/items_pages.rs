@@ -414,6 +414,12 @@ struct DetailPage {
     reviews: Vec<ReviewLine>,
     findings: Vec<FindingLine>,
     log: Vec<LogLine>,
+    /// The year, when the item is an annual report (drafted from the ledger, not edited).
+    report_year: Option<i32>,
+    /// A report's version in work may be submitted.
+    editable_report: bool,
+    /// The snapshot files: (version, name, size, SHA-256).
+    files: Vec<(i32, String, i64, String)>,
 }
 
 async fn visible(
@@ -451,7 +457,8 @@ async fn detail(State(s): State<AppState>, headers: HeaderMap, Path(id): Path<i6
             state: d.state.label(),
             working_state: latest.state.label(),
             editable: matches!(latest.state, VersionState::Draft | VersionState::Returned)
-                && d.state != ItemState::Withdrawn,
+                && d.state != ItemState::Withdrawn
+                && d.report_year.is_none(),
             in_review: latest.state == VersionState::InReview,
             approved: latest.state == VersionState::Approved,
             scheduled: latest.state == VersionState::Scheduled,
@@ -461,7 +468,18 @@ async fn detail(State(s): State<AppState>, headers: HeaderMap, Path(id): Path<i6
             may_withdraw: c.may(Action::WithdrawItems, &path),
             may_override: c.may(Action::Review(Stage::Secrecy), &path),
             stages,
-            public_href: format!("/agencies/{}/items/{}", enc(&d.agency), d.id),
+            public_href: match d.report_year {
+                Some(y) => format!("/agencies/{}/reports/{y}", enc(&d.agency)),
+                None => format!("/agencies/{}/items/{}", enc(&d.agency), d.id),
+            },
+            report_year: d.report_year,
+            editable_report: matches!(latest.state, VersionState::Draft | VersionState::Returned)
+                && d.state != ItemState::Withdrawn,
+            files: d
+                .files
+                .iter()
+                .map(|f| (f.version, f.name.clone(), f.size, f.sha256.clone()))
+                .collect(),
             withdraw_reason: d.withdraw_reason.clone().unwrap_or_default(),
             v: FormValues::of(&latest.fields),
             choices: choices(&s, &d.agency).await?,

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod openapi;
 pub mod urlenc;
 
+pub mod annual;
 mod atom;
 mod audit;
 mod audit_log;
@@ -139,6 +140,7 @@ pub fn router_with(db: Db, config: WebConfig) -> Router {
         .merge(fees::routes())
         .merge(letters::routes())
         .merge(reports::routes())
+        .merge(annual::routes())
         .merge(calendar::routes())
         .merge(audit::routes())
         .merge(users::routes())

@@ -72,6 +72,7 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .merge(crate::login::api())
         .merge(crate::cases::api())
         .merge(crate::reports::api())
+        .merge(crate::annual::api())
         .merge(crate::audit::api())
         .merge(crate::users::api())
         .merge(crate::notices::api())

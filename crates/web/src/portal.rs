@@ -1,6 +1,7 @@
 //! The public portal: the home page (the list of agencies, or the only agency's page), an
-//! agency's page with its annual reports by year, and a report as a page or a download
-//! (`/agencies/{code}/reports/{year}[.md|.html|.docx|.xlsx|.json]`).
+//! agency's page with its published annual reports, and a published report as a page or one
+//! of its frozen files (`/agencies/{code}/reports/{year}[.md|.html|.docx|.xlsx|.json]`). A
+//! year whose report has not been published through the workflow is a 404.
 //!
 //! No path value makes a handler fail: a segment that is not UTF-8, too long, not a year or a
 //! year outside [`YEARS`] is a Chinese 404; rendering errors are logged and answered generically.
@@ -13,7 +14,6 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use gongkai_db::{Db, PeriodSpec};
 use gongkai_export::Format;
 
 use crate::{AppState, WebError, security};
@@ -63,9 +63,9 @@ async fn home(State(s): State<AppState>) -> Result<Response, WebError> {
 
 struct ReportLink {
     year: i32,
-    from: String,
-    to: String,
-    in_progress: bool,
+    title: String,
+    published_at: String,
+    corrected: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -96,24 +96,18 @@ async fn agency_page(s: AppState, code: String) -> Result<Response, WebError> {
         return Err(not_found());
     }
     let a = s.db.agency(&code).await?;
-    let today = (s.today)();
-    let first = match a.established {
-        Some(e) => e.year(),
-        None => {
-            s.db.first_activity_year(a.id)
-                .await?
-                .unwrap_or(today.year())
-        }
-    };
+    // Only published reports (contracts.md §7): the live computation stays in the back office.
     let mut reports = Vec::new();
-    let first = first.max(*YEARS.start());
-    for year in (first..=today.year()).rev() {
-        if let Ok(p) = Db::resolve_period(&a, PeriodSpec::Year(year)) {
+    for st in s.db.report_statuses(&a.code, (s.today)()).await? {
+        if !st.state.is_some_and(|x| x.is_public()) {
+            continue;
+        }
+        if let Some(r) = s.db.public_report(&a.code, st.year).await? {
             reports.push(ReportLink {
-                year,
-                from: gongkai_domain::period::iso(p.from),
-                to: gongkai_domain::period::iso(p.to),
-                in_progress: p.to >= today,
+                year: st.year,
+                title: r.title,
+                published_at: beijing_minute(r.published_at),
+                corrected: r.version > 1,
             });
         }
     }
@@ -135,6 +129,20 @@ async fn agency_page(s: AppState, code: String) -> Result<Response, WebError> {
     .into_response())
 }
 
+/// A time as Beijing date and minute, for pages (empty when absent).
+fn beijing_minute(t: Option<time::OffsetDateTime>) -> String {
+    t.map(|t| {
+        let t = t.to_offset(time::macros::offset!(+8));
+        format!(
+            "{} {:02}:{:02}",
+            gongkai_domain::period::iso(t.date()),
+            t.hour(),
+            t.minute()
+        )
+    })
+    .unwrap_or_default()
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "report.html")]
 struct ReportPage {
@@ -142,11 +150,15 @@ struct ReportPage {
     code: String,
     agency_name: String,
     year: i32,
-    valid: bool,
-    failures: Vec<String>,
     body: String,
+    /// (version, published at, 更正说明, content hash)
+    history: Vec<(i32, String, String, String)>,
+    /// (file name, SHA-256)
+    files: Vec<(String, String)>,
 }
 
+/// A published report as a page or one of its frozen files; 404 for any year whose report
+/// has not been published through the workflow (contracts.md §7).
 async fn report(
     State(s): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
@@ -181,56 +193,75 @@ async fn report(
         )
     };
     let a = s.db.agency(&code).await?;
-    let r = s.db.report(&code, PeriodSpec::Year(year)).await?;
-    let template =
-        s.db.narrative_template(a.id)
-            .await?
-            .unwrap_or_else(|| gongkai_export::DEFAULT_TEMPLATE.to_string());
-    let render_err = |e: gongkai_export::ExportError| {
-        tracing::error!("report {code} {year} could not be rendered: {e}");
-        WebError(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "报告暂时无法生成，请稍后再试".into(),
-        )
+    let Some(r) = s.db.public_report(&a.code, year).await? else {
+        return Err(WebError(
+            StatusCode::NOT_FOUND,
+            format!("{}尚未发布{year}年度政府信息公开工作年度报告", a.name),
+        ));
     };
     match format {
-        None => {
-            let doc = gongkai_export::Document::build(&r, &template).map_err(render_err)?;
-            Ok(ReportPage {
-                title: doc.title.clone(),
-                code: a.code,
-                agency_name: a.name,
-                year,
-                valid: r.valid,
-                failures: r
-                    .failures()
-                    .map(|c| format!("{} {}：{}", c.rule, c.place, c.message))
-                    .collect(),
-                body: gongkai_export::html_body(&doc),
-            }
-            .into_response())
-        }
-        Some(f) => {
-            let bytes = gongkai_export::render(&r, &template, f).map_err(render_err)?;
-            let filename = format!("{}-{year}-annual-report.{}", a.code, f.extension());
-            // The standalone HTML document has its own <style>: allowed by hash, no script.
-            let csp = (f == Format::Html).then(|| security::document_csp(&bytes));
-            let mut res = (
-                [
-                    (header::CONTENT_TYPE, f.content_type().to_string()),
+        None => Ok(ReportPage {
+            title: r.title,
+            code: a.code,
+            agency_name: a.name,
+            year,
+            body: r.body,
+            history: r
+                .history
+                .into_iter()
+                .map(|(v, at, note, hash)| {
                     (
-                        header::CONTENT_DISPOSITION,
-                        format!("inline; filename=\"{filename}\""),
-                    ),
-                ],
+                        v,
+                        beijing_minute(at),
+                        note.unwrap_or_else(|| "首次发布".into()),
+                        hash.unwrap_or_default(),
+                    )
+                })
+                .collect(),
+            files: r.files.into_iter().map(|f| (f.name, f.sha256)).collect(),
+        }
+        .into_response()),
+        Some(f) => {
+            let filename = gongkai_export::snapshot_file_name(&a.code, year, f);
+            let Some((content_type, bytes)) =
+                s.db.item_file(r.item_id, r.version, &filename).await?
+            else {
+                return Err(WebError(
+                    StatusCode::NOT_FOUND,
+                    format!("该年度报告没有{}格式的文件", f.extension()),
+                ));
+            };
+            Ok(file_response(
+                &filename,
+                &content_type,
                 bytes,
-            )
-                .into_response();
-            if let Some(csp) = csp {
-                res.headers_mut()
-                    .insert(header::CONTENT_SECURITY_POLICY, csp);
-            }
-            Ok(res)
+                f == Format::Html,
+            ))
         }
     }
+}
+
+/// A stored file as a download (shown inline where the browser can). A standalone HTML
+/// document has its own `<style>`: allowed by hash, no script.
+pub(crate) fn file_response(
+    filename: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+    html: bool,
+) -> Response {
+    let csp = html.then(|| security::document_csp(&bytes));
+    let ct = header::HeaderValue::from_str(content_type)
+        .unwrap_or(header::HeaderValue::from_static("application/octet-stream"));
+    // File names are ASCII (agency codes are); anything else is not put in a header.
+    let disposition = header::HeaderValue::from_str(&format!("inline; filename=\"{filename}\""))
+        .unwrap_or(header::HeaderValue::from_static("inline"));
+    let mut res = bytes.into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, ct);
+    res.headers_mut()
+        .insert(header::CONTENT_DISPOSITION, disposition);
+    if let Some(csp) = csp {
+        res.headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, csp);
+    }
+    res
 }

@@ -6,7 +6,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use gongkai_db::DbError;
@@ -20,7 +20,6 @@ use crate::{AppState, WebError};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/admin/reports", get(reports_home))
         .route("/admin/reports/{agency}/{year}", get(report))
         .route(
             "/admin/reports/{agency}/{year}/cells/{row}/{col}",
@@ -140,26 +139,6 @@ async fn report_cell(
     Path((agency, year, row, col)): Path<(String, i32, String, String)>,
 ) -> Response {
     report_page(&s, &headers, &agency, year, Some((row, col))).await
-}
-
-/// The first agency's table 三 of last year.
-async fn reports_home(State(s): State<AppState>, headers: HeaderMap) -> Response {
-    let pr = match page_user(&s, &headers, Action::ViewReports, Scope::Anywhere).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    match guard::agencies_for(&s, &pr, Action::ViewReports).await {
-        Ok(list) => match list.first() {
-            Some(a) => Redirect::to(&format!(
-                "/admin/reports/{}/{}",
-                a.code,
-                (s.today)().year() - 1
-            ))
-            .into_response(),
-            None => WebError(StatusCode::NOT_FOUND, "尚未建立任何机构".into()).into_response(),
-        },
-        Err(e) => WebError::from(e).into_response(),
-    }
 }
 
 /// The API of reports (documented from these handlers, see `openapi`).

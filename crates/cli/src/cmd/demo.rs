@@ -23,7 +23,7 @@ pub async fn run(db_url: &str, args: Args) -> Result<u8> {
     } = args;
     let config = settings.resolve()?;
     let db = Db::connect(db_url).await?;
-    let a = db.load_demo(reset).await?;
+    let a = gongkai_web::annual::load_demo(&db, reset).await?;
     eprintln!("已载入演示机构 {}（{}）", a.name, a.code);
     if !no_serve {
         eprintln!("打开 http://{}/ 查看年度报告", config.bind);

@@ -55,7 +55,7 @@ pub async fn run(db_url: &str, args: Args) -> Result<u8> {
     };
     let db = Db::connect_existing(db_url).await?;
     let agency = db.agency(&args.agency).await?;
-    let report = db.report(&args.agency, spec).await?;
+    let report = db.report_for_publication(&args.agency, spec).await?;
     let template = match template_override {
         Some(t) => t,
         None => db

@@ -41,6 +41,11 @@ fn hex(d: &[u8]) -> String {
     d.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The SHA-256 (hex) of bytes (an attachment or a snapshot file).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
 /// The SHA-256 (hex) of published content, over its canonical JSON.
 pub fn content_hash(c: &PublishedContent<'_>) -> String {
     let json = serde_json::to_string(c).unwrap_or_default();

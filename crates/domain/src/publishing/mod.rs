@@ -8,19 +8,26 @@
 //! scheduled / published) and the item's contract state derived from its versions; `detect`
 //! finds personal data, classification marks, sensitive words, broken links and empty
 //! attachments in what is about to be published; `chain` hashes published content and links
-//! publication-log entries into a chain that `verify` checks.
+//! publication-log entries into a chain that `verify` checks; `annual` makes a year's report
+//! a catalogue item with a frozen snapshot.
 //!
 //! Who may perform a step is decided by `auth::authorize` (`Action::Review(stage)` on a
 //! `Resource::ReviewOf`, separation of duties included); this module decides only whether the
 //! step fits the item's state.
 
+mod annual;
 mod chain;
 mod detect;
 mod item;
 mod workflow;
 
+pub use annual::{
+    DEFAULT_REPORT_DUE, REPORT_COLUMN, ReportFile, ReportSnapshot, parse_report_due, report_due,
+    report_fields, report_subject,
+};
 pub use chain::{
-    Broken, GENESIS, LogAction, LogEntry, PublishedContent, content_hash, entry_hash, verify,
+    Broken, GENESIS, LogAction, LogEntry, PublishedContent, content_hash, entry_hash, sha256_hex,
+    verify,
 };
 pub use detect::{
     Detectors, Finding, FindingKind, blocking, finding_key, html_text, id_card_valid,

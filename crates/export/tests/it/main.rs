@@ -218,3 +218,37 @@ fn templates_are_editable_and_bad_ones_are_named() {
         .to_string();
     assert!(e.contains("TOML"), "{e}");
 }
+
+fn markdown(r: &AnnualReport) -> String {
+    String::from_utf8(render(r, DEFAULT_TEMPLATE, Format::Md).unwrap_or_default()).unwrap_or_default()
+}
+
+/// Issue 10: every statement of fact in the default narrative comes from the figures; a
+/// sentence whose figure is zero is left out (never printed as “0条” or as an empty heading),
+/// and the paragraphs are numbered without gaps.
+#[test]
+fn the_narrative_states_only_what_the_figures_say() {
+    let mut r = sample();
+    r.figures = Figures::default();
+    r.channels.clear();
+    let md = markdown(&r);
+    for hollow in ["0条", "0家", "0个标段", "平台建设方面", "均在法定期限内"] {
+        assert!(!md.contains(hollow), "{hollow} printed: {md}");
+    }
+    // 主动公开, 依申请公开, 信息管理, 监督保障: the platform paragraph left out, no gap.
+    assert!(md.contains("（四）监督保障情况"), "{md}");
+    assert!(!md.contains("（五）监督保障"), "{md}");
+    assert!(md.contains("共收到政府信息公开申请3件"), "{md}");
+
+    // Timeliness is said only as the clocks found it.
+    r.figures.requests_late = Some(0);
+    assert!(markdown(&r).contains("均在法定期限内依法答复"));
+    r.figures.requests_late = Some(2);
+    let md = markdown(&r);
+    assert!(md.contains("其中2件未在法定期限内答复"), "{md}");
+    assert!(!md.contains("均在法定期限内"));
+
+    // With the figures, the sentences come back and the platform paragraph is （四）.
+    let full = markdown(&sample());
+    assert!(full.contains("（四）平台建设方面") && full.contains("（五）监督保障情况"));
+}

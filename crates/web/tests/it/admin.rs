@@ -131,7 +131,7 @@ pub async fn add_token(db: &gongkai_db::Db, name: &str, token: &str) {
 
 async fn app_with_users() -> (axum::Router, gongkai_db::Db) {
     let db = fresh_db().await;
-    db.load_demo(false).await.unwrap();
+    gongkai_web::annual::load_demo(&db, false).await.unwrap();
     let hash = gongkai_web::auth::hash_password(PASSWORD).unwrap();
     for r in [
         Role::Admin,

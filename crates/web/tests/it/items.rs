@@ -12,7 +12,7 @@ use crate::admin::{PASSWORD, add_token, form, hidden_csrf, send, session};
 
 /// Agencies `a` and `b`; in `a` one user per workflow role (`editor`, `r1`, `r2`, `r3`,
 /// `proof`, `secrecy`, `head`), in `b` an editor `editor-b`; each with the token `t-NAME`.
-async fn world() -> (axum::Router, Db) {
+pub(crate) async fn world() -> (axum::Router, Db) {
     let db = gongkai_db::testing::fresh_db().await;
     for code in ["a", "b"] {
         db.add_agency(&NewAgency {
@@ -52,7 +52,7 @@ async fn world() -> (axum::Router, Db) {
     (gongkai_web::router_with(db.clone(), config), db)
 }
 
-async fn call(
+pub(crate) async fn call(
     app: &axum::Router,
     who: &str,
     method: &str,

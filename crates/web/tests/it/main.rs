@@ -4,6 +4,7 @@
 
 mod accounts;
 mod admin;
+mod annual;
 mod bombs;
 mod items;
 mod matrix;
@@ -16,7 +17,7 @@ use gongkai_db::testing::fresh_db;
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
-async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String, Vec<u8>) {
+pub(crate) async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String, Vec<u8>) {
     let res = app
         .clone()
         .oneshot(
@@ -46,7 +47,9 @@ async fn get(app: &axum::Router, uri: &str) -> (StatusCode, String, Vec<u8>) {
 #[tokio::test]
 async fn the_demo_portal_lists_and_serves_the_reports() {
     let db = fresh_db().await;
-    db.load_demo(false).await.unwrap_or_else(|e| panic!("{e}"));
+    gongkai_web::annual::load_demo(&db, false)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let app = gongkai_web::router(db);
 
     let (s, _, body) = get(&app, "/healthz").await;
@@ -62,7 +65,9 @@ async fn the_demo_portal_lists_and_serves_the_reports() {
     assert!(home.contains("/agencies/wuzhong-ggzy/reports/2024.docx"));
     assert!(home.contains("/agencies/wuzhong-ggzy/reports/2024.xlsx"));
     assert!(home.contains("/agencies/wuzhong-ggzy/reports/2024.json"));
-    assert!(home.contains("2024-05-29 至 2024-12-31"));
+    // Published through the workflow on 20 January, as the demo's staff did.
+    assert!(home.contains("2025-01-20 10:00"));
+    assert!(home.contains("吴忠市公共资源交易服务中心2025年政府信息公开工作年度报告"));
     assert!(
         !home.contains("2023年"),
         "no report before the establishment year"
@@ -105,9 +110,15 @@ async fn the_demo_portal_lists_and_serves_the_reports() {
     assert!(String::from_utf8_lossy(&body).contains("未找到机构"));
     let (s, _, _) = get(&app, "/agencies/wuzhong-ggzy/reports/2024.pdf").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
-    let (s, _, body) = get(&app, "/agencies/wuzhong-ggzy/reports/2023").await;
-    assert_eq!(s, StatusCode::BAD_REQUEST);
-    assert!(String::from_utf8_lossy(&body).contains("2024-05-29"));
+    // Only published reports are public (contracts.md §7): a year before the establishment
+    // and the year in progress have none.
+    for year in [2023, (time::OffsetDateTime::now_utc().year())] {
+        let (s, _, body) = get(&app, &format!("/agencies/wuzhong-ggzy/reports/{year}")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{year}");
+        assert!(String::from_utf8_lossy(&body).contains("尚未发布"));
+        let (s, _, _) = get(&app, &format!("/agencies/wuzhong-ggzy/reports/{year}.json")).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{year}");
+    }
     let (s, _, body) = get(&app, "/no/such/page").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(String::from_utf8_lossy(&body).contains("页面不存在"));
@@ -155,7 +166,7 @@ async fn chromium_renders_the_report_page() {
         );
     };
     let db = fresh_db().await;
-    db.load_demo(false).await.unwrap();
+    gongkai_web::annual::load_demo(&db, false).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, gongkai_web::router(db)).await });
