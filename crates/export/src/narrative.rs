@@ -89,7 +89,9 @@ fn number_headings(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for (i, part) in s.split(AUTO_NUMBER).enumerate() {
         if i > 0 {
-            let n = CN.get(i - 1).map_or_else(|| i.to_string(), |c| (*c).to_string());
+            let n = CN
+                .get(i - 1)
+                .map_or_else(|| i.to_string(), |c| (*c).to_string());
             out.push_str(&format!("（{n}）"));
         }
         out.push_str(part);
@@ -197,7 +199,10 @@ mod numbering_tests {
         };
         assert_eq!(age(d(2024, May, 29), d(2024, December, 31)), "半年");
         assert_eq!(age(d(2024, November, 2), d(2024, December, 31)), "1个月");
-        assert_eq!(age(d(2024, December, 2), d(2024, December, 31)), "不足一个月");
+        assert_eq!(
+            age(d(2024, December, 2), d(2024, December, 31)),
+            "不足一个月"
+        );
         assert_eq!(age(d(2024, February, 1), d(2024, December, 31)), "10个月");
     }
 }

@@ -64,10 +64,9 @@ async fn snapshot_of(
     year: i32,
 ) -> Result<(gongkai_domain::report::AnnualReport, ReportSnapshot), WebError> {
     let a = s.db.agency(agency).await?;
-    let r = s
-        .db
-        .report_for_publication(agency, gongkai_db::PeriodSpec::Year(year))
-        .await?;
+    let r =
+        s.db.report_for_publication(agency, gongkai_db::PeriodSpec::Year(year))
+            .await?;
     let template = s.db.narrative_template(a.id).await?;
     let snap = gongkai_export::snapshot(&r, template.as_deref()).map_err(|e| {
         tracing::error!("report {agency} {year} could not be rendered: {e}");

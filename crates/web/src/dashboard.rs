@@ -1,5 +1,6 @@
 //! The back office's home (`/admin/`): for each agency, its open cases, those due within five
-//! working days and those overdue.
+//! working days and those overdue; and where last year's annual report stands against its
+//! due date.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -30,11 +31,23 @@ struct Queue {
     overdue: usize,
 }
 
+/// The latest ended year's annual report of an agency: its state and due date.
+struct ReportDue {
+    code: String,
+    name: String,
+    year: i32,
+    state: &'static str,
+    due: String,
+    overdue: bool,
+    published: bool,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "admin_home.html")]
 struct Home {
     chrome: Chrome,
     queues: Vec<Queue>,
+    reports: Vec<ReportDue>,
 }
 
 async fn home(State(s): State<AppState>, headers: HeaderMap) -> Response {
@@ -70,9 +83,39 @@ async fn home(State(s): State<AppState>, headers: HeaderMap) -> Response {
             });
         }
     }
+    let reports = match report_dues(&s, &pr).await {
+        Ok(r) => r,
+        Err(e) => return WebError::from(e).into_response(),
+    };
     Home {
         chrome: Chrome::of(&pr),
         queues,
+        reports,
     }
     .into_response()
+}
+
+/// For each agency whose reports the user may see, where last year's report stands against
+/// its due date (1 月 31 日 unless the agency set another).
+async fn report_dues(
+    s: &AppState,
+    pr: &crate::guard::Caller,
+) -> Result<Vec<ReportDue>, gongkai_db::DbError> {
+    let today = (s.today)();
+    let mut out = Vec::new();
+    for a in agencies_for(s, pr, Action::ViewReports).await? {
+        let statuses = s.db.report_statuses(&a.code, today).await?;
+        if let Some(st) = statuses.first() {
+            out.push(ReportDue {
+                year: st.year,
+                state: st.state.map_or("未起草", |x| x.label()),
+                due: st.due.map(gongkai_domain::period::iso).unwrap_or_default(),
+                overdue: st.overdue,
+                published: st.published_at.is_some(),
+                code: a.code,
+                name: a.name,
+            });
+        }
+    }
+    Ok(out)
 }

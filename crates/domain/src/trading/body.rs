@@ -33,8 +33,19 @@ pub fn sanitize_body(html: &str) -> Result<String, DomainError> {
             "正文含有不允许的事件属性（如 onclick、onerror）",
         ));
     }
-    Ok(ammonia::clean(html))
+    Ok(ammonia::Builder::default()
+        .add_allowed_classes("article", ALLOWED_CLASSES)
+        .add_allowed_classes("table", ALLOWED_CLASSES)
+        .add_allowed_classes("td", ALLOWED_CLASSES)
+        .add_allowed_classes("th", ALLOWED_CLASSES)
+        .clean(html)
+        .to_string())
 }
+
+/// The classes a body may keep: those of the site stylesheet for an annual report's layout
+/// (`export::html`), so that a published report reads as the official tables. Any other class
+/// is removed.
+const ALLOWED_CLASSES: &[&str] = &["report", "official", "label", "num"];
 
 /// An `on…=` attribute inside a tag.
 fn has_event_handler(lower: &str) -> bool {
@@ -65,6 +76,18 @@ fn has_event_handler(lower: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_report_layout_classes_are_kept() {
+        let out = sanitize_body(
+            "<table class=\"official evil\"><tr><td class=\"label\">甲</td><td class=\"x\">1</td></tr></table><p class=\"label\">乙</p>",
+        )
+        .unwrap_or_default();
+        assert!(out.contains("<table class=\"official\">"), "{out}");
+        assert!(out.contains("<td class=\"label\">"), "{out}");
+        assert!(!out.contains("evil") && !out.contains("\"x\""), "{out}");
+        assert!(out.contains("<p>乙</p>"), "{out}");
+    }
 
     #[test]
     fn active_content_is_refused_and_the_rest_is_cleaned() {

@@ -220,7 +220,8 @@ fn templates_are_editable_and_bad_ones_are_named() {
 }
 
 fn markdown(r: &AnnualReport) -> String {
-    String::from_utf8(render(r, DEFAULT_TEMPLATE, Format::Md).unwrap_or_default()).unwrap_or_default()
+    String::from_utf8(render(r, DEFAULT_TEMPLATE, Format::Md).unwrap_or_default())
+        .unwrap_or_default()
 }
 
 /// Issue 10: every statement of fact in the default narrative comes from the figures; a
