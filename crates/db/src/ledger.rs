@@ -167,11 +167,18 @@ impl Db {
     /// Loads the demo agency `wuzhong-ggzy` with its ledger. Refuses on a database that holds
     /// data unless `reset`, which first deletes everything.
     pub async fn load_demo(&self, reset: bool) -> Result<AgencyRow, DbError> {
+        let today = gongkai_domain::period::beijing_date(time::OffsetDateTime::now_utc());
+        self.load_demo_as_of(reset, today).await
+    }
+
+    /// As [`Db::load_demo`], with the 依申请公开 cases as they stood on `day` (tests of the
+    /// back office that work the cases open at the end of 2025).
+    pub async fn load_demo_as_of(&self, reset: bool, day: Date) -> Result<AgencyRow, DbError> {
         use gongkai_synth as synth;
         let mut ledger = synth::demo_ledger();
         // The demo's catalogue items are loaded through the workflow below, not as bare rows.
         ledger.items.clear();
-        let events = synth::demo_request_events();
+        let events = synth::demo_request_events_until(day);
         // The trading notices go through the notices model, as a trading system's pushes do
         // (contracts.md §3): versions, change log, completion and bidders all from there.
         let notices = crate::trading::parse_notices(&synth::notice_lines(&ledger))?;

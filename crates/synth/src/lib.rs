@@ -1422,6 +1422,68 @@ pub fn demo_request_events() -> String {
     out.join("\n") + "\n"
 }
 
+/// The demo's cases up to the day it is loaded: those of 2025 ([`demo_request_events`]), the
+/// two carried into 2026 replied in January, and from 2026 on a case every twelve working days,
+/// replied within a few working days — the latest still open, within its time — so that the demo's queues look like a working office's on any load day.
+pub fn demo_request_events_until(today: Date) -> String {
+    use gongkai_domain::calendar::Calendar;
+    let cal = Calendar::builtin();
+    let mut out = demo_request_events();
+    let mut line = |v: serde_json::Value| {
+        out.push_str(&v.to_string());
+        out.push('\n');
+    };
+    for (no, replied) in [
+        ("WZGG-YSQ-2025-091", date!(2026 - 01 - 09)),
+        ("WZGG-YSQ-2025-092", date!(2026 - 01 - 16)),
+    ] {
+        if replied <= today {
+            line(
+                json!({"type": "replied", "request": no, "date": iso(replied), "outcome": "granted"}),
+            );
+        }
+    }
+    let subjects = [
+        "某学校食堂设备采购项目评标报告",
+        "本中心交易场所预约使用情况",
+        "某市政道路工程中标候选人业绩资料",
+        "某国有产权转让项目成交公告附件",
+    ];
+    let outcomes = [
+        Outcome::Granted,
+        Outcome::Partial,
+        Outcome::Granted,
+        Outcome::UnableNotHeld,
+    ];
+    let mut received = cal.add_workdays(date!(2026 - 01 - 05), 0).date;
+    let mut n = 0_usize;
+    let mut year = received.year();
+    while received <= today {
+        if received.year() != year {
+            year = received.year();
+            n = 0;
+        }
+        n += 1;
+        let no = format!("WZGG-YSQ-{year}-{n:03}");
+        let applicant = ApplicantType::ALL[n % 3];
+        let channel = RequestChannel::ALL[n % RequestChannel::ALL.len()];
+        line(
+            json!({"type": "received", "request": no, "date": iso(received), "channel": channel.code(),
+                    "applicant_type": applicant.code(), "subject": subjects[n % subjects.len()]}),
+        );
+        let reply = cal.add_workdays(received, 3 + (n as u32 * 5) % 9).date;
+        let next = cal.add_workdays(received, 12).date;
+        // The latest case is still in hand (received at most 12 working days ago: in time).
+        if reply <= today && next <= today {
+            line(
+                json!({"type": "replied", "request": no, "date": iso(reply), "outcome": outcomes[n % outcomes.len()].code()}),
+            );
+        }
+        received = next;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1482,6 +1544,46 @@ mod tests {
         let ids: std::collections::HashSet<&str> =
             l.notices().map(|(_, _, n)| n.no.as_str()).collect();
         assert_eq!(ids.len(), l.notices().count());
+    }
+
+    #[test]
+    fn the_demo_runs_up_to_its_load_day_with_nothing_overdue() {
+        use gongkai_domain::cases::{Case, CaseEvent};
+        let cal = gongkai_domain::calendar::Calendar::builtin();
+        for today in [
+            date!(2026 - 01 - 03),
+            date!(2026 - 12 - 02),
+            date!(2027 - 03 - 15),
+        ] {
+            let text = demo_request_events_until(today);
+            let mut by_case: std::collections::BTreeMap<String, Vec<CaseEvent>> =
+                Default::default();
+            for l in text.lines() {
+                let e = CaseEvent::parse(l).unwrap_or_else(|e| panic!("{l}: {e}"));
+                if !e.kind.code().starts_with("appeal_") {
+                    by_case
+                        .entry(e.request.clone().unwrap_or_default())
+                        .or_default()
+                        .push(e);
+                }
+            }
+            let mut open = 0;
+            for (no, ev) in by_case {
+                let c = Case::from_events(&no, ev).unwrap_or_else(|e| panic!("{e}"));
+                let k = c.clock(&cal, today);
+                assert!(k.received <= today, "{no} received after {today}");
+                assert!(!k.overdue, "{today}: {no} overdue: {k:?}");
+                open += usize::from(k.closed_on.is_none());
+            }
+            // Some cases are always in hand, never the whole year's.
+            assert!((1..=3).contains(&open), "{today}: {open} open");
+        }
+        // A later load day only adds.
+        assert!(
+            demo_request_events_until(date!(2026 - 12 - 02)).starts_with(
+                &demo_request_events_until(date!(2026 - 06 - 01))[..demo_request_events().len()]
+            )
+        );
     }
 
     #[test]

@@ -89,7 +89,17 @@ pub fn render_snapshot(
 /// Loads the demo agency (`Db::load_demo`) and publishes its report of every year ended
 /// before today through the workflow, as `gongkai demo` does.
 pub async fn load_demo(db: &gongkai_db::Db, reset: bool) -> Result<gongkai_db::AgencyRow, DbError> {
-    let a = db.load_demo(reset).await?;
+    let today = gongkai_domain::period::beijing_date(OffsetDateTime::now_utc());
+    load_demo_as_of(db, reset, today).await
+}
+
+/// As [`load_demo`], with the 依申请公开 cases as they stood on `day` (`Db::load_demo_as_of`).
+pub async fn load_demo_as_of(
+    db: &gongkai_db::Db,
+    reset: bool,
+    day: time::Date,
+) -> Result<gongkai_db::AgencyRow, DbError> {
+    let a = db.load_demo_as_of(reset, day).await?;
     let today = gongkai_domain::period::beijing_date(OffsetDateTime::now_utc());
     let first = a.established.map_or(today.year() - 1, |d| d.year());
     let years: Vec<i32> = (first..today.year()).collect();
