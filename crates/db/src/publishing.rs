@@ -482,6 +482,37 @@ impl Tx {
         })
     }
 
+    /// Whether an internal link of a body leads to a public page now: a fixed page, an existing
+    /// agency or column, a published item, a published report.
+    async fn link_leads_somewhere(&mut self, url: &str) -> Result<bool, DbError> {
+        use gongkai_domain::publishing::LinkTarget as T;
+        let one = |n: Option<i64>| n.is_some();
+        Ok(match gongkai_domain::publishing::link_target(url) {
+            T::Fixed => true,
+            T::Unknown => false,
+            T::Agency(code) => one(on_tx!(self, c => sqlx::query_scalar(
+                "SELECT id FROM agency WHERE code = $1").bind(&code).fetch_optional(&mut *c).await?)),
+            T::Column(code, col) => {
+                let id: Option<i64> = on_tx!(self, c => sqlx::query_scalar(
+                    "SELECT id FROM agency WHERE code = $1").bind(&code).fetch_optional(&mut *c).await?);
+                match id {
+                    Some(id) => self.columns(id).await?.iter().any(|(c, _, _)| *c == col),
+                    None => false,
+                }
+            }
+            T::Item(code, id) => one(on_tx!(self, c => sqlx::query_scalar(
+                "SELECT i.id FROM disclosure_item i JOIN agency a ON a.id = i.agency_id \
+                 WHERE a.code = $1 AND i.id = $2 AND i.state IN ('published', 'corrected') \
+                 AND i.public_version IS NOT NULL")
+                .bind(&code).bind(id).fetch_optional(&mut *c).await?)),
+            T::Report(code, year) => one(on_tx!(self, c => sqlx::query_scalar(
+                "SELECT i.id FROM annual_report r JOIN agency a ON a.id = r.agency_id \
+                 JOIN disclosure_item i ON i.id = r.item_id \
+                 WHERE a.code = $1 AND r.year = $2 AND i.state IN ('published', 'corrected')")
+                .bind(&code).bind(year).fetch_optional(&mut *c).await?)),
+        })
+    }
+
     /// The findings of the pre-publication checks on a version, and the keys let through.
     async fn findings_of(
         &mut self,
@@ -491,7 +522,12 @@ impl Tx {
     ) -> Result<(Vec<Finding>, Vec<(String, String)>), DbError> {
         let words = self.strings_setting(agency_id, WORDS_KEY).await?;
         let contacts = self.strings_setting(agency_id, CONTACTS_KEY).await?;
-        let findings = scan_fields(&Detectors::new(&words, &contacts), &v.fields);
+        let mut findings = scan_fields(&Detectors::new(&words, &contacts), &v.fields);
+        for url in gongkai_domain::publishing::internal_links(&v.fields.body) {
+            if !self.link_leads_somewhere(&url).await? {
+                findings.push(Finding::broken_link("正文", &url));
+            }
+        }
         let overrides: Vec<(String, String)> = on_tx!(self, c => sqlx::query_as(
             "SELECT finding_key, reason FROM item_override WHERE item_id = $1 AND version = $2")
             .bind(item_id).bind(v.version).fetch_all(&mut *c).await?);

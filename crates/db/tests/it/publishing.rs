@@ -494,3 +494,44 @@ async fn table_two_counts_a_normative_document_once_it_is_published() {
     o.publish(id, NOW).await;
     assert_eq!(issued(&o).await, (1, 1));
 }
+
+/// Links into this site that lead nowhere public — an unknown page, an item not (yet)
+/// published, a report not published, an unknown column — are findings; links to public
+/// pages are not. Once the linked item is published its link is no longer a finding.
+#[tokio::test]
+async fn broken_internal_links_are_findings_until_they_lead_somewhere() {
+    let o = office().await;
+    let target = o.create(fields("被链接的通知", "<p>正文</p>")).await;
+    let body = format!(
+        "<p><a href=\"/agencies/a/items/{target}\">通知</a> <a href=\"/agencies/a/columns/fees\">收费</a> \
+         <a href=\"/agencies/a/columns/nope\">旧栏目</a> <a href=\"/agencies/a/reports/2023\">年报</a> \
+         <a href=\"/old/page.html\">旧页面</a> <a href=\"/requests/new?agency=a\">申请</a> \
+         <a href=\"https://example.org/x\">外站</a></p>"
+    );
+    let id = o.create(fields("引用其他信息的通知", &body)).await;
+    let broken = |d: &gongkai_db::publishing::ItemDetail| {
+        let mut v: Vec<String> = d
+            .findings
+            .iter()
+            .filter(|(f, _)| f.kind == gongkai_domain::publishing::FindingKind::BrokenLink)
+            .map(|(f, _)| f.excerpt.clone())
+            .collect();
+        v.sort();
+        v
+    };
+    let d = o.db.item(id).await.unwrap();
+    assert_eq!(
+        broken(&d),
+        vec![
+            "/agencies/a/columns/nope".to_string(),
+            format!("/agencies/a/items/{target}"),
+            "/agencies/a/reports/2023".to_string(),
+            "/old/page.html".to_string(),
+        ]
+    );
+    o.approve(target).await;
+    o.publish(target, NOW).await;
+    let d = o.db.item(id).await.unwrap();
+    assert_eq!(broken(&d).len(), 3, "{:?}", broken(&d));
+    assert!(!broken(&d).iter().any(|u| u.contains("/items/")));
+}

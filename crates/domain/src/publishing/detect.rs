@@ -420,6 +420,56 @@ pub fn html_text(html: &str) -> String {
         .replace("&amp;", "&")
 }
 
+/// Where an internal link leads on the public site (its routes, see the web crate's `portal`,
+/// `catalogue`, `requests_public`): the caller checks that the named thing is public.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LinkTarget {
+    /// A page that always exists (home, request form, status lookup, stylesheet, feed).
+    Fixed,
+    Agency(String),
+    /// An agency's column (agency, column code).
+    Column(String, String),
+    /// A catalogue item (agency, id).
+    Item(String, i64),
+    /// A year's annual report, as a page or one of its files (agency, year).
+    Report(String, i32),
+    /// No such page.
+    Unknown,
+}
+
+/// Classifies an internal link (a path from [`internal_links`], with or without a query).
+pub fn link_target(url: &str) -> LinkTarget {
+    let path = url.split('?').next().unwrap_or("");
+    let path = path.strip_prefix('/').unwrap_or(path);
+    let path = path.strip_suffix('/').unwrap_or(path);
+    let segs: Vec<&str> = path.split('/').collect();
+    let code = |c: &str| c.to_string();
+    match segs.as_slice() {
+        [""]
+        | ["requests", "new"]
+        | ["requests", "status"]
+        | ["static", "site.css"]
+        | ["feed", "notices.atom"] => LinkTarget::Fixed,
+        ["agencies", c] if !c.is_empty() => LinkTarget::Agency(code(c)),
+        ["agencies", c, "columns", col] if !col.is_empty() => {
+            LinkTarget::Column(code(c), code(col))
+        }
+        ["agencies", c, "items", id] => id
+            .parse()
+            .map_or(LinkTarget::Unknown, |id| LinkTarget::Item(code(c), id)),
+        ["agencies", c, "reports", file] => {
+            let (year, ext) = file.split_once('.').unwrap_or((file, ""));
+            match year.parse() {
+                Ok(y) if matches!(ext, "" | "json" | "md" | "html" | "docx" | "xlsx") => {
+                    LinkTarget::Report(code(c), y)
+                }
+                _ => LinkTarget::Unknown,
+            }
+        }
+        _ => LinkTarget::Unknown,
+    }
+}
+
 /// The links of an HTML body that point into this site (`/…`, not `//host/…`), without their
 /// `#fragment` — the caller checks that each leads somewhere.
 pub fn internal_links(html: &str) -> Vec<String> {
@@ -437,6 +487,36 @@ pub fn internal_links(html: &str) -> Vec<String> {
     out.sort();
     out.dedup();
     out
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::*;
+
+    #[test]
+    fn internal_links_are_classified_by_the_public_routes() {
+        use LinkTarget as T;
+        let cases = [
+            ("/", T::Fixed),
+            ("/requests/new?agency=a", T::Fixed),
+            ("/agencies/a", T::Agency("a".into())),
+            ("/agencies/a/", T::Agency("a".into())),
+            (
+                "/agencies/a/columns/fees",
+                T::Column("a".into(), "fees".into()),
+            ),
+            ("/agencies/a/items/12", T::Item("a".into(), 12)),
+            ("/agencies/a/items/x", T::Unknown),
+            ("/agencies/a/reports/2024", T::Report("a".into(), 2024)),
+            ("/agencies/a/reports/2024.docx", T::Report("a".into(), 2024)),
+            ("/agencies/a/reports/2024.pdf", T::Unknown),
+            ("/admin/items/3", T::Unknown),
+            ("/no/such", T::Unknown),
+        ];
+        for (url, want) in cases {
+            assert_eq!(link_target(url), want, "{url}");
+        }
+    }
 }
 
 #[cfg(test)]

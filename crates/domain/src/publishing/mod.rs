@@ -30,8 +30,8 @@ pub use chain::{
     verify,
 };
 pub use detect::{
-    Detectors, Finding, FindingKind, blocking, finding_key, html_text, id_card_valid,
-    internal_links, luhn_valid,
+    Detectors, Finding, FindingKind, LinkTarget, blocking, finding_key, html_text, id_card_valid,
+    internal_links, link_target, luhn_valid,
 };
 pub use item::{
     ColumnDef, ItemFields, Timeliness, default_columns, index_no, normalize_doc_no, publish_by,
