@@ -130,6 +130,8 @@ struct ItemPage {
     published: String,
     corrections: Vec<Correction>,
     log: Vec<LogLine>,
+    /// The year, when the item is an annual report (its page and frozen files are linked).
+    report_year: Option<i32>,
 }
 
 async fn item(
@@ -197,6 +199,7 @@ async fn item(
         published: first.map(rfc3339).unwrap_or_default(),
         corrections,
         log,
+        report_year: d.report_year,
     }
     .into_response())
 }

@@ -114,9 +114,18 @@ async fn a_report_is_public_only_once_published_and_a_correction_is_a_new_versio
     let (st, v) = call(&app, "editor", "POST", &draft, Value::Null).await;
     assert_eq!((st, v["version"].as_i64()), (StatusCode::CREATED, Some(1)));
 
-    // In review and approved: still not public.
+    // In review and approved: still not public, anywhere.
     approve(&app, id).await;
     assert_eq!(public(&app, &page).await.0, StatusCode::NOT_FOUND);
+    let item_page = format!("/agencies/a/items/{id}");
+    assert_eq!(public(&app, &item_page).await.0, StatusCode::NOT_FOUND);
+    assert!(
+        !public(&app, "/agencies/a/columns/annual")
+            .await
+            .1
+            .contains(&item_page)
+    );
+    assert!(!public(&app, "/agencies/a").await.1.contains(&page));
     let (st, v) = call(
         &app,
         "head",
@@ -147,6 +156,12 @@ async fn a_report_is_public_only_once_published_and_a_correction_is_a_new_versio
         assert!(body.contains(f["sha256"].as_str().unwrap()), "{f}");
     }
     assert!(public(&app, "/agencies/a").await.1.contains(&page));
+    // The report is also an item of the 政府信息公开年报 column, linking its frozen files.
+    let (st, body) = public(&app, "/agencies/a/columns/annual").await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(body.contains(&format!("/agencies/a/items/{id}")), "{body}");
+    let (_, body) = public(&app, &format!("/agencies/a/items/{id}")).await;
+    assert!(body.contains(&format!("{page}.docx")), "{body}");
     let (_, statuses) = call(&app, "r1", "GET", "/api/v1/admin/reports/a", Value::Null).await;
     let st_year = statuses
         .as_array()
