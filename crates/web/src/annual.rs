@@ -138,15 +138,6 @@ async fn draft(
     .await
 }
 
-fn write_error(e: DbError) -> WebError {
-    match e {
-        e @ DbError::Denied(_) => WebError(StatusCode::FORBIDDEN, e.to_string()),
-        e @ DbError::Conflict(_) => WebError(StatusCode::CONFLICT, e.to_string()),
-        e @ DbError::Domain(_) => WebError(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
-        e => WebError::from(e),
-    }
-}
-
 struct StatusLine {
     year: i32,
     state: &'static str,
@@ -346,7 +337,7 @@ async fn draft_form(
     let note = Some(field(&pairs, "change_note").to_string()).filter(|n| !n.trim().is_empty());
     match draft(&s, &c, &agency, year, note).await {
         Ok(d) => Redirect::to(&format!("/admin/items/{}", d.item_id)).into_response(),
-        Err(e) => write_error(e).into_response(),
+        Err(e) => crate::items_pages::page_error(e).into_response(),
     }
 }
 
@@ -459,6 +450,6 @@ async fn api_draft(
     };
     match draft(&s, &c, &agency, year, b.change_note).await {
         Ok(d) => (StatusCode::CREATED, Json(d)).into_response(),
-        Err(e) => write_error(e).into_api_response(),
+        Err(e) => crate::items_pages::page_error(e).into_api_response(),
     }
 }

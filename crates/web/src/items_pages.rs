@@ -37,7 +37,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// A write's error as the page the user sees.
-fn page_error(e: DbError) -> WebError {
+pub(crate) fn page_error(e: DbError) -> WebError {
     match e {
         e @ DbError::Denied(_) => WebError(StatusCode::FORBIDDEN, e.to_string()),
         e @ DbError::Conflict(_) => WebError(StatusCode::CONFLICT, e.to_string()),

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::admin::{form, hidden_csrf, send, session};
-use crate::items::{call, world};
+use crate::items::{approve, call, world};
 
 fn last_year() -> i32 {
     gongkai_domain::period::beijing_date(time::OffsetDateTime::now_utc()).year() - 1
@@ -15,32 +15,6 @@ fn last_year() -> i32 {
 async fn public(app: &axum::Router, uri: &str) -> (StatusCode, String) {
     let r = send(app, "GET", uri, "", &[], None).await;
     (r.status, r.body)
-}
-
-/// Takes the version in work of item `id` through submission and every review stage.
-async fn approve(app: &axum::Router, id: i64) {
-    let op = |o: &str| format!("/api/v1/admin/items/{id}/{o}");
-    let (st, v) = call(app, "editor", "POST", &op("submit"), Value::Null).await;
-    assert_eq!(st, StatusCode::OK, "{v}");
-    for (who, stage) in [
-        ("r1", "first"),
-        ("r2", "second"),
-        ("proof", "proofread"),
-        ("proof", "proofread"),
-        ("proof", "proofread"),
-        ("secrecy", "secrecy"),
-        ("r3", "final"),
-    ] {
-        let (st, v) = call(
-            app,
-            who,
-            "POST",
-            &op("review"),
-            json!({"stage": stage, "verdict": "pass"}),
-        )
-        .await;
-        assert_eq!(st, StatusCode::OK, "{who} {stage}: {v}");
-    }
 }
 
 #[tokio::test]
