@@ -59,7 +59,7 @@ pub struct FeedEntry {
     pub recorded_at: time::OffsetDateTime,
 }
 
-/// The most entries [`Db::latest_notices`] returns (an Atom feed's page).
+/// The entries of an Atom feed's page ([`Db::latest_notices`]).
 pub const LATEST_PAGE: i64 = 50;
 
 /// The columns of a feed entry; the statements add their `WHERE` and order.
@@ -149,27 +149,17 @@ pub fn parse_notices_with(
         before += run.lines().count();
         rest = tail;
     }
-    let parsed: Vec<Result<Vec<(usize, Notice)>, DbError>> = std::thread::scope(|scope| {
-        let (first, others) = runs
-            .split_first()
-            .map_or((None, &[][..]), |(f, o)| (Some(f), o));
-        let handles: Vec<_> = others
-            .iter()
-            .map(|(run, before)| scope.spawn(move || parse_lines(run, *before, &mut |_| {})))
-            .collect();
-        let mut out = Vec::with_capacity(runs.len());
-        if let Some((run, before)) = first {
-            out.push(parse_lines(run, *before, progress));
-        }
-        for (h, (run, _)) in handles.into_iter().zip(others) {
-            out.push(
-                h.join()
-                    .unwrap_or_else(|_| Err(DbError::Import("解析公告的线程意外退出".into()))),
-            );
-            progress(run.len());
-        }
-        out
-    });
+    // The first run reports its lines as it goes; each other run, when it is joined.
+    let progress = std::cell::RefCell::new(progress);
+    let parsed = fan_out(
+        &runs,
+        |(run, before)| parse_lines(run, *before, &mut |_| {}),
+        |(run, before)| parse_lines(run, *before, &mut **progress.borrow_mut()),
+        |(run, _), joined| {
+            (*progress.borrow_mut())(run.len());
+            joined.unwrap_or_else(|_| Err(DbError::Import("解析公告的线程意外退出".into())))
+        },
+    );
     let mut out = Vec::with_capacity(parsed.iter().map(|r| r.as_ref().map_or(0, Vec::len)).sum());
     for run in parsed {
         out.extend(run?);
@@ -188,18 +178,41 @@ fn content_hashes(notices: &[(usize, Notice)]) -> Vec<String> {
     if threads < 2 || notices.len() < PARALLEL_FROM {
         return one(notices);
     }
-    let per = notices.len().div_ceil(threads);
+    let runs: Vec<&[(usize, Notice)]> = notices.chunks(notices.len().div_ceil(threads)).collect();
+    fan_out(
+        &runs,
+        |run| one(run),
+        |run| one(run),
+        // A thread that failed (it cannot: hashing does not panic) is done over here.
+        |run, joined| joined.unwrap_or_else(|_| one(run)),
+    )
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Work split into `runs` on every core: `work` on each run but the first, each on its own
+/// scoped thread, while `first` does the first run on this thread; then each thread is joined
+/// in order and handed, with its run, to `joined`. The results come in the order of the runs.
+fn fan_out<'r, R: Sync, T: Send>(
+    runs: &'r [R],
+    work: impl Fn(&'r R) -> T + Sync,
+    first: impl FnOnce(&'r R) -> T,
+    mut joined: impl FnMut(&'r R, std::thread::Result<T>) -> T,
+) -> Vec<T> {
+    let Some((head, others)) = runs.split_first() else {
+        return Vec::new();
+    };
     std::thread::scope(|scope| {
-        let mut runs = notices.chunks(per);
-        let first = runs.next().unwrap_or_default();
-        let handles: Vec<_> = runs
-            .map(|run| (run, scope.spawn(move || one(run))))
+        let work = &work;
+        let handles: Vec<_> = others
+            .iter()
+            .map(|run| (run, scope.spawn(move || work(run))))
             .collect();
-        let mut out = Vec::with_capacity(notices.len());
-        out.extend(one(first));
+        let mut out = Vec::with_capacity(runs.len());
+        out.push(first(head));
         for (run, h) in handles {
-            // A thread that failed (it cannot: hashing does not panic) is done over here.
-            out.extend(h.join().unwrap_or_else(|_| one(run)));
+            out.push(joined(run, h.join()));
         }
         out
     })
@@ -360,17 +373,23 @@ impl Db {
         Ok((out, next))
     }
 
-    /// The newest published notice versions, newest first (at most [`LATEST_PAGE`]), of one
-    /// category or (`None`) of all: what the Atom feeds show.
+    /// The newest published notice versions, newest first (at most `limit`, capped at
+    /// [`LATEST_PAGE`] + 1 so that a caller can ask for one more to learn whether a next page
+    /// exists), of one category or (`None`) of all, and (with `before`) only those changed before
+    /// that sequence number: what the Atom feeds show, page by page (RFC 5005 §3). A page below
+    /// a given sequence number never changes, the change log only growing at its end.
     pub async fn latest_notices(
         &self,
         category: Option<TradingCategory>,
+        before: Option<i64>,
         limit: i64,
     ) -> Result<Vec<FeedEntry>, DbError> {
         let code = category.map_or("", |c| c.code());
         let rows: Vec<FeedRow> = on_db!(self, p => sqlx::query_as(
-            concat!(feed_select!(), "WHERE ($1 = '' OR p.category = $1) ORDER BY c.seq DESC LIMIT $2"))
-            .bind(code).bind(limit.clamp(1, LATEST_PAGE)).fetch_all(p).await?);
+            concat!(feed_select!(), "WHERE ($1 = '' OR p.category = $1) AND c.seq < $2 \
+                ORDER BY c.seq DESC LIMIT $3"))
+            .bind(code).bind(before.unwrap_or(i64::MAX))
+            .bind(limit.clamp(1, LATEST_PAGE + 1)).fetch_all(p).await?);
         let prefix = self.ocid_prefix().await?;
         rows.into_iter().map(|r| feed_entry(r, &prefix)).collect()
     }

@@ -1,7 +1,9 @@
 //! Atom 1.0 feeds of trading notices (RFC 4287), public: `/feed/notices.atom[?category=CODE]`
-//! lists the newest published notice versions (at most `gongkai_db::trading::LATEST_PAGE`,
+//! lists the newest published notice versions (`gongkai_db::trading::LATEST_PAGE` a page,
 //! newest first) of one category of contracts.md §3 (all without `category`), with zh-CN
-//! titles. Each entry is one version; its id is stable (`urn:gongkai:notice:{agency}:{notice}:v{n}`)
+//! titles. Older versions are reached page by page (RFC 5005 §3, paged feeds): each page but
+//! the last links `rel="next"` to `?before=SEQ`, the sequence number of its oldest entry, and
+//! every page links `rel="first"` to the newest; a page below a sequence number never changes. Each entry is one version; its id is stable (`urn:gongkai:notice:{agency}:{notice}:v{n}`)
 //! and it links to the version as JSON on the public API (`/api/v1/feed/notices/{seq}`), there
 //! being no public section page yet.
 
@@ -27,6 +29,7 @@ pub fn routes() -> Router<AppState> {
 #[derive(Deserialize)]
 struct AtomQuery {
     category: Option<String>,
+    before: Option<String>,
 }
 
 /// Text escaped for XML content and attribute values.
@@ -95,20 +98,60 @@ fn entry(e: &FeedEntry) -> String {
     )
 }
 
+/// One page of a feed: its entries, newest first, the cursor it was asked for and (when older
+/// entries exist) the cursor of the next page.
+struct Page<'a> {
+    category: Option<Category>,
+    before: Option<i64>,
+    entries: &'a [FeedEntry],
+    next: Option<i64>,
+}
+
+/// The address of a feed's page (`None`: the first).
+fn page_href(category: Option<Category>, before: Option<i64>) -> String {
+    let mut q = Vec::new();
+    if let Some(c) = category {
+        q.push(format!("category={}", c.code()));
+    }
+    if let Some(b) = before {
+        q.push(format!("before={b}"));
+    }
+    if q.is_empty() {
+        "/feed/notices.atom".to_string()
+    } else {
+        format!("/feed/notices.atom?{}", q.join("&"))
+    }
+}
+
 /// The feed document.
-fn document(category: Option<Category>, entries: &[FeedEntry], now: OffsetDateTime) -> String {
-    let (title, self_href, id) = match category {
+fn document(page: &Page<'_>, now: OffsetDateTime) -> String {
+    let Page {
+        category,
+        before,
+        entries,
+        next,
+    } = *page;
+    let (title, id) = match category {
         Some(c) => (
             format!("交易公告 · {}", c.label()),
-            format!("/feed/notices.atom?category={}", c.code()),
             format!("urn:gongkai:feed:notices:{}", c.code()),
         ),
         None => (
             "交易公告 · 全部类别".to_string(),
-            "/feed/notices.atom".to_string(),
             "urn:gongkai:feed:notices".to_string(),
         ),
     };
+    let self_href = page_href(category, before);
+    let mut links = format!(
+        "<link rel=\"first\" type=\"application/atom+xml\" href=\"{}\"/>\n",
+        esc(&page_href(category, None))
+    );
+    if let Some(n) = next {
+        links.push_str(&format!(
+            "<link rel=\"next\" type=\"application/atom+xml\" href=\"{}\"/>\n",
+            esc(&page_href(category, Some(n)))
+        ));
+    }
     // The feed changed when its newest entry did (an empty feed: now).
     let updated = entries
         .iter()
@@ -119,9 +162,9 @@ fn document(category: Option<Category>, entries: &[FeedEntry], now: OffsetDateTi
         "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
          <feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"zh-CN\">\n\
          <id>{id}</id>\n<title>{title}</title>\n\
-         <subtitle>已发布的交易公告版本（新增与更正），最新的在前，至多 {LATEST_PAGE} 条；完整变更见 /api/v1/feed/notices</subtitle>\n\
+         <subtitle>已发布的交易公告版本（新增与更正），最新的在前，每页 {LATEST_PAGE} 条，更早的见“下一页”（rel=next）；完整变更见 /api/v1/feed/notices</subtitle>\n\
          <updated>{updated}</updated>\n\
-         <link rel=\"self\" type=\"application/atom+xml\" href=\"{self_href}\"/>\n\
+         <link rel=\"self\" type=\"application/atom+xml\" href=\"{self_href}\"/>\n{links}\
          <link rel=\"alternate\" type=\"application/json\" href=\"/api/v1/feed/notices\"/>\n\
          <author><name>gongkai</name></author>\n<generator>gongkai</generator>\n",
         title = esc(&title),
@@ -149,8 +192,32 @@ async fn feed(State(s): State<AppState>, Query(q): Query<AtomQuery>) -> Response
             ),
             None => None,
         };
-        let entries = s.db.latest_notices(category, LATEST_PAGE).await?;
-        Ok::<_, WebError>(document(category, &entries, OffsetDateTime::now_utc()))
+        let before = match q.before.as_deref().map(str::trim).filter(|b| !b.is_empty()) {
+            Some(b) => Some(b.parse::<i64>().ok().filter(|&n| n > 0).ok_or_else(|| {
+                WebError(
+                    StatusCode::BAD_REQUEST,
+                    format!("参数 before 应为正整数（变更序号），收到“{b}”"),
+                )
+            })?),
+            None => None,
+        };
+        let mut entries =
+            s.db.latest_notices(category, before, LATEST_PAGE + 1)
+                .await?;
+        let page_len = usize::try_from(LATEST_PAGE).unwrap_or(usize::MAX);
+        let next = if entries.len() > page_len {
+            entries.truncate(page_len);
+            entries.last().map(|e| e.seq)
+        } else {
+            None
+        };
+        let page = Page {
+            category,
+            before,
+            entries: &entries,
+            next,
+        };
+        Ok::<_, WebError>(document(&page, OffsetDateTime::now_utc()))
     }
     .await;
     match result {

@@ -1,24 +1,13 @@
 //! 依申请公开 cases imported as events: their clocks and tables 三/四 (contracts.md §2).
 
+use crate::agency;
 use gongkai_db::testing::fresh_db;
-use gongkai_db::{Db, DbError, PeriodSpec};
+use gongkai_db::{DbError, PeriodSpec};
 use gongkai_domain::cases::Status;
 use gongkai_domain::codes::Outcome;
-use gongkai_domain::ledger::NewAgency;
 use gongkai_domain::report::{T3Row, TOTAL_COL};
 use proptest::prelude::*;
 use time::macros::date;
-
-async fn agency(db: &Db) {
-    db.add_agency(&NewAgency {
-        code: "c".into(),
-        name: "某市公共资源交易中心".into(),
-        parent: None,
-        established: Some(date!(2020 - 01 - 01)),
-    })
-    .await
-    .unwrap();
-}
 
 fn received(no: &str, date: &str, who: &str) -> String {
     format!(
@@ -33,7 +22,7 @@ fn replied(no: &str, date: &str, outcome: &str) -> String {
 #[tokio::test]
 async fn a_case_crossing_new_year_is_carried_with_its_clock() {
     let db = fresh_db().await;
-    agency(&db).await;
+    agency(&db, "c").await;
     let text = [
         received("N1", "2025-12-31", "natural_person"),
         replied("N1", "2026-01-12", "granted"),
@@ -59,7 +48,7 @@ async fn a_case_crossing_new_year_is_carried_with_its_clock() {
 #[tokio::test]
 async fn every_outcome_lands_in_its_row_and_appeals_in_table_four() {
     let db = fresh_db().await;
-    agency(&db).await;
+    agency(&db, "c").await;
     let mut lines = Vec::new();
     for (i, o) in Outcome::ALL.iter().enumerate() {
         let no = format!("R{i}");
@@ -99,7 +88,7 @@ async fn every_outcome_lands_in_its_row_and_appeals_in_table_four() {
 #[tokio::test]
 async fn bad_files_import_nothing_and_name_the_line() {
     let db = fresh_db().await;
-    agency(&db).await;
+    agency(&db, "c").await;
     let ok = received("B1", "2026-03-02", "natural_person");
     let cases: Vec<(String, &str)> = vec![
         (
@@ -204,7 +193,7 @@ proptest! {
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async {
             let db = fresh_db().await;
-            agency(&db).await;
+            agency(&db, "c").await;
             let cal = db.calendar().await.unwrap();
             let mut lines = Vec::new();
             for (i, (who, day, o, wd, done)) in h.iter().enumerate() {

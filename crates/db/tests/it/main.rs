@@ -11,3 +11,20 @@ mod report;
 mod schema;
 mod trading_views;
 mod tx;
+
+use gongkai_db::Db;
+use gongkai_domain::ledger::NewAgency;
+use time::macros::date;
+
+/// Adds a top-level agency `code`, established 2020-01-01; its row id.
+pub(crate) async fn agency(db: &Db, code: &str) -> i64 {
+    db.add_agency(&NewAgency {
+        code: code.into(),
+        name: format!("{code} 公共资源交易中心"),
+        parent: None,
+        established: Some(date!(2020 - 01 - 01)),
+    })
+    .await
+    .unwrap();
+    db.agency(code).await.unwrap().id
+}

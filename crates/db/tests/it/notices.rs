@@ -2,23 +2,13 @@
 //! naming line and field with nothing written, violations on arrival, section completion and
 //! the change feed paging through every version exactly once.
 
+use crate::agency;
 use gongkai_db::testing::{fail_at, fresh_db};
 use gongkai_db::{Db, DbError};
 use gongkai_domain::ledger::NewAgency;
 use gongkai_domain::trading::{FeedCursor, RuleCode, RuleConfig, SampleNotice};
 use serde_json::{Value, json};
 use time::macros::date;
-
-async fn agency(db: &Db, code: &str) {
-    db.add_agency(&NewAgency {
-        code: code.into(),
-        name: "某市公共资源交易中心".into(),
-        parent: None,
-        established: Some(date!(2020 - 01 - 01)),
-    })
-    .await
-    .unwrap();
-}
 
 /// A notice of section `section` of project P-1 with every required element filled in.
 fn notice(id: &str, ty: &str, section: &str, published: &str, dates: Value) -> Value {

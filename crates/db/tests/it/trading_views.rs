@@ -2,24 +2,10 @@
 //! current, a section's every version in publication order, bidders by name or code within
 //! the agencies given.
 
-use gongkai_db::Db;
+use crate::agency;
 use gongkai_db::testing::fresh_db;
 use gongkai_db::trading_views::BidderQuery;
-use gongkai_domain::ledger::NewAgency;
 use serde_json::{Value, json};
-use time::macros::date;
-
-async fn agency(db: &Db, code: &str) -> i64 {
-    db.add_agency(&NewAgency {
-        code: code.into(),
-        name: format!("{code} 中心"),
-        parent: None,
-        established: Some(date!(2020 - 01 - 01)),
-    })
-    .await
-    .unwrap();
-    db.agency(code).await.unwrap().id
-}
 
 const ACME: &str = "914403001922038216";
 const OTHER: &str = "91440300708461136T";

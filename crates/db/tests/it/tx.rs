@@ -3,21 +3,10 @@
 //! read inside their transaction (one lands, the other gets a clear refusal, never a raw
 //! database error).
 
+use crate::agency;
 use gongkai_db::testing::{fail_at, fresh_db};
 use gongkai_db::{Applicant, Db, DbError, PeriodSpec};
-use gongkai_domain::ledger::NewAgency;
 use time::macros::date;
-
-async fn agency(db: &Db, code: &str) {
-    db.add_agency(&NewAgency {
-        code: code.into(),
-        name: "某市公共资源交易中心".into(),
-        parent: None,
-        established: Some(date!(2020 - 01 - 01)),
-    })
-    .await
-    .unwrap();
-}
 
 fn received(no: &str) -> String {
     format!(

@@ -778,3 +778,97 @@ async fn atom_feeds_list_each_categorys_published_versions_newest_first() {
     let missing = send(&app, "GET", "/api/v1/feed/notices/999999", "", &[], None).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
+
+/// The `href` of the feed-level `<link rel="REL">` of an Atom document (`None`: no such link).
+fn atom_link(xml: &str, rel: &str) -> Option<String> {
+    let head = xml.split("<entry>").next().unwrap_or_default();
+    let marker = format!("<link rel=\"{rel}\"");
+    let tag = head.split(&marker).nth(1)?.split("/>").next()?;
+    let href = tag.split("href=\"").nth(1)?.split('"').next()?;
+    Some(href.replace("&amp;", "&"))
+}
+
+#[tokio::test]
+async fn atom_feeds_page_through_every_version_once_while_notices_arrive() {
+    let (app, db) = world().await;
+    // 120 more procurement notices in agency b (the world has 4 versions in this category).
+    let batch = |from: usize, to: usize| {
+        let vs: Vec<Value> = (from..to)
+            .map(|i| {
+                SampleNotice::new(
+                    &format!("Q-{i}"),
+                    "procurement_intention",
+                    "procurement",
+                    "2025-02-03",
+                )
+                .project(&format!("PQ-{i}"), &format!("采购项目 {i}"))
+                .json()
+            })
+            .collect();
+        lines(&vs)
+    };
+    db.import_notices("b", &batch(0, 100)).await.unwrap();
+    let mut seen: Vec<String> = Vec::new();
+    let mut href = "/feed/notices.atom?category=procurement".to_string();
+    let mut pages = 0;
+    loop {
+        let res = send(&app, "GET", &href, "", &[], None).await;
+        assert_eq!(res.status, StatusCode::OK, "{href}: {}", res.body);
+        assert_eq!(
+            atom_link(&res.body, "first").as_deref(),
+            Some("/feed/notices.atom?category=procurement")
+        );
+        let entries = atom_entries(&res.body);
+        assert!(entries.len() <= 50, "{href}: {} entries", entries.len());
+        seen.extend(entries.into_iter().map(|e| e[0].clone()));
+        pages += 1;
+        if pages == 1 {
+            // New notices arrive while a reader pages back: they go on top, not into the pages.
+            db.import_notices("b", &batch(100, 120)).await.unwrap();
+        }
+        match atom_link(&res.body, "next") {
+            Some(next) => {
+                assert!(next.contains("category=procurement&before="), "{next}");
+                href = next;
+            }
+            None => break,
+        }
+    }
+    // 104 versions when paging began: three pages, every version once, newest first.
+    assert_eq!(pages, 3);
+    assert_eq!(seen.len(), 104, "{seen:?}");
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), 104);
+    assert_eq!(seen[0], "urn:gongkai:notice:b:Q-99:v1");
+    assert_eq!(seen[103], "urn:gongkai:notice:a:T-1:v1");
+    // The first page now starts with the newest arrivals.
+    let first = send(
+        &app,
+        "GET",
+        "/feed/notices.atom?category=procurement",
+        "",
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(
+        atom_entries(&first.body)[0][0],
+        "urn:gongkai:notice:b:Q-119:v1"
+    );
+    // A cursor that is not a positive integer is refused, naming the parameter.
+    for bad in ["abc", "-5", "0"] {
+        let res = send(
+            &app,
+            "GET",
+            &format!("/feed/notices.atom?before={bad}"),
+            "",
+            &[],
+            None,
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::BAD_REQUEST, "{bad}");
+        assert!(res.body.contains("before"), "{}", res.body);
+    }
+}
