@@ -219,8 +219,14 @@ impl Db {
         today: Date,
     ) -> Result<Vec<ReportStatus>, DbError> {
         let agency = self.agency(agency_code).await?;
+        // The due date and the reports in one consistent view.
         let mut tx = self.begin_read().await?;
         let due = tx.report_due_of(agency.id).await?;
+        let rows: Vec<StatusTuple> = on_tx!(&mut tx, c => sqlx::query_as(
+            "SELECT r.year, i.id, i.state, i.public_version, \
+                    (SELECT MIN(v.published_at) FROM item_version v WHERE v.item_id = i.id) \
+             FROM annual_report r JOIN disclosure_item i ON i.id = r.item_id WHERE r.agency_id = $1")
+            .bind(agency.id).fetch_all(&mut *c).await?);
         tx.rollback().await?;
         let first = match agency.established {
             Some(e) => e.year(),
@@ -229,11 +235,6 @@ impl Db {
                 .await?
                 .unwrap_or(today.year()),
         };
-        let rows: Vec<StatusTuple> = on_db!(self, p => sqlx::query_as(
-            "SELECT r.year, i.id, i.state, i.public_version, \
-                    (SELECT MIN(v.published_at) FROM item_version v WHERE v.item_id = i.id) \
-             FROM annual_report r JOIN disclosure_item i ON i.id = r.item_id WHERE r.agency_id = $1")
-            .bind(agency.id).fetch_all(p).await?);
         // Every year ended since the first, and any year drafted before that.
         let first = rows.iter().map(|r| r.0).fold(first, i32::min);
         let mut out = Vec::new();
@@ -276,7 +277,7 @@ impl Db {
         let Some((item_id, Some(version))) = row else {
             return Ok(None);
         };
-        let d = self.item(item_id).await?;
+        let d = self.item_for(item_id, true).await?;
         let Some(v) = d.public() else {
             return Ok(None);
         };
@@ -290,7 +291,6 @@ impl Db {
             history: d
                 .versions
                 .iter()
-                .filter(|v| v.published_at.is_some())
                 .map(|v| {
                     (
                         v.version,

@@ -173,6 +173,20 @@ type VersionTuple = (
     Option<OffsetDateTime>,
     Option<String>,
 );
+
+fn version_of(r: VersionTuple) -> Result<VersionRow, DbError> {
+    Ok(VersionRow {
+        version: r.0,
+        state: VersionState::from_code(&r.1)?,
+        fields: r.2.0,
+        author_id: r.3,
+        author: r.4,
+        round: r.5,
+        scheduled_at: r.6,
+        published_at: r.7,
+        content_hash: r.8,
+    })
+}
 type ItemTuple = (
     i64,
     String,
@@ -412,17 +426,21 @@ impl Tx {
         let r = row.ok_or_else(|| {
             DbError::NotFound(format!("主动公开信息 {item_id} 没有第 {version} 版"))
         })?;
-        Ok(VersionRow {
-            version: r.0,
-            state: VersionState::from_code(&r.1)?,
-            fields: r.2.0,
-            author_id: r.3,
-            author: r.4,
-            round: r.5,
-            scheduled_at: r.6,
-            published_at: r.7,
-            content_hash: r.8,
-        })
+        version_of(r)
+    }
+
+    /// Every version of an item (or only those ever published), oldest first, in one read.
+    async fn version_rows(
+        &mut self,
+        item_id: i64,
+        published_only: bool,
+    ) -> Result<Vec<VersionRow>, DbError> {
+        let rows: Vec<VersionTuple> = on_tx!(self, c => sqlx::query_as(
+                "SELECT v.version, v.state, v.fields, v.author_id, u.name, v.round, v.scheduled_at, v.published_at, v.content_hash \
+                 FROM item_version v JOIN app_user u ON u.id = v.author_id \
+                 WHERE v.item_id = $1 AND ($2 = 0 OR v.published_at IS NOT NULL) ORDER BY v.version")
+                .bind(item_id).bind(i32::from(published_only)).fetch_all(&mut *c).await?);
+        rows.into_iter().map(version_of).collect()
     }
 
     /// The (name, SHA-256) of a version's files, in the order they were stored.
@@ -1087,9 +1105,17 @@ impl Db {
     /// An item with everything about it (for the back office; public pages show only
     /// [`ItemDetail::public`]).
     pub async fn item(&self, item_id: i64) -> Result<ItemDetail, DbError> {
+        self.item_for(item_id, false).await
+    }
+
+    /// An item as the back office sees it (`public`: false) or as the public does: then only
+    /// the versions ever published and their files, no reviews, and no pre-publication checks
+    /// run (they are the reviewers' business, and a public page must not pay for them).
+    pub(crate) async fn item_for(&self, item_id: i64, public: bool) -> Result<ItemDetail, DbError> {
+        let audience_public = public;
         // Read in a transaction for one consistent view (nothing is written).
         let mut tx = self.begin_read().await?;
-        let ((id, agency_id, agency, index, version, public), _) =
+        let ((id, agency_id, agency, index, _, public), _) =
             tx.item_head_with(item_id, false).await?;
         let (state, withdrawn_at, withdraw_reason): (
             String,
@@ -1098,14 +1124,16 @@ impl Db {
         ) = on_tx!(&mut tx, c => sqlx::query_as(
             "SELECT state, withdrawn_at, withdraw_reason FROM disclosure_item WHERE id = $1")
             .bind(item_id).fetch_one(&mut *c).await?);
-        let mut versions = Vec::new();
-        for n in 1..=version {
-            versions.push(tx.version_row(item_id, n).await?);
-        }
-        let reviews: Vec<(i32, i32, String, String, String, String, OffsetDateTime)> = on_tx!(&mut tx, c => sqlx::query_as(
-            "SELECT r.version, r.round, r.stage, u.name, r.verdict, r.comment, r.at FROM item_review r \
-             JOIN app_user u ON u.id = r.user_id WHERE r.item_id = $1 ORDER BY r.id")
-            .bind(item_id).fetch_all(&mut *c).await?);
+        let versions = tx.version_rows(item_id, audience_public).await?;
+        let reviews: Vec<(i32, i32, String, String, String, String, OffsetDateTime)> =
+            if audience_public {
+                Vec::new()
+            } else {
+                on_tx!(&mut tx, c => sqlx::query_as(
+                "SELECT r.version, r.round, r.stage, u.name, r.verdict, r.comment, r.at FROM item_review r \
+                 JOIN app_user u ON u.id = r.user_id WHERE r.item_id = $1 ORDER BY r.id")
+                .bind(item_id).fetch_all(&mut *c).await?)
+            };
         let reviews = reviews
             .into_iter()
             .map(|r| {
@@ -1122,7 +1150,7 @@ impl Db {
                 })
             })
             .collect::<Result<Vec<_>, DbError>>()?;
-        let findings = match versions.last() {
+        let findings = match versions.last().filter(|_| !audience_public) {
             Some(v) => {
                 let (f, o) = tx.findings_of(agency_id, item_id, v).await?;
                 f.into_iter()
@@ -1138,9 +1166,12 @@ impl Db {
             "SELECT seq, at, subject, version, action, content_hash, prev_hash, entry_hash, item_id \
              FROM publication_log WHERE item_id = $1 ORDER BY seq")
             .bind(item_id).fetch_all(&mut *c).await?);
-        let files: Vec<(i32, String, String, i64, String)> = on_tx!(&mut tx, c => sqlx::query_as(
+        let mut files: Vec<(i32, String, String, i64, String)> = on_tx!(&mut tx, c => sqlx::query_as(
             "SELECT version, name, content_type, size, sha256 FROM item_file WHERE item_id = $1 ORDER BY id")
             .bind(item_id).fetch_all(&mut *c).await?);
+        if audience_public {
+            files.retain(|f| versions.iter().any(|v| v.version == f.0));
+        }
         let report_year: Option<i32> = on_tx!(&mut tx, c => sqlx::query_scalar(
             "SELECT year FROM annual_report WHERE item_id = $1")
             .bind(item_id).fetch_optional(&mut *c).await?);
@@ -1395,17 +1426,8 @@ impl Db {
         if found.is_none() {
             return Ok(None);
         }
-        let mut d = self.item(item_id).await?;
-        if d.public().is_none() {
-            return Ok(None);
-        }
-        // What the public sees: published versions only, no reviews or findings.
-        d.versions.retain(|v| v.published_at.is_some());
-        let published: Vec<i32> = d.versions.iter().map(|v| v.version).collect();
-        d.files.retain(|f| published.contains(&f.version));
-        d.reviews.clear();
-        d.findings.clear();
-        Ok(Some(d))
+        let d = self.item_for(item_id, true).await?;
+        Ok(d.public().is_some().then_some(d))
     }
 }
 
