@@ -51,11 +51,7 @@ fn pct(v: &mut [Duration], p: f64) -> Duration {
 
 #[tokio::main]
 async fn main() {
-    let url = match std::env::var("GONGKAI_BENCH_DB") {
-        Ok(u) if u.starts_with("postgres") => gongkai_db::testing::fresh_postgres(&u).await,
-        Ok(u) => u,
-        Err(_) => gongkai_db::testing::fresh_sqlite_url(),
-    };
+    let url = gongkai_db::testing::bench_url().await;
     let db = Db::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
     for code in ["with-audit", "without-audit"] {
         db.add_agency(&NewAgency {

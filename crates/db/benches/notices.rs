@@ -64,11 +64,7 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
-    let url = match std::env::var("GONGKAI_BENCH_DB") {
-        Ok(u) if u.starts_with("postgres") => gongkai_db::testing::fresh_postgres(&u).await,
-        Ok(u) => u,
-        Err(_) => gongkai_db::testing::fresh_sqlite_url(),
-    };
+    let url = gongkai_db::testing::bench_url().await;
     let db = Db::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
     for code in ["import", "plain"] {
         db.add_agency(&NewAgency {

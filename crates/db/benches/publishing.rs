@@ -11,9 +11,8 @@
 use std::time::{Duration, Instant};
 
 use gongkai_db::Db;
-use gongkai_domain::auth::{Principal, Role, Stage, Via};
+use gongkai_domain::auth::{Principal, Stage, Via};
 use gongkai_domain::codes::{DisclosureAttr, DocKind};
-use gongkai_domain::ledger::NewAgency;
 use gongkai_domain::publishing::{ItemFields, Verdict};
 use time::OffsetDateTime;
 use time::macros::date;
@@ -74,54 +73,18 @@ async fn item(db: &Db, s: &Staff, agency: &str, i: usize) {
 
 #[tokio::main]
 async fn main() {
-    let url = match std::env::var("GONGKAI_BENCH_DB") {
-        Ok(u) if u.starts_with("postgres") => gongkai_db::testing::fresh_postgres(&u).await,
-        Ok(u) => u,
-        Err(_) => gongkai_db::testing::fresh_sqlite_url(),
-    };
+    let url = gongkai_db::testing::bench_url().await;
     let n: usize = std::env::var("GONGKAI_BENCH_ITEMS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100);
     let db = Db::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
-    db.add_agency(&NewAgency {
-        code: "bench".into(),
-        name: "某市公共资源交易中心".into(),
-        parent: None,
-        established: None,
-    })
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
-    let roles = [
-        ("editor", Role::Editor),
-        ("r1", Role::Reviewer1),
-        ("r2", Role::Reviewer2),
-        ("r3", Role::Reviewer3),
-        ("proof", Role::Proofreader),
-        ("secrecy", Role::Secrecy),
-        ("head", Role::Head),
-    ];
-    let mut tx = db.begin().await.unwrap_or_else(|e| panic!("{e}"));
-    for (name, role) in roles {
-        tx.add_user(name, "!", &[("bench".into(), role)])
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-    }
-    tx.set_agency_setting(
-        "bench",
-        gongkai_db::publishing::WORDS_KEY,
-        &serde_json::json!(["内部资料", "请勿外传", "机密文件", "未定稿"]),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
-    tx.set_agency_setting(
-        "bench",
-        gongkai_db::publishing::CONTACTS_KEY,
-        &serde_json::json!(["0953-2031234"]),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
-    tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    gongkai_db::testing::office(&db, "bench", "!")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    gongkai_db::testing::bench_checks(&db, "bench")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let p = async |n: &str| {
         db.principal_of(n, Via::Session)
             .await

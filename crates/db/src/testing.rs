@@ -198,3 +198,74 @@ pub fn publishing_without(chain: bool, detectors: bool) {
     crate::publishing::CHAIN_OFF.store(chain, Ordering::Relaxed);
     crate::publishing::DETECTORS_OFF.store(detectors, Ordering::Relaxed);
 }
+
+/// The staff of a publishing office in tests and benchmarks: (user name, role), one person per
+/// stage of the workflow (the proofreader does all three 校对 passes).
+pub const OFFICE_STAFF: &[(&str, gongkai_domain::auth::Role)] = {
+    use gongkai_domain::auth::Role as R;
+    &[
+        ("editor", R::Editor),
+        ("r1", R::Reviewer1),
+        ("r2", R::Reviewer2),
+        ("r3", R::Reviewer3),
+        ("proof", R::Proofreader),
+        ("secrecy", R::Secrecy),
+        ("head", R::Head),
+    ]
+};
+
+/// A publishing office for tests and benchmarks: top-level agency `code` (named `{code}
+/// 公共资源交易中心`), then in one transaction the users of [`OFFICE_STAFF`] granted on it with
+/// `password_hash`; their ids, in that order.
+pub async fn office(
+    db: &crate::Db,
+    code: &str,
+    password_hash: &str,
+) -> Result<Vec<i64>, crate::DbError> {
+    db.add_agency(&gongkai_domain::ledger::NewAgency {
+        code: code.into(),
+        name: format!("{code} 公共资源交易中心"),
+        parent: None,
+        established: None,
+    })
+    .await?;
+    let mut tx = db.begin().await?;
+    let mut ids = Vec::with_capacity(OFFICE_STAFF.len());
+    for (name, role) in OFFICE_STAFF {
+        ids.push(
+            tx.add_user(name, password_hash, &[(code.to_string(), *role)])
+                .await?,
+        );
+    }
+    tx.commit().await?;
+    Ok(ids)
+}
+
+/// The settings the publishing benchmarks check against: a sensitive-word list and the
+/// agency's own published contact numbers (which the detectors let through).
+pub async fn bench_checks(db: &crate::Db, code: &str) -> Result<(), crate::DbError> {
+    let mut tx = db.begin().await?;
+    tx.set_agency_setting(
+        code,
+        crate::publishing::WORDS_KEY,
+        &serde_json::json!(["内部资料", "请勿外传", "机密文件", "未定稿"]),
+    )
+    .await?;
+    tx.set_agency_setting(
+        code,
+        crate::publishing::CONTACTS_KEY,
+        &serde_json::json!(["0953-2031234"]),
+    )
+    .await?;
+    tx.commit().await
+}
+
+/// The database a benchmark runs on: `GONGKAI_BENCH_DB` (a `postgres://` server URL gets a
+/// fresh database on that server), else a fresh SQLite file in the temp directory.
+pub async fn bench_url() -> String {
+    match std::env::var("GONGKAI_BENCH_DB") {
+        Ok(u) if u.starts_with("postgres") => fresh_postgres(&u).await,
+        Ok(u) => u,
+        Err(_) => fresh_sqlite_url(),
+    }
+}

@@ -12,9 +12,7 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, header};
-use gongkai_db::{AuditEntry, Db};
-use gongkai_domain::auth::Role;
-use gongkai_domain::ledger::NewAgency;
+use gongkai_db::Db;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -101,43 +99,17 @@ async fn item(app: &axum::Router, i: usize) {
 
 #[tokio::main]
 async fn main() {
-    let url = match std::env::var("GONGKAI_BENCH_DB") {
-        Ok(u) if u.starts_with("postgres") => gongkai_db::testing::fresh_postgres(&u).await,
-        Ok(u) => u,
-        Err(_) => gongkai_db::testing::fresh_sqlite_url(),
-    };
+    let url = gongkai_db::testing::bench_url().await;
     let n: usize = std::env::var("GONGKAI_BENCH_ITEMS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100);
     let db = Db::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
-    db.add_agency(&NewAgency {
-        code: "bench".into(),
-        name: "某市公共资源交易中心".into(),
-        parent: None,
-        established: None,
-    })
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
-    for (name, role) in [
-        ("editor", Role::Editor),
-        ("r1", Role::Reviewer1),
-        ("r2", Role::Reviewer2),
-        ("r3", Role::Reviewer3),
-        ("proof", Role::Proofreader),
-        ("secrecy", Role::Secrecy),
-        ("head", Role::Head),
-    ] {
-        db.add_user(
-            name,
-            "!",
-            &[("bench".to_string(), role)],
-            AuditEntry::new(None, "基准"),
-        )
+    let ids = gongkai_db::testing::office(&db, "bench", "!")
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-        let mut tx = db.begin().await.unwrap_or_else(|e| panic!("{e}"));
-        let id = tx.user_id(name).await.unwrap_or_else(|e| panic!("{e}"));
+    let mut tx = db.begin().await.unwrap_or_else(|e| panic!("{e}"));
+    for ((name, _), id) in gongkai_db::testing::OFFICE_STAFF.iter().zip(ids) {
         tx.add_token(
             id,
             &gongkai_web::auth::token_hash(&format!("t-{name}")),
@@ -145,24 +117,11 @@ async fn main() {
         )
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-        tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
     }
-    let mut tx = db.begin().await.unwrap_or_else(|e| panic!("{e}"));
-    tx.set_agency_setting(
-        "bench",
-        gongkai_db::publishing::WORDS_KEY,
-        &json!(["内部资料", "请勿外传", "机密文件", "未定稿"]),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
-    tx.set_agency_setting(
-        "bench",
-        gongkai_db::publishing::CONTACTS_KEY,
-        &json!(["0953-2031234"]),
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}"));
     tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+    gongkai_db::testing::bench_checks(&db, "bench")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let app = gongkai_web::router(db.clone());
     // (chain off, detectors off): full, without the log, without the checks.
     let variants = [("no-chain", true, false), ("no-detectors", false, true)];

@@ -14,35 +14,26 @@ use crate::admin::{PASSWORD, add_token, form, hidden_csrf, send, session};
 /// `proof`, `secrecy`, `head`), in `b` an editor `editor-b`; each with the token `t-NAME`.
 pub(crate) async fn world() -> (axum::Router, Db) {
     let db = gongkai_db::testing::fresh_db().await;
-    for code in ["a", "b"] {
-        db.add_agency(&NewAgency {
-            code: code.into(),
-            name: format!("{code} 公共资源交易中心"),
-            parent: None,
-            established: None,
-        })
-        .await
-        .unwrap();
-    }
     let hash = gongkai_web::auth::hash_password(PASSWORD).unwrap();
-    for (name, agency, role) in [
-        ("editor", "a", Role::Editor),
-        ("r1", "a", Role::Reviewer1),
-        ("r2", "a", Role::Reviewer2),
-        ("r3", "a", Role::Reviewer3),
-        ("proof", "a", Role::Proofreader),
-        ("secrecy", "a", Role::Secrecy),
-        ("head", "a", Role::Head),
-        ("editor-b", "b", Role::Editor),
-    ] {
-        db.add_user(
-            name,
-            &hash,
-            &[(agency.to_string(), role)],
-            AuditEntry::new(None, "测试"),
-        )
-        .await
-        .unwrap();
+    gongkai_db::testing::office(&db, "a", &hash).await.unwrap();
+    db.add_agency(&NewAgency {
+        code: "b".into(),
+        name: "b 公共资源交易中心".into(),
+        parent: None,
+        established: None,
+    })
+    .await
+    .unwrap();
+    db.add_user(
+        "editor-b",
+        &hash,
+        &[("b".to_string(), Role::Editor)],
+        AuditEntry::new(None, "测试"),
+    )
+    .await
+    .unwrap();
+    let staff = gongkai_db::testing::OFFICE_STAFF.iter().map(|(n, _)| *n);
+    for name in staff.chain(["editor-b"]) {
         add_token(&db, name, &format!("t-{name}")).await;
     }
     let config = gongkai_web::WebConfig {
