@@ -119,14 +119,14 @@ impl Db {
     ) -> Result<Vec<Part>, DbError> {
         // A whole calendar year reads the distinct bidders from the summary kept on write;
         // any other period counts them exactly.
-        let (notices, bidders) = if period.is_calendar_year() {
-            (NOTICES_SUMMARY, BIDDERS_SUMMARY)
+        let trading = if period.is_calendar_year() {
+            TRADING_SUMMARY
         } else {
-            (NOTICES_EXACT, BIDDERS_EXACT)
+            TRADING_EXACT
         };
         let own = matches!(agencies, Agencies::Own);
         let agencies = match agencies {
-            Agencies::Own => "= (SELECT id FROM agency WHERE code = $5)".to_string(),
+            Agencies::Own => "= (SELECT id FROM ag)".to_string(),
             Agencies::Subtree(tree) => format!("IN ({})", tree.ids()),
         };
         let prev_year = (period.from - Duration::days(1)).year();
@@ -135,9 +135,8 @@ impl Db {
             Db::Pg(_) => None,
         };
         let sql = |body: &str| {
-            let sql = body
-                .replace("{notices}", notices)
-                .replace("{bidders}", bidders)
+            let sql = format!("{AGENCY} {body}")
+                .replace("{trading}", trading)
                 .replace("{agencies}", &agencies);
             match &literals {
                 Some(l) => l.inline(&sql),
@@ -260,8 +259,9 @@ type Part = (String, String, String, i64, i64, i64);
 /// the figures, as `(part, key, key, a, b, c)` rows; [`REPORT`] also gives the agency `$5`
 /// itself (its name, establishment date, id, parent and number of children).
 /// `{agencies}` restricts the rows to the agency or its subtree, `$1`/`$2` are the period,
-/// `$3`/`$4` its year and the previous period's, `$5` the agency's code; in [`REPORT`],
-/// `{notices}` and `{bidders}` read the summaries of a whole calendar year or count exactly.
+/// `$3`/`$4` its year and the previous period's, `$5` the agency's code (its id is read once,
+/// by [`AGENCY`], which every statement starts with); in [`REPORT`], `{trading}` reads the
+/// summary of a whole calendar year ([`TRADING_SUMMARY`]) or counts exactly ([`TRADING_EXACT`]).
 ///
 /// The cases are read once: those alive in the period, grouped by applicant type and outcome
 /// (empty while still open at the end of the period), counted (b) with those received in the
@@ -300,7 +300,7 @@ UNION ALL SELECT 'appeal', kind, \
   COUNT(*), 0, 0 FROM appeal WHERE agency_id {agencies} AND filed_on <= $2 \
   AND (filed_on >= $1 OR decided_on IS NULL OR decided_on >= $1) \
   GROUP BY kind, CASE WHEN decided_on IS NOT NULL AND decided_on <= $2 THEN COALESCE(result, 'other') ELSE 'pending' END \
-UNION ALL {notices} \
+UNION ALL {trading} \
 UNION ALL SELECT 'sections', '', '', COUNT(*), 0, 0 FROM section \
   WHERE agency_id {agencies} AND completed_on BETWEEN $1 AND $2 \
 UNION ALL SELECT 'pushes', '', '', COUNT(*), 0, 0 FROM policy_push \
@@ -309,29 +309,28 @@ UNION ALL SELECT 'loans', '', '', COUNT(*), CAST(COALESCE(SUM(amount_fen), 0) AS
   FROM policy_loan WHERE agency_id {agencies} AND granted_on BETWEEN $1 AND $2 \
 UNION ALL SELECT 'fees', '', '', CAST(COALESCE(SUM(amount_fen), 0) AS BIGINT), 0, 0 \
   FROM fee_income WHERE agency_id {agencies} AND received_on BETWEEN $1 AND $2 \
-UNION ALL {bidders} \
 UNION ALL SELECT 'channel', c.kind, c.name, COUNT(cp.id), CAST(COALESCE(SUM(cp.reads), 0) AS BIGINT), c.id \
   FROM channel c JOIN channel_post cp ON cp.channel_id = c.id WHERE c.agency_id {agencies} \
   AND cp.published_on BETWEEN $1 AND $2 GROUP BY c.id, c.kind, c.name";
 
-/// The notice counts of a whole calendar year from the summary kept on write (migration 0007).
-const NOTICES_SUMMARY: &str = "SELECT 'notices', '', '', \
-  CAST(COALESCE(SUM(trading_notices), 0) AS BIGINT), CAST(COALESCE(SUM(plans_and_intentions), 0) AS BIGINT), 0 \
-  FROM trading_year WHERE agency_id = (SELECT id FROM agency WHERE code = $5) AND year = $3";
+/// The agency `$5`'s id, looked up once per statement: every part restricted to the agency
+/// alone reads it from here (on PostgreSQL a CTE named more than once is computed once).
+const AGENCY: &str = "WITH ag AS (SELECT id FROM agency WHERE code = $5)";
 
-/// The notice counts of any period, counted exactly.
-const NOTICES_EXACT: &str = "SELECT 'notices', '', '', \
+/// The trading figures of a whole calendar year from the summary kept on write (migration
+/// 0007), in one row: the notices (a), the plans and intentions (b) and the distinct bidders (c).
+const TRADING_SUMMARY: &str = "SELECT 'trading', '', '', \
+  CAST(COALESCE(SUM(trading_notices), 0) AS BIGINT), CAST(COALESCE(SUM(plans_and_intentions), 0) AS BIGINT), \
+  CAST(COALESCE(SUM(bidders), 0) AS BIGINT) \
+  FROM trading_year WHERE agency_id = (SELECT id FROM ag) AND year = $3";
+
+/// The trading figures of any period, counted exactly: the notices, and the distinct bidders.
+/// Bidders are only ever named on bid openings and candidate publicities (contracts.md §3).
+const TRADING_EXACT: &str = "SELECT 'notices', '', '', \
   CAST(COALESCE(SUM(CASE WHEN type IN ('tender_plan', 'procurement_intention') THEN 0 ELSE 1 END), 0) AS BIGINT), \
   CAST(COALESCE(SUM(CASE WHEN type IN ('tender_plan', 'procurement_intention') THEN 1 ELSE 0 END), 0) AS BIGINT), 0 \
-  FROM notice WHERE agency_id {agencies} AND published_on BETWEEN $1 AND $2";
-
-/// The `bidders` figure of a whole calendar year from the summary kept on write (migration 0007).
-const BIDDERS_SUMMARY: &str = "SELECT 'bidders', '', '', CAST(COALESCE(SUM(bidders), 0) AS BIGINT), 0, 0 \
-  FROM trading_year WHERE agency_id = (SELECT id FROM agency WHERE code = $5) AND year = $3";
-
-/// The `bidders` figure of any period, counted exactly. Bidders are only ever named on bid
-/// openings and candidate publicities (contracts.md §3).
-const BIDDERS_EXACT: &str = "SELECT 'bidders', '', '', COUNT(DISTINCT company_id), 0, 0 FROM bidder \
+  FROM notice WHERE agency_id {agencies} AND published_on BETWEEN $1 AND $2 \
+UNION ALL SELECT 'bidders', '', '', COUNT(DISTINCT company_id), 0, 0 FROM bidder \
   WHERE section_id IN (SELECT section_id FROM notice WHERE agency_id {agencies} \
   AND type IN ('bid_opening', 'candidate_publicity') AND published_on BETWEEN $1 AND $2)";
 
@@ -461,6 +460,11 @@ fn assemble(agency: &AgencyRow, period: Period, rows: Vec<Part>) -> Result<Repor
             "notices" => {
                 f.trading_notices = a;
                 f.plans_and_intentions = b;
+            }
+            "trading" => {
+                f.trading_notices = a;
+                f.plans_and_intentions = b;
+                f.bidders = c;
             }
             "sections" => f.sections_full_process = a,
             "pushes" => f.policy_pushes = a,
