@@ -7,6 +7,7 @@
 //! checks that both define the same tables and columns.
 
 pub mod annual;
+mod attachments;
 mod auth;
 mod cases;
 mod error;
@@ -21,6 +22,7 @@ pub mod trading;
 pub mod trading_views;
 mod tx;
 
+pub use attachments::NewAttachment;
 pub use auth::{
     AuditEntry, AuditOutcome, AuditQuery, AuditRow, LoginGate, Session, TokenInfo, User,
 };

@@ -17,9 +17,10 @@ use gongkai_domain::auth::{
 use gongkai_domain::codes::DisclosureAttr;
 use gongkai_domain::period::beijing_date;
 use gongkai_domain::publishing::{
-    Broken, Detectors, Finding, ItemFields, ItemState, LogAction, LogEntry, PublishedContent,
-    ReviewRecord, Step, Verdict, VersionState, blocking, content_hash, default_columns, entry_hash,
-    html_text, index_no, item_state, next_state, report_subject,
+    AttachmentText, Broken, Detectors, Finding, ItemFields, ItemState, LogAction, LogEntry,
+    PublishedContent, ReviewRecord, Step, Verdict, VersionState, attachment_findings, blocking,
+    content_hash, default_columns, entry_hash, html_text, index_no, item_state, next_state,
+    report_subject,
 };
 use serde::Serialize;
 use sqlx::types::Json;
@@ -456,7 +457,11 @@ impl Tx {
 
     /// The log subject of an item (its 索引号, or `annual-report/YEAR` for a year's report)
     /// and whether it is a report.
-    async fn subject_of(&mut self, item_id: i64, index: &str) -> Result<(String, bool), DbError> {
+    pub(crate) async fn subject_of(
+        &mut self,
+        item_id: i64,
+        index: &str,
+    ) -> Result<(String, bool), DbError> {
         let year: Option<i32> = on_tx!(self, c => sqlx::query_scalar(
             "SELECT year FROM annual_report WHERE item_id = $1")
             .bind(item_id).fetch_optional(&mut *c).await?);
@@ -540,11 +545,21 @@ impl Tx {
     ) -> Result<(Vec<Finding>, Vec<(String, String)>), DbError> {
         let words = self.strings_setting(agency_id, WORDS_KEY).await?;
         let contacts = self.strings_setting(agency_id, CONTACTS_KEY).await?;
-        let mut findings = scan_fields(&Detectors::new(&words, &contacts), &v.fields);
+        let detectors = Detectors::new(&words, &contacts);
+        let mut findings = scan_fields(&detectors, &v.fields);
         for url in gongkai_domain::publishing::internal_links(&v.fields.body) {
             if !self.link_leads_somewhere(&url).await? {
                 findings.push(Finding::broken_link("正文", &url));
             }
+        }
+        // Attachments (a report's snapshot files carry no extracted text: nothing to read).
+        for (name, size, text, unreadable) in self.attachment_texts(item_id, v.version).await? {
+            let text = match (&text, unreadable) {
+                (_, true) => AttachmentText::Unreadable,
+                (Some(t), false) => AttachmentText::Read(t),
+                (None, false) => AttachmentText::NotRead,
+            };
+            findings.extend(attachment_findings(&detectors, &name, size, text));
         }
         let overrides: Vec<(String, String)> = on_tx!(self, c => sqlx::query_as(
             "SELECT finding_key, reason FROM item_override WHERE item_id = $1 AND version = $2")
@@ -912,6 +927,7 @@ impl Tx {
             .execute(&mut *c).await.map(|_| ())?);
         on_tx!(self, c => sqlx::query("UPDATE disclosure_item SET version = $1 WHERE id = $2")
             .bind(next).bind(item_id).execute(&mut *c).await.map(|_| ())?);
+        self.copy_files(item_id, version, next).await?;
         Ok(next)
     }
 

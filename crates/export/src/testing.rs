@@ -321,3 +321,37 @@ pub fn print_to_pdf(pages: &[String]) -> Result<Vec<Vec<u8>>, String> {
     }
     Ok(out)
 }
+
+/// A small DOCX whose body is `paragraphs` (a stored zip, as another writer might make it).
+pub fn docx_with_text(paragraphs: &[&str]) -> Vec<u8> {
+    let types = br#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>"#;
+    let esc = |s: &str| {
+        s.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+    };
+    let body: String = paragraphs
+        .iter()
+        .map(|p| format!("<w:p><w:r><w:t>{}</w:t></w:r></w:p>", esc(p)))
+        .collect();
+    let doc = format!(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>"#
+    );
+    let doc = doc.into_bytes();
+    zip(&[
+        ZipEntry {
+            name: "[Content_Types].xml",
+            method: 0,
+            data: types,
+            crc32: crc32fast::hash(types),
+            declared_size: types.len() as u32,
+        },
+        ZipEntry {
+            name: "word/document.xml",
+            method: 0,
+            data: &doc,
+            crc32: crc32fast::hash(&doc),
+            declared_size: doc.len() as u32,
+        },
+    ])
+}

@@ -132,6 +132,8 @@ struct ItemPage {
     log: Vec<LogLine>,
     /// The year, when the item is an annual report (its page and frozen files are linked).
     report_year: Option<i32>,
+    /// The public version's attachments: (name, href, size in bytes, SHA-256).
+    attachments: Vec<(String, String, i64, String)>,
 }
 
 async fn item(
@@ -200,6 +202,24 @@ async fn item(
         corrections,
         log,
         report_year: d.report_year,
+        attachments: if d.report_year.is_some() {
+            Vec::new()
+        } else {
+            d.files
+                .iter()
+                .filter(|f| f.version == v.version)
+                .map(|f| {
+                    let href = format!(
+                        "/agencies/{}/items/{}/files/{}/{}",
+                        crate::urlenc::enc(&code),
+                        d.id,
+                        f.version,
+                        crate::urlenc::enc(&f.name)
+                    );
+                    (f.name.clone(), href, f.size, f.sha256.clone())
+                })
+                .collect()
+        },
     }
     .into_response())
 }

@@ -37,7 +37,7 @@ struct ListQuery {
 }
 
 /// Maps a storage error of an item operation to its API answer.
-fn item_error(e: DbError) -> Response {
+pub(crate) fn item_error(e: DbError) -> Response {
     match e {
         DbError::UnknownAgency(a) => api_error(StatusCode::NOT_FOUND, &format!("未找到机构“{a}”")),
         e @ DbError::Denied(_) => api_error(StatusCode::FORBIDDEN, &e.to_string()),

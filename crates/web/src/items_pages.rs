@@ -418,8 +418,22 @@ struct DetailPage {
     report_year: Option<i32>,
     /// A report's version in work may be submitted.
     editable_report: bool,
-    /// The snapshot files: (version, name, size, SHA-256).
-    files: Vec<(i32, String, i64, String)>,
+    /// A report's snapshot files or an item's attachments, every version's.
+    files: Vec<FileLine>,
+    /// The version in work, whose attachments may be changed while it is editable.
+    working_version: i32,
+    /// The types that may be attached, for the upload form.
+    allowed: String,
+    max_mb: usize,
+}
+
+struct FileLine {
+    version: i32,
+    name: String,
+    href: String,
+    content_type: String,
+    size: i64,
+    sha256: String,
 }
 
 async fn visible(
@@ -478,8 +492,18 @@ async fn detail(State(s): State<AppState>, headers: HeaderMap, Path(id): Path<i6
             files: d
                 .files
                 .iter()
-                .map(|f| (f.version, f.name.clone(), f.size, f.sha256.clone()))
+                .map(|f| FileLine {
+                    version: f.version,
+                    name: f.name.clone(),
+                    href: format!("/admin/items/{}/files/{}/{}", d.id, f.version, enc(&f.name)),
+                    content_type: f.content_type.clone(),
+                    size: f.size,
+                    sha256: f.sha256.clone(),
+                })
                 .collect(),
+            working_version: latest.version,
+            allowed: gongkai_domain::publishing::allowed_extensions(),
+            max_mb: gongkai_domain::publishing::MAX_ATTACHMENT_MB,
             withdraw_reason: d.withdraw_reason.clone().unwrap_or_default(),
             v: FormValues::of(&latest.fields),
             choices: choices(&s, &d.agency).await?,

@@ -13,6 +13,7 @@ pub mod urlenc;
 
 pub mod annual;
 mod atom;
+mod attachments;
 mod audit;
 mod audit_log;
 mod calendar;
@@ -148,6 +149,7 @@ pub fn router_with(db: Db, config: WebConfig) -> Router {
         .merge(trading::routes())
         .merge(trading_rules::routes())
         .merge(atom::routes())
+        .merge(attachments::routes())
         .merge(openapi::api().split_for_parts().0)
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(

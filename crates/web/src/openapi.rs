@@ -77,6 +77,7 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .merge(crate::users::api())
         .merge(crate::notices::api())
         .merge(crate::items::api())
+        .merge(crate::attachments::api())
 }
 
 /// The document, built once from [`api`].

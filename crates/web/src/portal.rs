@@ -252,8 +252,23 @@ pub(crate) fn file_response(
     let csp = html.then(|| security::document_csp(&bytes));
     let ct = header::HeaderValue::from_str(content_type)
         .unwrap_or(header::HeaderValue::from_static("application/octet-stream"));
-    // File names are ASCII (agency codes are); anything else is not put in a header.
-    let disposition = header::HeaderValue::from_str(&format!("inline; filename=\"{filename}\""))
+    // An ASCII name as it is; any other (an attachment's Chinese name) as RFC 6266's
+    // `filename*`, with an ASCII fallback.
+    let disposition = if filename.is_ascii() && !filename.contains(['"', '\\']) {
+        format!("inline; filename=\"{filename}\"")
+    } else {
+        let ext = filename.rsplit_once('.').map_or("", |(_, e)| e);
+        let fallback = if ext.is_ascii() && !ext.is_empty() && !ext.contains(['"', '\\']) {
+            format!("file.{ext}")
+        } else {
+            "file".to_string()
+        };
+        format!(
+            "inline; filename=\"{fallback}\"; filename*=UTF-8''{}",
+            crate::urlenc::enc(filename)
+        )
+    };
+    let disposition = header::HeaderValue::from_str(&disposition)
         .unwrap_or(header::HeaderValue::from_static("inline"));
     let mut res = bytes.into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, ct);

@@ -57,6 +57,9 @@ pub const LOOKUPS: (u32, Duration) = (30, Duration::from_secs(2));
 pub fn body_limit(path: &str) -> usize {
     if UPLOAD_ROUTES.contains(&path) {
         gongkai_export::read::MAX_BYTES
+    } else if crate::attachments::is_upload(path) {
+        // The file and, in a multipart form, its envelope.
+        gongkai_domain::publishing::MAX_ATTACHMENT_BYTES + FORM_LIMIT
     } else {
         FORM_LIMIT
     }

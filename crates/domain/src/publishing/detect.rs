@@ -22,6 +22,7 @@ crate::codes::code_enum_pub!(
         SensitiveWord => "sensitive_word", "敏感词";
         BrokenLink => "broken_link", "失效的站内链接";
         EmptyAttachment => "empty_attachment", "空附件";
+        UnreadableAttachment => "unreadable_attachment", "未能检查文字的附件";
     }
 );
 
@@ -54,6 +55,19 @@ impl Finding {
     pub fn empty_attachment(name: &str) -> Finding {
         let place = format!("附件：{name}");
         Finding::new(FindingKind::EmptyAttachment, &place, name, name.to_string())
+    }
+
+    /// An attachment that should have text but whose text could not be read (damaged, over
+    /// the reader's limits, a scan without a text layer, no PDF reader installed): the checks
+    /// could not look at it, so a person must.
+    pub fn unreadable_attachment(name: &str) -> Finding {
+        let place = format!("附件：{name}");
+        Finding::new(
+            FindingKind::UnreadableAttachment,
+            &place,
+            name,
+            format!("{name}（文字无法读取，请人工检查）"),
+        )
     }
 
     /// The finding as one line for a reviewer.

@@ -9,13 +9,15 @@
 //! finds personal data, classification marks, sensitive words, broken links and empty
 //! attachments in what is about to be published; `chain` hashes published content and links
 //! publication-log entries into a chain that `verify` checks; `annual` makes a year's report
-//! a catalogue item with a frozen snapshot.
+//! a catalogue item with a frozen snapshot; `attachment` decides which files may be attached
+//! (type by extension and first bytes, size, name) and what the checks find in them.
 //!
 //! Who may perform a step is decided by `auth::authorize` (`Action::Review(stage)` on a
 //! `Resource::ReviewOf`, separation of duties included); this module decides only whether the
 //! step fits the item's state.
 
 mod annual;
+mod attachment;
 mod chain;
 mod detect;
 mod item;
@@ -24,6 +26,10 @@ mod workflow;
 pub use annual::{
     DEFAULT_REPORT_DUE, REPORT_COLUMN, ReportFile, ReportSnapshot, parse_report_due, report_due,
     report_fields, report_subject,
+};
+pub use attachment::{
+    ATTACHMENT_TYPES, AttachmentText, AttachmentType, MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_MB,
+    MAX_ATTACHMENTS, allowed_extensions, attachment_findings, attachment_name, attachment_type,
 };
 pub use chain::{
     Broken, GENESIS, LogAction, LogEntry, PublishedContent, content_hash, entry_hash, sha256_hex,

@@ -14,6 +14,9 @@ pub struct Res {
     pub cookies: Vec<String>,
     pub location: String,
     pub body: String,
+    /// The body's bytes (files).
+    pub raw: Vec<u8>,
+    pub headers: axum::http::HeaderMap,
 }
 
 pub async fn send(
@@ -23,6 +26,19 @@ pub async fn send(
     cookie: &str,
     extra: &[(&str, &str)],
     body: Option<(&str, String)>,
+) -> Res {
+    let body = body.map(|(ct, text)| (ct, text.into_bytes()));
+    send_bytes(app, method, uri, cookie, extra, body).await
+}
+
+/// [`send`] with a body of any bytes (files).
+pub async fn send_bytes(
+    app: &axum::Router,
+    method: &str,
+    uri: &str,
+    cookie: &str,
+    extra: &[(&str, &str)],
+    body: Option<(&str, Vec<u8>)>,
 ) -> Res {
     let mut b = Request::builder().method(method).uri(uri);
     if !cookie.is_empty() {
@@ -57,13 +73,16 @@ pub async fn send(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
-    let body =
-        String::from_utf8_lossy(&res.into_body().collect().await.unwrap().to_bytes()).to_string();
+    let headers = res.headers().clone();
+    let raw = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    let body = String::from_utf8_lossy(&raw).to_string();
     Res {
         status,
         cookies,
         location,
         body,
+        raw,
+        headers,
     }
 }
 

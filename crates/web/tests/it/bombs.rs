@@ -78,21 +78,14 @@ async fn send_bytes(
     extra: &[(&str, &str)],
     body: Vec<u8>,
 ) -> (StatusCode, String) {
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-    let mut b = axum::http::Request::builder()
-        .method("POST")
-        .uri(uri)
-        .header("content-type", "application/octet-stream");
-    for (k, v) in extra {
-        b = b.header(*k, *v);
-    }
-    let res = app
-        .clone()
-        .oneshot(b.body(axum::body::Body::from(body)).unwrap())
-        .await
-        .unwrap_or_else(|e| match e {});
-    let status = res.status();
-    let bytes = res.into_body().collect().await.unwrap().to_bytes();
-    (status, String::from_utf8_lossy(&bytes).into_owned())
+    let res = crate::admin::send_bytes(
+        app,
+        "POST",
+        uri,
+        "",
+        extra,
+        Some(("application/octet-stream", body)),
+    )
+    .await;
+    (res.status, res.body)
 }

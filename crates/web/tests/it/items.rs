@@ -65,7 +65,7 @@ pub(crate) async fn call(
     (res.status, v)
 }
 
-fn draft(title: &str) -> Value {
+pub(crate) fn draft(title: &str) -> Value {
     json!({
         "title": title,
         "summary": "交易服务收费标准",

@@ -5,6 +5,7 @@
 mod accounts;
 mod admin;
 mod annual;
+mod attachments;
 mod bombs;
 mod items;
 mod matrix;
