@@ -14,6 +14,7 @@ mod error;
 mod ledger;
 mod pool;
 pub mod publishing;
+pub mod records;
 mod report;
 pub mod schema;
 mod settings;

@@ -68,6 +68,10 @@ pub enum Action {
     WithdrawItems,
     /// Perform one review stage of a disclosure item (三审三校, 保密审查).
     Review(Stage),
+    /// Enter or import the records behind table 二 and the report's figures: decisions, fees,
+    /// policy pushes and loans, channels and their posts with reads (采编, 管理员, and system
+    /// accounts that push them from other systems).
+    RecordFigures,
 }
 
 /// The stages of the publishing workflow that separation of duties governs.
@@ -138,6 +142,7 @@ impl Action {
             Action::PublishItems => "发布主动公开信息",
             Action::WithdrawItems => "撤回已发布信息",
             Action::Review(s) => s.label(),
+            Action::RecordFigures => "登记表二与渠道数据",
         }
     }
 
@@ -162,6 +167,7 @@ impl Action {
             Action::DraftItems,
             Action::PublishItems,
             Action::WithdrawItems,
+            Action::RecordFigures,
         ];
         v.extend(Stage::ALL.iter().map(|s| Action::Review(*s)));
         v
@@ -204,6 +210,7 @@ pub fn role_allows(role: Role, a: Action) -> bool {
         A::PublishItems => matches!(role, R::Editor | R::Head),
         A::WithdrawItems => role == R::Head,
         A::Review(s) => role == s.role(),
+        A::RecordFigures => matches!(role, R::Editor | R::Admin | R::System),
     }
 }
 

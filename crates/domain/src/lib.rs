@@ -15,6 +15,7 @@ pub mod ledger;
 pub mod numfmt;
 pub mod period;
 pub mod publishing;
+pub mod records;
 pub mod report;
 pub mod trading;
 pub mod uscc;

@@ -12,6 +12,9 @@ pub const TRADING: (&str, &str) = ("/admin/trading", "交易信息公开");
 /// The catalogue of proactive disclosure, shown to those who may view it somewhere.
 pub const ITEMS: (&str, &str) = ("/admin/items", "主动公开");
 
+/// The records behind table 二 and the channel figures, shown to those who may enter them.
+pub const RECORDS: (&str, &str) = ("/admin/records", "表二与渠道数据");
+
 /// The back-office navigation: (link, label), in order (the trading entry goes after the
 /// first two, for those allowed it).
 pub const NAV: &[(&str, &str)] = &[
@@ -41,6 +44,13 @@ impl Chrome {
         }
         if c.principal.may_somewhere(Action::ViewTrading) {
             nav.insert(if nav.contains(&ITEMS) { 3 } else { 2 }, TRADING);
+        }
+        if c.principal.may_somewhere(Action::RecordFigures) {
+            let at = nav
+                .iter()
+                .position(|n| n.0 == "/admin/reports")
+                .map_or(nav.len(), |i| i + 1);
+            nav.insert(at, RECORDS);
         }
         Chrome {
             nav,

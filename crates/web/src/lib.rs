@@ -29,6 +29,7 @@ mod letters;
 mod login;
 mod notices;
 mod portal;
+mod records;
 mod reports;
 mod requests_public;
 mod security;
@@ -150,6 +151,7 @@ pub fn router_with(db: Db, config: WebConfig) -> Router {
         .merge(trading_rules::routes())
         .merge(atom::routes())
         .merge(attachments::routes())
+        .merge(records::routes())
         .merge(openapi::api().split_for_parts().0)
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(

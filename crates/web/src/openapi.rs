@@ -78,6 +78,7 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .merge(crate::notices::api())
         .merge(crate::items::api())
         .merge(crate::attachments::api())
+        .merge(crate::records::api())
 }
 
 /// The document, built once from [`api`].

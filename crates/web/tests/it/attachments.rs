@@ -154,7 +154,10 @@ async fn attachments_are_checked_frozen_and_served_only_once_published() {
     )
     .await;
     assert_eq!(st, StatusCode::CONFLICT, "{v}");
-    assert!(v["error"].as_str().unwrap().contains("2 项问题未处理"), "{v}");
+    assert!(
+        v["error"].as_str().unwrap().contains("2 项问题未处理"),
+        "{v}"
+    );
     let (st, v) = call(
         &app,
         "r3",
@@ -286,7 +289,15 @@ async fn the_item_page_uploads_and_removes_attachments_with_its_csrf_token() {
     assert_eq!(st, StatusCode::CREATED, "{v}");
     let id = v["id"].as_i64().unwrap();
     let (cookie, _) = session(&app, "editor").await;
-    let page = send(&app, "GET", &format!("/admin/items/{id}"), &cookie, &[], None).await;
+    let page = send(
+        &app,
+        "GET",
+        &format!("/admin/items/{id}"),
+        &cookie,
+        &[],
+        None,
+    )
+    .await;
     let csrf = crate::admin::hidden_csrf(&page.body);
     let boundary = "gkboundary7MA4YWxk";
     let multipart = |name: &str, content: &[u8]| {

@@ -10,6 +10,7 @@ mod bombs;
 mod items;
 mod matrix;
 mod public;
+mod records;
 mod trading;
 
 use axum::body::Body;
