@@ -183,6 +183,19 @@ impl Db {
         // (contracts.md §3): versions, change log, completion and bidders all from there.
         let notices = crate::trading::parse_notices(&synth::notice_lines(&ledger))?;
         ledger.projects.clear();
+        // Table 二's decisions and fees, the policy records and the channels with their posts
+        // are entered as records, as the office's 采编 enters them (`Tx::put_records`).
+        let records: Vec<(usize, gongkai_domain::records::Record)> =
+            gongkai_domain::records::ledger_records(&ledger)
+                .into_iter()
+                .enumerate()
+                .map(|(i, r)| (i + 1, r))
+                .collect();
+        ledger.channels.clear();
+        ledger.decisions.clear();
+        ledger.fees.clear();
+        ledger.pushes.clear();
+        ledger.loans.clear();
         let cal = self.calendar().await?;
         // One transaction: a failure anywhere (also after the reset's deletes) leaves the
         // database as it was.
@@ -220,6 +233,11 @@ impl Db {
         let today = gongkai_domain::period::beijing_date(now);
         tx.load_demo_catalogue(&agency, &synth::demo_catalogue(today), now)
             .await?;
+        let staff = tx.demo_staff(&agency).await?;
+        let editor = staff
+            .first()
+            .ok_or_else(|| DbError::Conflict("演示人员不全".into()))?;
+        tx.put_records(editor, synth::DEMO_CODE, &records).await?;
         tx.commit().await?;
         self.analyze().await?;
         Ok(agency)
