@@ -36,6 +36,7 @@ fn fields(i: usize) -> ItemFields {
         repealed_on: None,
         column: "trading".into(),
         change_note: None,
+        interprets: None,
     }
 }
 

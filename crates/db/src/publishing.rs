@@ -342,6 +342,29 @@ impl Tx {
         }
     }
 
+    /// Checks that a 解读 names an item of the same agency other than itself.
+    async fn check_interprets(
+        &mut self,
+        agency_id: i64,
+        item_id: Option<i64>,
+        target: Option<i64>,
+    ) -> Result<(), DbError> {
+        let Some(target) = target else {
+            return Ok(());
+        };
+        let found: Option<i64> = on_tx!(self, c => sqlx::query_scalar(
+            "SELECT id FROM disclosure_item WHERE id = $1 AND agency_id = $2")
+            .bind(target).bind(agency_id).fetch_optional(&mut *c).await?);
+        if found.is_none() || item_id == Some(target) {
+            return Err(gongkai_domain::DomainError::invalid(
+                "所解读的政策",
+                format!("本机构没有编号为 {target} 的另一条主动公开信息"),
+            )
+            .into());
+        }
+        Ok(())
+    }
+
     /// Creates a draft item (version 1) in an agency's catalogue with a new 索引号; returns its
     /// id and 索引号.
     pub async fn create_item(
@@ -356,18 +379,19 @@ impl Tx {
         authorize(p, Action::DraftItems, Resource::Agency(&path))?;
         let f = fields.validated(beijing_date(now), 1)?;
         self.check_column(agency.id, &f.column).await?;
+        self.check_interprets(agency.id, None, f.interprets).await?;
         let index = self
             .next_index_no(agency.id, &agency.code, f.formed_on.year())
             .await?;
         let id: i64 = on_tx!(self, c => sqlx::query_scalar(
             "INSERT INTO disclosure_item (agency_id, index_no, title, summary, doc_no, publisher, \
              generated_on, attr, art20_item, doc_kind, repealed_on, catalogue, state, version, \
-             column_code, legal_ground) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'draft', 1, $12, $13) RETURNING id")
+             column_code, legal_ground, interprets_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'draft', 1, $12, $13, $14) RETURNING id")
             .bind(agency.id).bind(&index).bind(&f.title).bind(&f.summary).bind(&f.doc_no)
             .bind(&f.publisher).bind(f.formed_on).bind(f.attr.code()).bind(f.art20_item)
             .bind(f.doc_kind.code()).bind(f.repealed_on).bind(&f.column).bind(&f.legal_ground)
-            .fetch_one(&mut *c).await?);
+            .bind(f.interprets).fetch_one(&mut *c).await?);
         on_tx!(self, c => sqlx::query(
             "INSERT INTO item_version (item_id, version, state, fields, author_id, round, created_at, updated_at) \
              VALUES ($1, 1, 'draft', $2, $3, 1, $4, $4)")
@@ -603,10 +627,11 @@ impl Tx {
         on_tx!(self, c => sqlx::query(
             "UPDATE disclosure_item SET title = $1, summary = $2, doc_no = $3, publisher = $4, generated_on = $5, \
              attr = $6, art20_item = $7, doc_kind = $8, repealed_on = $9, catalogue = $10, column_code = $10, \
-             legal_ground = $11 WHERE id = $12")
+             legal_ground = $11, interprets_id = $13 WHERE id = $12")
             .bind(&f.title).bind(&f.summary).bind(&f.doc_no).bind(&f.publisher).bind(f.formed_on)
             .bind(f.attr.code()).bind(f.art20_item).bind(f.doc_kind.code()).bind(f.repealed_on)
-            .bind(&f.column).bind(&f.legal_ground).bind(item_id).execute(&mut *c).await.map(|_| ())?);
+            .bind(&f.column).bind(&f.legal_ground).bind(item_id).bind(f.interprets)
+            .execute(&mut *c).await.map(|_| ())?);
         Ok(())
     }
 
@@ -645,6 +670,8 @@ impl Tx {
         next_state(v.state, Step::Edit, &[], 0).map_err(DbError::Conflict)?;
         let f = fields.validated(beijing_date(now), version)?;
         self.check_column(agency_id, &f.column).await?;
+        self.check_interprets(agency_id, Some(item_id), f.interprets)
+            .await?;
         on_tx!(self, c => sqlx::query(
             "UPDATE item_version SET fields = $1, author_id = $2, updated_at = $3 WHERE item_id = $4 AND version = $5")
             .bind(Json(&f)).bind(p.user_id).bind(now).bind(item_id).bind(version)
@@ -1447,6 +1474,34 @@ impl Db {
     }
 }
 
+impl Db {
+    /// The public links of a public item as a 解读 and as a policy: the policy it interprets,
+    /// when that is public, and its public 解读, oldest first; each (id, title).
+    pub async fn interpretation_links(
+        &self,
+        agency_id: i64,
+        item_id: i64,
+    ) -> Result<(Option<(i64, String)>, Vec<(i64, String)>), DbError> {
+        let rows: Vec<(String, i64, String)> = on_db!(self, p => sqlx::query_as(
+            "SELECT 'policy', p.id, p.title FROM disclosure_item i JOIN disclosure_item p ON p.id = i.interprets_id \
+               WHERE i.id = $1 AND p.agency_id = $2 AND p.state IN ('published', 'corrected') \
+             UNION ALL SELECT 'jiedu', j.id, j.title FROM disclosure_item j \
+               WHERE j.interprets_id = $1 AND j.agency_id = $2 AND j.state IN ('published', 'corrected') \
+             ORDER BY 1 DESC, 2")
+            .bind(item_id).bind(agency_id).fetch_all(p).await?);
+        let policy = rows
+            .iter()
+            .find(|r| r.0 == "policy")
+            .map(|r| (r.1, r.2.clone()));
+        let jiedu = rows
+            .into_iter()
+            .filter(|r| r.0 == "jiedu")
+            .map(|r| (r.1, r.2))
+            .collect();
+        Ok((policy, jiedu))
+    }
+}
+
 /// The demo's staff (names and roles): the people whose steps the demo catalogue records.
 /// Their accounts cannot log in (no password); real users are added with `gongkai user add`.
 pub const DEMO_STAFF: &[(&str, gongkai_domain::auth::Role)] = {
@@ -1555,8 +1610,14 @@ impl Tx {
         for i in order {
             let it = &items[i];
             let start = first_publication(&it.fate).map_or(now, |t| t - time::Duration::days(1));
+            let mut fields = it.fields.clone();
+            // A 解读 names its policy, created before it (published earlier).
+            fields.interprets = it
+                .interprets
+                .and_then(|j| ids.get(j).copied())
+                .filter(|id| *id > 0);
             let (id, _) = self
-                .create_item(editor, &agency.code, it.fields.clone(), start)
+                .create_item(editor, &agency.code, fields, start)
                 .await?;
             ids[i] = id;
             match &it.fate {

@@ -34,6 +34,8 @@ pub enum Fate {
 pub struct DemoItem {
     pub fields: ItemFields,
     pub fate: Fate,
+    /// For a 解读: the position in the catalogue of the item it interprets (published before it).
+    pub interprets: Option<usize>,
 }
 
 /// The contact details the demo agency publishes on purpose (its 政府信息公开指南 lists them).
@@ -68,8 +70,10 @@ fn item(
             repealed_on: None,
             column: column.into(),
             change_note: None,
+            interprets: None,
         },
         fate,
+        interprets: None,
     }
 }
 
@@ -129,6 +133,19 @@ pub fn demo_catalogue(today: Date) -> Vec<DemoItem> {
             "system",
             Fate::Published(datetime!(2024-07-01 09:30 +08:00)),
         ),
+        DemoItem {
+            interprets: Some(3),
+            ..item(
+                "《吴忠市公共资源交易服务中心信息发布工作方案》政策解读",
+                "解读信息发布工作方案的制定背景、主要内容和三审三校要求。",
+                "<p>一、制定背景：规范中心信息发布。二、主要内容：信息发布实行采编、初审、复审、终审，发布前三校并进行保密审查。三、实施时间：自印发之日起施行。</p>",
+                None,
+                date!(2024 - 06 - 25),
+                None,
+                "system",
+                Fate::Published(datetime!(2024-07-02 10:00 +08:00)),
+            )
+        },
         item(
             "吴忠市公共资源交易服务中心政府信息公开指南",
             "说明主动公开范围、依申请公开的受理机构和程序。",

@@ -134,6 +134,10 @@ struct ItemPage {
     report_year: Option<i32>,
     /// The public version's attachments: (name, href, size in bytes, SHA-256).
     attachments: Vec<(String, String, i64, String)>,
+    /// For a 解读: the public policy it interprets (id, title).
+    policy: Option<(i64, String)>,
+    /// For a policy: its public 解读 (id, title).
+    interpretations: Vec<(i64, String)>,
 }
 
 async fn item(
@@ -185,7 +189,10 @@ async fn item(
             entry_hash: e.entry_hash.clone(),
         })
         .collect();
+    let (policy, interpretations) = s.db.interpretation_links(a.id, d.id).await?;
     Ok(ItemPage {
+        policy,
+        interpretations,
         code: a.code,
         agency_name: a.name,
         column_code: f.column.clone(),

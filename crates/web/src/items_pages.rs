@@ -182,6 +182,7 @@ struct FormValues {
     repealed_on: String,
     column: String,
     change_note: String,
+    interprets: String,
 }
 
 impl FormValues {
@@ -200,6 +201,7 @@ impl FormValues {
             repealed_on: f.repealed_on.map(iso).unwrap_or_default(),
             column: f.column.clone(),
             change_note: f.change_note.clone().unwrap_or_default(),
+            interprets: f.interprets.map(|n| n.to_string()).unwrap_or_default(),
         }
     }
 }
@@ -256,6 +258,14 @@ fn fields_from(pairs: &[(String, String)]) -> Result<ItemFields, DomainError> {
             .transpose()?,
         column: field(pairs, "column").into(),
         change_note: opt("change_note"),
+        interprets: match opt("interprets") {
+            Some(v) => {
+                Some(v.parse().map_err(|_| {
+                    DomainError::invalid("所解读的政策", format!("“{v}”不是信息编号"))
+                })?)
+            }
+            None => None,
+        },
     })
 }
 
@@ -297,6 +307,7 @@ async fn new_page(
                 repealed_on: String::new(),
                 column: String::new(),
                 change_note: String::new(),
+                interprets: String::new(),
             },
             choices: choices(&s, &agency).await?,
             agency: a.code,

@@ -6,3 +6,6 @@
 -- read (unreadable = 1). SQLite dialect; the other file of the same number adds the same columns.
 ALTER TABLE item_file ADD COLUMN extracted_text TEXT;
 ALTER TABLE item_file ADD COLUMN unreadable INTEGER NOT NULL DEFAULT 0;
+-- A 解读 (policy interpretation) names the item whose policy it interprets (mirrored from its
+-- version's fields, checked to be an item of the same agency when written).
+ALTER TABLE disclosure_item ADD COLUMN interprets_id BIGINT;

@@ -75,6 +75,7 @@ fn fields(title: &str, body: &str) -> ItemFields {
         repealed_on: None,
         column: "documents".into(),
         change_note: None,
+        interprets: None,
     }
 }
 

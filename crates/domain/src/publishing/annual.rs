@@ -88,6 +88,7 @@ pub fn report_fields(
         repealed_on: None,
         column: REPORT_COLUMN.to_string(),
         change_note,
+        interprets: None,
     }
 }
 

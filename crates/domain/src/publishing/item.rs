@@ -46,6 +46,10 @@ pub struct ItemFields {
     /// 更正说明: what changed and why (required for every version after the first)
     #[serde(default)]
     pub change_note: Option<String>,
+    /// For a 解读 (policy interpretation): the id of the item of the same agency whose policy
+    /// it interprets; the two pages link each other once public.
+    #[serde(default)]
+    pub interprets: Option<i64>,
 }
 
 const TITLE_MAX: usize = 200;
@@ -106,6 +110,12 @@ impl ItemFields {
             return Err(DomainError::invalid(
                 "文号",
                 format!("{}须填写文号", self.doc_kind.label()),
+            ));
+        }
+        if self.interprets.is_some_and(|id| id <= 0) {
+            return Err(DomainError::invalid(
+                "所解读的政策",
+                "应为本机构一条主动公开信息的编号（正整数）",
             ));
         }
         self.legal_ground = self
@@ -320,6 +330,7 @@ mod tests {
             repealed_on: None,
             column: "documents".into(),
             change_note: None,
+            interprets: None,
         }
     }
 

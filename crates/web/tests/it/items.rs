@@ -617,3 +617,106 @@ async fn an_item_goes_through_the_whole_workflow_in_the_back_office() {
     .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_jiedu_names_its_policy_and_each_public_page_links_the_other() {
+    let (app, _db) = world().await;
+    let policy = approved(&app, "关于交易服务收费的通知").await;
+    let (st, v) = call(
+        &app,
+        "head",
+        "POST",
+        &format!("/api/v1/admin/items/{policy}/publish"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let jiedu = |interprets: Value| {
+        let mut d = draft("《关于交易服务收费的通知》政策解读");
+        d["doc_no"] = Value::Null;
+        d["doc_kind"] = json!("other");
+        d["interprets"] = interprets;
+        d
+    };
+    // Another agency's item, a missing one, nonsense: 422 naming the field, nothing written.
+    let (_, b) = call(&app, "editor-b", "POST", "/api/v1/admin/items?agency=b", {
+        let mut d = draft("b 的通知");
+        d["publisher"] = json!("b 公共资源交易中心");
+        d
+    })
+    .await;
+    for bad in [b["id"].clone(), json!(999_999), json!(-1)] {
+        let (st, v) = call(
+            &app,
+            "editor",
+            "POST",
+            "/api/v1/admin/items?agency=a",
+            jiedu(bad.clone()),
+        )
+        .await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {v}");
+        assert!(v["error"].as_str().unwrap().contains("所解读的政策"), "{v}");
+    }
+    let (st, v) = call(
+        &app,
+        "editor",
+        "POST",
+        "/api/v1/admin/items?agency=a",
+        jiedu(json!(policy)),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_i64().unwrap();
+    // Not public yet: the policy's page does not mention it.
+    let page = send(
+        &app,
+        "GET",
+        &format!("/agencies/a/items/{policy}"),
+        "",
+        &[],
+        None,
+    )
+    .await;
+    assert!(!page.body.contains("政策解读："), "{}", page.body);
+    approve(&app, id).await;
+    let (st, v) = call(
+        &app,
+        "head",
+        "POST",
+        &format!("/api/v1/admin/items/{id}/publish"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let page = send(
+        &app,
+        "GET",
+        &format!("/agencies/a/items/{policy}"),
+        "",
+        &[],
+        None,
+    )
+    .await;
+    assert!(
+        page.body
+            .contains(&format!("政策解读：<a href=\"/agencies/a/items/{id}\">")),
+        "{}",
+        page.body
+    );
+    let page = send(
+        &app,
+        "GET",
+        &format!("/agencies/a/items/{id}"),
+        "",
+        &[],
+        None,
+    )
+    .await;
+    assert!(
+        page.body.contains(&format!(
+            "所解读的政策：<a href=\"/agencies/a/items/{policy}\">"
+        )),
+        "{}",
+        page.body
+    );
+}
