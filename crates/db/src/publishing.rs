@@ -305,6 +305,81 @@ impl Tx {
         Ok(on_tx!(self, c => sqlx::query_as(sql).bind(agency_id).fetch_all(&mut *c).await?))
     }
 
+    /// Adds a column to an agency's tree or renames / moves one (an agency admin's setting:
+    /// `Administer`). The tree is seeded with the standard one first; a new column goes last.
+    pub async fn put_column(
+        &mut self,
+        p: &Principal,
+        agency_code: &str,
+        code: &str,
+        name: &str,
+        parent: Option<&str>,
+    ) -> Result<(), DbError> {
+        let agency = self.lock_agency(agency_code).await?;
+        let path = self.path_of(agency.id).await?;
+        authorize(p, Action::Administer, Resource::Agency(&path))?;
+        let cols = self.columns(agency.id).await?;
+        let existing: Vec<(String, Option<String>)> = cols
+            .iter()
+            .map(|(c, _, p)| (c.clone(), p.clone()))
+            .collect();
+        let (code, name, parent) =
+            gongkai_domain::publishing::checked_column(code, name, parent, &existing)?;
+        if code == gongkai_domain::publishing::REPORT_COLUMN && parent.is_some() {
+            return Err(
+                gongkai_domain::DomainError::invalid("上级栏目", "年报栏目须为一级栏目").into(),
+            );
+        }
+        if existing.iter().any(|(c, _)| *c == code) {
+            on_tx!(self, c => sqlx::query(
+                "UPDATE catalogue_column SET name = $1, parent_code = $2 WHERE agency_id = $3 AND code = $4")
+                .bind(&name).bind(&parent).bind(agency.id).bind(&code).execute(&mut *c).await.map(|_| ())?);
+        } else {
+            on_tx!(self, c => sqlx::query(
+                "INSERT INTO catalogue_column (agency_id, code, name, parent_code, position) VALUES ($1, $2, $3, $4, $5)")
+                .bind(agency.id).bind(&code).bind(&name).bind(&parent).bind(cols.len() as i32)
+                .execute(&mut *c).await.map(|_| ())?);
+        }
+        Ok(())
+    }
+
+    /// Removes a column from an agency's tree: refused while any item (in any state) is in it,
+    /// while it has children, and for the annual reports' column.
+    pub async fn delete_column(
+        &mut self,
+        p: &Principal,
+        agency_code: &str,
+        code: &str,
+    ) -> Result<(), DbError> {
+        let agency = self.lock_agency(agency_code).await?;
+        let path = self.path_of(agency.id).await?;
+        authorize(p, Action::Administer, Resource::Agency(&path))?;
+        let cols = self.columns(agency.id).await?;
+        if !cols.iter().any(|(c, _, _)| c == code) {
+            return Err(DbError::NotFound(format!("没有代码为“{code}”的栏目")));
+        }
+        if code == gongkai_domain::publishing::REPORT_COLUMN {
+            return Err(DbError::Conflict("年报栏目不能删除".into()));
+        }
+        if cols.iter().any(|(_, _, p)| p.as_deref() == Some(code)) {
+            return Err(DbError::Conflict(format!(
+                "栏目“{code}”还有下级栏目，请先删除或移走下级栏目"
+            )));
+        }
+        let used: i64 = on_tx!(self, c => sqlx::query_scalar(
+            "SELECT COUNT(*) FROM disclosure_item WHERE agency_id = $1 AND column_code = $2")
+            .bind(agency.id).bind(code).fetch_one(&mut *c).await?);
+        if used > 0 {
+            return Err(DbError::Conflict(format!(
+                "栏目“{code}”中还有 {used} 条信息，不能删除"
+            )));
+        }
+        on_tx!(self, c => sqlx::query(
+            "DELETE FROM catalogue_column WHERE agency_id = $1 AND code = $2")
+            .bind(agency.id).bind(code).execute(&mut *c).await.map(|_| ())?);
+        Ok(())
+    }
+
     async fn next_index_no(
         &mut self,
         agency_id: i64,

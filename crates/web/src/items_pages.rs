@@ -70,6 +70,8 @@ struct ListPage {
     state: String,
     states: Vec<(&'static str, &'static str)>,
     may_draft: bool,
+    /// The agency's admin may edit its column tree.
+    may_administer: bool,
     overdue_only: bool,
     rows: Vec<ListRow>,
 }
@@ -112,6 +114,7 @@ async fn list(
         let overdue_only = q.queue.as_deref() == Some("overdue");
         Ok::<_, WebError>(ListPage {
             may_draft: c.may(Action::DraftItems, &path),
+            may_administer: c.may(Action::Administer, &path),
             chrome: Chrome::of(&c),
             agencies: agencies.into_iter().map(|a| (a.code, a.name)).collect(),
             agency,

@@ -20,6 +20,7 @@ mod calendar;
 mod cases;
 mod catalogue;
 mod chrome;
+mod columns;
 mod dashboard;
 mod fees;
 mod guard;
@@ -152,6 +153,7 @@ pub fn router_with(db: Db, config: WebConfig) -> Router {
         .merge(atom::routes())
         .merge(attachments::routes())
         .merge(records::routes())
+        .merge(columns::routes())
         .merge(openapi::api().split_for_parts().0)
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(

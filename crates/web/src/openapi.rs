@@ -79,6 +79,7 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .merge(crate::items::api())
         .merge(crate::attachments::api())
         .merge(crate::records::api())
+        .merge(crate::columns::api())
 }
 
 /// The document, built once from [`api`].

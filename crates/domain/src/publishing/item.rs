@@ -230,6 +230,69 @@ pub struct ColumnDef {
     pub parent: Option<&'static str>,
 }
 
+/// A column as an agency edits it: its code, name and parent among `existing` (code, parent)
+/// columns. Checked: the code is a short machine code, the name is given, the parent exists,
+/// is not the column itself and is top-level (the tree has two levels), and a column that has
+/// children does not become a child itself. Returns the trimmed (code, name, parent).
+pub fn checked_column(
+    code: &str,
+    name: &str,
+    parent: Option<&str>,
+    existing: &[(String, Option<String>)],
+) -> Result<(String, String, Option<String>), DomainError> {
+    let code = code.trim();
+    if code.is_empty()
+        || code.len() > 32
+        || !code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    {
+        return Err(DomainError::invalid(
+            "栏目代码",
+            "须为 1 至 32 个小写字母、数字、_ 或 -",
+        ));
+    }
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 40 || name.chars().any(char::is_control) {
+        return Err(DomainError::invalid(
+            "栏目名称",
+            "不能为空，不能超过 40 个字符",
+        ));
+    }
+    let parent = parent.map(str::trim).filter(|p| !p.is_empty());
+    if let Some(p) = parent {
+        if p == code {
+            return Err(DomainError::invalid("上级栏目", "不能是栏目本身"));
+        }
+        match existing.iter().find(|(c, _)| c == p) {
+            None => {
+                return Err(DomainError::invalid(
+                    "上级栏目",
+                    format!("没有代码为“{p}”的栏目"),
+                ));
+            }
+            Some((_, Some(_))) => {
+                return Err(DomainError::invalid(
+                    "上级栏目",
+                    format!("“{p}”本身是下级栏目（栏目只有两级）"),
+                ));
+            }
+            Some(_) => {}
+        }
+        if existing.iter().any(|(_, q)| q.as_deref() == Some(code)) {
+            return Err(DomainError::invalid(
+                "上级栏目",
+                format!("“{code}”有下级栏目，不能再作为下级栏目"),
+            ));
+        }
+    }
+    Ok((
+        code.to_string(),
+        name.to_string(),
+        parent.map(str::to_string),
+    ))
+}
+
 /// The standard column tree for a 公共资源交易中心 (regulations.md §4.2), which an agency may
 /// edit.
 pub fn default_columns() -> Vec<ColumnDef> {
@@ -307,6 +370,32 @@ pub fn timeliness(
         Some(_) => Timeliness::Late { due },
         None if today <= due => Timeliness::Due { due },
         None => Timeliness::Overdue { due },
+    }
+}
+
+#[cfg(test)]
+mod column_tests {
+    use super::checked_column;
+
+    #[test]
+    fn columns_are_two_levels_with_machine_codes() {
+        let existing = vec![
+            ("statutory".to_string(), None),
+            ("fees".to_string(), Some("statutory".to_string())),
+        ];
+        assert_eq!(
+            checked_column(" policy ", " 政策文件 ", Some("statutory"), &existing).unwrap(),
+            ("policy".into(), "政策文件".into(), Some("statutory".into()))
+        );
+        let err = |c: &str, n: &str, p: Option<&str>| {
+            checked_column(c, n, p, &existing).unwrap_err().to_string()
+        };
+        assert!(err("政策", "政策", None).contains("栏目代码"));
+        assert!(err("policy", " ", None).contains("栏目名称"));
+        assert!(err("policy", "政策", Some("nowhere")).contains("上级栏目"));
+        assert!(err("policy", "政策", Some("fees")).contains("两级"));
+        assert!(err("policy", "政策", Some("policy")).contains("本身"));
+        assert!(err("statutory", "法定", Some("fees")).contains("上级栏目"));
     }
 }
 

@@ -40,8 +40,8 @@ pub use detect::{
     internal_links, link_target, luhn_valid,
 };
 pub use item::{
-    ColumnDef, ItemFields, Timeliness, default_columns, index_no, normalize_doc_no, publish_by,
-    timeliness,
+    ColumnDef, ItemFields, Timeliness, checked_column, default_columns, index_no, normalize_doc_no,
+    publish_by, timeliness,
 };
 pub use workflow::{
     ItemState, PROOFREADS, ReviewRecord, Step, Verdict, VersionState, item_state, next_state,

@@ -720,3 +720,79 @@ async fn a_jiedu_names_its_policy_and_each_public_page_links_the_other() {
         page.body
     );
 }
+
+#[tokio::test]
+async fn an_agency_admin_edits_its_column_tree_and_nothing_in_use_is_removed() {
+    let (app, db) = world().await;
+    db.add_user(
+        "admin-a",
+        "!",
+        &[("a".to_string(), Role::Admin)],
+        AuditEntry::new(None, "测试"),
+    )
+    .await
+    .unwrap();
+    add_token(&db, "admin-a", "t-admin-a").await;
+    let uri = "/api/v1/admin/columns?agency=a";
+    let col = |code: &str, name: &str, parent: Option<&str>| json!({"code": code, "name": name, "parent": parent});
+    let (st, v) = call(
+        &app,
+        "admin-a",
+        "PUT",
+        uri,
+        col("policy", "政策文件", Some("statutory")),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let (st, v) = call(&app, "admin-a", "GET", uri, Value::Null).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["code"] == "policy" && c["parent"] == "statutory"),
+        "{v}"
+    );
+    // Refused, naming the field: a child under a child, an unknown parent, a bad code.
+    for bad in [
+        col("x", "x", Some("fees")),
+        col("x", "x", Some("nowhere")),
+        col("政策", "x", None),
+    ] {
+        let (st, v) = call(&app, "admin-a", "PUT", uri, bad.clone()).await;
+        assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {v}");
+        assert!(v["error"].as_str().unwrap().contains("栏目"), "{v}");
+    }
+    // Only the agency's admin edits it.
+    let (st, _) = call(&app, "editor", "PUT", uri, col("y", "y", None)).await;
+    assert_eq!(st, StatusCode::FORBIDDEN);
+    // An item in the new column keeps it from being removed; the reports' column stays.
+    let mut d = draft("关于政策文件的通知");
+    d["column"] = json!("policy");
+    let (st, v) = call(&app, "editor", "POST", "/api/v1/admin/items?agency=a", d).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    for code in ["policy", "annual", "statutory"] {
+        let (st, v) = call(
+            &app,
+            "admin-a",
+            "DELETE",
+            &format!("/api/v1/admin/columns/{code}?agency=a"),
+            Value::Null,
+        )
+        .await;
+        assert_eq!(st, StatusCode::CONFLICT, "{code}: {v}");
+    }
+    let (st, v) = call(&app, "admin-a", "PUT", uri, col("empty", "空栏目", None)).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let (st, v) = call(
+        &app,
+        "admin-a",
+        "DELETE",
+        "/api/v1/admin/columns/empty?agency=a",
+        Value::Null,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let (_, v) = call(&app, "admin-a", "GET", uri, Value::Null).await;
+    assert!(!v.as_array().unwrap().iter().any(|c| c["code"] == "empty"));
+}
