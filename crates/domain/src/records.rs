@@ -244,6 +244,47 @@ fn at(where_: &str, e: DomainError) -> DomainError {
     }
 }
 
+/// The records of a ledger (its channels with their posts, decisions, fees, policy pushes and
+/// loans), in the order a person would enter them: each channel before its posts.
+pub fn ledger_records(l: &crate::ledger::AgencyLedger) -> Vec<Record> {
+    let mut out = Vec::new();
+    for c in &l.channels {
+        out.push(Record::Channel {
+            code: c.code.clone(),
+            name: c.name.clone(),
+            kind: c.kind,
+        });
+        out.extend(c.posts.iter().map(|p| Record::Post {
+            channel: c.code.clone(),
+            title: p.title.clone(),
+            published_on: p.published_on,
+            reads: p.reads,
+        }));
+    }
+    out.extend(l.decisions.iter().map(|d| Record::Decision {
+        kind: d.kind,
+        decided_on: d.decided_on,
+        doc_no: d.doc_no.clone(),
+    }));
+    out.extend(l.fees.iter().map(|f| Record::Fee {
+        item: f.item.clone(),
+        received_on: f.received_on,
+        amount_fen: f.amount_fen,
+    }));
+    out.extend(l.pushes.iter().map(|p| Record::Push {
+        policy: p.policy.clone(),
+        pushed_on: p.pushed_on,
+        recipient: p.recipient.clone(),
+    }));
+    out.extend(l.loans.iter().map(|p| Record::Loan {
+        policy: p.policy.clone(),
+        granted_on: p.granted_on,
+        borrower: p.borrower.clone(),
+        amount_fen: p.amount_fen,
+    }));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,45 +349,4 @@ mod tests {
                 .contains("第 1 行")
         );
     }
-}
-
-/// The records of a ledger (its channels with their posts, decisions, fees, policy pushes and
-/// loans), in the order a person would enter them: each channel before its posts.
-pub fn ledger_records(l: &crate::ledger::AgencyLedger) -> Vec<Record> {
-    let mut out = Vec::new();
-    for c in &l.channels {
-        out.push(Record::Channel {
-            code: c.code.clone(),
-            name: c.name.clone(),
-            kind: c.kind,
-        });
-        out.extend(c.posts.iter().map(|p| Record::Post {
-            channel: c.code.clone(),
-            title: p.title.clone(),
-            published_on: p.published_on,
-            reads: p.reads,
-        }));
-    }
-    out.extend(l.decisions.iter().map(|d| Record::Decision {
-        kind: d.kind,
-        decided_on: d.decided_on,
-        doc_no: d.doc_no.clone(),
-    }));
-    out.extend(l.fees.iter().map(|f| Record::Fee {
-        item: f.item.clone(),
-        received_on: f.received_on,
-        amount_fen: f.amount_fen,
-    }));
-    out.extend(l.pushes.iter().map(|p| Record::Push {
-        policy: p.policy.clone(),
-        pushed_on: p.pushed_on,
-        recipient: p.recipient.clone(),
-    }));
-    out.extend(l.loans.iter().map(|p| Record::Loan {
-        policy: p.policy.clone(),
-        granted_on: p.granted_on,
-        borrower: p.borrower.clone(),
-        amount_fen: p.amount_fen,
-    }));
-    out
 }
