@@ -146,21 +146,22 @@ fn read(name: &str, bytes: &[u8], reader: Option<&Reader>) -> Result<Reading, Re
     if bytes.starts_with(b"PK") || ext == "docx" {
         return docx(name, bytes).map(Reading::Extracted);
     }
-    let text = match String::from_utf8(bytes.to_vec()) {
-        Ok(t) => t,
-        Err(e) => {
-            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+    // (Borrowed when it is UTF-8: HTML is parsed from it without a copy.)
+    let text = match std::str::from_utf8(bytes) {
+        Ok(t) => std::borrow::Cow::Borrowed(t),
+        Err(_) => {
+            let lossy = String::from_utf8_lossy(bytes).into_owned();
             if lossy.chars().filter(|c| *c == '\u{fffd}').count() * 20 > lossy.chars().count() {
                 return Err(unreadable(name, "不是文本文件（也不是 PDF、DOCX 或 HTML）"));
             }
-            lossy
+            std::borrow::Cow::Owned(lossy)
         }
     };
     let looks_html = ext == "html" || ext == "htm" || text.trim_start().starts_with('<');
     Ok(if looks_html {
         Reading::Extracted(crate::markup::html(&text))
     } else {
-        Reading::Text(text)
+        Reading::Text(text.into_owned())
     })
 }
 

@@ -5,7 +5,6 @@
 use regex::Regex;
 use time::Date;
 
-use super::sections::joined;
 use super::{Audit, Finding};
 use crate::report::{T3_COLS, T3Row, Table2, Table3, Table4, failed_checks};
 
@@ -49,10 +48,10 @@ pub(super) fn period(period: Option<(Date, Date)>, year: Option<i32>, findings: 
     }
 }
 
-/// Section 六 must say something about 信息处理费.
-pub(super) fn fee_statement(r6: Option<&[String]>, findings: &mut Vec<Finding>) {
+/// Section 六 (`r6`: its region joined without whitespace) must say something about 信息处理费.
+pub(super) fn fee_statement(r6: Option<&str>, findings: &mut Vec<Finding>) {
     if let Some(r6) = r6
-        && !joined(r6).contains("信息处理费")
+        && !r6.contains("信息处理费")
     {
         findings.push(Finding::warning(
             "FEE_STATEMENT_MISSING",
@@ -62,12 +61,12 @@ pub(super) fn fee_statement(r6: Option<&[String]>, findings: &mut Vec<Finding>) 
     }
 }
 
-/// The narrative of section 一 against table 三's newly received requests.
-pub(super) fn narrative(t3: Option<&Table3>, r1: Option<&[String]>, findings: &mut Vec<Finding>) {
-    let (Some(t), Some(r1)) = (t3, r1) else {
+/// The narrative of section 一 (`r1`: its region joined without whitespace) against table 三's
+/// newly received requests.
+pub(super) fn narrative(t3: Option<&Table3>, r1: Option<&str>, findings: &mut Vec<Finding>) {
+    let (Some(t), Some(text)) = (t3, r1) else {
         return;
     };
-    let text = joined(r1);
     let received = t.get(T3Row::NewReceived, crate::report::TOTAL_COL);
     if received > 0 && (text.contains("未收到依申请") || text.contains("未收到政府信息公开申请"))
     {
@@ -87,7 +86,7 @@ pub(super) fn narrative(t3: Option<&Table3>, r1: Option<&[String]>, findings: &m
         total(T3Row::CarriedForward),
     ];
     if let Some(re) = RECEIVED.as_ref() {
-        for c in re.captures_iter(&text) {
+        for c in re.captures_iter(text) {
             if let Ok(n) = c[1].parse::<i64>()
                 && !fair.contains(&n)
             {

@@ -453,9 +453,61 @@ impl Extracted {
         ex
     }
 
-    /// What the auditor reads: the text every line reader sees (digits half width, each grid
+    /// What the auditor reads: the lines every line reader sees (digits half width, each grid
     /// replaced by its rows' lines, [`row_line_of`]) and the grids (half width) with the line of
-    /// their first row. The same as [`split_grids`] of the [`halfwidth`] of [`Self::to_text`].
+    /// their first row: the `str::lines` of the text of [`Self::into_plain`], built without
+    /// writing that text and splitting it again.
+    pub(super) fn into_lines(self) -> (Vec<String>, Vec<Grid>) {
+        if self.markers || !self.grids_at_line_starts() {
+            // Text that the text form would read differently: read it that way.
+            return Extracted::from_text(self.to_text()).into_lines_form();
+        }
+        self.into_lines_form()
+    }
+
+    /// Whether every grid stands at the start of a line of the text.
+    fn grids_at_line_starts(&self) -> bool {
+        self.grids
+            .iter()
+            .all(|(at, _, _)| *at == 0 || self.text.as_bytes().get(at - 1) == Some(&b'\n'))
+    }
+
+    /// [`Self::into_lines`] of a reading whose text holds no marker line and whose grids start
+    /// lines.
+    fn into_lines_form(self) -> (Vec<String>, Vec<Grid>) {
+        let Extracted { text, grids, .. } = self;
+        let rows: usize = grids.iter().map(|(_, _, r)| r.len()).sum();
+        let mut lines = Vec::with_capacity(text.len() / 24 + rows + 1);
+        if grids.is_empty() {
+            // The text as it is (`str::lines` keeps a carriage return that ends no line).
+            push_halfwidth_lines(&mut lines, &text, false);
+            return (lines, Vec::new());
+        }
+        let mut from = 0;
+        let mut placed = Vec::with_capacity(grids.len());
+        for (at, source, mut rows) in grids {
+            push_halfwidth_lines(&mut lines, text.get(from..at).unwrap_or(""), true);
+            from = at;
+            let line = lines.len();
+            for row in &mut rows {
+                for c in row.iter_mut() {
+                    if let std::borrow::Cow::Owned(t) = halfwidth_cow(&c.text) {
+                        c.text = t;
+                    }
+                }
+                let mut s = String::new();
+                push_row_line(&mut s, row, source);
+                lines.push(s);
+            }
+            placed.push(Grid { line, source, rows });
+        }
+        push_halfwidth_lines(&mut lines, text.get(from..).unwrap_or(""), true);
+        (lines, placed)
+    }
+
+    /// What the auditor reads, as one text: see [`Self::into_lines`]. The same as
+    /// [`split_grids`] of the [`halfwidth`] of [`Self::to_text`].
+    #[cfg(test)]
     pub(super) fn into_plain(self) -> (String, Vec<Grid>) {
         let at_line_starts = self
             .grids
@@ -470,6 +522,7 @@ impl Extracted {
 
     /// [`Self::into_plain`] of a reading whose text holds no marker line and whose grids start
     /// lines.
+    #[cfg(test)]
     fn into_plain_form(self) -> (String, Vec<Grid>) {
         let Extracted { text, grids, .. } = self;
         if grids.is_empty() {
@@ -507,8 +560,23 @@ impl Extracted {
     }
 }
 
+/// Appends the lines of `s` (half width; with `trim_cr`, the carriage returns ending a line
+/// dropped), as [`push_lines`] writes them.
+fn push_halfwidth_lines(out: &mut Vec<String>, s: &str, trim_cr: bool) {
+    let s = halfwidth_cow(s);
+    for line in s.lines() {
+        let line = if trim_cr {
+            line.trim_end_matches('\r')
+        } else {
+            line
+        };
+        out.push(line.to_string());
+    }
+}
+
 /// Appends the lines of `s` (half width, a carriage return before the line break dropped, each
 /// ending in a line break) and says how many.
+#[cfg(test)]
 fn push_lines(out: &mut String, s: &str) -> usize {
     let s = halfwidth_cow(s);
     if s.ends_with('\n') && !s.contains('\r') {
@@ -549,11 +617,28 @@ pub fn halfwidth(s: &str) -> String {
 
 /// [`halfwidth`], without copying a text that has nothing to convert.
 pub fn halfwidth_cow(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.chars().any(|c| halfwidth_char(c) != c) {
+    if needs_halfwidth(s) {
         std::borrow::Cow::Owned(halfwidth(s))
     } else {
         std::borrow::Cow::Borrowed(s)
     }
+}
+
+/// Whether a text holds a character [`halfwidth`] changes (U+00A0, U+3000, U+FF0D, U+FF0E,
+/// U+FF10–U+FF19), looked for by their UTF-8 bytes (a lead byte is never part of another
+/// character).
+fn needs_halfwidth(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter().enumerate().any(|(i, x)| match x {
+        0xc2 => b.get(i + 1) == Some(&0xa0),
+        0xe3 => b.get(i + 1) == Some(&0x80) && b.get(i + 2) == Some(&0x80),
+        0xef => {
+            b.get(i + 1) == Some(&0xbc)
+                && b.get(i + 2)
+                    .is_some_and(|y| matches!(y, 0x8d | 0x8e | 0x90..=0x99))
+        }
+        _ => false,
+    })
 }
 
 /// One character as [`halfwidth`] writes it.
@@ -582,27 +667,32 @@ fn line_cells(line: &str) -> Option<(Vec<Cell>, Source)> {
     let t = line.trim();
     if t.starts_with('|') {
         // Markdown: split at unescaped pipes; drop the outer empty cells.
-        let mut cells = Vec::new();
-        let mut cur = String::new();
-        let mut chars = t.chars().peekable();
-        while let Some(c) = chars.next() {
-            match c {
-                '\\' if chars.peek() == Some(&'|') => {
-                    cur.push('|');
-                    chars.next();
+        let mut cells: Vec<std::borrow::Cow<'_, str>> = Vec::new();
+        if t.contains("\\|") {
+            let mut cur = String::new();
+            let mut chars = t.chars().peekable();
+            while let Some(c) = chars.next() {
+                match c {
+                    '\\' if chars.peek() == Some(&'|') => {
+                        cur.push('|');
+                        chars.next();
+                    }
+                    '|' => cells.push(std::mem::take(&mut cur).into()),
+                    c => cur.push(c),
                 }
-                '|' => cells.push(std::mem::take(&mut cur)),
-                c => cur.push(c),
             }
+            cells.push(cur.into());
+        } else {
+            // (No escaped pipe: every pipe separates.)
+            cells.extend(t.split('|').map(std::borrow::Cow::Borrowed));
         }
-        cells.push(cur);
         if cells.first().is_some_and(|c| c.trim().is_empty()) {
             cells.remove(0);
         }
         if cells.last().is_some_and(|c| c.trim().is_empty()) {
             cells.pop();
         }
-        let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
+        let refs: Vec<&str> = cells.iter().map(|c| &**c).collect();
         if md_separator(&refs) {
             return None;
         }
@@ -768,11 +858,32 @@ mod tests {
             let text = ex.to_text();
             let want = split_grids(&halfwidth(&text));
             assert_eq!(ex.clone().into_plain(), want, "{text:?}");
+            let lines: Vec<String> = want.0.lines().map(str::to_string).collect();
+            assert_eq!(
+                ex.clone().into_lines(),
+                (lines.clone(), want.1.clone()),
+                "{text:?}"
+            );
+            assert_eq!(
+                Extracted::from_text(text.clone()).into_lines(),
+                (lines, want.1.clone()),
+                "{text:?}"
+            );
             assert_eq!(
                 Extracted::from_text(text.clone()).into_plain(),
                 want,
                 "{text:?}"
             );
+        }
+    }
+
+    proptest::proptest! {
+        /// The byte test finds exactly the texts with a character to convert.
+        #[test]
+        fn texts_to_convert_are_found_by_their_bytes(
+            s in "[a0９０．.－\\-\u{3000}\u{a0}\u{a1}\u{3001}\u{ff0c}\u{ff1a}\u{ff20}\u{ff0f}\u{feff}一]{0,12}"
+        ) {
+            proptest::prop_assert_eq!(needs_halfwidth(&s), s.chars().any(|c| halfwidth_char(c) != c));
         }
     }
 

@@ -37,7 +37,7 @@ pub use markup::{Markup, markup_to_text};
 pub use tables::Reading;
 
 use grid::Grid;
-use sections::{Sections, joined};
+use sections::Sections;
 
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -131,20 +131,22 @@ pub fn audit_text(file: &str, text: &str) -> Audit {
 /// ([`Extracted::to_text`]), without writing the grids into the text and parsing them back.
 pub fn audit_report(file: &str, report: Extracted) -> Audit {
     let mut findings = Vec::new();
-    let (text, grids) = report.into_plain();
+    let (lines, grids) = report.into_lines();
     // Sections: the first heading line of each, in order.
-    let s = Sections::find(&text);
+    let s = Sections::find(lines);
     let numerals = s.numerals();
     s.missing(&mut findings);
-    let all = joined(&s.lines);
+    let all = s.all();
     // Agency and year from the title.
-    let (year, agency) = sections::year_and_agency(&s.lines);
+    let (year, agency) = sections::year_and_agency(s.joined(0, 8));
     // Format: the 2019 trial template has these labels.
     let t2 = s.region(1).unwrap_or(&[]);
-    let is_2019 = tables::is_2019(t2);
+    let is_2019 = tables::is_2019(s.joined_region(1).unwrap_or(""));
     let t3 = s.region(2).unwrap_or(&[]);
     let t3_grids = region_grids(&s, &grids, 2);
-    let single_other = tables::single_other(t3) && !structured::has_split_other(&t3_grids);
+    let t3_read = structured::T3Grids::new(&t3_grids);
+    let single_other =
+        tables::single_other(s.joined_region(2).unwrap_or("")) && !t3_read.has_split_other();
     let format = if is_2019 { "2019" } else { "2021" };
     let mut readings = BTreeMap::new();
 
@@ -153,9 +155,10 @@ pub fn audit_report(file: &str, report: Extracted) -> Audit {
     let mut structured_variants = Vec::new();
     let mut grid_read = false;
     if s.has(1) {
-        let st = structured::read_t2(&region_grids(&s, &grids, 1), is_2019);
+        let t2_grids = region_grids(&s, &grids, 1);
+        let st = structured::read_t2(&t2_grids, is_2019);
         grid_read |= st.source.is_some_and(|x| x != grid::Source::Spaces) && st.any;
-        structured_variants.extend(st.variants.clone());
+        structured_variants.extend(st.variants.iter().cloned());
         let pos = tables::positional_t2(t2, is_2019);
         if let Some((vals, r)) =
             tables::decide("表二", &st, pos, &tables::t2_slot_name, &mut findings)
@@ -166,9 +169,9 @@ pub fn audit_report(file: &str, report: Extracted) -> Audit {
     }
     let mut t3_table = None;
     if s.has(2) {
-        let st = structured::read_t3(&t3_grids, single_other);
+        let st = t3_read.read(single_other);
         grid_read |= st.source.is_some_and(|x| x != grid::Source::Spaces) && st.any;
-        structured_variants.extend(st.variants.clone());
+        structured_variants.extend(st.variants.iter().cloned());
         let pos = tables::positional_t3(t3, single_other);
         let name = |i: usize| tables::t3_slot_name(single_other, i);
         if let Some((vals, r)) = tables::decide("表三", &st, pos, &name, &mut findings) {
@@ -178,7 +181,8 @@ pub fn audit_report(file: &str, report: Extracted) -> Audit {
     }
     let mut t4_table = None;
     if let Some(r4) = s.region(3) {
-        let st = structured::read_t4(&region_grids(&s, &grids, 3));
+        let t4_grids = region_grids(&s, &grids, 3);
+        let st = structured::read_t4(&t4_grids);
         let pos = tables::positional_t4(r4);
         if let Some((vals, r)) =
             tables::decide("表四", &st, pos, &tables::t4_slot_name, &mut findings)
@@ -199,16 +203,16 @@ pub fn audit_report(file: &str, report: Extracted) -> Audit {
             }
         }
     } else {
-        tables::label_variants(&all, t3, t3_table.is_some(), single_other, &mut findings);
+        tables::label_variants(all, t3, t3_table.is_some(), single_other, &mut findings);
     }
     s.title_variants(&mut findings);
     // Period.
-    let period = sections::period(&all);
+    let period = sections::period(all);
     let period_json =
         period.map(|(f, t)| json!({"from": crate::period::iso(f), "to": crate::period::iso(t)}));
     checks::period(period, year, &mut findings);
-    checks::fee_statement(s.region(5), &mut findings);
-    checks::narrative(t3_table.as_ref(), s.region(0), &mut findings);
+    checks::fee_statement(s.joined_region(5), &mut findings);
+    checks::narrative(t3_table.as_ref(), s.joined_region(0), &mut findings);
     let requests = t3_table
         .as_ref()
         .map(|t| tables::t3_json(t, single_other))

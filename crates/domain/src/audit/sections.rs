@@ -35,52 +35,88 @@ fn section_words(i: usize) -> Vec<&'static str> {
     }
 }
 
-/// Whether `line` is a heading of section `i` (whose words are `words`).
-fn heads(line: &str, i: usize, words: &[&str]) -> bool {
-    // A line that lacks the first character of a word cannot hold the word once its spaces
-    // are removed (most lines are not headings).
-    if !words
+/// Whether `line` is a heading of section `i` (whose words are `words`); `joined` is the line
+/// without its whitespace.
+fn heads_joined(line: &str, joined: &str, i: usize, words: &[&str]) -> bool {
+    may_head(line, words)
+        && joined.chars().count() < 60
+        && words.iter().all(|w| joined.contains(w))
+        && (i != 1 || !joined.contains("第二十条"))
+}
+
+/// Whether `line` holds the first character of each of `words`: a line that lacks one cannot
+/// hold the word once its spaces are removed (most lines are not headings).
+fn may_head(line: &str, words: &[&str]) -> bool {
+    words
         .iter()
         .all(|w| w.chars().next().is_none_or(|c| line.contains(c)))
-    {
-        return false;
-    }
-    let l: String = line.chars().filter(|c| !c.is_whitespace()).collect();
-    l.chars().count() < 60
-        && words.iter().all(|w| l.contains(w))
-        && (i != 1 || !l.contains("第二十条"))
 }
 
 /// Whether a line reads as the heading of one of the six sections (as [`Sections::find`]
 /// looks for them).
 pub(super) fn is_heading(line: &str) -> bool {
-    (0..6).any(|i| heads(line, i, &section_words(i)))
+    let mut joined: Option<String> = None;
+    (0..6).any(|i| {
+        let words = section_words(i);
+        if !may_head(line, &words) {
+            return false;
+        }
+        let joined = joined.get_or_insert_with(|| {
+            let mut s = String::with_capacity(line.len());
+            push_joined(&mut s, line);
+            s
+        });
+        heads_joined(line, joined, i, &words)
+    })
 }
 
-/// Blanks page numbers ("- 3 -") and joins nothing (a line keeps its number, so that grids
-/// found in the text stay where they are).
-fn clean_lines(text: &str) -> Vec<String> {
-    let page = PATTERNS.page.as_ref();
-    text.lines()
-        .map(|l| l.replace(['\u{3000}', '\u{a0}'], " "))
-        .map(|l| {
-            // (A page number has a dash on each side.)
-            if l.contains(['-', '—', '－']) && page.is_some_and(|re| re.is_match(&l)) {
-                String::new()
-            } else {
-                l
-            }
-        })
-        .collect()
+/// Blanks page numbers ("- 3 -"); a line keeps its number, so that grids found in the text
+/// stay where they are.
+fn blank_page_numbers(lines: &mut [String]) {
+    let Some(page) = PATTERNS.page.as_ref() else {
+        return;
+    };
+    for l in lines.iter_mut() {
+        // (A page number has a dash on each side.)
+        if l.contains(['-', '—', '－']) && page.is_match(l) {
+            l.clear();
+        }
+    }
+}
+
+/// Appends `l` without its whitespace (`char::is_whitespace`).
+fn push_joined(out: &mut String, l: &str) {
+    let b = l.as_bytes();
+    let (mut from, mut i) = (0, 0);
+    while i < b.len() {
+        // Whitespace is ASCII, or starts with one of these bytes (U+0085, U+00A0, U+1680,
+        // U+2000–U+205F, U+3000); every other byte is copied as it is.
+        let width = match b[i] {
+            b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ' => 1,
+            0xc2 | 0xe1 | 0xe2 | 0xe3 => l
+                .get(i..)
+                .and_then(|rest| rest.chars().next())
+                .filter(|c| c.is_whitespace())
+                .map_or(0, char::len_utf8),
+            _ => 0,
+        };
+        if width == 0 {
+            i += 1;
+            continue;
+        }
+        out.push_str(l.get(from..i).unwrap_or(""));
+        i += width;
+        from = i;
+    }
+    out.push_str(l.get(from..).unwrap_or(""));
 }
 
 /// The lines joined with all whitespace removed.
+#[cfg(test)]
 pub(super) fn joined(lines: &[String]) -> String {
     let mut s = String::with_capacity(lines.iter().map(String::len).sum());
     for l in lines {
-        for part in l.split(char::is_whitespace) {
-            s.push_str(part);
-        }
+        push_joined(&mut s, l);
     }
     s
 }
@@ -89,29 +125,68 @@ pub(super) fn joined(lines: &[String]) -> String {
 pub(super) struct Sections {
     /// The lines of the text without page numbers.
     pub(super) lines: Vec<String>,
+    /// The lines joined with all whitespace removed.
+    all: String,
+    /// Where each line starts in `all`, and (last) the end of `all`.
+    at: Vec<usize>,
     /// The heading line of each section, when found.
     starts: [Option<usize>; 6],
 }
 
 impl Sections {
-    /// Finds the first heading line of each section, in order.
-    pub(super) fn find(text: &str) -> Sections {
-        let lines = clean_lines(text);
+    /// Finds the first heading line of each section, in order, among the lines of a text
+    /// (page numbers are blanked first).
+    pub(super) fn find(mut lines: Vec<String>) -> Sections {
+        blank_page_numbers(&mut lines);
+        let mut all = String::with_capacity(lines.iter().map(String::len).sum());
+        let mut at = Vec::with_capacity(lines.len() + 1);
+        for l in &lines {
+            at.push(all.len());
+            push_joined(&mut all, l);
+        }
+        at.push(all.len());
         let mut starts: [Option<usize>; 6] = [None; 6];
         let mut from = 0;
         for (i, start) in starts.iter_mut().enumerate() {
             let words = section_words(i);
-            let found = lines
-                .iter()
-                .enumerate()
-                .skip(from)
-                .find(|(_, l)| heads(l, i, &words));
-            if let Some((n, _)) = found {
+            let found = (from..lines.len()).find(|n| {
+                heads_joined(
+                    &lines[*n],
+                    all.get(at[*n]..at[*n + 1]).unwrap_or(""),
+                    i,
+                    &words,
+                )
+            });
+            if let Some(n) = found {
                 *start = Some(n);
                 from = n + 1;
             }
         }
-        Sections { lines, starts }
+        Sections {
+            lines,
+            all,
+            at,
+            starts,
+        }
+    }
+
+    /// All the lines joined with their whitespace removed.
+    pub(super) fn all(&self) -> &str {
+        &self.all
+    }
+
+    /// Lines `from..to` joined with their whitespace removed.
+    pub(super) fn joined(&self, from: usize, to: usize) -> &str {
+        let end = self.at.len().saturating_sub(1);
+        let (from, to) = (from.min(end), to.min(end));
+        self.all
+            .get(self.at[from]..self.at[to.max(from)])
+            .unwrap_or("")
+    }
+
+    /// The region of section `i` ([`Self::region`]) joined with its whitespace removed.
+    pub(super) fn joined_region(&self, i: usize) -> Option<&str> {
+        self.range(i).map(|(from, to)| self.joined(from, to))
     }
 
     /// Whether section `i` (0-based) was found.
@@ -163,12 +238,9 @@ impl Sections {
     pub(super) fn title_variants(&self, findings: &mut Vec<Finding>) {
         for (i, numeral) in NUMERALS.iter().enumerate() {
             let Some(line) = self.starts[i] else { continue };
-            let title: String = self.lines[line]
-                .chars()
-                .filter(|c| !c.is_whitespace())
-                .collect();
+            let title = self.joined(line, line + 1);
             let name = crate::report::section_name(i);
-            if !super::structured::norm(&title).contains(&super::structured::norm(name)) {
+            if !super::structured::norm(title).contains(&super::structured::norm(name)) {
                 findings.push(Finding::warning(
                     "LABEL_VARIANT",
                     format!("第{numeral}部分标题"),
@@ -179,14 +251,13 @@ impl Sections {
     }
 }
 
-/// The report year and the agency from the title (the first 8 lines): the agency is what
-/// precedes "YYYY年".
-pub(super) fn year_and_agency(lines: &[String]) -> (Option<i32>, String) {
-    let head: String = joined(&lines[..lines.len().min(8)]);
+/// The report year and the agency from the title (`head`: the first 8 lines, joined without
+/// their whitespace): the agency is what precedes "YYYY年".
+pub(super) fn year_and_agency(head: &str) -> (Option<i32>, String) {
     let year_re = PATTERNS.year.as_ref();
     let year = year_re
         .as_ref()
-        .and_then(|re| re.captures(&head))
+        .and_then(|re| re.captures(head))
         .and_then(|c| c[1].parse().ok());
     let agency = match (year, head.find("年")) {
         (Some(y), _) => head
@@ -220,4 +291,46 @@ pub(super) fn period(all: &str) -> Option<(Date, Date)> {
             };
             Some((d(y1, &c[2], &c[3])?, d(y2, &c[5], &c[6])?))
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Joining drops exactly the characters `char::is_whitespace` names.
+        #[test]
+        fn joining_drops_exactly_the_whitespace(
+            s in "[ a\t\r\n\u{3000}\u{a0}\u{85}\u{1680}\u{2000}-\u{2060}\u{2028}\u{3001}一－—¢€\u{e000}]{0,24}"
+        ) {
+            let want: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+            let mut got = String::new();
+            push_joined(&mut got, &s);
+            prop_assert_eq!(&got, &want);
+            prop_assert_eq!(joined(&[s.clone(), s.clone()]), format!("{want}{want}"));
+        }
+    }
+
+    #[test]
+    fn lines_are_joined_by_range() {
+        let lines = [
+            "一、 总体 情况",
+            "",
+            "- 3 -",
+            "二、主动公开政府信息情况",
+            "x y",
+        ]
+        .map(String::from)
+        .to_vec();
+        let s = Sections::find(lines);
+        assert_eq!(s.lines[2], "");
+        assert_eq!(s.all(), "一、总体情况二、主动公开政府信息情况xy");
+        assert_eq!(s.joined(0, 1), "一、总体情况");
+        assert_eq!(s.joined(3, 9), "二、主动公开政府信息情况xy");
+        assert_eq!(s.joined(4, 2), "");
+        assert_eq!(s.joined_region(0), Some(""));
+        assert_eq!(s.joined_region(1), Some("xy"));
+        assert!(is_heading("二、主动公开 政府信息情况") && !is_heading("x"));
+    }
 }

@@ -5,18 +5,27 @@
 //! values than the template has columns are reported, never guessed.
 //!
 //! What is read is a list of value tokens in the template's order (the order the positional
-//! reading of `tables` produces), so that the two readings can be compared slot by slot.
+//! reading of `tables` produces), so that the two readings can be compared slot by slot; the
+//! tokens are borrowed from the grids' cells where they need no rewriting.
+//!
+//! Each grid's cells are tested for a number once ([`Flagged`]), and table 三's data rows are
+//! named by their labels once ([`T3Grids`]) for every use.
+
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 
 use super::grid::{Cell, Grid, Source};
-use super::tables::{is_number, value_token};
+use super::tables::{is_number, plain_digits};
 use crate::codes::Outcome;
 use crate::report::{T3_COLS, T3Row};
 
 /// What the structured reading of one table found.
 #[derive(Debug, Clone, Default)]
-pub(super) struct Structured {
+pub(super) struct Structured<'a> {
     /// The value of each slot of the template (in its order), when its row was found.
-    pub slots: Vec<Option<String>>,
+    pub slots: Vec<Option<Cow<'a, str>>>,
     /// Why the table does not fit the template (a `TABLE_SHAPE`).
     pub problem: Option<String>,
     /// Labels found that differ from the official wording: (found, official, place).
@@ -29,8 +38,8 @@ pub(super) struct Structured {
     pub source: Option<Source>,
 }
 
-impl Structured {
-    fn new(slots: usize) -> Structured {
+impl<'a> Structured<'a> {
+    fn new(slots: usize) -> Structured<'a> {
         Structured {
             slots: vec![None; slots],
             ..Structured::default()
@@ -38,7 +47,7 @@ impl Structured {
     }
 
     /// Every slot, when every row was found and nothing else was in the way.
-    pub fn complete(&self) -> Option<Vec<String>> {
+    pub fn complete(&self) -> Option<Vec<Cow<'a, str>>> {
         if self.problem.is_some() || self.unplaced > 0 {
             return None;
         }
@@ -123,25 +132,37 @@ fn norm_punct(c: char) -> bool {
     )
 }
 
-/// A label without spaces, punctuation, quotes and brackets, digits half width.
-pub(super) fn norm(s: &str) -> String {
-    s.chars()
-        .map(super::grid::halfwidth_char)
-        .filter(|c| !c.is_whitespace() && !norm_punct(*c))
-        .collect()
+/// The characters of [`norm`] of a text, without building it.
+fn norm_chars(s: &str) -> impl Iterator<Item = char> + Clone + '_ {
+    s.chars().filter_map(|c| {
+        // (Most characters of a label are CJK ideographs, which are kept as they are.)
+        if ('\u{4e00}'..='\u{9fff}').contains(&c) {
+            return Some(c);
+        }
+        let c = super::grid::halfwidth_char(c);
+        (!c.is_whitespace() && !norm_punct(c)).then_some(c)
+    })
 }
 
-/// A normalised label without its leading numbering (一 / 1 / 七 …).
-fn core(s: &str) -> String {
-    norm(s)
-        .trim_start_matches(|c: char| c.is_ascii_digit() || "一二三四五六七八九十".contains(c))
-        .to_string()
+/// A label without spaces, punctuation, quotes and brackets, digits half width.
+pub(super) fn norm(s: &str) -> String {
+    norm_chars(s).collect()
+}
+
+/// The leading numbering [`core`] leaves out.
+fn numbering(c: char) -> bool {
+    c.is_ascii_digit() || "一二三四五六七八九十".contains(c)
+}
+
+/// The characters of a normalised label without its leading numbering (一 / 1 / 七 …).
+fn core(s: &str) -> impl Iterator<Item = char> + '_ {
+    norm_chars(s).skip_while(|c| numbering(*c))
 }
 
 /// Whether a row label is the official one, punctuation, numbering and the group labels
 /// flattened in front of it (「三、本年度办理结果 （三）不予公开 1.属于国家秘密」) aside.
 fn same_label(own: &str, official: &str) -> bool {
-    if core(own) == core(official) {
+    if own == official || core(own).eq(core(official)) {
         return true;
     }
     let (own, official) = (norm(own), norm(official));
@@ -166,83 +187,184 @@ fn nil(t: &str) -> bool {
     matches!(t, "-" | "—" | "——" | "–" | "－" | "/" | "／" | "无")
 }
 
-fn is_number_cell(c: &Cell) -> bool {
-    !c.spanned && is_number(c.text.trim())
+/// A grid with each cell tested for a number once: whether its text, trimmed, is a number
+/// token ([`is_number`]). A cell is a value when it is a number and not a merged cell's copy.
+pub(super) struct Flagged<'a> {
+    g: &'a Grid,
+    /// Where each row's flags start in `num`, and (last) the end of `num`.
+    at: Vec<usize>,
+    num: Vec<bool>,
 }
 
-fn row_has_numbers(row: &[Cell]) -> bool {
-    row.iter().any(is_number_cell)
+impl<'a> Flagged<'a> {
+    pub(super) fn new(g: &'a Grid) -> Flagged<'a> {
+        let mut at = Vec::with_capacity(g.rows.len() + 1);
+        let mut num = Vec::with_capacity(g.rows.iter().map(Vec::len).sum());
+        for row in &g.rows {
+            at.push(num.len());
+            num.extend(row.iter().map(|c| is_number(c.text.trim())));
+        }
+        at.push(num.len());
+        Flagged { g, at, num }
+    }
+
+    /// Row `r` with its flags (empty past the last row).
+    fn row(&self, r: usize) -> Row<'a, '_> {
+        let g: &'a Grid = self.g;
+        let cells = g.rows.get(r).map_or(&[][..], Vec::as_slice);
+        let num = match (self.at.get(r), self.at.get(r + 1)) {
+            (Some(from), Some(to)) => self.num.get(*from..*to).unwrap_or(&[]),
+            _ => &[],
+        };
+        Row { cells, num }
+    }
+
+    /// The rows with their flags.
+    fn rows(&self) -> impl Iterator<Item = Row<'a, '_>> {
+        (0..self.g.rows.len()).map(|r| self.row(r))
+    }
+
+    /// The header rows: those before the first row holding numbers.
+    fn header_rows(&self) -> usize {
+        self.rows()
+            .position(|r| r.has_numbers())
+            .unwrap_or(self.g.rows.len())
+    }
 }
 
-/// The label of a row: its non-empty text cells left of its first value (merged copies
-/// included, repeated texts once).
-fn row_label(row: &[Cell]) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for c in row {
-        if is_number_cell(c) {
-            break;
-        }
-        let t = c.text.trim();
-        if t.is_empty() || is_number(t) {
-            continue;
-        }
-        if out.last().map(String::as_str) != Some(t) {
-            out.push(t.to_string());
+/// A row of a [`Flagged`] grid: its cells and their number flags.
+#[derive(Clone, Copy)]
+struct Row<'a, 'f> {
+    cells: &'a [Cell],
+    num: &'f [bool],
+}
+
+impl<'a, 'f> Row<'a, 'f> {
+    /// Each cell with whether it is a value (a number, not a merged cell's copy).
+    fn values(self) -> impl Iterator<Item = (&'a Cell, bool)> + use<'a, 'f> {
+        self.cells
+            .iter()
+            .zip(self.num)
+            .map(|(c, n)| (c, *n && !c.spanned))
+    }
+
+    fn has_numbers(self) -> bool {
+        self.values().any(|(_, v)| v)
+    }
+
+    fn count_numbers(self) -> usize {
+        self.values().filter(|(_, v)| *v).count()
+    }
+
+    /// The position of the first value.
+    fn first_number(self) -> Option<usize> {
+        self.values().position(|(_, v)| v)
+    }
+
+    /// The values' texts, trimmed.
+    fn number_texts(self) -> impl Iterator<Item = &'a str> + use<'a, 'f> {
+        self.values()
+            .filter(|(_, v)| *v)
+            .map(|(c, _)| c.text.trim())
+    }
+
+    /// The label of the row: its non-empty text cells left of its first value (merged copies
+    /// included, repeated texts once).
+    fn label_parts(self) -> Vec<&'a str> {
+        let mut out: Vec<&'a str> = Vec::new();
+        self.each_label_part(|t| out.push(t));
+        out
+    }
+
+    /// Calls `f` with each part of [`Self::label_parts`].
+    fn each_label_part(self, mut f: impl FnMut(&'a str)) {
+        let mut last: Option<&str> = None;
+        for (c, n) in self.cells.iter().zip(self.num) {
+            if *n && !c.spanned {
+                break;
+            }
+            let t = c.text.trim();
+            if t.is_empty() || *n {
+                continue;
+            }
+            if last != Some(t) {
+                f(t);
+                last = Some(t);
+            }
         }
     }
-    out
+
+    /// [`norm`] of the row's label (its parts joined), appended to `out`.
+    fn push_norm_label(self, out: &mut String) {
+        self.each_label_part(|t| out.extend(norm_chars(t)));
+    }
+
+    /// Whether the row holds text and no numbers (a label wrapped onto its own line).
+    fn is_label_only(self) -> bool {
+        !self.has_numbers() && self.cells.iter().any(|c| !c.text.trim().is_empty())
+    }
+
+    /// The text of a text-only row (no numbers), its non-empty cells joined.
+    fn label_only(self) -> Option<String> {
+        if self.has_numbers() {
+            return None;
+        }
+        let t: Vec<&str> = self
+            .cells
+            .iter()
+            .map(|c| c.text.trim())
+            .filter(|t| !t.is_empty())
+            .collect();
+        (!t.is_empty()).then(|| t.join(""))
+    }
 }
 
-/// Text-only rows (no numbers) around each row, for labels wrapped onto their own lines.
-fn label_only(row: &[Cell]) -> Option<String> {
-    if row_has_numbers(row) {
-        return None;
-    }
-    let t: Vec<&str> = row
-        .iter()
-        .map(|c| c.text.trim())
-        .filter(|t| !t.is_empty())
-        .collect();
-    (!t.is_empty()).then(|| t.join(""))
-}
+/// A data row of a grid as [`identify`] names it: its index, the template row its label names,
+/// and the label that named it when that is not the row's own (a label wrapped onto the lines
+/// around its numbers).
+type Identified<R> = (usize, Option<R>, Option<String>);
 
 /// Identifies the data rows of a grid: for each row holding numbers, the template row its label
-/// names (`matcher`). In grids cut from text, a label wrapped onto the lines before or after its
-/// numbers is joined to them (each such line used once).
+/// names (`matcher`, given the label normalised by [`norm`]). In grids cut from text, a label
+/// wrapped onto the lines before or after its numbers is joined to them (each such line used
+/// once).
 fn identify<R: Copy + PartialEq>(
-    g: &Grid,
+    f: &Flagged<'_>,
     matcher: &dyn Fn(&str) -> Option<R>,
-) -> Vec<(usize, Option<R>, String)> {
+) -> Vec<Identified<R>> {
+    let g = f.g;
     let mut used = vec![false; g.rows.len()];
     let mut out = Vec::new();
-    for (r, row) in g.rows.iter().enumerate() {
-        if !row_has_numbers(row) {
+    let mut own_norm = String::new();
+    for (r, row) in f.rows().enumerate() {
+        if !row.has_numbers() {
             continue;
         }
-        let own = row_label(row).join("");
+        own_norm.clear();
+        row.push_norm_label(&mut own_norm);
         // The row's own label first: when it names a row, the other candidates are not needed
         // (the first that names a row wins, and none of them is built from a used line).
-        if let Some(m) = matcher(&own) {
-            out.push((r, Some(m), own));
+        if let Some(m) = matcher(&own_norm) {
+            out.push((r, Some(m), None));
             continue;
         }
-        let mut candidates: Vec<(String, Vec<usize>)> = Vec::new();
+        let mut found = (None, None);
         if g.source != Source::Markup {
+            let own = row.label_parts().concat();
+            let mut candidates: Vec<(String, Vec<usize>)> = Vec::new();
             // Up to three unused text-only lines right before the numbers (nearest first).
             let mut before: Vec<(usize, String)> = Vec::new();
             let mut p = r;
             while before.len() < 3 && p > 0 {
                 p -= 1;
-                match label_only(&g.rows[p]).filter(|_| !used[p]) {
+                match f.row(p).label_only().filter(|_| !used[p]) {
                     Some(t) => before.push((p, t)),
                     None => break,
                 }
             }
-            let next = g
-                .rows
-                .get(r + 1)
-                .filter(|_| !used[r + 1])
-                .and_then(|n| label_only(n).map(|t| (r + 1, t)));
+            let next = (r + 1 < g.rows.len() && !used[r + 1])
+                .then(|| f.row(r + 1).label_only().map(|t| (r + 1, t)))
+                .flatten();
             for k in 1..=before.len() {
                 let lines: Vec<usize> = before[..k].iter().map(|(i, _)| *i).collect();
                 let text: String = before[..k].iter().rev().map(|(_, t)| t.as_str()).collect();
@@ -254,15 +376,14 @@ fn identify<R: Copy + PartialEq>(
                     candidates.push((format!("{tp}{own}{t}"), vec![*p, *n]));
                 }
             }
-        }
-        let mut found = (None, own.clone());
-        for (text, lines) in candidates {
-            if let Some(m) = matcher(&text) {
-                for i in lines {
-                    used[i] = true;
+            for (text, lines) in candidates {
+                if let Some(m) = matcher(&norm(&text)) {
+                    for i in lines {
+                        used[i] = true;
+                    }
+                    found = (Some(m), Some(text));
+                    break;
                 }
-                found = (Some(m), text);
-                break;
             }
         }
         out.push((r, found.0, found.1));
@@ -271,149 +392,234 @@ fn identify<R: Copy + PartialEq>(
 }
 
 /// Whether the wording of a layout row's label cannot be told whole: it was put together from
-/// the lines around its numbers, or a line next to it holds only text in the column of its
-/// label (a label wrapped in its cell, whose lines interleave on the page with those of the
-/// merged group label beside it).
-fn wrapped(g: &Grid, r: usize, label: &str) -> bool {
+/// the lines around its numbers (`label`, when not the row's own), or a line next to it holds
+/// only text in the column of its label (a label wrapped in its cell, whose lines interleave on
+/// the page with those of the merged group label beside it).
+fn wrapped(f: &Flagged<'_>, r: usize, label: Option<&str>) -> bool {
+    let g = f.g;
     if g.source != Source::Layout {
         return false;
     }
-    let cells = &g.rows[r];
-    if norm(&row_label(cells).join("")) != norm(label) {
+    let row = f.row(r);
+    if let Some(label) = label
+        && norm(&row.label_parts().concat()) != norm(label)
+    {
         return true;
     }
-    let first_value = cells.iter().position(is_number_cell).unwrap_or(cells.len());
-    let Some(col) = cells[..first_value]
+    let first_value = row.first_number().unwrap_or(row.cells.len());
+    let Some(col) = row
+        .cells
+        .get(..first_value)
+        .unwrap_or(&[])
         .iter()
         .rposition(|c| !c.text.trim().is_empty())
     else {
         return false;
     };
     let continues = |i: usize| {
-        g.rows.get(i).is_some_and(|row| {
-            label_only(row).is_some() && row.get(col).is_some_and(|c| !c.text.trim().is_empty())
-        })
+        i < g.rows.len() && {
+            let row = f.row(i);
+            row.is_label_only()
+                && row
+                    .cells
+                    .get(col)
+                    .is_some_and(|c| !c.text.trim().is_empty())
+        }
     };
     continues(r + 1) || r.checked_sub(1).is_some_and(continues)
 }
 
-/// The texts a row's own label may be: its last label cell, and in a layout (where a label
-/// broken at a space lands in two cells) the last two or three joined.
-fn own_labels(g: &Grid, cells: &[Cell]) -> Vec<String> {
-    let parts = row_label(cells);
-    let n = if g.source == Source::Layout { 3 } else { 1 };
-    (1..=n.min(parts.len()))
-        .map(|k| parts[parts.len() - k..].concat())
-        .collect()
+/// Whether any text a row's own label may be satisfies `pred`: its last label part, and in a
+/// layout (where a label broken at a space lands in two cells) the last two or three joined.
+fn any_own_label(source: Source, parts: &[&str], pred: impl Fn(&str) -> bool) -> bool {
+    let n = if source == Source::Layout { 3 } else { 1 };
+    (1..=n.min(parts.len())).any(|k| match &parts[parts.len() - k..] {
+        [one] => pred(one),
+        tail => pred(&tail.concat()),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
 // Table 三
 
-/// The template row a table 三 label names, if exactly one.
-fn t3_row_of(label: &str) -> Option<T3Row> {
-    use Outcome::*;
-    let n = norm(label);
-    let keys: &[(T3Row, &[&str])] = &[
-        (
-            T3Row::NewReceived,
-            &["新收", "本年接收", "本年收到", "本年受理"],
-        ),
-        (T3Row::CarriedOver, &["上年结转"]),
-        (T3Row::Outcome(Granted), &["予以公开"]),
-        (T3Row::Outcome(Partial), &["部分公开"]),
-        (T3Row::Outcome(DenyStateSecret), &["国家秘密"]),
-        (T3Row::Outcome(DenyLawForbidden), &["法规禁止", "其他法律"]),
-        (
-            T3Row::Outcome(DenyThreeSecurityOneStability),
-            &["三安全", "一稳定"],
-        ),
-        (T3Row::Outcome(DenyThirdParty), &["第三方"]),
-        (T3Row::Outcome(DenyInternalAffairs), &["内部事务"]),
-        (T3Row::Outcome(DenyProcessInfo), &["过程性"]),
-        (T3Row::Outcome(DenyEnforcementFile), &["执法案卷"]),
-        (T3Row::Outcome(DenyAdminQuery), &["行政查询", "查询事项"]),
-        (T3Row::Outcome(UnableNotHeld), &["不掌握"]),
-        (
-            T3Row::Outcome(UnableNeedsCreation),
-            &["另行制作", "现成信息"],
-        ),
-        (
-            T3Row::Outcome(UnableUnclearAfterCorrection),
-            &["仍不明确", "补正后"],
-        ),
-        (T3Row::Outcome(NoprocPetition), &["信访", "举报投诉"]),
-        (T3Row::Outcome(NoprocRepeat), &["重复申请"]),
-        (T3Row::Outcome(NoprocPublication), &["出版物"]),
-        (T3Row::Outcome(NoprocMassRepeat), &["大量反复"]),
-        (
-            T3Row::Outcome(NoprocConfirmReissue),
-            &["重新出具", "确认或重新"],
-        ),
-        (T3Row::Outcome(OtherNoCorrection), &["不补正"]),
-        (T3Row::Outcome(OtherFeeUnpaid), &["收费通知", "缴纳费用"]),
-        (T3Row::TotalProcessed, &["总计", "合计"]),
-        (T3Row::CarriedForward, &["结转下年", "下年度继续"]),
-    ];
-    let hits: Vec<T3Row> = keys
+/// The key words of each row of table 三: a label names the row whose key words it holds, if
+/// exactly one.
+const T3_KEYS: [(T3Row, &[&str]); 24] = [
+    (
+        T3Row::NewReceived,
+        &["新收", "本年接收", "本年收到", "本年受理"],
+    ),
+    (T3Row::CarriedOver, &["上年结转"]),
+    (T3Row::Outcome(Outcome::Granted), &["予以公开"]),
+    (T3Row::Outcome(Outcome::Partial), &["部分公开"]),
+    (T3Row::Outcome(Outcome::DenyStateSecret), &["国家秘密"]),
+    (
+        T3Row::Outcome(Outcome::DenyLawForbidden),
+        &["法规禁止", "其他法律"],
+    ),
+    (
+        T3Row::Outcome(Outcome::DenyThreeSecurityOneStability),
+        &["三安全", "一稳定"],
+    ),
+    (T3Row::Outcome(Outcome::DenyThirdParty), &["第三方"]),
+    (T3Row::Outcome(Outcome::DenyInternalAffairs), &["内部事务"]),
+    (T3Row::Outcome(Outcome::DenyProcessInfo), &["过程性"]),
+    (T3Row::Outcome(Outcome::DenyEnforcementFile), &["执法案卷"]),
+    (
+        T3Row::Outcome(Outcome::DenyAdminQuery),
+        &["行政查询", "查询事项"],
+    ),
+    (T3Row::Outcome(Outcome::UnableNotHeld), &["不掌握"]),
+    (
+        T3Row::Outcome(Outcome::UnableNeedsCreation),
+        &["另行制作", "现成信息"],
+    ),
+    (
+        T3Row::Outcome(Outcome::UnableUnclearAfterCorrection),
+        &["仍不明确", "补正后"],
+    ),
+    (
+        T3Row::Outcome(Outcome::NoprocPetition),
+        &["信访", "举报投诉"],
+    ),
+    (T3Row::Outcome(Outcome::NoprocRepeat), &["重复申请"]),
+    (T3Row::Outcome(Outcome::NoprocPublication), &["出版物"]),
+    (T3Row::Outcome(Outcome::NoprocMassRepeat), &["大量反复"]),
+    (
+        T3Row::Outcome(Outcome::NoprocConfirmReissue),
+        &["重新出具", "确认或重新"],
+    ),
+    (T3Row::Outcome(Outcome::OtherNoCorrection), &["不补正"]),
+    (
+        T3Row::Outcome(Outcome::OtherFeeUnpaid),
+        &["收费通知", "缴纳费用"],
+    ),
+    (T3Row::TotalProcessed, &["总计", "合计"]),
+    (T3Row::CarriedForward, &["结转下年", "下年度继续"]),
+];
+
+/// Every key word of [`T3_KEYS`] in one automaton, with the index of its row.
+static T3_MATCHER: LazyLock<Option<(AhoCorasick, Vec<usize>)>> = LazyLock::new(|| {
+    let (keys, rows): (Vec<&str>, Vec<usize>) = T3_KEYS
         .iter()
-        .filter(|(_, ks)| ks.iter().any(|k| n.contains(k)))
-        .map(|(r, _)| *r)
-        .collect();
-    match hits.as_slice() {
-        [one] => Some(*one),
-        [] => {
+        .enumerate()
+        .flat_map(|(i, (_, ks))| ks.iter().map(move |k| (*k, i)))
+        .unzip();
+    AhoCorasick::builder()
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(keys)
+        .ok()
+        .map(|ac| (ac, rows))
+});
+
+/// The rows of [`T3_KEYS`] whose key words a normalised label holds, one bit each (once two
+/// are found, no more are looked for).
+fn t3_hits(n: &str) -> u32 {
+    let mut hits = 0u32;
+    if let Some((ac, rows)) = T3_MATCHER.as_ref()
+        && let Ok(found) = ac.try_find_overlapping_iter(n)
+    {
+        for m in found {
+            if let Some(row) = rows.get(m.pattern().as_usize()) {
+                hits |= 1 << row;
+            }
+            if hits.count_ones() > 1 {
+                break;
+            }
+        }
+        return hits;
+    }
+    for (i, (_, ks)) in T3_KEYS.iter().enumerate() {
+        if ks.iter().any(|k| n.contains(k)) {
+            hits |= 1 << i;
+        }
+    }
+    hits
+}
+
+/// The template row a table 三 label names, if exactly one.
+#[cfg(test)]
+fn t3_row_of(label: &str) -> Option<T3Row> {
+    t3_row_of_norm(&norm(label))
+}
+
+/// [`t3_row_of`] of a label normalised by [`norm`].
+fn t3_row_of_norm(n: &str) -> Option<T3Row> {
+    let hits = t3_hits(n);
+    match hits.count_ones() {
+        1 => T3_KEYS
+            .get(hits.trailing_zeros() as usize)
+            .map(|(row, _)| *row),
+        0 => {
             // （六）3.其他, or the single （六）其他处理 row of the 2019 template.
             let rest = n
                 .replace("本年度办理结果", "")
                 .replace("其他处理", "")
-                .trim_start_matches(|c: char| {
-                    c.is_ascii_digit() || "一二三四五六七八九十".contains(c)
-                })
+                .trim_start_matches(numbering)
                 .to_string();
             let rest = rest.trim_start_matches(|c: char| c.is_ascii_digit());
             (rest.is_empty() && n.contains("其他处理") || rest == "其他")
-                .then_some(T3Row::Outcome(OtherOther))
+                .then_some(T3Row::Outcome(Outcome::OtherOther))
         }
         _ => None,
     }
 }
 
-/// Whether any grid has a row labelled as one of the two sub-rows of （六） that the 2019
-/// template lacks (逾期不补正, 收费通知), found by label as the rows are (so also where the label
-/// is wrapped around its numbers and the text of the region does not hold it in one piece).
-pub(super) fn has_split_other(grids: &[Grid]) -> bool {
-    grids.iter().any(|g| {
-        identify(g, &t3_row_of).iter().any(|(_, r, _)| {
-            matches!(
-                r,
-                Some(T3Row::Outcome(
-                    Outcome::OtherNoCorrection | Outcome::OtherFeeUnpaid
-                ))
-            )
-        })
-    })
+/// An automaton finding every occurrence of each of `keys` (none if it cannot be built).
+fn key_automaton(keys: &[&str]) -> Option<AhoCorasick> {
+    AhoCorasick::builder()
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(keys)
+        .ok()
 }
+
+/// Which of `keys` (at most 32; bit `i` for `keys[i]`) a text holds, found by `ac` (the
+/// automaton of `keys`) or else one key at a time.
+fn key_bits(ac: Option<&AhoCorasick>, keys: &[&str], n: &str) -> u32 {
+    if let Some(ac) = ac
+        && let Ok(found) = ac.try_find_overlapping_iter(n)
+    {
+        return found.fold(0, |bits, m| bits | 1 << m.pattern().as_usize());
+    }
+    keys.iter()
+        .enumerate()
+        .filter(|(_, k)| n.contains(**k))
+        .fold(0, |bits, (i, _)| bits | 1 << i)
+}
+
+/// The key words of table 三's value columns, and the column each names.
+const T3_COL_KEYS: [(&str, usize); 8] = [
+    ("自然人", 0),
+    ("商业", 1),
+    ("科研", 2),
+    ("公益", 3),
+    ("法律服务", 4),
+    ("其他", 5),
+    ("总计", 6),
+    ("合计", 6),
+];
+
+static T3_COL_MATCHER: LazyLock<Option<AhoCorasick>> =
+    LazyLock::new(|| key_automaton(&T3_COL_KEYS.map(|(k, _)| k)));
 
 /// The column of table 三 a header names (0–6).
 fn t3_col_of(header: &str) -> Option<usize> {
-    let n = norm(header).replace("其他组织", "");
-    let keys: [&[&str]; T3_COLS] = [
-        &["自然人"],
-        &["商业"],
-        &["科研"],
-        &["公益"],
-        &["法律服务"],
-        &["其他"],
-        &["总计", "合计"],
-    ];
-    let hits: Vec<usize> = (0..T3_COLS)
-        .filter(|c| keys[*c].iter().any(|k| n.contains(k)))
-        .collect();
-    match hits.as_slice() {
-        [one] => Some(*one),
-        _ => None,
+    let mut n = norm(header);
+    if n.contains("其他组织") {
+        n = n.replace("其他组织", "");
     }
+    let keys = T3_COL_KEYS.map(|(k, _)| k);
+    let bits = key_bits(T3_COL_MATCHER.as_ref(), &keys, &n);
+    let mut found = None;
+    for (i, (_, c)) in T3_COL_KEYS.iter().enumerate() {
+        if bits & (1 << i) != 0 {
+            if found.is_some_and(|f| f != *c) {
+                return None;
+            }
+            found = Some(*c);
+        }
+    }
+    found
 }
 
 /// The rows of table 三 in the template's order (23 when （六） is a single row).
@@ -430,19 +636,12 @@ pub(super) fn t3_order(single_other: bool) -> Vec<T3Row> {
         .collect()
 }
 
-/// The header rows of a grid: those before its first row holding numbers.
-fn header_rows(g: &Grid) -> usize {
-    g.rows
-        .iter()
-        .position(|r| row_has_numbers(r))
-        .unwrap_or(g.rows.len())
-}
-
 /// The text above each column in the header rows: as written, and with merged group labels
 /// filled in. In grids cut from text (no merges), an empty header cell of any but the last
 /// header row takes the text to its left (a group label over several columns).
-fn column_headers(g: &Grid) -> (Vec<String>, Vec<String>) {
-    let h = header_rows(g);
+fn column_headers(f: &Flagged<'_>) -> (Vec<String>, Vec<String>) {
+    let g = f.g;
+    let h = f.header_rows();
     let width = g.rows.iter().take(h).map(Vec::len).max().unwrap_or(0);
     let mut filled = vec![String::new(); width];
     let mut written = vec![String::new(); width];
@@ -453,21 +652,18 @@ fn column_headers(g: &Grid) -> (Vec<String>, Vec<String>) {
         if !matches!(g.source, Source::Markup | Source::Layout) && row.len() < 2 {
             continue;
         }
-        let mut left = String::new();
-        for c in 0..width {
-            let t = row
-                .get(c)
-                .map(|x| x.text.trim().to_string())
-                .unwrap_or_default();
-            written[c].push_str(&t);
+        let mut left = "";
+        for (c, (filled, written)) in filled.iter_mut().zip(written.iter_mut()).enumerate() {
+            let t = row.get(c).map_or("", |x| x.text.trim());
+            written.push_str(t);
             // (A layout carries merged headers as copies, as markup does.)
             if t.is_empty() && !matches!(g.source, Source::Markup | Source::Layout) && i + 1 < h {
-                filled[c].push_str(&left);
+                filled.push_str(left);
             } else {
                 if !t.is_empty() {
-                    left = t.clone();
+                    left = t;
                 }
-                filled[c].push_str(&t);
+                filled.push_str(t);
             }
         }
     }
@@ -505,42 +701,38 @@ fn header_map(
     ok.then_some(map)
 }
 
-/// The values of one data row: by header when every number sits under a value header, else
-/// in order when the row holds exactly `n` numbers (or, in markup, exactly `n` cells after its
-/// label). `Err` with the count when it holds more than `n`.
-fn row_values(
-    g: &Grid,
-    row: &[Cell],
+/// The values of one data row (of a grid from `source`): by header when every number sits
+/// under a value header, else in order when the row holds exactly `n` numbers (or, in markup,
+/// exactly `n` cells after its label). `Err` with the count when it holds more than `n`.
+fn row_values<'a>(
+    source: Source,
+    row: Row<'a, '_>,
     map: Option<&[Option<usize>]>,
     n: usize,
-) -> Result<Option<Vec<String>>, usize> {
-    let numbers: Vec<&str> = row
-        .iter()
-        .filter(|c| is_number_cell(c))
-        .map(|c| c.text.trim())
-        .collect();
-    if numbers.len() > n {
-        return Err(numbers.len());
+) -> Result<Option<Vec<Cow<'a, str>>>, usize> {
+    let count = row.count_numbers();
+    if count > n {
+        return Err(count);
     }
-    if let Some(map) = map.filter(|_| g.source != Source::Spaces) {
-        let mut vals: Vec<Option<String>> = vec![None; n];
+    if let Some(map) = map.filter(|_| source != Source::Spaces) {
+        let mut vals: Vec<Option<Cow<'a, str>>> = vec![None; n];
         let mut ok = true;
-        for (i, c) in row.iter().enumerate() {
+        for (i, (c, value)) in row.values().enumerate() {
             let t = c.text.trim();
             match map.get(i).copied().flatten() {
                 Some(k) => {
                     if c.spanned && !t.is_empty() {
                         ok = false; // a merged cell across value columns, or a label run over
                     } else if t.is_empty() || nil(t) {
-                        vals[k].get_or_insert_with(|| "0".into());
-                    } else if let Some(v) = value_token(t) {
+                        vals[k].get_or_insert(Cow::Borrowed("0"));
+                    } else if let Some(v) = plain_digits(t) {
                         vals[k] = Some(v);
                     } else {
                         ok = false;
                     }
                 }
                 None => {
-                    if is_number_cell(c) {
+                    if value {
                         ok = false;
                     }
                 }
@@ -551,154 +743,196 @@ fn row_values(
             return Ok(Some(vals.into_iter().flatten().collect()));
         }
     }
-    if numbers.len() == n {
-        return Ok(Some(
-            numbers.iter().filter_map(|s| value_token(s)).collect(),
-        ));
+    if count == n {
+        return Ok(Some(row.number_texts().filter_map(plain_digits).collect()));
     }
-    if matches!(g.source, Source::Markup | Source::Layout) {
+    if matches!(source, Source::Markup | Source::Layout) {
         // Blank cells after the label (zeros left blank), when the row has exactly n of them.
         let start = row
+            .cells
             .iter()
-            .rposition(|c| {
-                let t = c.text.trim();
-                !t.is_empty() && !is_number(t)
-            })
+            .zip(row.num)
+            .rposition(|(c, num)| !*num && !c.text.trim().is_empty())
             .map(|i| i + 1)
             .unwrap_or(0);
-        let after: Vec<&Cell> = row[start.min(row.len())..]
-            .iter()
-            .filter(|c| !c.spanned)
-            .collect();
-        let vals: Option<Vec<String>> = after
-            .iter()
-            .map(|c| {
-                let t = c.text.trim();
-                if t.is_empty() || nil(t) {
-                    Some("0".to_string())
-                } else {
-                    value_token(t)
-                }
-            })
-            .collect();
-        if after.len() == n
-            && let Some(v) = vals
-        {
-            return Ok(Some(v));
+        let after = row.cells.get(start..).unwrap_or(&[]);
+        if after.iter().filter(|c| !c.spanned).count() == n {
+            let vals: Option<Vec<Cow<'a, str>>> = after
+                .iter()
+                .filter(|c| !c.spanned)
+                .map(|c| {
+                    let t = c.text.trim();
+                    if t.is_empty() || nil(t) {
+                        Some(Cow::Borrowed("0"))
+                    } else {
+                        plain_digits(t)
+                    }
+                })
+                .collect();
+            if let Some(v) = vals {
+                return Ok(Some(v));
+            }
         }
     }
     Ok(None)
 }
 
-/// Table 三 read by labels and headers from the grids of its region.
-pub(super) fn read_t3(grids: &[Grid], single_other: bool) -> Structured {
-    let order = t3_order(single_other);
-    let mut s = Structured::new(order.len() * T3_COLS);
-    let mut inherited: Option<(usize, Vec<Option<usize>>)> = None;
-    let mut best: Option<Structured> = None;
-    for g in grids {
-        let mut gs = Structured::new(order.len() * T3_COLS);
-        gs.note_source(g.source);
-        let headers = column_headers(g);
-        let mut map = header_map(&headers, T3_COLS, &t3_col_of);
-        let width = g.rows.iter().map(Vec::len).max().unwrap_or(0);
-        match (&map, &inherited) {
-            (Some(m), _) => inherited = Some((width, m.clone())),
-            (None, Some((w, m))) if *w == width => map = Some(m.clone()),
-            _ => {}
-        }
-        // Header variants.
-        if let Some(m) = &map {
-            for (c, k) in m.iter().enumerate() {
-                if let Some(k) = k {
-                    let official = crate::report::t3_column_label(*k);
-                    let col = norm(&headers.0[c]);
-                    if !col.contains(&norm(official)) {
-                        let last = g
-                            .rows
-                            .iter()
-                            .take(header_rows(g))
-                            .filter_map(|r| r.get(c))
-                            .map(|x| x.text.trim())
-                            .rfind(|t| !t.is_empty())
-                            .unwrap_or("");
-                        if !last.is_empty() && g.source != Source::Spaces {
-                            gs.variants
-                                .push((last.to_string(), official.to_string(), "表三"));
-                        }
-                    }
-                }
-            }
-        }
-        for (r, row, label) in identify(g, &t3_row_of) {
-            let cells = &g.rows[r];
-            match row {
-                Some(row) if order.contains(&row) => {
-                    gs.any = true;
-                    let k = order.iter().position(|x| *x == row).unwrap_or(0);
-                    if gs.slots[k * T3_COLS].is_some() || s.slots[k * T3_COLS].is_some() {
-                        gs.problem(format!("表三“{}”一行出现了两次", row.label()));
-                        continue;
-                    }
-                    match row_values(g, cells, map.as_deref(), T3_COLS) {
-                        Ok(Some(v)) => {
-                            for (c, x) in v.into_iter().enumerate() {
-                                gs.slots[k * T3_COLS + c] = Some(x);
-                            }
-                        }
-                        Ok(None) => gs.problem(format!(
-                            "表三“{}”一行的数值无法对应到 7 列（读到 {} 个数值）",
-                            row.label(),
-                            cells.iter().filter(|c| is_number_cell(c)).count()
-                        )),
-                        Err(n) => gs.problem(format!(
-                            "表三“{}”一行有 {n} 个数值，模板只有 7 列",
-                            row.label()
-                        )),
-                    }
-                    if g.source != Source::Spaces && !wrapped(g, r, &label) {
-                        let own = row_label(cells).last().cloned().unwrap_or_default();
-                        let official = if single_other && row == T3Row::Outcome(Outcome::OtherOther)
-                        {
-                            "（六）其他处理"
-                        } else {
-                            row.label()
-                        };
-                        let acceptable = own.is_empty()
-                            || own_labels(g, cells).iter().any(|own| {
-                                same_label(own, official) || (single_other && core(own) == "其他")
-                            });
-                        if !acceptable {
-                            gs.variants
-                                .push((own.to_string(), official.to_string(), "表三"));
-                        }
-                    }
-                }
-                _ => {
-                    let _ = label;
-                    gs.unplaced += 1;
-                }
-            }
-        }
-        if !gs.any {
-            // A grid with none of the table's rows (another table in the region): left out.
-            if best.is_none() && gs.unplaced > 0 {
-                best = Some(gs);
-            }
-            continue;
-        }
-        merge(&mut s, gs);
-    }
-    if !s.any
-        && let Some(b) = best
-    {
-        s.unplaced = b.unplaced;
-        s.source = b.source;
-    }
-    s
+/// Table 三's grids, each with its number flags and its data rows named by their labels (made
+/// once for [`Self::has_split_other`] and [`Self::read`]).
+pub(super) struct T3Grids<'a> {
+    grids: Vec<(Flagged<'a>, Vec<Identified<T3Row>>)>,
 }
 
-fn merge(s: &mut Structured, gs: Structured) {
+impl<'a> T3Grids<'a> {
+    pub(super) fn new(grids: &'a [Grid]) -> T3Grids<'a> {
+        T3Grids {
+            grids: grids
+                .iter()
+                .map(|g| {
+                    let f = Flagged::new(g);
+                    let rows = identify(&f, &t3_row_of_norm);
+                    (f, rows)
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether any grid has a row labelled as one of the two sub-rows of （六） that the 2019
+    /// template lacks (逾期不补正, 收费通知), found by label as the rows are (so also where the
+    /// label is wrapped around its numbers and the text of the region does not hold it in one
+    /// piece).
+    pub(super) fn has_split_other(&self) -> bool {
+        self.grids.iter().any(|(_, rows)| {
+            rows.iter().any(|(_, r, _)| {
+                matches!(
+                    r,
+                    Some(T3Row::Outcome(
+                        Outcome::OtherNoCorrection | Outcome::OtherFeeUnpaid
+                    ))
+                )
+            })
+        })
+    }
+
+    /// Table 三 read by labels and headers from the grids of its region.
+    pub(super) fn read(&self, single_other: bool) -> Structured<'a> {
+        let order = t3_order(single_other);
+        let mut s = Structured::new(order.len() * T3_COLS);
+        let mut inherited: Option<(usize, Vec<Option<usize>>)> = None;
+        let mut best: Option<Structured<'a>> = None;
+        for (f, rows) in &self.grids {
+            let g: &'a Grid = f.g;
+            let mut gs = Structured::new(order.len() * T3_COLS);
+            gs.note_source(g.source);
+            let headers = column_headers(f);
+            let mut map = header_map(&headers, T3_COLS, &t3_col_of);
+            let width = g.rows.iter().map(Vec::len).max().unwrap_or(0);
+            match (&map, &inherited) {
+                (Some(m), _) => inherited = Some((width, m.clone())),
+                (None, Some((w, m))) if *w == width => map = Some(m.clone()),
+                _ => {}
+            }
+            // Header variants.
+            if let Some(m) = &map {
+                for (c, k) in m.iter().enumerate() {
+                    if let Some(k) = k {
+                        let official = crate::report::t3_column_label(*k);
+                        let col = norm(&headers.0[c]);
+                        if !col.contains(&norm(official)) {
+                            let last = g
+                                .rows
+                                .iter()
+                                .take(f.header_rows())
+                                .filter_map(|r| r.get(c))
+                                .map(|x| x.text.trim())
+                                .rfind(|t| !t.is_empty())
+                                .unwrap_or("");
+                            if !last.is_empty() && g.source != Source::Spaces {
+                                gs.variants
+                                    .push((last.to_string(), official.to_string(), "表三"));
+                            }
+                        }
+                    }
+                }
+            }
+            for (r, row, label) in rows {
+                let (r, row) = (*r, *row);
+                let cells = f.row(r);
+                match row {
+                    Some(row) if order.contains(&row) => {
+                        gs.any = true;
+                        let k = order.iter().position(|x| *x == row).unwrap_or(0);
+                        if gs.slots[k * T3_COLS].is_some() || s.slots[k * T3_COLS].is_some() {
+                            gs.problem(format!("表三“{}”一行出现了两次", row.label()));
+                            continue;
+                        }
+                        match row_values(g.source, cells, map.as_deref(), T3_COLS) {
+                            Ok(Some(v)) => {
+                                for (c, x) in v.into_iter().enumerate() {
+                                    gs.slots[k * T3_COLS + c] = Some(x);
+                                }
+                            }
+                            Ok(None) => gs.problem(format!(
+                                "表三“{}”一行的数值无法对应到 7 列（读到 {} 个数值）",
+                                row.label(),
+                                cells.count_numbers()
+                            )),
+                            Err(n) => gs.problem(format!(
+                                "表三“{}”一行有 {n} 个数值，模板只有 7 列",
+                                row.label()
+                            )),
+                        }
+                        if g.source != Source::Spaces && !wrapped(f, r, label.as_deref()) {
+                            let parts = cells.label_parts();
+                            let own = parts.last().copied().unwrap_or("");
+                            let official =
+                                if single_other && row == T3Row::Outcome(Outcome::OtherOther) {
+                                    "（六）其他处理"
+                                } else {
+                                    row.label()
+                                };
+                            let acceptable = own.is_empty()
+                                || any_own_label(g.source, &parts, |own| {
+                                    same_label(own, official)
+                                        || (single_other && core(own).eq("其他".chars()))
+                                });
+                            if !acceptable {
+                                gs.variants
+                                    .push((own.to_string(), official.to_string(), "表三"));
+                            }
+                        }
+                    }
+                    _ => {
+                        gs.unplaced += 1;
+                    }
+                }
+            }
+            if !gs.any {
+                // A grid with none of the table's rows (another table in the region): left out.
+                if best.is_none() && gs.unplaced > 0 {
+                    best = Some(gs);
+                }
+                continue;
+            }
+            merge(&mut s, gs);
+        }
+        if !s.any
+            && let Some(b) = best
+        {
+            s.unplaced = b.unplaced;
+            s.source = b.source;
+        }
+        s
+    }
+}
+
+/// Table 三 read by labels and headers from the grids of its region.
+#[cfg(test)]
+pub(super) fn read_t3(grids: &[Grid], single_other: bool) -> Structured<'_> {
+    T3Grids::new(grids).read(single_other)
+}
+
+fn merge<'a>(s: &mut Structured<'a>, gs: Structured<'a>) {
     s.any = true;
     for (i, v) in gs.slots.into_iter().enumerate() {
         if v.is_some() {
@@ -718,27 +952,45 @@ fn merge(s: &mut Structured, gs: Structured) {
 // ---------------------------------------------------------------------------------------------
 // Table 四
 
+/// The key words of table 四's headers ([`t4_col_of`]).
+const T4_KEYS: [&str; 11] = [
+    "复议后",
+    "直接起诉",
+    "未经复议",
+    "行政复议",
+    "维持",
+    "纠正",
+    "其他",
+    "尚未",
+    "审结",
+    "总计",
+    "合计",
+];
+
+static T4_MATCHER: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| key_automaton(&T4_KEYS));
+
 /// The value column (group × result, 0–14) a table 四 header names.
 fn t4_col_of(header: &str) -> Option<usize> {
-    let n = norm(header);
-    let group = if n.contains("复议后") {
+    let bits = key_bits(T4_MATCHER.as_ref(), &T4_KEYS, &norm(header));
+    let has = |k: usize| bits & (1 << k) != 0;
+    let group = if has(0) {
         2
-    } else if n.contains("直接起诉") || n.contains("未经复议") {
+    } else if has(1) || has(2) {
         1
-    } else if n.contains("行政复议") {
+    } else if has(3) {
         0
     } else {
         return None;
     };
-    let result = if n.contains("维持") {
+    let result = if has(4) {
         0
-    } else if n.contains("纠正") {
+    } else if has(5) {
         1
-    } else if n.contains("其他") {
+    } else if has(6) {
         2
-    } else if n.contains("尚未") || n.contains("审结") {
+    } else if has(7) || has(8) {
         3
-    } else if n.contains("总计") || n.contains("合计") {
+    } else if has(9) || has(10) {
         4
     } else {
         return None;
@@ -748,53 +1000,56 @@ fn t4_col_of(header: &str) -> Option<usize> {
 
 /// Table 四 read by its headers (or in order) from the grids of its region. When its values
 /// are spread over several grids (a table per cell), they are taken in reading order.
-pub(super) fn read_t4(grids: &[Grid]) -> Structured {
+pub(super) fn read_t4(grids: &[Grid]) -> Structured<'_> {
     let mut s = Structured::new(15);
-    let with_data: Vec<&Grid> = grids
+    let flagged: Vec<Flagged<'_>> = grids.iter().map(Flagged::new).collect();
+    let with_data: Vec<&Flagged<'_>> = flagged
         .iter()
-        .filter(|g| g.rows.iter().any(|r| row_has_numbers(r)))
+        .filter(|f| f.rows().any(|r| r.has_numbers()))
         .collect();
     if with_data.len() > 1 {
-        let all: Vec<String> = with_data
-            .iter()
-            .flat_map(|g| g.rows.iter().flatten())
-            .filter(|c| is_number_cell(c))
-            .map(|c| c.text.trim().to_string())
-            .collect();
+        let mut all: Vec<&str> = Vec::new();
+        for f in &with_data {
+            for row in f.rows() {
+                all.extend(row.number_texts());
+            }
+        }
         s.any = true;
-        for g in &with_data {
-            s.note_source(g.source);
+        for f in &with_data {
+            s.note_source(f.g.source);
         }
         if all.len() == 15 {
             for (i, x) in all.into_iter().enumerate() {
-                s.slots[i] = Some(x);
+                s.slots[i] = Some(Cow::Borrowed(x));
             }
         } else {
             s.problem(format!("表四应有 15 个数值，读到 {} 个", all.len()));
         }
         return s;
     }
-    for g in grids {
-        let headers = column_headers(g);
-        let map = header_map(&headers, 15, &t4_col_of);
+    for f in &flagged {
+        let g = f.g;
         // Data rows: rows holding numbers (in text, only rows of nothing but numbers).
-        let data: Vec<&Vec<Cell>> = g
-            .rows
-            .iter()
-            .filter(|r| row_has_numbers(r))
+        let data: Vec<Row<'_, '_>> = f
+            .rows()
+            .filter(|r| r.has_numbers())
             .filter(|r| {
                 g.source == Source::Markup
-                    || r.iter()
-                        .all(|c| c.text.trim().is_empty() || is_number(c.text.trim()))
+                    || r.cells
+                        .iter()
+                        .zip(r.num)
+                        .all(|(c, num)| *num || c.text.trim().is_empty())
             })
             .collect();
         if data.is_empty() {
             continue;
         }
+        let headers = column_headers(f);
+        let map = header_map(&headers, 15, &t4_col_of);
         s.note_source(g.source);
         s.any = true;
         for row in &data {
-            let n = row.iter().filter(|c| is_number_cell(c)).count();
+            let n = row.count_numbers();
             if n > 15 {
                 s.problem(format!("表四的数据行有 {n} 个数值，模板只有 15 列"));
             }
@@ -802,18 +1057,14 @@ pub(super) fn read_t4(grids: &[Grid]) -> Structured {
         if s.problem.is_some() {
             return s;
         }
-        let values = if data.len() == 1 {
-            row_values(g, data[0], map.as_deref(), 15).ok().flatten()
-        } else {
-            let all: Vec<&str> = data
-                .iter()
-                .flat_map(|r| {
-                    r.iter()
-                        .filter(|c| is_number_cell(c))
-                        .map(|c| c.text.trim())
-                })
-                .collect();
-            (all.len() == 15).then(|| all.iter().map(|x| x.to_string()).collect())
+        let values = match data.as_slice() {
+            [one] => row_values(g.source, *one, map.as_deref(), 15)
+                .ok()
+                .flatten(),
+            _ => {
+                let all: Vec<&str> = data.iter().flat_map(|r| r.number_texts()).collect();
+                (all.len() == 15).then(|| all.into_iter().map(Cow::Borrowed).collect())
+            }
         };
         match values {
             Some(v) => {
@@ -823,10 +1074,7 @@ pub(super) fn read_t4(grids: &[Grid]) -> Structured {
                 return s;
             }
             None => {
-                let n: usize = data
-                    .iter()
-                    .map(|r| r.iter().filter(|c| is_number_cell(c)).count())
-                    .sum();
+                let n: usize = data.iter().map(|r| r.count_numbers()).sum();
                 s.problem(format!("表四应有 15 个数值，读到 {n} 个"));
                 return s;
             }
@@ -864,7 +1112,7 @@ fn t2_rows(is_2019: bool) -> Vec<(&'static [&'static str], usize, &'static str)>
 }
 
 /// Table 二 read by its row labels from the grids of its region.
-pub(super) fn read_t2(grids: &[Grid], is_2019: bool) -> Structured {
+pub(super) fn read_t2(grids: &[Grid], is_2019: bool) -> Structured<'_> {
     let rows = t2_rows(is_2019);
     let offsets: Vec<usize> = rows
         .iter()
@@ -876,20 +1124,24 @@ pub(super) fn read_t2(grids: &[Grid], is_2019: bool) -> Structured {
         .collect();
     let total: usize = rows.iter().map(|r| r.1).sum();
     let mut s = Structured::new(total);
-    let matcher = |label: &str| -> Option<usize> {
-        let n = norm(label);
-        let hits: Vec<usize> = (0..rows.len())
-            .filter(|i| rows[*i].0.iter().any(|k| n.contains(k)))
-            .collect();
-        match hits.as_slice() {
-            [one] => Some(*one),
-            _ => None,
+    // The row whose key words a normalised label holds, if exactly one.
+    let matcher = |n: &str| -> Option<usize> {
+        let mut found = None;
+        for (i, (keys, _, _)) in rows.iter().enumerate() {
+            if keys.iter().any(|k| n.contains(k)) {
+                if found.is_some() {
+                    return None;
+                }
+                found = Some(i);
+            }
         }
+        found
     };
     for g in grids {
+        let f = Flagged::new(g);
         let mut gs = Structured::new(total);
         gs.note_source(g.source);
-        for (r, which, label) in identify(g, &matcher) {
+        for (r, which, label) in identify(&f, &matcher) {
             let Some(i) = which else {
                 gs.unplaced += 1;
                 continue;
@@ -900,8 +1152,8 @@ pub(super) fn read_t2(grids: &[Grid], is_2019: bool) -> Structured {
                 gs.problem(format!("表二“{official}”一行出现了两次"));
                 continue;
             }
-            let cells = &g.rows[r];
-            match row_values(g, cells, None, n) {
+            let cells = f.row(r);
+            match row_values(g.source, cells, None, n) {
                 Ok(Some(v)) => {
                     for (c, x) in v.into_iter().enumerate() {
                         gs.slots[offsets[i] + c] = Some(x);
@@ -909,19 +1161,20 @@ pub(super) fn read_t2(grids: &[Grid], is_2019: bool) -> Structured {
                 }
                 Ok(None) => gs.problem(format!(
                     "表二“{official}”一行应有 {n} 个数值，读到 {} 个",
-                    cells.iter().filter(|c| is_number_cell(c)).count()
+                    cells.count_numbers()
                 )),
                 Err(k) => gs.problem(format!(
                     "表二“{official}”一行有 {k} 个数值，模板只有 {n} 列"
                 )),
             }
-            if g.source != Source::Spaces && !wrapped(g, r, &label) {
-                let own = row_label(cells).last().cloned().unwrap_or_default();
-                let fits = own_labels(g, cells)
-                    .iter()
-                    .any(|o| norm(o) == norm(official));
+            if g.source != Source::Spaces && !wrapped(&f, r, label.as_deref()) {
+                let parts = cells.label_parts();
+                let own = parts.last().copied().unwrap_or("");
+                let fits =
+                    any_own_label(g.source, &parts, |o| norm_chars(o).eq(norm_chars(official)));
                 if !own.is_empty() && !fits {
-                    gs.variants.push((own, official.to_string(), "表二"));
+                    gs.variants
+                        .push((own.to_string(), official.to_string(), "表二"));
                 }
             }
         }
@@ -945,8 +1198,101 @@ mod tests {
         assert_eq!(norm("（一）　１．規 章"), "一1規章");
     }
 
+    /// The rows of [`T3_KEYS`] a normalised label holds, looked for one key at a time.
+    fn hits_one_by_one(n: &str) -> u32 {
+        let mut hits = 0u32;
+        for (i, (_, ks)) in T3_KEYS.iter().enumerate() {
+            if ks.iter().any(|k| n.contains(k)) {
+                hits |= 1 << i;
+            }
+        }
+        hits
+    }
+
+    /// What a label's hits decide: the one row, none, or more than one.
+    fn decision(hits: u32) -> Option<Option<u32>> {
+        match hits.count_ones() {
+            0 => Some(None),
+            1 => Some(Some(hits)),
+            _ => None,
+        }
+    }
+
+    /// [`t3_col_of`] as first written (each key looked for on its own).
+    fn t3_col_one_by_one(header: &str) -> Option<usize> {
+        let n = norm(header).replace("其他组织", "");
+        let keys: [&[&str]; T3_COLS] = [
+            &["自然人"],
+            &["商业"],
+            &["科研"],
+            &["公益"],
+            &["法律服务"],
+            &["其他"],
+            &["总计", "合计"],
+        ];
+        let hits: Vec<usize> = (0..T3_COLS)
+            .filter(|c| keys[*c].iter().any(|k| n.contains(k)))
+            .collect();
+        match hits.as_slice() {
+            [one] => Some(*one),
+            _ => None,
+        }
+    }
+
+    /// [`t4_col_of`] as first written.
+    fn t4_col_one_by_one(header: &str) -> Option<usize> {
+        let n = norm(header);
+        let group = if n.contains("复议后") {
+            2
+        } else if n.contains("直接起诉") || n.contains("未经复议") {
+            1
+        } else if n.contains("行政复议") {
+            0
+        } else {
+            return None;
+        };
+        let result = if n.contains("维持") {
+            0
+        } else if n.contains("纠正") {
+            1
+        } else if n.contains("其他") {
+            2
+        } else if n.contains("尚未") || n.contains("审结") {
+            3
+        } else if n.contains("总计") || n.contains("合计") {
+            4
+        } else {
+            return None;
+        };
+        Some(group * 5 + result)
+    }
+
+    proptest::proptest! {
+        /// Headers name the columns the key words found one at a time name.
+        #[test]
+        fn headers_name_columns_as_each_key_does(
+            h in "[自然人商业科研公益法律服务其他组织总计合复议后直接起诉未经行政维持纠正尚审结 （）]{0,14}"
+        ) {
+            proptest::prop_assert_eq!(t3_col_of(&h), t3_col_one_by_one(&h));
+            proptest::prop_assert_eq!(t4_col_of(&h), t4_col_one_by_one(&h));
+        }
+
+        /// The automaton finds the rows that the key words found one at a time name.
+        #[test]
+        fn the_key_automaton_finds_what_each_key_finds(
+            n in "[新收本年接受到理上结转予以部分公开国家秘密法规禁止其他律三安全一稳定第方内事务过程性执法案卷行政查询项不掌握另制作现成信息仍明确补正后访举报投诉重复申请出版物大量反确认或出具费通知缴纳用总计合下度继续处]{0,12}"
+        ) {
+            proptest::prop_assert_eq!(decision(t3_hits(&n)), decision(hits_one_by_one(&n)));
+        }
+    }
+
     #[test]
     fn labels_name_their_rows() {
+        for (_, keys) in T3_KEYS {
+            for k in keys {
+                assert_eq!(decision(t3_hits(k)), decision(hits_one_by_one(k)), "{k}");
+            }
+        }
         for row in T3Row::all() {
             let full = row.full_label();
             assert_eq!(t3_row_of(&full), Some(row), "{full}");
@@ -1034,7 +1380,7 @@ mod grid_tests {
                 }
             },
         );
-        let s = read_t3(&[g], false);
+        let s = read_t3(std::slice::from_ref(&g), false);
         // Dashes are not numbers: in order, a row of one number does not fill seven columns.
         assert!(s.problem.is_some());
         let g = t3_grid(
@@ -1043,8 +1389,10 @@ mod grid_tests {
             ],
             &|k, c| (k + c).to_string(),
         );
-        let v = read_t3(&[g], false).complete().unwrap_or_default();
-        assert_eq!((v.len(), v[8].as_str()), (175, "2"));
+        let v = read_t3(std::slice::from_ref(&g), false)
+            .complete()
+            .unwrap_or_default();
+        assert_eq!((v.len(), &*v[8]), (175, "2"));
         let g = t3_grid(
             &[
                 "",
@@ -1064,13 +1412,10 @@ mod grid_tests {
                 }
             },
         );
-        let s = read_t3(&[g], false);
+        let s = read_t3(std::slice::from_ref(&g), false);
         let v = s.complete().unwrap_or_default();
         assert_eq!(v.len(), 175, "{:?}", s.problem);
-        assert_eq!(
-            (v[0].as_str(), v[6].as_str(), v[13].as_str()),
-            ("0", "1000", "1001")
-        );
+        assert_eq!((&*v[0], &*v[6], &*v[13]), ("0", "1000", "1001"));
     }
 
     #[test]
@@ -1089,11 +1434,11 @@ mod grid_tests {
             ],
             &|k, c| ((k * 10 + c) % 97).to_string(),
         );
-        let s = read_t3(&[g], false);
+        let s = read_t3(std::slice::from_ref(&g), false);
         let v = s.complete().unwrap_or_default();
         assert_eq!(v.len(), 175);
         // Row 0: cells 0..6 are 0,1,…,6 under 总计, 自然人, …: 总计 is 0, 自然人 1.
-        assert_eq!((v[6].as_str(), v[0].as_str()), ("0", "1"));
+        assert_eq!((&*v[6], &*v[0]), ("0", "1"));
         // A row with an eighth number is a shape problem, not a silent choice.
         let mut g = t3_grid(
             &[
@@ -1109,6 +1454,6 @@ mod grid_tests {
             &|_, _| "1".into(),
         );
         g.rows[3].push(Cell::new("9"));
-        assert!(read_t3(&[g], false).problem.is_some());
+        assert!(read_t3(std::slice::from_ref(&g), false).problem.is_some());
     }
 }

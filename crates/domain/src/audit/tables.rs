@@ -9,19 +9,19 @@ use serde_json::{Map, Value, json};
 
 use super::Finding;
 use super::grid::Source;
-use super::sections::joined;
 use super::structured::{Structured, t3_order};
 use crate::codes::Outcome;
 use crate::report::{T3_COLS, T3Row, Table3, Table4, t3_column_code};
 
 /// A number token as plain digits: an integer or decimal standing alone, without emphasis
 /// marks, its unit (元, 万元) or thousands separators ("3,985,758").
+#[cfg(test)]
 pub(super) fn value_token(tok: &str) -> Option<String> {
     plain_digits(tok).map(Cow::into_owned)
 }
 
 /// [`value_token`] without copying the token when it has no thousands separators.
-fn plain_digits(tok: &str) -> Option<Cow<'_, str>> {
+pub(super) fn plain_digits(tok: &str) -> Option<Cow<'_, str>> {
     let t = tok.trim().trim_matches(|c: char| c == '|' || c == '*');
     let t = t
         .strip_suffix("万元")
@@ -94,26 +94,31 @@ pub(super) fn number(tok: &str) -> Option<f64> {
     plain_digits(tok).and_then(|t| t.parse().ok())
 }
 
+/// The tokens of a line: its text cut at whitespace and pipes.
+fn tokens(l: &str) -> impl Iterator<Item = &str> + Clone {
+    l.split(|c: char| c.is_whitespace() || c == '|')
+}
+
 /// The number tokens of some lines, in reading order, as plain digits.
-fn numbers(lines: &[String]) -> Vec<String> {
+fn numbers(lines: &[String]) -> Vec<Cow<'_, str>> {
     lines
         .iter()
-        .flat_map(|l| l.split(|c: char| c.is_whitespace() || c == '|'))
-        .filter_map(value_token)
+        .flat_map(|l| tokens(l))
+        .filter_map(plain_digits)
         .collect()
 }
 
-/// Whether table 二 has the labels of the 2019 trial template.
-pub(super) fn is_2019(t2: &[String]) -> bool {
-    let t2_text = joined(t2);
+/// Whether table 二 has the labels of the 2019 trial template (`t2_text`: its region joined
+/// without whitespace).
+pub(super) fn is_2019(t2_text: &str) -> bool {
     t2_text.contains("本年新制作数量")
         || t2_text.contains("第二十条第（九）项")
         || t2_text.contains("第二十条第(九)项")
 }
 
-/// Whether table 三 has （六）其他处理 as a single row (no 逾期不补正 / 收费通知 rows).
-pub(super) fn single_other(t3: &[String]) -> bool {
-    let t3_text = joined(t3);
+/// Whether table 三 has （六）其他处理 as a single row (no 逾期不补正 / 收费通知 rows);
+/// `t3_text` is its region joined without whitespace.
+pub(super) fn single_other(t3_text: &str) -> bool {
     !(t3_text.contains("逾期不补") || t3_text.contains("不补正")) || !t3_text.contains("收费通知")
 }
 
@@ -129,10 +134,10 @@ pub struct Reading {
 
 /// The values a table's positional reading found, in the template's order, or the count it
 /// found when that does not fit the template.
-pub(super) type Positional = Result<Vec<String>, usize>;
+pub(super) type Positional<'a> = Result<Vec<Cow<'a, str>>, usize>;
 
 /// Table 二 read by position: its 10 numbers (22 in the 2019 template) in reading order.
-pub(super) fn positional_t2(t2: &[String], is_2019: bool) -> Positional {
+pub(super) fn positional_t2(t2: &[String], is_2019: bool) -> Positional<'_> {
     let nums = numbers(t2);
     let want = if is_2019 { 22 } else { 10 };
     if nums.len() == want {
@@ -143,7 +148,7 @@ pub(super) fn positional_t2(t2: &[String], is_2019: bool) -> Positional {
 }
 
 /// Table 三 read by position: 7 numbers per row, 25 rows (23 when （六） is a single row).
-pub(super) fn positional_t3(t3: &[String], single_other: bool) -> Positional {
+pub(super) fn positional_t3(t3: &[String], single_other: bool) -> Positional<'_> {
     let nums = numbers(t3);
     let rows = if single_other { 23 } else { 25 };
     if nums.len() == rows * T3_COLS {
@@ -155,19 +160,14 @@ pub(super) fn positional_t3(t3: &[String], single_other: bool) -> Positional {
 
 /// Table 四 read by position: the numbers of the region's lines that hold nothing but numbers
 /// (prose around the table may quote numbers); exactly 15.
-pub(super) fn positional_t4(r4: &[String]) -> Positional {
-    let numeric: Vec<String> = r4
-        .iter()
-        .filter(|l| {
-            let toks: Vec<&str> = l
-                .split(|c: char| c.is_whitespace() || c == '|')
-                .filter(|t| !t.is_empty())
-                .collect();
-            !toks.is_empty() && toks.iter().all(|t| is_number(t))
-        })
-        .cloned()
-        .collect();
-    let nums = numbers(&numeric);
+pub(super) fn positional_t4(r4: &[String]) -> Positional<'_> {
+    let mut nums = Vec::new();
+    for l in r4 {
+        let mut toks = tokens(l).filter(|t| !t.is_empty()).peekable();
+        if toks.peek().is_some() && toks.clone().all(is_number) {
+            nums.extend(toks.filter_map(plain_digits));
+        }
+    }
     if nums.len() == 15 {
         Ok(nums)
     } else {
@@ -177,6 +177,10 @@ pub(super) fn positional_t4(r4: &[String]) -> Positional {
 
 /// Whether two value tokens are the same number (or the same text).
 fn same(a: &str, b: &str) -> bool {
+    // (Equal texts are the same number, or the same text.)
+    if a == b {
+        return true;
+    }
     match (number(a), number(b)) {
         (Some(x), Some(y)) => x == y,
         _ => a.trim() == b.trim(),
@@ -184,23 +188,29 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 /// The first slot where the structured reading found a value the positional one does not share.
-fn disagreement(a: &[Option<String>], b: &[String]) -> Option<(usize, String, String)> {
+fn disagreement(a: &[Option<Cow<'_, str>>], b: &[Cow<'_, str>]) -> Option<(usize, String, String)> {
     a.iter()
         .zip(b)
         .enumerate()
         .find(|(_, (x, y))| x.as_ref().is_some_and(|x| !same(x, y)))
-        .map(|(i, (x, y))| (i, x.clone().unwrap_or_default(), y.clone()))
+        .map(|(i, (x, y))| {
+            (
+                i,
+                x.as_deref().unwrap_or_default().to_string(),
+                y.to_string(),
+            )
+        })
 }
 
 /// The two readings of one table weighed: the values to use and how they were read, or a
 /// `TABLE_SHAPE` / `TABLE_MISSING` finding. `slot_name` names a slot of the template.
-pub(super) fn decide(
+pub(super) fn decide<'a>(
     table: &'static str,
-    structured: &Structured,
-    positional: Positional,
+    structured: &Structured<'a>,
+    positional: Positional<'a>,
     slot_name: &dyn Fn(usize) -> String,
     findings: &mut Vec<Finding>,
-) -> Option<(Vec<String>, Reading)> {
+) -> Option<(Vec<Cow<'a, str>>, Reading)> {
     let method = match structured.source {
         Some(Source::Markup | Source::Separated) => "grid",
         Some(Source::Layout) => "layout",
@@ -284,8 +294,12 @@ pub(super) fn decide(
 }
 
 /// Table 二 as JSON from its values in the template's order (10, or 22 in the 2019 template).
-pub(super) fn t2_json(t2_nums: &[String], is_2019: bool, findings: &mut Vec<Finding>) -> Value {
-    let get = |i: usize| t2_nums.get(i).map(String::as_str).unwrap_or("");
+pub(super) fn t2_json(
+    t2_nums: &[Cow<'_, str>],
+    is_2019: bool,
+    findings: &mut Vec<Finding>,
+) -> Value {
+    let get = |i: usize| t2_nums.get(i).map(|v| &**v).unwrap_or("");
     if !is_2019 {
         let n = |i: usize| get(i).trim().parse::<i64>().unwrap_or(-1);
         let proactive = json!({
@@ -365,7 +379,11 @@ pub(super) fn t4_slot_name(i: usize) -> String {
 }
 
 /// Table 三 from its values in the template's order (7 per row).
-pub(super) fn t3_table(nums: &[String], single_other: bool, findings: &mut Vec<Finding>) -> Table3 {
+pub(super) fn t3_table(
+    nums: &[Cow<'_, str>],
+    single_other: bool,
+    findings: &mut Vec<Finding>,
+) -> Table3 {
     let mut t = Table3::default();
     for (k, row) in t3_order(single_other).iter().enumerate() {
         for c in 0..T3_COLS {
@@ -390,7 +408,7 @@ pub(super) fn t3_table(nums: &[String], single_other: bool, findings: &mut Vec<F
 }
 
 /// Table 四 from its 15 values.
-pub(super) fn t4_table(nums: &[String], findings: &mut Vec<Finding>) -> Table4 {
+pub(super) fn t4_table(nums: &[Cow<'_, str>], findings: &mut Vec<Finding>) -> Table4 {
     let mut t = Table4::default();
     for (i, v) in nums.iter().take(15).enumerate() {
         match v.trim().parse::<i64>() {
@@ -438,15 +456,11 @@ pub(super) fn label_variants(
     if !t3_read {
         return;
     }
-    let region_text = normalized(
-        &t3.iter()
-            .map(|l| {
-                l.split(|c: char| c.is_whitespace() || c == '|')
-                    .filter(|t| !is_number(t))
-                    .collect::<String>()
-            })
-            .collect::<String>(),
-    );
+    let mut region_text = String::new();
+    for l in t3 {
+        region_text.extend(tokens(l).filter(|t| !is_number(t)));
+    }
+    let region_text: Vec<char> = normalized(&region_text).chars().collect();
     for row in T3Row::all() {
         if single_other
             && matches!(
@@ -486,10 +500,10 @@ fn normalized(s: &str) -> String {
         .collect()
 }
 
-/// True when `needle`'s characters appear in order in `hay` with at most 10 other characters
-/// inserted in all (line breaks and vertical group labels interleave with row labels).
-fn loosely_contains(hay: &str, needle: &str) -> bool {
-    let h: Vec<char> = hay.chars().collect();
+/// True when `needle`'s characters appear in order in `h` (a text's characters) with at most
+/// 10 other characters inserted in all (line breaks and vertical group labels interleave with
+/// row labels).
+fn loosely_contains(h: &[char], needle: &str) -> bool {
     let n: Vec<char> = needle.chars().collect();
     let Some(first) = n.first() else { return true };
     for start in (0..h.len()).filter(|i| h[*i] == *first) {
