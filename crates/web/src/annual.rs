@@ -352,8 +352,8 @@ async fn item_file(
         Err(r) => return r,
     };
     let result = async {
-        let d = s.db.item(id).await?;
-        guard::require(&s, &c, Action::ViewItems, Scope::Agency(&d.agency)).await?;
+        let agency = s.db.item_agency(id).await?;
+        guard::require(&s, &c, Action::ViewItems, Scope::Agency(&agency)).await?;
         let (ct, bytes) =
             s.db.item_file(id, version, &name)
                 .await?
