@@ -12,7 +12,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Json, Router};
-use gongkai_db::DbError;
 use gongkai_domain::auth::Action;
 use serde::{Deserialize, Serialize};
 
@@ -190,15 +189,13 @@ async fn submit(
             },
             StatusCode::OK,
         ),
-        Err(e @ (DbError::Domain(_) | DbError::Conflict(_) | DbError::NotFound(_))) => {
-            let status = match e {
-                DbError::Domain(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                DbError::Conflict(_) => StatusCode::CONFLICT,
-                _ => StatusCode::NOT_FOUND,
-            };
-            (e.to_string(), status)
+        Err(e) => {
+            let w = crate::items_pages::page_error(e);
+            if w.0.is_server_error() {
+                return w.into_response();
+            }
+            (w.1, w.0)
         }
-        Err(e) => return crate::items_pages::page_error(e).into_response(),
     };
     render(&s, &c, q.agency, Some(message), status)
         .await

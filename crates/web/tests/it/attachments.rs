@@ -8,7 +8,7 @@ use gongkai_export::testing::docx_with_text;
 use serde_json::{Value, json};
 
 use crate::admin::{Res, send, send_bytes, session};
-use crate::items::{approve, call, draft, world};
+use crate::items::{approve, call, drafted, world};
 
 const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
@@ -61,16 +61,7 @@ async fn findings(app: &axum::Router, id: i64) -> Vec<(String, String)> {
 #[tokio::test]
 async fn attachments_are_checked_frozen_and_served_only_once_published() {
     let (app, db) = world().await;
-    let (st, v) = call(
-        &app,
-        "editor",
-        "POST",
-        "/api/v1/admin/items?agency=a",
-        draft("关于开标场地预约的通知"),
-    )
-    .await;
-    assert_eq!(st, StatusCode::CREATED, "{v}");
-    let id = v["id"].as_i64().unwrap();
+    let id = drafted(&app, "关于开标场地预约的通知").await;
 
     // A DOCX whose text holds a mobile number, and an empty text file.
     let leaky = docx_with_text(&["报名须知", "联系人：王某，手机 13800138000"]);
@@ -278,16 +269,7 @@ async fn attachments_are_checked_frozen_and_served_only_once_published() {
 #[tokio::test]
 async fn the_item_page_uploads_and_removes_attachments_with_its_csrf_token() {
     let (app, _db) = world().await;
-    let (st, v) = call(
-        &app,
-        "editor",
-        "POST",
-        "/api/v1/admin/items?agency=a",
-        draft("关于交易服务的通知"),
-    )
-    .await;
-    assert_eq!(st, StatusCode::CREATED, "{v}");
-    let id = v["id"].as_i64().unwrap();
+    let id = drafted(&app, "关于交易服务的通知").await;
     let (cookie, _) = session(&app, "editor").await;
     let page = send(
         &app,

@@ -237,6 +237,20 @@ async fn bad_fields_are_named_and_nothing_is_written() {
     assert!(db.items("a", None).await.unwrap().is_empty());
 }
 
+/// Creates a draft item in agency `a` through the API, as its editor; its id.
+pub(crate) async fn drafted(app: &axum::Router, title: &str) -> i64 {
+    let (st, v) = call(
+        app,
+        "editor",
+        "POST",
+        "/api/v1/admin/items?agency=a",
+        draft(title),
+    )
+    .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    v["id"].as_i64().unwrap()
+}
+
 /// Takes an item through the API up to 终审's approval.
 async fn approved(app: &axum::Router, title: &str) -> i64 {
     let (st, v) = call(
