@@ -37,6 +37,7 @@ fn fields(i: usize) -> ItemFields {
         column: "trading".into(),
         change_note: None,
         interprets: None,
+        channels: Vec::new(),
     }
 }
 

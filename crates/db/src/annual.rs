@@ -105,7 +105,7 @@ impl Tx {
 
     /// Drafts (or redrafts) the report of `year` from `snapshot`: a new catalogue item the
     /// first time; the version in work refreshed while it is a draft or returned; a
-    /// correction (a new version, `change_note` required) once it is published. A version in
+    /// correction (a new version, `change_note` required) once it is published or withdrawn. A version in
     /// review, approved or scheduled is not touched: it is returned first.
     pub async fn draft_report(
         &mut self,
@@ -152,14 +152,12 @@ impl Tx {
         let working = self.version_row(item_id, version).await?;
         let version = match (state, working.state) {
             (_, VersionState::Draft | VersionState::Returned) => version,
-            (ItemState::Published | ItemState::Corrected, VersionState::Published) => {
-                self.correct_item(p, item_id, now).await?
-            }
-            (ItemState::Withdrawn, _) => {
-                return Err(DbError::Conflict(format!(
-                    "{year} 年度报告已撤回，不能重新起草"
-                )));
-            }
+            // A withdrawn report is reissued as a correction would be: the law wants a
+            // report published, so a withdrawn one gets a new version through the workflow.
+            (
+                ItemState::Published | ItemState::Corrected | ItemState::Withdrawn,
+                VersionState::Published,
+            ) => self.correct_item(p, item_id, now).await?,
             (_, s) => {
                 return Err(DbError::Conflict(format!(
                     "{year} 年度报告第 {version} 版{}，不能按最新数据重新起草；请先退回",

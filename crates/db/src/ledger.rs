@@ -228,16 +228,17 @@ impl Db {
         )
         .await?;
         tx.import_requests(synth::DEMO_CODE, &events).await?;
-        // The catalogue goes through the publishing workflow, as the office's staff work it.
-        let now = time::OffsetDateTime::now_utc();
-        let today = gongkai_domain::period::beijing_date(now);
-        tx.load_demo_catalogue(&agency, &synth::demo_catalogue(today), now)
-            .await?;
+        // The records come first: the catalogue's items go out on the channels they define.
         let staff = tx.demo_staff(&agency).await?;
         let editor = staff
             .first()
             .ok_or_else(|| DbError::Conflict("演示人员不全".into()))?;
         tx.put_records(editor, synth::DEMO_CODE, &records).await?;
+        // The catalogue goes through the publishing workflow, as the office's staff work it.
+        let now = time::OffsetDateTime::now_utc();
+        let today = gongkai_domain::period::beijing_date(now);
+        tx.load_demo_catalogue(&agency, &synth::demo_catalogue(today), now)
+            .await?;
         tx.commit().await?;
         self.analyze().await?;
         Ok(agency)

@@ -123,6 +123,20 @@ pub struct ItemDetail {
     pub files: Vec<FileRow>,
     /// The year, when the item is an agency's annual report.
     pub report_year: Option<i32>,
+    /// Its posts on the agency's channels, with their reads (the back office's view only).
+    pub posts: Vec<PostRow>,
+}
+
+/// A post of an item on one of the agency's channels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PostRow {
+    /// The channel's code and name.
+    pub channel: String,
+    pub channel_name: String,
+    pub title: String,
+    #[serde(serialize_with = "gongkai_domain::period::iso_date::serialize")]
+    pub published_on: time::Date,
+    pub reads: i64,
 }
 
 impl ItemDetail {
@@ -440,6 +454,73 @@ impl Tx {
         Ok(())
     }
 
+    /// Checks that every chosen 发布渠道 is a channel of the agency.
+    async fn check_channels(&mut self, agency_id: i64, codes: &[String]) -> Result<(), DbError> {
+        if codes.is_empty() {
+            return Ok(());
+        }
+        let known: Vec<String> = on_tx!(self, c => sqlx::query_scalar(
+            "SELECT code FROM channel WHERE agency_id = $1 ORDER BY id")
+            .bind(agency_id).fetch_all(&mut *c).await?);
+        if let Some(bad) = codes.iter().find(|c| !known.contains(c)) {
+            let hint = if known.is_empty() {
+                "本机构尚未登记发布渠道（在“记录”页以 channel 记录登记）".to_string()
+            } else {
+                format!("可选：{}", known.join("、"))
+            };
+            return Err(gongkai_domain::DomainError::invalid(
+                "发布渠道",
+                format!("本机构没有代码为“{bad}”的发布渠道，{hint}"),
+            )
+            .into());
+        }
+        Ok(())
+    }
+
+    /// Records the posts of a publication: one on each chosen channel the item has not gone
+    /// out on yet (a correction updates the content, it is not a new post), titled as the
+    /// item and dated the Beijing day of publication. A post entered earlier as a record with
+    /// the same channel, title and date is taken over, not counted twice.
+    async fn post_to_channels(
+        &mut self,
+        agency_id: i64,
+        item_id: i64,
+        f: &ItemFields,
+        now: OffsetDateTime,
+    ) -> Result<(), DbError> {
+        let day = beijing_date(now);
+        for code in &f.channels {
+            let channel_id: Option<i64> = on_tx!(self, c => sqlx::query_scalar(
+                "SELECT id FROM channel WHERE agency_id = $1 AND code = $2")
+                .bind(agency_id).bind(code).fetch_optional(&mut *c).await?);
+            // A channel removed since the version was reviewed: nothing to post on.
+            let Some(channel_id) = channel_id else {
+                continue;
+            };
+            let posted: Option<i64> = on_tx!(self, c => sqlx::query_scalar(
+                "SELECT id FROM channel_post WHERE channel_id = $1 AND item_id = $2")
+                .bind(channel_id).bind(item_id).fetch_optional(&mut *c).await?);
+            if posted.is_some() {
+                continue;
+            }
+            let entered: Option<i64> = on_tx!(self, c => sqlx::query_scalar(
+                "SELECT id FROM channel_post WHERE channel_id = $1 AND title = $2 AND published_on = $3 \
+                 AND item_id IS NULL")
+                .bind(channel_id).bind(&f.title).bind(day).fetch_optional(&mut *c).await?);
+            match entered {
+                Some(id) => {
+                    on_tx!(self, c => sqlx::query("UPDATE channel_post SET item_id = $1 WHERE id = $2")
+                    .bind(item_id).bind(id).execute(&mut *c).await.map(|_| ())?)
+                }
+                None => on_tx!(self, c => sqlx::query(
+                    "INSERT INTO channel_post (channel_id, title, published_on, reads, item_id) VALUES ($1, $2, $3, 0, $4)")
+                    .bind(channel_id).bind(&f.title).bind(day).bind(item_id)
+                    .execute(&mut *c).await.map(|_| ())?),
+            }
+        }
+        Ok(())
+    }
+
     /// Creates a draft item (version 1) in an agency's catalogue with a new 索引号; returns its
     /// id and 索引号.
     pub async fn create_item(
@@ -455,6 +536,7 @@ impl Tx {
         let f = fields.validated(beijing_date(now), 1)?;
         self.check_column(agency.id, &f.column).await?;
         self.check_interprets(agency.id, None, f.interprets).await?;
+        self.check_channels(agency.id, &f.channels).await?;
         let index = self
             .next_index_no(agency.id, &agency.code, f.formed_on.year())
             .await?;
@@ -747,6 +829,7 @@ impl Tx {
         self.check_column(agency_id, &f.column).await?;
         self.check_interprets(agency_id, Some(item_id), f.interprets)
             .await?;
+        self.check_channels(agency_id, &f.channels).await?;
         on_tx!(self, c => sqlx::query(
             "UPDATE item_version SET fields = $1, author_id = $2, updated_at = $3 WHERE item_id = $4 AND version = $5")
             .bind(Json(&f)).bind(p.user_id).bind(now).bind(item_id).bind(version)
@@ -965,7 +1048,14 @@ impl Tx {
              published_on = COALESCE(published_on, $3) WHERE id = $4")
             .bind(version).bind(now).bind(beijing_date(now)).bind(item_id)
             .execute(&mut *c).await.map(|_| ())?);
+        // A withdrawn item reissued by a new version is public again; the withdrawal stays in
+        // the log and the history.
+        on_tx!(self, c => sqlx::query(
+            "UPDATE disclosure_item SET withdrawn_at = NULL, withdraw_reason = NULL WHERE id = $1")
+            .bind(item_id).execute(&mut *c).await.map(|_| ())?);
         self.mirror(item_id, &v.fields).await?;
+        self.post_to_channels(agency_id, item_id, &v.fields, now)
+            .await?;
         self.refresh_item_state(item_id).await?;
         let (subject, report) = self.subject_of(item_id, &index).await?;
         if off(&CHAIN_OFF) {
@@ -1013,9 +1103,14 @@ impl Tx {
         authorize(p, Action::DraftItems, Resource::Agency(&path))?;
         let state = self.refresh_item_state(item_id).await?;
         let v = self.version_row(item_id, version).await?;
-        if !state.is_public() || public != Some(version) || v.state != VersionState::Published {
+        // A withdrawn item is reissued the same way: a new version, reviewed and published.
+        let reissue = state == ItemState::Withdrawn;
+        if !(state.is_public() || reissue)
+            || public != Some(version)
+            || v.state != VersionState::Published
+        {
             return Err(DbError::Conflict(format!(
-                "{}状态的信息不能更正（只能更正已发布且没有待审更正稿的信息）",
+                "{}状态的信息不能更正（只能更正已发布或已撤回、且没有待审更正稿的信息）",
                 state.label()
             )));
         }
@@ -1030,6 +1125,8 @@ impl Tx {
         on_tx!(self, c => sqlx::query("UPDATE disclosure_item SET version = $1 WHERE id = $2")
             .bind(next).bind(item_id).execute(&mut *c).await.map(|_| ())?);
         self.copy_files(item_id, version, next).await?;
+        // A withdrawn item being reissued is in work again.
+        self.refresh_item_state(item_id).await?;
         Ok(next)
     }
 
@@ -1293,6 +1390,14 @@ impl Db {
         let report_year: Option<i32> = on_tx!(&mut tx, c => sqlx::query_scalar(
             "SELECT year FROM annual_report WHERE item_id = $1")
             .bind(item_id).fetch_optional(&mut *c).await?);
+        let posts: Vec<(String, String, String, time::Date, i64)> = if audience_public {
+            Vec::new()
+        } else {
+            on_tx!(&mut tx, c => sqlx::query_as(
+                "SELECT ch.code, ch.name, p.title, p.published_on, p.reads FROM channel_post p \
+                 JOIN channel ch ON ch.id = p.channel_id WHERE p.item_id = $1 ORDER BY ch.id")
+                .bind(item_id).fetch_all(&mut *c).await?)
+        };
         tx.rollback().await?;
         Ok(ItemDetail {
             files: files
@@ -1306,6 +1411,16 @@ impl Db {
                 })
                 .collect(),
             report_year,
+            posts: posts
+                .into_iter()
+                .map(|p| PostRow {
+                    channel: p.0,
+                    channel_name: p.1,
+                    title: p.2,
+                    published_on: p.3,
+                    reads: p.4,
+                })
+                .collect(),
             id,
             agency: agency.clone(),
             index_no: index,

@@ -71,9 +71,18 @@ fn item(
             column: column.into(),
             change_note: None,
             interprets: None,
+            channels: Vec::new(),
         },
         fate,
         interprets: None,
+    }
+}
+
+impl DemoItem {
+    /// The item, also going out on these channels of the demo agency (`portal`, `wechat`).
+    fn on(mut self, channels: &[&str]) -> DemoItem {
+        self.fields.channels = channels.iter().map(|c| (*c).to_string()).collect();
+        self
     }
 }
 
@@ -175,7 +184,8 @@ pub fn demo_catalogue(today: Date) -> Vec<DemoItem> {
             Some(7),
             "budget",
             Fate::Published(datetime!(2025-02-20 10:00 +08:00)),
-        ),
+        )
+        .on(&["portal"]),
         item(
             "关于暂停现场踏勘集中组织的通知",
             "自即日起暂停由中心集中组织现场踏勘。",
@@ -189,7 +199,8 @@ pub fn demo_catalogue(today: Date) -> Vec<DemoItem> {
                 datetime!(2025-04-10 17:00 +08:00),
                 "该事项改由行业主管部门通知，本通知撤回",
             ),
-        ),
+        )
+        .on(&["portal", "wechat"]),
         item(
             "关于元旦期间公共资源交易服务安排的通知",
             "元旦假期开评标场地安排。",
@@ -199,7 +210,8 @@ pub fn demo_catalogue(today: Date) -> Vec<DemoItem> {
             Some(15),
             "trading",
             Fate::Scheduled(tomorrow_nine),
-        ),
+        )
+        .on(&["portal", "wechat"]),
         item(
             "关于启用远程异地评标系统的通知",
             "启用远程异地评标系统的时间和要求。",
@@ -209,7 +221,8 @@ pub fn demo_catalogue(today: Date) -> Vec<DemoItem> {
             Some(15),
             "trading",
             Fate::Approved,
-        ),
+        )
+        .on(&["portal", "wechat"]),
         item(
             "关于调整开评标场地预约方式的通知",
             "开评标场地改为网上预约。",
@@ -219,7 +232,8 @@ pub fn demo_catalogue(today: Date) -> Vec<DemoItem> {
             Some(15),
             "trading",
             Fate::InReview,
-        ),
+        )
+        .on(&["portal"]),
         item(
             "吴忠市公共资源交易服务中心2025年政府信息公开工作总结",
             "2025年政府信息公开工作情况。",

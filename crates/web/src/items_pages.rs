@@ -16,7 +16,7 @@ use gongkai_db::DbError;
 use gongkai_db::publishing::{ItemDetail, stage_code};
 use gongkai_domain::DomainError;
 use gongkai_domain::auth::{Action, Stage};
-use gongkai_domain::codes::{DisclosureAttr, DocKind};
+use gongkai_domain::codes::{ChannelKind, DisclosureAttr, DocKind};
 use gongkai_domain::period::{iso, parse_date, rfc3339};
 use gongkai_domain::publishing::{ItemFields, ItemState, Timeliness, VersionState, timeliness};
 use serde::Deserialize;
@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/items/{id}", get(detail))
         .route("/admin/items/{id}/edit", post(edit))
         .route("/admin/items/{id}/step", post(step))
+        .route("/admin/items/{id}/reads", post(reads))
 }
 
 /// A write's error as the page the user sees.
@@ -186,6 +187,7 @@ struct FormValues {
     column: String,
     change_note: String,
     interprets: String,
+    channels: Vec<String>,
 }
 
 impl FormValues {
@@ -205,6 +207,7 @@ impl FormValues {
             column: f.column.clone(),
             change_note: f.change_note.clone().unwrap_or_default(),
             interprets: f.interprets.map(|n| n.to_string()).unwrap_or_default(),
+            channels: f.channels.clone(),
         }
     }
 }
@@ -214,6 +217,8 @@ struct FormChoices {
     attrs: Vec<(&'static str, &'static str)>,
     kinds: Vec<(&'static str, &'static str)>,
     columns: Vec<(String, String)>,
+    /// The agency's channels: (code, name, kind code).
+    channels: Vec<(String, String, String)>,
 }
 
 async fn choices(s: &AppState, agency: &str) -> Result<FormChoices, DbError> {
@@ -231,6 +236,7 @@ async fn choices(s: &AppState, agency: &str) -> Result<FormChoices, DbError> {
             .into_iter()
             .map(|(c, n, p)| (c, if p.is_some() { format!("— {n}") } else { n }))
             .collect(),
+        channels: s.db.channels(a.id).await?,
     })
 }
 
@@ -269,6 +275,11 @@ fn fields_from(pairs: &[(String, String)]) -> Result<ItemFields, DomainError> {
             }
             None => None,
         },
+        channels: pairs
+            .iter()
+            .filter(|(k, _)| k == "channels")
+            .map(|(_, v)| v.clone())
+            .collect(),
     })
 }
 
@@ -294,6 +305,7 @@ async fn new_page(
     };
     let result = async {
         let a = s.db.agency(&agency).await?;
+        let choices = choices(&s, &agency).await?;
         Ok::<_, WebError>(NewPage {
             chrome: Chrome::of(&c),
             v: FormValues {
@@ -311,8 +323,15 @@ async fn new_page(
                 column: String::new(),
                 change_note: String::new(),
                 interprets: String::new(),
+                // A new item goes out on the agency's portals unless the editor unticks them.
+                channels: choices
+                    .channels
+                    .iter()
+                    .filter(|(_, _, kind)| kind == ChannelKind::Portal.code())
+                    .map(|(code, _, _)| code.clone())
+                    .collect(),
             },
-            choices: choices(&s, &agency).await?,
+            choices,
             agency: a.code,
             agency_name: a.name,
         })
@@ -414,6 +433,8 @@ struct DetailPage {
     approved: bool,
     scheduled: bool,
     public: bool,
+    /// Withdrawn, with no new version in work yet (it may be reissued).
+    withdrawn: bool,
     may_draft: bool,
     may_publish: bool,
     may_withdraw: bool,
@@ -439,6 +460,19 @@ struct DetailPage {
     /// The types that may be attached, for the upload form.
     allowed: String,
     max_mb: usize,
+    /// The item's posts on the agency's channels.
+    posts: Vec<PostLine>,
+    /// The names of the chosen channels the item has not gone out on yet.
+    pending_channels: String,
+    /// The viewer may enter a post's reads (`Action::RecordFigures`).
+    may_record: bool,
+}
+
+struct PostLine {
+    channel: String,
+    channel_name: String,
+    published_on: String,
+    reads: i64,
 }
 
 struct FileLine {
@@ -471,6 +505,7 @@ async fn detail(State(s): State<AppState>, headers: HeaderMap, Path(id): Path<i6
         let latest = d
             .latest()
             .ok_or_else(|| WebError(StatusCode::NOT_FOUND, "该信息没有版本".into()))?;
+        let choices = choices(&s, &d.agency).await?;
         let stages = Stage::ALL
             .iter()
             .filter(|st| c.may(Action::Review(**st), &path))
@@ -485,12 +520,12 @@ async fn detail(State(s): State<AppState>, headers: HeaderMap, Path(id): Path<i6
             state: d.state.label(),
             working_state: latest.state.label(),
             editable: matches!(latest.state, VersionState::Draft | VersionState::Returned)
-                && d.state != ItemState::Withdrawn
                 && d.report_year.is_none(),
             in_review: latest.state == VersionState::InReview,
             approved: latest.state == VersionState::Approved,
             scheduled: latest.state == VersionState::Scheduled,
             public: d.state.is_public(),
+            withdrawn: d.state == ItemState::Withdrawn,
             may_draft: c.may(Action::DraftItems, &path),
             may_publish: c.may(Action::PublishItems, &path),
             may_withdraw: c.may(Action::WithdrawItems, &path),
@@ -501,8 +536,7 @@ async fn detail(State(s): State<AppState>, headers: HeaderMap, Path(id): Path<i6
                 None => format!("/agencies/{}/items/{}", enc(&d.agency), d.id),
             },
             report_year: d.report_year,
-            editable_report: matches!(latest.state, VersionState::Draft | VersionState::Returned)
-                && d.state != ItemState::Withdrawn,
+            editable_report: matches!(latest.state, VersionState::Draft | VersionState::Returned),
             files: d
                 .files
                 .iter()
@@ -519,8 +553,29 @@ async fn detail(State(s): State<AppState>, headers: HeaderMap, Path(id): Path<i6
             allowed: gongkai_domain::publishing::allowed_extensions(),
             max_mb: gongkai_domain::publishing::MAX_ATTACHMENT_MB,
             withdraw_reason: d.withdraw_reason.clone().unwrap_or_default(),
+            posts: d
+                .posts
+                .iter()
+                .map(|p| PostLine {
+                    channel: p.channel.clone(),
+                    channel_name: p.channel_name.clone(),
+                    published_on: iso(p.published_on),
+                    reads: p.reads,
+                })
+                .collect(),
+            pending_channels: choices
+                .channels
+                .iter()
+                .filter(|(code, _, _)| {
+                    latest.fields.channels.contains(code)
+                        && !d.posts.iter().any(|p| p.channel == *code)
+                })
+                .map(|(_, name, _)| name.as_str())
+                .collect::<Vec<_>>()
+                .join("、"),
+            may_record: c.may(Action::RecordFigures, &path),
             v: FormValues::of(&latest.fields),
-            choices: choices(&s, &d.agency).await?,
+            choices,
             versions: d
                 .versions
                 .iter()
@@ -657,5 +712,73 @@ async fn step(
     match result {
         Ok(()) => Redirect::to(&format!("/admin/items/{id}")).into_response(),
         Err(e) => page_error(e).into_response(),
+    }
+}
+
+/// Enters the reads of one of the item's posts (a `post` record with the post's channel,
+/// title and date: `Tx::put_records` decides who may, and updates the one post).
+async fn reads(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<i64>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let c = match form_user(
+        &s,
+        &headers,
+        Action::ViewItems,
+        Scope::Anywhere,
+        field(&pairs, "csrf"),
+    )
+    .await
+    {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let result = async {
+        let (d, _) = visible(&s, &c, id).await?;
+        let channel = field(&pairs, "channel");
+        let post = d
+            .posts
+            .iter()
+            .find(|p| p.channel == channel)
+            .ok_or_else(|| {
+                WebError(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    format!("发布渠道：本信息没有在“{channel}”发布过"),
+                )
+            })?;
+        let raw = field(&pairs, "reads").trim();
+        let reads: i64 = raw.parse().map_err(|_| {
+            WebError(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("阅读量：“{raw}”不是非负整数"),
+            )
+        })?;
+        let record = gongkai_domain::records::Record::from_json(&serde_json::json!({
+            "type": "post",
+            "channel": post.channel,
+            "title": post.title,
+            "date": iso(post.published_on),
+            "reads": reads,
+        }))
+        .map_err(|e| WebError(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+        let entry = c
+            .audit("登记发布渠道阅读量")
+            .agency(&d.agency)
+            .object(format!("item {id}"))
+            .detail(format!("{channel} {reads}"));
+        s.db.write(&entry, async |tx| {
+            tx.put_records(&c.principal, &d.agency, &[(1, record)])
+                .await
+                .map(|_| ())
+        })
+        .await
+        .map_err(page_error)
+    }
+    .await;
+    match result {
+        Ok(()) => Redirect::to(&format!("/admin/items/{id}")).into_response(),
+        Err(e) => e.into_response(),
     }
 }

@@ -76,6 +76,7 @@ fn fields(title: &str, body: &str) -> ItemFields {
         column: "documents".into(),
         change_note: None,
         interprets: None,
+        channels: Vec::new(),
     }
 }
 
@@ -535,4 +536,140 @@ async fn broken_internal_links_are_findings_until_they_lead_somewhere() {
     let d = o.db.item(id).await.unwrap();
     assert_eq!(broken(&d).len(), 3, "{:?}", broken(&d));
     assert!(!broken(&d).iter().any(|u| u.contains("/items/")));
+}
+
+/// A withdrawn item is reissued by a new version through the whole workflow: hidden while
+/// it is in work, public again once published; the withdrawal stays in the log, which still
+/// verifies.
+#[tokio::test]
+async fn a_withdrawn_item_is_reissued_by_a_reviewed_new_version() {
+    let o = office().await;
+    let aid = o.db.agency("a").await.unwrap().id;
+    let id = o
+        .create(fields("关于暂停现场踏勘的通知", "<p>正文</p>"))
+        .await;
+    o.approve(id).await;
+    o.publish(id, NOW).await;
+    o.step(async |tx| {
+        tx.withdraw_item(&o.head, id, "事项调整", NOW + Duration::hours(1))
+            .await
+            .map(|_| ())
+    })
+    .await
+    .unwrap();
+    assert_eq!(o.state(id).await, ItemState::Withdrawn);
+    o.step(async |tx| tx.correct_item(&o.editor, id, NOW).await.map(|_| ()))
+        .await
+        .unwrap();
+    assert_eq!(
+        o.state(id).await,
+        ItemState::Draft,
+        "a new version is in work"
+    );
+    assert!(o.db.public_item(aid, id).await.unwrap().is_none());
+    let mut f = fields("关于暂停现场踏勘的通知", "<p>正文（修订后重新发布）</p>");
+    f.change_note = Some("按主管部门意见修订后重新发布".into());
+    o.step(async |tx| tx.edit_item(&o.editor, id, f.clone(), NOW).await)
+        .await
+        .unwrap();
+    o.approve(id).await;
+    assert!(o.db.public_item(aid, id).await.unwrap().is_none());
+    o.publish(id, NOW + Duration::days(1)).await;
+    let d = o.db.item(id).await.unwrap();
+    assert_eq!(d.state, ItemState::Corrected);
+    assert_eq!(d.withdrawn_at, None);
+    assert_eq!(d.public().map(|v| v.version), Some(2));
+    let actions: Vec<&str> = d.log.iter().map(|e| e.action.code()).collect();
+    assert_eq!(actions, ["publish", "withdraw", "correct"]);
+    assert!(o.db.public_item(aid, id).await.unwrap().is_some());
+    assert!(o.verified().await);
+}
+
+/// An item goes out on the channels chosen with its content: publishing records one post on
+/// each (titled and dated as published), a correction adds none, the report counts them in
+/// its year, and reads entered as a post record land on the item's post. A channel the agency
+/// does not have is refused when the item is written, naming the field.
+#[tokio::test]
+async fn publishing_records_one_post_per_chosen_channel_and_the_report_counts_it() {
+    use gongkai_db::PeriodSpec;
+    use gongkai_domain::records::Record;
+    let o = office().await;
+    let mut f = fields("关于启用远程异地评标系统的通知", "<p>正文</p>");
+    f.channels = vec!["wechat".into()];
+    let e = o
+        .step(async |tx| {
+            tx.create_item(&o.editor, "a", f.clone(), NOW)
+                .await
+                .map(|_| ())
+        })
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("发布渠道"), "{e}");
+    let channel = |code: &str, kind: &str| {
+        Record::from_json(
+            &serde_json::json!({"type": "channel", "code": code, "name": code, "kind": kind}),
+        )
+        .unwrap()
+    };
+    o.step(async |tx| {
+        tx.put_records(
+            &o.editor,
+            "a",
+            &[
+                (1, channel("portal", "portal")),
+                (2, channel("wechat", "wechat")),
+            ],
+        )
+        .await
+        .map(|_| ())
+    })
+    .await
+    .unwrap();
+    f.channels = vec!["portal".into(), " wechat ".into(), "portal".into()];
+    let id = o.create(f.clone()).await;
+    let d = o.db.item(id).await.unwrap();
+    assert_eq!(d.latest().unwrap().fields.channels, ["portal", "wechat"]);
+    assert!(d.posts.is_empty(), "nothing goes out before publication");
+    o.approve(id).await;
+    o.publish(id, datetime!(2024-06-04 23:30 +08:00)).await;
+    let posts = o.db.item(id).await.unwrap().posts;
+    assert_eq!(posts.len(), 2);
+    assert!(posts.iter().all(|p| p.published_on == date!(2024 - 06 - 04)
+        && p.title == "关于启用远程异地评标系统的通知"
+        && p.reads == 0));
+
+    // A correction is the same post, not a new one.
+    o.step(async |tx| tx.correct_item(&o.editor, id, NOW).await.map(|_| ()))
+        .await
+        .unwrap();
+    f.change_note = Some("补充启用时间".into());
+    o.step(async |tx| tx.edit_item(&o.editor, id, f.clone(), NOW).await)
+        .await
+        .unwrap();
+    o.approve(id).await;
+    o.publish(id, datetime!(2024-06-10 09:00 +08:00)).await;
+    assert_eq!(o.db.item(id).await.unwrap().posts.len(), 2);
+
+    // Reads come in later as a post record with the post's natural key.
+    let reads = Record::from_json(&serde_json::json!({"type": "post", "channel": "wechat",
+        "title": "关于启用远程异地评标系统的通知", "date": "2024-06-04", "reads": 321}))
+    .unwrap();
+    o.step(async |tx| {
+        tx.put_records(&o.editor, "a", &[(1, reads.clone())])
+            .await
+            .map(|_| ())
+    })
+    .await
+    .unwrap();
+    let posts = o.db.item(id).await.unwrap().posts;
+    assert_eq!(
+        posts
+            .iter()
+            .map(|p| (p.channel.as_str(), p.reads))
+            .collect::<Vec<_>>(),
+        [("portal", 0), ("wechat", 321)]
+    );
+    let r = o.db.report("a", PeriodSpec::Year(2024)).await.unwrap();
+    let figures: Vec<(i64, i64)> = r.channels.iter().map(|c| (c.posts, c.reads)).collect();
+    assert_eq!(figures, [(1, 0), (1, 321)]);
 }

@@ -89,6 +89,7 @@ pub fn report_fields(
         column: REPORT_COLUMN.to_string(),
         change_note,
         interprets: None,
+        channels: Vec::new(),
     }
 }
 

@@ -50,7 +50,15 @@ pub struct ItemFields {
     /// it interprets; the two pages link each other once public.
     #[serde(default)]
     pub interprets: Option<i64>,
+    /// 发布渠道: the codes of the agency's channels (门户网站, 微信公众号…) the item also goes out
+    /// on. Reviewed with the content; publishing the first version records a post on each, which
+    /// the annual report counts (its reads are entered later, per channel).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub channels: Vec<String>,
 }
+
+/// The most channels one item can go out on.
+pub const CHANNELS_MAX: usize = 20;
 
 const TITLE_MAX: usize = 200;
 const SUMMARY_MAX: usize = 2000;
@@ -157,6 +165,24 @@ impl ItemFields {
         if blank(&self.column) {
             return Err(DomainError::invalid("栏目", "不能为空"));
         }
+        let mut channels: Vec<String> = Vec::with_capacity(self.channels.len());
+        for c in self
+            .channels
+            .iter()
+            .map(|c| c.trim())
+            .filter(|c| !c.is_empty())
+        {
+            if !channels.iter().any(|k| k == c) {
+                channels.push(c.to_string());
+            }
+        }
+        if channels.len() > CHANNELS_MAX {
+            return Err(DomainError::invalid(
+                "发布渠道",
+                format!("最多选择 {CHANNELS_MAX} 个"),
+            ));
+        }
+        self.channels = channels;
         self.change_note = self
             .change_note
             .map(|n| n.trim().to_string())
@@ -420,6 +446,7 @@ mod tests {
             column: "documents".into(),
             change_note: None,
             interprets: None,
+            channels: Vec::new(),
         }
     }
 
@@ -454,6 +481,18 @@ mod tests {
             .validated(today, 1)
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(ok.doc_no.as_deref(), Some("吴公管发〔2024〕3号"));
+        let mut f = fields();
+        f.channels = vec![
+            " wechat".into(),
+            "".into(),
+            "portal".into(),
+            "wechat".into(),
+        ];
+        let ok = f.validated(today, 1).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(ok.channels, ["wechat", "portal"]);
+        let mut f = fields();
+        f.channels = (0..=CHANNELS_MAX).map(|i| format!("c{i}")).collect();
+        assert_eq!(field_of(f.validated(today, 1).unwrap_err()), "发布渠道");
         let mut f = fields();
         f.title = "  ".into();
         assert_eq!(field_of(f.validated(today, 1).unwrap_err()), "名称");

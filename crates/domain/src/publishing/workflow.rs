@@ -155,12 +155,16 @@ pub fn next_state(
     }
 }
 
-/// The item's state from its versions: withdrawn when withdrawn; corrected once a second
-/// version has been published; published once one has; otherwise the state of the version in
-/// work.
+/// The item's state from its versions: withdrawn when withdrawn (until a new version is in
+/// work to reissue it: then, as before its first publication, the state of that version);
+/// corrected once a second version has been published; published once one has; otherwise the
+/// state of the version in work.
 pub fn item_state(published_versions: usize, withdrawn: bool, working: VersionState) -> ItemState {
     if withdrawn {
-        return ItemState::Withdrawn;
+        return match working {
+            VersionState::Published | VersionState::Superseded => ItemState::Withdrawn,
+            w => item_state(0, false, w),
+        };
     }
     match published_versions {
         0 => match working {
@@ -251,5 +255,15 @@ mod tests {
             ItemState::Withdrawn
         );
         assert!(!ItemState::Withdrawn.is_public() && ItemState::Corrected.is_public());
+        // A withdrawn item being reissued follows its new version, and is not public.
+        for (working, state) in [
+            (VersionState::Draft, ItemState::Draft),
+            (VersionState::InReview, ItemState::InReview),
+            (VersionState::Approved, ItemState::Approved),
+            (VersionState::Superseded, ItemState::Withdrawn),
+        ] {
+            assert_eq!(item_state(1, true, working), state);
+            assert!(!state.is_public());
+        }
     }
 }

@@ -181,6 +181,48 @@ async fn a_report_is_public_only_once_published_and_a_correction_is_a_new_versio
     let (_, body) = public(&app, &page).await;
     assert!(body.contains("第 2 版") && body.contains("补录一件申请后重新统计"));
 
+    // Withdrawn, the report is gone from the public site; the law still wants one, so the
+    // editor redrafts it (with its note) as a new version that goes through review again.
+    let (st, v) = call(
+        &app,
+        "head",
+        "POST",
+        &format!("/api/v1/admin/items/{id}/withdraw"),
+        json!({"reason": "发现统计口径错误"}),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(public(&app, &page).await.0, StatusCode::NOT_FOUND);
+    let (st, v) = call(
+        &app,
+        "editor",
+        "POST",
+        &draft,
+        json!({"change_note": "按正确口径重新统计后重新发布"}),
+    )
+    .await;
+    assert_eq!(
+        (st, v["version"].as_i64()),
+        (StatusCode::CREATED, Some(3)),
+        "{v}"
+    );
+    assert_eq!(public(&app, &page).await.0, StatusCode::NOT_FOUND);
+    approve(&app, id).await;
+    let (st, v) = call(
+        &app,
+        "head",
+        "POST",
+        &format!("/api/v1/admin/items/{id}/publish"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert_eq!(v["log"][2]["action"], "withdraw");
+    assert_eq!(v["log"][3]["action"], "correct_report");
+    let (st, body) = public(&app, &page).await;
+    assert_eq!(st, StatusCode::OK);
+    assert!(body.contains("第 3 版") && body.contains("按正确口径重新统计后重新发布"));
+
     // The log verifies, and a file changed afterwards (with its stored hash) is named.
     let chains = db.verify_log(Some("a")).await.unwrap();
     assert!(chains[0].broken.is_none(), "{chains:?}");

@@ -587,6 +587,129 @@ const ROUTES: &[Route] = &[
         body: &[("rule", "INTENTION_30D"), ("unverified_elements", "1")],
         json: "",
     },
+    // One item's routes: item 1 is a draft of city-a with attachment r.txt, item 2 is
+    // published on channel `portal`. Steps that do not fit the item's state answer 409 after
+    // the right is checked, so they change nothing for the cells that follow.
+    Route {
+        method: "GET",
+        uri: "/admin/items/1",
+        kind: Kind::Page,
+        needs: &[(Action::ViewItems, Where::CityA)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "GET",
+        uri: "/api/v1/admin/items/1",
+        kind: Kind::Api,
+        needs: &[(Action::ViewItems, Where::CityA)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "GET",
+        uri: "/admin/items/1/files/1/r.txt",
+        kind: Kind::Page,
+        needs: &[(Action::ViewItems, Where::CityA)],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "POST",
+        uri: "/admin/items/1/edit",
+        kind: Kind::Form,
+        needs: &[
+            (Action::ViewItems, Where::Anywhere),
+            (Action::DraftItems, Where::CityA),
+        ],
+        body: &[
+            ("title", "关于开评标场地网上预约的通知"),
+            ("publisher", "city-a 公共资源交易中心"),
+            ("formed_on", "2025-03-03"),
+            ("attr", "proactive"),
+            ("doc_kind", "other"),
+            ("column", "other"),
+            ("channels", "portal"),
+        ],
+        json: "",
+    },
+    Route {
+        method: "PUT",
+        uri: "/api/v1/admin/items/1",
+        kind: Kind::ApiWrite,
+        needs: &[
+            (Action::ViewItems, Where::Anywhere),
+            (Action::DraftItems, Where::CityA),
+        ],
+        body: &[],
+        json: r#"{"title":"关于开评标场地网上预约的通知","publisher":"city-a 公共资源交易中心","formed_on":"2025-03-03","attr":"proactive","doc_kind":"other","column":"other","channels":["portal"]}"#,
+    },
+    Route {
+        method: "POST",
+        uri: "/admin/items/1/attachments",
+        kind: Kind::Upload,
+        needs: &[
+            (Action::ViewItems, Where::Anywhere),
+            (Action::DraftItems, Where::CityA),
+        ],
+        body: &[],
+        json: "",
+    },
+    Route {
+        method: "PUT",
+        uri: "/api/v1/admin/items/1/attachments/r.txt",
+        kind: Kind::ApiWrite,
+        needs: &[
+            (Action::ViewItems, Where::Anywhere),
+            (Action::DraftItems, Where::CityA),
+        ],
+        body: &[],
+        json: "通知全文",
+    },
+    Route {
+        method: "POST",
+        uri: "/admin/items/1/step",
+        kind: Kind::Form,
+        needs: &[
+            (Action::ViewItems, Where::Anywhere),
+            (Action::DraftItems, Where::CityA),
+        ],
+        body: &[("op", "correct")],
+        json: "",
+    },
+    Route {
+        method: "POST",
+        uri: "/api/v1/admin/items/1/publish",
+        kind: Kind::ApiWrite,
+        needs: &[
+            (Action::ViewItems, Where::Anywhere),
+            (Action::PublishItems, Where::CityA),
+        ],
+        body: &[],
+        json: "{}",
+    },
+    Route {
+        method: "POST",
+        uri: "/api/v1/admin/items/1/withdraw",
+        kind: Kind::ApiWrite,
+        needs: &[
+            (Action::ViewItems, Where::Anywhere),
+            (Action::WithdrawItems, Where::CityA),
+        ],
+        body: &[],
+        json: r#"{"reason":"测试"}"#,
+    },
+    Route {
+        method: "POST",
+        uri: "/admin/items/2/reads",
+        kind: Kind::Form,
+        needs: &[
+            (Action::ViewItems, Where::CityA),
+            (Action::RecordFigures, Where::CityA),
+        ],
+        body: &[("channel", "portal"), ("reads", "5")],
+        json: "",
+    },
 ];
 
 /// The roles tried, and where each user holds its role.
@@ -653,6 +776,55 @@ async fn world() -> (axum::Router, Db) {
     )
     .await
     .unwrap();
+    // Item 1 of city-a, a draft with an attachment, and item 2, published on channel
+    // `portal` by city-a's own staff, for the routes of one item.
+    gongkai_db::testing::office_staff(&db, "city-a", "x")
+        .await
+        .unwrap();
+    let editor = db.principal_of("editor", Via::Session).await.unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let fields = gongkai_domain::publishing::ItemFields {
+        title: "关于开评标场地网上预约的通知".into(),
+        summary: String::new(),
+        body: "<p>正文</p>".into(),
+        doc_no: None,
+        publisher: "city-a 公共资源交易中心".into(),
+        formed_on: time::macros::date!(2025 - 03 - 03),
+        attr: gongkai_domain::codes::DisclosureAttr::Proactive,
+        legal_ground: None,
+        art20_item: None,
+        doc_kind: gongkai_domain::codes::DocKind::Other,
+        repealed_on: None,
+        column: "other".into(),
+        change_note: None,
+        interprets: None,
+        channels: vec!["portal".into()],
+    };
+    let mut tx = db.begin().await.unwrap();
+    let portal = gongkai_domain::records::Record::from_json(&serde_json::json!(
+        {"type": "channel", "code": "portal", "name": "门户网站", "kind": "portal"}))
+    .unwrap();
+    tx.put_records(&editor, "city-a", &[(1, portal)])
+        .await
+        .unwrap();
+    for expected in [1, 2] {
+        let (id, _) = tx
+            .create_item(&editor, "city-a", fields.clone(), now)
+            .await
+            .unwrap();
+        assert_eq!(id, expected);
+    }
+    let file = gongkai_db::NewAttachment {
+        name: "r.txt".into(),
+        bytes: "通知全文".as_bytes().to_vec(),
+        text: Some("通知全文".into()),
+        unreadable: false,
+    };
+    tx.attach(&editor, 1, file, now).await.unwrap();
+    tx.commit().await.unwrap();
+    gongkai_db::testing::publish_by_office(&db, 2, now)
+        .await
+        .unwrap();
     let hash = gongkai_web::auth::hash_password(PASSWORD).unwrap();
     for r in ROLES {
         for p in PLACES {

@@ -173,3 +173,141 @@ async fn the_records_page_enters_one_record_and_shows_the_totals() {
     let res = form("type=push&date=2025-01-01&policy=p".into()).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
 }
+
+/// The item form offers the agency's channels (its portals ticked for a new item); the item
+/// page says where it will go out, lists its posts once published, and takes each post's
+/// reads with its CSRF token — which the report then counts.
+#[tokio::test]
+async fn an_item_goes_out_on_its_ticked_channels_and_its_page_takes_their_reads() {
+    let (app, db) = world().await;
+    let (st, v) = call(
+        &app,
+        "editor",
+        "POST",
+        "/api/v1/admin/records?agency=a",
+        json!([
+            {"type": "channel", "code": "portal", "name": "a 市政府门户网站", "kind": "portal"},
+            {"type": "channel", "code": "wechat", "name": "a 中心微信公众号", "kind": "wechat"}
+        ]),
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let (cookie, _) = session(&app, "editor").await;
+    let get = async |uri: &str| send(&app, "GET", uri, &cookie, &[], None).await;
+    let new = get("/admin/items/new?agency=a").await;
+    assert!(
+        new.body
+            .contains(r#"name="channels" value="portal" checked"#),
+        "{}",
+        new.body
+    );
+    assert!(new.body.contains(r#"name="channels" value="wechat">"#));
+    let csrf = hidden_csrf(&new.body);
+    let mut fields = vec![
+        ("csrf", csrf.as_str()),
+        ("title", "关于开评标场地网上预约的通知"),
+        ("publisher", "a 公共资源交易中心"),
+        ("formed_on", "2025-03-03"),
+        ("attr", "proactive"),
+        ("doc_kind", "other"),
+        ("column", "fees"),
+        ("channels", "portal"),
+        ("channels", "wechat"),
+    ];
+    let res = send(
+        &app,
+        "POST",
+        "/admin/items/new?agency=a",
+        &cookie,
+        &[],
+        crate::admin::form(&fields),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let id = db.items("a", None).await.unwrap()[0].id;
+    let item = format!("/admin/items/{id}");
+    let page = get(&item).await;
+    assert!(
+        page.body
+            .contains("发布时将在以下渠道各记一条发布记录：a 市政府门户网站、a 中心微信公众号"),
+        "{}",
+        page.body
+    );
+    // A channel the agency does not have: refused, naming the field.
+    fields.push(("channels", "weibo"));
+    let res = send(
+        &app,
+        "POST",
+        &format!("{item}/edit"),
+        &cookie,
+        &[],
+        crate::admin::form(&fields),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert!(res.body.contains("发布渠道"), "{}", res.body);
+
+    crate::items::approve(&app, id).await;
+    let (st, v) = call(
+        &app,
+        "head",
+        "POST",
+        &format!("/api/v1/admin/items/{id}/publish"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let page = get(&item).await;
+    assert!(!page.body.contains("发布时将在"));
+    let csrf = hidden_csrf(&page.body);
+    // Reads: a number, and the post must be the item's.
+    for (channel, reads) in [("wechat", "很多"), ("weibo", "5")] {
+        let res = send(
+            &app,
+            "POST",
+            &format!("{item}/reads"),
+            &cookie,
+            &[],
+            crate::admin::form(&[("csrf", &csrf), ("channel", channel), ("reads", reads)]),
+        )
+        .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    }
+    let res = send(
+        &app,
+        "POST",
+        &format!("{item}/reads"),
+        &cookie,
+        &[],
+        crate::admin::form(&[("channel", "wechat"), ("reads", "88")]),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "without the token");
+    let res = send(
+        &app,
+        "POST",
+        &format!("{item}/reads"),
+        &cookie,
+        &[],
+        crate::admin::form(&[("csrf", &csrf), ("channel", "wechat"), ("reads", "88")]),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let page = get(&item).await;
+    assert!(
+        page.body.contains(r#"name="reads" value="88""#),
+        "{}",
+        page.body
+    );
+    let year = gongkai_domain::period::beijing_date(time::OffsetDateTime::now_utc()).year();
+    let r = db.report("a", PeriodSpec::Year(year)).await.unwrap();
+    let figures: Vec<(ChannelKind, i64, i64)> = r
+        .channels
+        .iter()
+        .map(|c| (c.kind, c.posts, c.reads))
+        .collect();
+    assert_eq!(
+        figures,
+        [(ChannelKind::Portal, 1, 0), (ChannelKind::Wechat, 1, 88)]
+    );
+}
