@@ -181,6 +181,8 @@ impl Db {
         let events = synth::demo_request_events_until(day);
         // The trading notices go through the notices model, as a trading system's pushes do
         // (contracts.md §3): versions, change log, completion and bidders all from there.
+        // Its trading runs on after 2024 up to `day`, as a working center's does.
+        ledger.projects.extend(synth::demo_trading_until(day));
         let notices = crate::trading::parse_notices(&synth::notice_lines(&ledger))?;
         ledger.projects.clear();
         // Table 二's decisions and fees, the policy records and the channels with their posts

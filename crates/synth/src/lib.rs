@@ -30,6 +30,9 @@ pub const DEMO_NAME: &str = "吴忠市公共资源交易服务中心";
 /// The demo agency's establishment date.
 pub const DEMO_ESTABLISHED: Date = date!(2024 - 05 - 29);
 
+/// The seed of the demo agency's generated ledger.
+const DEMO_SEED: u64 = 0x5775_2024_0529;
+
 /// The figures the demo's 2024 report must show (the reference report says "余" for the first,
 /// third and fourth; these are the exact counts the demo ledger is built to).
 pub mod demo_targets {
@@ -1039,7 +1042,7 @@ fn demo_items(period: Period) -> Vec<DisclosureItem> {
 /// The demo agency's ledger: its 2024 report reproduces the reference report.
 pub fn demo_ledger() -> AgencyLedger {
     use demo_targets::*;
-    let mut rng = ChaCha8Rng::seed_from_u64(0x5775_2024_0529);
+    let mut rng = ChaCha8Rng::seed_from_u64(DEMO_SEED);
     let period = Period {
         from: DEMO_ESTABLISHED,
         to: date!(2024 - 12 - 31),
@@ -1145,6 +1148,59 @@ pub fn demo_ledger() -> AgencyLedger {
         loans,
         ..AgencyLedger::default()
     }
+}
+
+/// The demo agency's trading after its reference year, up to `day` (the day the demo stands
+/// at), so that a newcomer finds a working center: each later year's notices at a steady pace
+/// for the part of it gone by, from the same companies as 2024, nothing published on or after `day`
+/// (sections still under way stop at the stage they have reached).
+pub fn demo_trading_until(day: Date) -> Vec<Project> {
+    use demo_targets::BIDDERS;
+    let pool = company_pool(&mut ChaCha8Rng::seed_from_u64(DEMO_SEED), BIDDERS as usize);
+    let rule = FullProcessRule::default();
+    let mut out = Vec::new();
+    for y in (DEMO_ESTABLISHED.year() + 1)..=day.year() {
+        let (Ok(from), Ok(end)) = (
+            Date::from_calendar_date(y, time::Month::January, 1),
+            Date::from_calendar_date(y, time::Month::December, 31),
+        ) else {
+            continue;
+        };
+        let to = end.min(day);
+        // A month at least, for the timelines to fit.
+        if to - from < Duration::days(31) {
+            continue;
+        }
+        let period = Period { from, to };
+        let share = ((to - from).whole_days() + 1) as f64 / 365.0;
+        let scaled = |n: f64| (n * share).round() as usize;
+        let shape = YearShape {
+            complete: scaled(150.0),
+            partial: scaled(15.0),
+            terminated: scaled(8.0),
+            land: scaled(24.0),
+            plans: scaled(110.0),
+        };
+        let mut rng = ChaCha8Rng::seed_from_u64(DEMO_SEED ^ (y as u64));
+        let mut b = Builder {
+            rng: &mut rng,
+            prefix: format!("WZGG{y}"),
+            notice_seq: 0,
+        };
+        let mut projects = trading(&mut b, &shape, period, "WZGGZY", &rule);
+        assign_bidders(&mut rng, &mut projects, &pool, period);
+        let published = |n: &Notice| beijing_date(n.published) < day;
+        for p in &mut projects {
+            p.notices.retain(published);
+            for s in &mut p.sections {
+                s.notices.retain(published);
+            }
+            p.sections.retain(|s| !s.notices.is_empty());
+        }
+        projects.retain(|p| !p.notices.is_empty() || !p.sections.is_empty());
+        out.extend(projects);
+    }
+    out
 }
 
 /// Parameters of `gongkai gen`.
