@@ -734,10 +734,11 @@ fn line_cells(line: &str) -> Option<(Vec<Cell>, Source)> {
 }
 
 /// The lines of a region of plain text cut into cells: one grid row per non-empty line (the
-/// first row's line is `first_line`). The grid's source is `Separated` when most rows holding
-/// numbers were cut at tabs or pipes.
+/// first row's line is `first_line`), or, where the table was pasted one cell per line, one
+/// row per line of text with the numbers of the lines after it. The grid's source is
+/// `Separated` when most rows holding numbers were cut at tabs or pipes.
 pub fn text_rows(lines: &[String], first_line: usize) -> Grid {
-    let mut rows = Vec::new();
+    let mut rows: Vec<Vec<Cell>> = Vec::new();
     let (mut separated, mut spaced) = (0, 0);
     for l in lines {
         if l.trim().is_empty() {
@@ -754,6 +755,9 @@ pub fn text_rows(lines: &[String], first_line: usize) -> Grid {
             rows.push(cells);
         }
     }
+    if one_cell_per_line(&rows) {
+        rows = join_cell_lines(rows);
+    }
     Grid {
         rows,
         line: first_line,
@@ -763,6 +767,49 @@ pub fn text_rows(lines: &[String], first_line: usize) -> Grid {
             Source::Spaces
         },
     }
+}
+
+/// Whether a region's lines hold one cell each (a table pasted as one line per cell, or with
+/// a line of its own for each separator): most lines holding a number hold that one number
+/// alone, and there are enough of them for a row of table 三.
+fn one_cell_per_line(rows: &[Vec<Cell>]) -> bool {
+    let (mut alone, mut more) = (0, 0);
+    for r in rows {
+        let nums = r
+            .iter()
+            .filter(|c| super::tables::is_number(&c.text))
+            .count();
+        if nums == 0 {
+            continue;
+        }
+        if r.len() == 1 {
+            alone += 1;
+        } else {
+            more += 1;
+        }
+    }
+    alone >= 7 && alone > 4 * more
+}
+
+/// Rows of one cell each joined into table rows: a line of text starts a row, the lines of a
+/// number alone that follow it are its values (lines with no cell are skipped).
+fn join_cell_lines(rows: Vec<Vec<Cell>>) -> Vec<Vec<Cell>> {
+    let mut out: Vec<Vec<Cell>> = Vec::with_capacity(rows.len());
+    let mut open = false;
+    for r in rows {
+        let number_alone = r.len() == 1 && r.iter().all(|c| super::tables::is_number(&c.text));
+        match out.last_mut() {
+            Some(last) if open && number_alone => last.extend(r),
+            _ if r.is_empty() => {}
+            _ => {
+                // A row opens to values after a line of text; lines of numbers before any
+                // text (a table 四 without row labels) stay as they are.
+                open = !r.iter().any(|c| super::tables::is_number(&c.text));
+                out.push(r);
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -910,6 +957,33 @@ mod tests {
         assert_eq!(t[2], vec!["行政许可", "447228"]);
         assert_eq!(t[3], vec!["结 果 维 持", "其他", "12"]);
         assert_eq!(halfwidth("１２．５"), "12.5");
+    }
+
+    #[test]
+    fn a_table_pasted_one_cell_per_line_is_rejoined() {
+        // Each cell its own line, some lines holding only a separator; the numbers after a
+        // line of text are its values.
+        let mut lines = vec!["信息内容".to_string(), "|".into(), "本年制发件数".into()];
+        for (label, values) in [("甲行", ["3", "0", "12"]), ("乙行", ["0", "7", "1"])] {
+            lines.push(label.into());
+            lines.push("|".into());
+            for v in values {
+                lines.push(v.into());
+                lines.push(String::new());
+            }
+        }
+        lines.extend(["丙行", "4", "5", "6"].map(String::from));
+        let t: Vec<Vec<String>> = text_rows(&lines, 0)
+            .rows
+            .iter()
+            .map(|r| r.iter().map(|c| c.text.clone()).collect())
+            .collect();
+        assert_eq!(t[2], ["甲行", "3", "0", "12"]);
+        assert_eq!(t[3], ["乙行", "0", "7", "1"]);
+        assert_eq!(t[4], ["丙行", "4", "5", "6"]);
+        // Rows of several cells are left as they are.
+        let rows = ["甲行 1 2 3", "乙行 4 5 6", "7"].map(String::from);
+        assert_eq!(text_rows(&rows, 0).rows.len(), 3);
     }
 }
 

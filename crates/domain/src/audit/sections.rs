@@ -9,6 +9,8 @@ use super::Finding;
 /// The patterns this module reads with, compiled once.
 struct Patterns {
     page: Option<Regex>,
+    /// A page marker of a document viewer's text ("P. 3", "Page 3 - 标题", "第 3 页 共 8 页").
+    marker: Option<Regex>,
     year: Option<Regex>,
     period: Option<Regex>,
 }
@@ -16,6 +18,7 @@ struct Patterns {
 static PATTERNS: std::sync::LazyLock<Patterns> = std::sync::LazyLock::new(|| {
     Patterns {
     page: Regex::new(r"^\s*[-—－]\s*\d+\s*[-—－]\s*$").ok(),
+    marker: Regex::new(r"^\s*(?:P\.\s?\d+|Page\s+\d+(?:\s+of\s+\d+)?(?:\s+-\s.*)?|第\s*\d+\s*页(?:\s*[，,/]?\s*共\s*\d+\s*页)?)\s*$").ok(),
     year: Regex::new(r"(20\d{2}|19\d{2})年").ok(),
     period: Regex::new(r"(\d{4})年(\d{1,2})月(\d{1,2})日(?:起)?(?:至|到|—|-|~)(?:(\d{4})年)?(\d{1,2})月(\d{1,2})日").ok(),
 }
@@ -40,8 +43,15 @@ fn section_words(i: usize) -> Vec<&'static str> {
 fn heads_joined(line: &str, joined: &str, i: usize, words: &[&str]) -> bool {
     may_head(line, words)
         && joined.chars().count() < 60
-        && words.iter().all(|w| joined.contains(w))
+        && (words.iter().all(|w| joined.contains(w)) || (i == 4 && problems_heading(joined)))
         && (i != 1 || !joined.contains("第二十条"))
+}
+
+/// Whether a line (without its whitespace) is section 五's heading in a shorter wording
+/// ("五、存在问题及改进情况"): numbered 五, naming the problems and their improvement.
+fn problems_heading(joined: &str) -> bool {
+    joined.trim_start_matches(['#', '*']).starts_with('五')
+        && ["存在", "问题", "改进"].iter().all(|w| joined.contains(w))
 }
 
 /// Whether `line` holds the first character of each of `words`: a line that lacks one cannot
@@ -70,15 +80,19 @@ pub(super) fn is_heading(line: &str) -> bool {
     })
 }
 
-/// Blanks page numbers ("- 3 -"); a line keeps its number, so that grids found in the text
-/// stay where they are.
+/// Blanks page numbers ("- 3 -") and the page markers of document viewers ("P. 3",
+/// "Page 3 - 标题"); a line keeps its number, so that grids found in the text stay where they
+/// are.
 fn blank_page_numbers(lines: &mut [String]) {
     let Some(page) = PATTERNS.page.as_ref() else {
         return;
     };
     for l in lines.iter_mut() {
-        // (A page number has a dash on each side.)
-        if l.contains(['-', '—', '－']) && page.is_match(l) {
+        // (A page number has a dash on each side; a marker starts with P or 第.)
+        let number = l.contains(['-', '—', '－']) && page.is_match(l);
+        let marker = l.trim_start().starts_with(['P', '第'])
+            && PATTERNS.marker.as_ref().is_some_and(|m| m.is_match(l));
+        if number || marker {
             l.clear();
         }
     }
@@ -332,5 +346,25 @@ mod tests {
         assert_eq!(s.joined_region(0), Some(""));
         assert_eq!(s.joined_region(1), Some("xy"));
         assert!(is_heading("二、主动公开 政府信息情况") && !is_heading("x"));
+    }
+
+    #[test]
+    fn viewer_page_markers_are_blanked_and_a_short_problems_heading_is_found() {
+        let lines = [
+            "Page 3 - 某局2022年政府信息公开工作年度报告",
+            "P. 3",
+            "第 3 页 共 8 页",
+            "P. 3 号文件",
+            "四、政府信息公开行政复议、行政诉讼情况",
+            "问题存在于改进之中",
+            "五、存在问题及改进情况",
+            "六、其他需要报告的事项",
+        ]
+        .map(String::from)
+        .to_vec();
+        let s = Sections::find(lines);
+        assert_eq!(&s.lines[..4], ["", "", "", "P. 3 号文件"]);
+        assert_eq!(s.starts[4], Some(6));
+        assert!(is_heading("## 五、存在问题及改进措施") && !is_heading("存在问题及改进"));
     }
 }

@@ -224,6 +224,14 @@ impl<'a> Flagged<'a> {
         (0..self.g.rows.len()).map(|r| self.row(r))
     }
 
+    /// The first column holding a value in any row (a layout's label columns are left of it).
+    fn first_value(&self) -> usize {
+        self.rows()
+            .filter_map(|r| r.first_number())
+            .min()
+            .unwrap_or(0)
+    }
+
     /// The header rows: those before the first row holding numbers.
     fn header_rows(&self) -> usize {
         self.rows()
@@ -388,7 +396,100 @@ fn identify<R: Copy + PartialEq>(
         }
         out.push((r, found.0, found.1));
     }
+    // Rows of zeros left blank: in grids whose cells are explicit (markup, tabs, pipes, a
+    // layout's columns), a row that holds its label and then only empty cells is a data row of
+    // zeros, when its label names a row not found yet (a label line used for a wrapped label is
+    // not one).
+    if g.source != Source::Spaces {
+        let mut named: Vec<R> = out.iter().filter_map(|(_, m, _)| *m).collect();
+        let before = out.len();
+        let first_value = f.first_value();
+        let blank = |r: usize, used: &[bool]| {
+            let row = f.row(r);
+            if used.get(r).is_none_or(|u| *u) || row.has_numbers() {
+                return None;
+            }
+            if g.source == Source::Layout {
+                blank_layout_label(row, first_value)
+            } else {
+                blank_row_label(row)
+            }
+        };
+        let mut r = 0;
+        while r < g.rows.len() {
+            let Some(label) = blank(r, &used) else {
+                r += 1;
+                continue;
+            };
+            // In a layout, a label wrapped onto the next line of the label columns is joined
+            // to it when it names no row alone.
+            let mut found = matcher(&label).map(|m| (m, 1));
+            if found.is_none() && g.source == Source::Layout {
+                found = blank(r + 1, &used)
+                    .and_then(|next| matcher(&format!("{label}{next}")))
+                    .map(|m| (m, 2));
+            }
+            match found {
+                Some((m, lines)) if !named.contains(&m) => {
+                    named.push(m);
+                    // (A layout's label may be wrapped anywhere: its wording is not compared.)
+                    let wording = (g.source == Source::Layout).then(String::new);
+                    out.push((r, Some(m), wording));
+                    for u in used.iter_mut().skip(r).take(lines) {
+                        *u = true;
+                    }
+                    r += lines;
+                }
+                _ => r += 1,
+            }
+        }
+        if out.len() > before {
+            out.sort_by_key(|(r, _, _)| *r);
+        }
+    }
     out
+}
+
+/// The label of a layout's row of zeros left blank, normalised by [`norm`]: the text of its
+/// label columns (left of `first_value`, where the lines of labels of neighbouring columns
+/// interleave), when every cell from `first_value` on is empty.
+fn blank_layout_label(row: Row<'_, '_>, first_value: usize) -> Option<String> {
+    let (labels, values) = row.cells.split_at(first_value.min(row.cells.len()));
+    if values.is_empty()
+        || values
+            .iter()
+            .any(|c| !(c.text.trim().is_empty() || nil(c.text.trim())))
+    {
+        return None;
+    }
+    let mut label = String::new();
+    for c in labels {
+        label.extend(norm_chars(c.text.trim()));
+    }
+    (!label.is_empty()).then_some(label)
+}
+
+/// The label of a row of zeros left blank, normalised by [`norm`]: its text cells, then at
+/// least one cell and nothing but empty cells (or cells that say "nothing", [`nil`]).
+fn blank_row_label(row: Row<'_, '_>) -> Option<String> {
+    let mut label = String::new();
+    let mut blanks = 0;
+    let mut last: Option<&str> = None;
+    for c in row.cells {
+        let t = c.text.trim();
+        if t.is_empty() || nil(t) {
+            // (Empty cells before the label are label columns the row does not use.)
+            if !label.is_empty() {
+                blanks += 1;
+            }
+        } else if blanks > 0 {
+            return None;
+        } else if last != Some(t) {
+            label.extend(norm_chars(t));
+            last = Some(t);
+        }
+    }
+    (blanks > 0 && !label.is_empty()).then_some(label)
 }
 
 /// Whether the wording of a layout row's label cannot be told whole: it was put together from
@@ -702,13 +803,16 @@ fn header_map(
 }
 
 /// The values of one data row (of a grid from `source`): by header when every number sits
-/// under a value header, else in order when the row holds exactly `n` numbers (or, in markup,
-/// exactly `n` cells after its label). `Err` with the count when it holds more than `n`.
+/// under a value header, else in order when the row holds exactly `n` numbers (or, where the
+/// cells are explicit — markup, a layout, tabs or pipes — exactly `n` cells after its label;
+/// in a layout, from `first_value` on, the grid's first value column). `Err` with the count
+/// when it holds more than `n`.
 fn row_values<'a>(
     source: Source,
     row: Row<'a, '_>,
     map: Option<&[Option<usize>]>,
     n: usize,
+    first_value: usize,
 ) -> Result<Option<Vec<Cow<'a, str>>>, usize> {
     let count = row.count_numbers();
     if count > n {
@@ -746,7 +850,7 @@ fn row_values<'a>(
     if count == n {
         return Ok(Some(row.number_texts().filter_map(plain_digits).collect()));
     }
-    if matches!(source, Source::Markup | Source::Layout) {
+    if matches!(source, Source::Markup | Source::Layout | Source::Separated) {
         // Blank cells after the label (zeros left blank), when the row has exactly n of them.
         let start = row
             .cells
@@ -755,6 +859,12 @@ fn row_values<'a>(
             .rposition(|(c, num)| !*num && !c.text.trim().is_empty())
             .map(|i| i + 1)
             .unwrap_or(0);
+        // (A layout's label columns, left of its first value column, are never values.)
+        let start = if source == Source::Layout {
+            start.max(first_value)
+        } else {
+            start
+        };
         let after = row.cells.get(start..).unwrap_or(&[]);
         if after.iter().filter(|c| !c.spanned).count() == n {
             let vals: Option<Vec<Cow<'a, str>>> = after
@@ -825,6 +935,7 @@ impl<'a> T3Grids<'a> {
             let mut gs = Structured::new(order.len() * T3_COLS);
             gs.note_source(g.source);
             let headers = column_headers(f);
+            let first_value = f.first_value();
             let mut map = header_map(&headers, T3_COLS, &t3_col_of);
             let width = g.rows.iter().map(Vec::len).max().unwrap_or(0);
             match (&map, &inherited) {
@@ -866,7 +977,7 @@ impl<'a> T3Grids<'a> {
                             gs.problem(format!("表三“{}”一行出现了两次", row.label()));
                             continue;
                         }
-                        match row_values(g.source, cells, map.as_deref(), T3_COLS) {
+                        match row_values(g.source, cells, map.as_deref(), T3_COLS, first_value) {
                             Ok(Some(v)) => {
                                 for (c, x) in v.into_iter().enumerate() {
                                     gs.slots[k * T3_COLS + c] = Some(x);
@@ -1058,7 +1169,7 @@ pub(super) fn read_t4(grids: &[Grid]) -> Structured<'_> {
             return s;
         }
         let values = match data.as_slice() {
-            [one] => row_values(g.source, *one, map.as_deref(), 15)
+            [one] => row_values(g.source, *one, map.as_deref(), 15, f.first_value())
                 .ok()
                 .flatten(),
             _ => {
@@ -1139,6 +1250,7 @@ pub(super) fn read_t2(grids: &[Grid], is_2019: bool) -> Structured<'_> {
     };
     for g in grids {
         let f = Flagged::new(g);
+        let first_value = f.first_value();
         let mut gs = Structured::new(total);
         gs.note_source(g.source);
         for (r, which, label) in identify(&f, &matcher) {
@@ -1153,7 +1265,7 @@ pub(super) fn read_t2(grids: &[Grid], is_2019: bool) -> Structured<'_> {
                 continue;
             }
             let cells = f.row(r);
-            match row_values(g.source, cells, None, n) {
+            match row_values(g.source, cells, None, n, first_value) {
                 Ok(Some(v)) => {
                     for (c, x) in v.into_iter().enumerate() {
                         gs.slots[offsets[i] + c] = Some(x);
@@ -1364,6 +1476,92 @@ mod grid_tests {
             line: 0,
             source: Source::Markup,
         }
+    }
+
+    /// Table 三 as grid rows of `source`: the group label only on a group's first row (as a
+    /// page's text gives a merged cell), rows `blank` with every value cell empty.
+    fn t3_rows_with_blanks(source: Source, blank: &[usize]) -> Grid {
+        let mut rows = vec![row(&[
+            "",
+            "自然人",
+            "商业企业",
+            "科研机构",
+            "社会公益组织",
+            "法律服务机构",
+            "其他",
+            "总计",
+        ])];
+        for (k, r) in t3_order(false).iter().enumerate() {
+            let mut cells = vec![Cell::new(r.label())];
+            cells.extend((0..T3_COLS).map(|c| {
+                Cell::new(if blank.contains(&k) || c == 2 {
+                    String::new()
+                } else {
+                    (k + c).to_string()
+                })
+            }));
+            rows.push(cells);
+        }
+        Grid {
+            rows,
+            line: 0,
+            source,
+        }
+    }
+
+    #[test]
+    fn rows_left_blank_read_as_zeros_where_cells_are_explicit() {
+        for source in [Source::Markup, Source::Separated] {
+            let g = t3_rows_with_blanks(source, &[4, 5, 17, 22]);
+            let s = read_t3(std::slice::from_ref(&g), false);
+            let v = s.complete().unwrap_or_default();
+            assert_eq!(v.len(), 175, "{source:?}: {:?}", s.problem);
+            assert_eq!(&v[4 * 7..5 * 7], ["0"; 7].map(Cow::Borrowed), "{source:?}");
+            assert_eq!(
+                (&*v[3 * 7], &*v[3 * 7 + 2], &*v[6 * 7 + 1]),
+                ("3", "0", "7")
+            );
+        }
+        // Text cut at spaces has no empty cells: a line of a label alone is not a row of zeros.
+        let g = t3_rows_with_blanks(Source::Spaces, &[4]);
+        assert!(
+            read_t3(std::slice::from_ref(&g), false)
+                .complete()
+                .is_none()
+        );
+        // A row of zeros whose label names a row already read is not read twice.
+        let mut g = t3_rows_with_blanks(Source::Markup, &[]);
+        let mut again = vec![Cell::new("（一）予以公开")];
+        again.extend((0..T3_COLS).map(|_| Cell::new("")));
+        g.rows.push(again);
+        let s = read_t3(std::slice::from_ref(&g), false);
+        assert_eq!(s.problem, None);
+        assert_eq!(s.complete().map(|v| v[2 * 7].to_string()), Some("2".into()));
+    }
+
+    #[test]
+    fn a_layouts_row_left_blank_is_read_by_its_label_columns() {
+        // A layout: the group label's characters interleave with the rows, a blank row's
+        // label wraps onto the next line, label columns left of the values stay empty.
+        let mut g = t3_rows_with_blanks(Source::Layout, &[]);
+        for r in g.rows.iter_mut() {
+            r.insert(0, Cell::new(""));
+        }
+        let blank = |texts: [&str; 2]| {
+            let mut cells = vec![Cell::new(texts[0]), Cell::new(texts[1])];
+            cells.extend((0..T3_COLS).map(|_| Cell::new("")));
+            cells
+        };
+        // Rows 5 (2.其他法律行政法规禁止公开) and 19 (5.要求行政机关确认或重新出具已获取信息).
+        g.rows[6] = blank(["年", "2.其他法律行政法规禁止"]);
+        g.rows.insert(7, blank(["", "公开"]));
+        g.rows[21] = blank(["", "5.要求行政机关确认或重"]);
+        g.rows.insert(22, blank(["", "新出具已获取信息"]));
+        let s = read_t3(std::slice::from_ref(&g), false);
+        let v = s.complete().unwrap_or_default();
+        assert_eq!(v.len(), 175, "{:?} {:?}", s.problem, s.slots);
+        assert_eq!((&*v[5 * 7], &*v[19 * 7 + 6], &*v[20 * 7]), ("0", "0", "20"));
+        assert!(s.variants.is_empty(), "{:?}", s.variants);
     }
 
     #[test]
