@@ -13,10 +13,12 @@
 //! * **Data lines** hold a segment that is a number and no prose (no segment longer than
 //!   [`PROSE_CHARS`]). Consecutive data lines form one table across page breaks, unless a
 //!   section heading ([`gongkai_domain::audit::is_section_heading`]), more than
-//!   [`MAX_GAP_LINES`] lines without numbers or a vertical gap of more than [`GAP_FACTOR`]
-//!   line heights separate them.
+//!   [`MAX_GAP_LINES`] lines without numbers (or [`MAX_LABEL_LINES`] lines of the label columns
+//!   alone: rows left blank) or a vertical gap of more than [`GAP_FACTOR`] line heights
+//!   separate them.
 //! * **Value columns** — the horizontal extents of the numbers of the table's data lines,
-//!   overlapping extents joined; **label columns** — the left edges of the text left of them.
+//!   overlapping extents joined, and the header texts over no number (a column left blank all
+//!   the way down); **label columns** — the left edges of the text left of them.
 //! * **Header rows** — the lines above the first data line (across a page break) that have text
 //!   over the value columns; a header text wider than one column is copied into each column it
 //!   covers (a merged header). Lines at the top of a continuation page that repeat header lines
@@ -37,8 +39,12 @@ pub const MAX_WORDS: usize = 500_000;
 pub const MAX_PAGES: usize = 5_000;
 /// A segment longer than this (characters) is prose, not a table cell.
 pub const PROSE_CHARS: usize = 40;
-/// Most lines without numbers between two data lines of one table.
+/// Most lines without numbers between two data lines of one table (lines of the label
+/// columns alone aside).
 pub const MAX_GAP_LINES: usize = 6;
+/// Most lines of the label columns alone between two data lines of one table (the rows of
+/// table 三 whose values are all left blank, each label wrapped over two lines).
+pub const MAX_LABEL_LINES: usize = 48;
 /// A vertical gap of more than this many line heights between two lines of a page ends a table.
 pub const GAP_FACTOR: f64 = 5.0;
 /// Most header lines above a table's first data line.
@@ -414,6 +420,26 @@ fn columns(lines: &[Line], t: &Table) -> Columns {
         }
     }
     let first = values.first().map_or(f64::INFINITY, |v| v.0);
+    // Columns left blank all the way down (zeros not printed) hold no number: the header
+    // segments right of the first value column that overlap no value column are taken as
+    // columns too, the innermost header line first (a group label over several columns
+    // overlaps the columns found under it).
+    let overlaps = |s: &Seg, v: &(f64, f64)| s.x0 < v.1 + 0.5 && v.0 < s.x1 + 0.5;
+    let mut blank: Vec<(f64, f64)> = Vec::new();
+    for i in t.header.iter().rev() {
+        for seg in lines[*i].segs.iter() {
+            if !seg.number
+                && seg.x0 > first
+                && !values.iter().chain(&blank).any(|v| overlaps(seg, v))
+            {
+                blank.push((seg.x0, seg.x1));
+            }
+        }
+    }
+    if !blank.is_empty() {
+        values.extend(blank);
+        values.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
     let mut edges: Vec<f64> = t
         .header
         .iter()
@@ -549,6 +575,7 @@ fn find_tables(lines: &[Line]) -> Vec<Table> {
         let mut last = i;
         let mut j = i + 1;
         let mut between = Vec::new();
+        let mut other = 0;
         let mut at_top = false;
         let mut band = (band0, band1);
         while j < lines.len() {
@@ -561,6 +588,7 @@ fn find_tables(lines: &[Line]) -> Vec<Table> {
             }
             if data(l) {
                 at_top = false;
+                other = 0;
                 body.append(&mut between);
                 body.push(j);
                 last = j;
@@ -574,8 +602,13 @@ fn find_tables(lines: &[Line]) -> Vec<Table> {
                 // Text over the value columns after data: the header of the next table.
                 break;
             } else {
+                // Lines of the label columns alone (rows whose values are all left blank, and
+                // their wrapped labels) may run longer than other lines without numbers.
+                if !l.segs.iter().all(|s| s.x1 <= band.0 + 2.0) {
+                    other += 1;
+                }
                 between.push(j);
-                if between.len() > MAX_GAP_LINES {
+                if other > MAX_GAP_LINES || between.len() > MAX_LABEL_LINES {
                     break;
                 }
             }
@@ -700,6 +733,42 @@ mod tests {
         assert_eq!(rows[3], vec!["续", "", "", ""]);
         assert_eq!(rows[4], vec!["第三行", "５", "6", "1,1"]);
         assert_eq!(rows.len(), 5, "{rows:?}");
+    }
+
+    #[test]
+    fn a_column_left_blank_and_rows_left_blank_stay_in_the_table() {
+        // 乙列 holds no number on any row; ten rows between the first and the last are left
+        // blank (their labels alone, some wrapped).
+        let mut p = vec![
+            w(40.0, 100.0, "三、收到和处理政府信息公开申请情况"),
+            w(200.0, 130.0, "甲列"),
+            w(300.0, 130.0, "乙列"),
+            w(400.0, 130.0, "丙列"),
+            w(40.0, 150.0, "第一行"),
+            w(200.0, 150.0, "1"),
+            w(400.0, 150.0, "3"),
+        ];
+        for k in 0..10 {
+            p.push(w(40.0, 165.0 + 12.0 * k as f64, "空白行"));
+        }
+        p.extend([
+            w(40.0, 300.0, "末行"),
+            w(200.0, 300.0, "4"),
+            w(400.0, 300.0, "6"),
+        ]);
+        let pages = parse(doc(&[p]).as_bytes()).unwrap_or_default();
+        let text = text(&pages);
+        assert_eq!(text.matches(grid::GRID_START_LAYOUT).count(), 1, "{text}");
+        let (_, grids) = grid::split_grids(&text);
+        let rows: Vec<Vec<&str>> = grids[0]
+            .rows
+            .iter()
+            .map(|r| r.iter().map(|c| c.text.as_str()).collect())
+            .collect();
+        assert_eq!(rows[0], vec!["", "甲列", "乙列", "丙列"]);
+        assert_eq!(rows[1], vec!["第一行", "1", "", "3"]);
+        assert_eq!(rows[2], vec!["空白行", "", "", ""]);
+        assert_eq!(rows.last(), Some(&vec!["末行", "4", "", "6"]));
     }
 
     #[test]

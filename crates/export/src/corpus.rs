@@ -373,9 +373,36 @@ enum Form {
     Tabs,
     /// Text cut at spaces, one line per row (text extracted from a PDF).
     Spaces,
+    /// One cell per paragraph (a web page's table copied as text), with a document viewer's
+    /// page markers ("Page 2 - 标题", "P. 2") between some lines.
+    Lines,
 }
 
-const FORMS: [Form; 5] = [Form::Html, Form::Docx, Form::Md, Form::Tabs, Form::Spaces];
+const FORMS: [Form; 6] = [
+    Form::Html,
+    Form::Docx,
+    Form::Md,
+    Form::Tabs,
+    Form::Spaces,
+    Form::Lines,
+];
+
+/// A document as one paragraph per line and per table cell, a viewer's page marker every 60
+/// lines.
+fn lines_doc(doc: &Document) -> String {
+    let mut s = String::new();
+    for (i, l) in text_doc(doc, "\u{1}").lines().enumerate() {
+        if i > 0 && i % 60 == 0 {
+            let page = i / 60 + 1;
+            s.push_str(&format!("Page {page} - {}\nP. {page}\n", doc.title));
+        }
+        for cell in l.split('\u{1}').filter(|c| !c.is_empty()) {
+            s.push_str(cell);
+            s.push_str("\n\n");
+        }
+    }
+    s
+}
 
 /// A grid as text lines: merged slots empty, cells joined by `sep`.
 fn text_table(g: &Grid, sep: &str) -> String {
@@ -431,6 +458,7 @@ fn audit_form(case: &str, doc: &Document, form: Form) -> Audit {
         ),
         Form::Tabs => ("r.txt", text_doc(doc, "\t").into_bytes()),
         Form::Spaces => ("r.txt", text_doc(doc, " ").into_bytes()),
+        Form::Lines => ("r.txt", lines_doc(doc).into_bytes()),
     };
     audit_both(case, name, &bytes)
 }
