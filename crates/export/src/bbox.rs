@@ -561,7 +561,11 @@ fn find_tables(lines: &[Line]) -> Vec<Table> {
             let l = &lines[k - 1];
             let below = &lines[k];
             let over_band = l.segs.iter().any(|s| s.x1 > band0 && s.x0 < band1);
-            if heading(l) || l.prose() || data(l) || !over_band || far(l, below) {
+            // (Headers of columns right of the first data line's last number, when its last
+            // values are left blank, stand right of the band.)
+            let right_of_band = !l.segs.is_empty() && l.segs.iter().all(|s| s.x0 >= band1);
+            if heading(l) || l.prose() || data(l) || !(over_band || right_of_band) || far(l, below)
+            {
                 break;
             }
             header.push(k - 1);
@@ -769,6 +773,28 @@ mod tests {
         assert_eq!(rows[1], vec!["第一行", "1", "", "3"]);
         assert_eq!(rows[2], vec!["空白行", "", "", ""]);
         assert_eq!(rows.last(), Some(&vec!["末行", "4", "", "6"]));
+    }
+
+    #[test]
+    fn headers_over_columns_left_blank_right_of_the_values_are_kept() {
+        // Only the first of three columns holds a value; the others' headers stand on a line
+        // of their own, right of it, just above the data.
+        let p = vec![
+            w(40.0, 100.0, "四、政府信息公开行政复议、行政诉讼情况"),
+            w(200.0, 120.0, "甲列"),
+            w(300.0, 130.0, "乙列"),
+            w(400.0, 130.0, "丙列"),
+            w(200.0, 150.0, "7"),
+        ];
+        let pages = parse(doc(&[p]).as_bytes()).unwrap_or_default();
+        let (_, grids) = grid::split_grids(&text(&pages));
+        let rows: Vec<Vec<&str>> = grids[0]
+            .rows
+            .iter()
+            .map(|r| r.iter().map(|c| c.text.as_str()).collect())
+            .collect();
+        assert_eq!(rows.last(), Some(&vec!["", "7", "", ""]), "{rows:?}");
+        assert!(rows.iter().any(|r| r.contains(&"丙列")), "{rows:?}");
     }
 
     #[test]
