@@ -16,6 +16,7 @@ mod atom;
 mod attachments;
 mod audit;
 mod audit_log;
+pub mod cache;
 mod calendar;
 mod cases;
 mod catalogue;
@@ -71,6 +72,8 @@ pub struct WebConfig {
     pub login_attempts_per_minute: u32,
     /// Where files the server keeps live (attachments, the search index).
     pub data_dir: std::path::PathBuf,
+    /// The public pages' cache.
+    pub cache: cache::CacheConfig,
 }
 
 impl Default for WebConfig {
@@ -82,6 +85,7 @@ impl Default for WebConfig {
             audit_retention_days: 180,
             login_attempts_per_minute: 30,
             data_dir: std::path::PathBuf::from("data"),
+            cache: Default::default(),
         }
     }
 }
@@ -95,6 +99,8 @@ pub struct AppState {
     pub config: std::sync::Arc<WebConfig>,
     /// Login throttles (per process).
     pub throttle: std::sync::Arc<login::Throttle>,
+    /// The public pages' cache (per process).
+    pub cache: std::sync::Arc<cache::PageCache>,
 }
 
 impl AppState {
@@ -128,6 +134,7 @@ pub fn router_with(db: Db, config: WebConfig) -> Router {
         db,
         today: beijing_today,
         throttle: login::throttle(config.login_attempts_per_minute),
+        cache: std::sync::Arc::new(cache::PageCache::new(config.cache.clone())),
         config: std::sync::Arc::new(config),
     };
     Router::new()
@@ -156,6 +163,10 @@ pub fn router_with(db: Db, config: WebConfig) -> Router {
         .merge(columns::routes())
         .merge(openapi::api().split_for_parts().0)
         .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cache::layer,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             security::Limits::new(&state),
             security::limits,

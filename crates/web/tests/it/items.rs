@@ -810,3 +810,64 @@ async fn an_agency_admin_edits_its_column_tree_and_nothing_in_use_is_removed() {
     let (_, v) = call(&app, "admin-a", "GET", uri, Value::Null).await;
     assert!(!v.as_array().unwrap().iter().any(|c| c["code"] == "empty"));
 }
+
+/// The public pages' cache: a public page asked twice is answered from memory the second time;
+/// a publication through this server shows on the next request; one made by another process
+/// (straight into the database) shows once the server reads the public change log (within
+/// its check interval, polled here for at most 10 s); private pages are never kept.
+#[tokio::test]
+async fn public_pages_are_kept_in_memory_and_follow_the_public_change_log() {
+    let (app, db) = world().await;
+    let column = "/agencies/a/columns/fees";
+    let get = async |uri: &str| send(&app, "GET", uri, "", &[], None).await;
+    let first = get(column).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert!(first.headers.get("x-cache").is_none());
+    let again = get(column).await;
+    assert_eq!(
+        again.headers.get("x-cache").map(|v| v.as_bytes()),
+        Some(&b"hit"[..])
+    );
+    assert_eq!(again.body, first.body);
+    assert!(again.headers.get("content-security-policy").is_some());
+
+    // Published through this server: the next request sees it.
+    let id = drafted(&app, "关于调整交易服务收费标准的通知").await;
+    approve(&app, id).await;
+    let publish = format!("/api/v1/admin/items/{id}/publish");
+    let (st, v) = call(&app, "head", "POST", &publish, Value::Null).await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    assert!(
+        get(column)
+            .await
+            .body
+            .contains("关于调整交易服务收费标准的通知")
+    );
+
+    // Published by another process: seen within the check interval.
+    let other = drafted(&app, "关于启用不见面开标系统的通知").await;
+    let at = time::OffsetDateTime::now_utc();
+    get(column).await;
+    gongkai_db::testing::publish_by_office(&db, other, at)
+        .await
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let page = get(column).await;
+        if page.body.contains("关于启用不见面开标系统的通知") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the change log was not followed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    // Never kept: the back office, the request pages, search-like personal lookups.
+    for uri in ["/admin/login", "/requests/new", "/requests/status?code=X"] {
+        get(uri).await;
+        let r = get(uri).await;
+        assert!(r.headers.get("x-cache").is_none(), "{uri} was kept");
+    }
+}
