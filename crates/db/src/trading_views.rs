@@ -272,3 +272,151 @@ fn like_escape(s: &str) -> String {
     }
     out
 }
+
+/// What the public list of trading notices is narrowed to (every field optional).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NoticeFilter {
+    pub category: Option<gongkai_domain::codes::TradingCategory>,
+    /// Only these notice types (a phase's types); empty: every type.
+    pub types: Vec<gongkai_domain::codes::NoticeType>,
+    /// The project's region, exactly.
+    pub region: Option<String>,
+    /// Published on or after.
+    pub from: Option<Date>,
+    /// Published on or before.
+    pub to: Option<Date>,
+}
+
+/// One notice of the public list: its current version's headline and where it belongs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NoticeListRow {
+    pub notice: String,
+    pub ntype: String,
+    pub title: String,
+    pub published_on: Date,
+    pub version: i64,
+    pub project: String,
+    pub project_name: String,
+    pub category: String,
+    pub region: String,
+    pub section: Option<String>,
+    pub section_name: Option<String>,
+}
+
+/// The most rows one page of the public list holds.
+pub const NOTICE_PAGE_MAX: i64 = 100;
+
+impl Db {
+    /// One page of an agency's published trading notices (current versions, published on or
+    /// before `today`), newest first, with the number of all that match.
+    pub async fn public_notices(
+        &self,
+        agency_id: i64,
+        f: &NoticeFilter,
+        today: Date,
+        offset: i64,
+        limit: i64,
+    ) -> Result<(i64, Vec<NoticeListRow>), DbError> {
+        let limit = limit.clamp(1, NOTICE_PAGE_MAX);
+        let offset = offset.max(0);
+        type Row = (
+            String,
+            String,
+            String,
+            Date,
+            i64,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+        );
+        // The same conditions for the count and the page (on either backend's builder).
+        macro_rules! filtered {
+            ($qb:expr) => {{
+                let qb = $qb;
+                qb.push(
+                    " FROM notice n JOIN project pr ON pr.id = n.project_id \
+                     LEFT JOIN section s ON s.id = n.section_id WHERE n.agency_id = ",
+                )
+                .push_bind(agency_id)
+                .push(" AND n.published_on <= ")
+                .push_bind(today);
+                if let Some(c) = f.category {
+                    qb.push(" AND pr.category = ").push_bind(c.code());
+                }
+                if !f.types.is_empty() {
+                    qb.push(" AND n.type IN (");
+                    let mut sep = qb.separated(", ");
+                    for t in &f.types {
+                        sep.push_bind(t.code());
+                    }
+                    sep.push_unseparated(")");
+                }
+                if let Some(r) = &f.region {
+                    qb.push(" AND pr.region = ").push_bind(r.clone());
+                }
+                if let Some(d) = f.from {
+                    qb.push(" AND n.published_on >= ").push_bind(d);
+                }
+                if let Some(d) = f.to {
+                    qb.push(" AND n.published_on <= ").push_bind(d);
+                }
+            }};
+        }
+        let (total, rows): (i64, Vec<Row>) = on_db!(self, p => {
+            let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*)");
+            filtered!(&mut count);
+            let (total,): (i64,) = count.build_query_as().fetch_one(p).await?;
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT n.notice_no, n.type, n.title, n.published_on, CAST(n.version AS BIGINT), \
+                 pr.code, pr.name, pr.category, pr.region, s.code, s.name");
+            filtered!(&mut qb);
+            qb.push(" ORDER BY n.published_on DESC, n.published_at DESC, n.id DESC LIMIT ")
+                .push_bind(limit)
+                .push(" OFFSET ")
+                .push_bind(offset);
+            (total, qb.build_query_as::<Row>().fetch_all(p).await?)
+        });
+        let rows = rows
+            .into_iter()
+            .map(
+                |(
+                    notice,
+                    ntype,
+                    title,
+                    published_on,
+                    version,
+                    project,
+                    project_name,
+                    category,
+                    region,
+                    section,
+                    section_name,
+                )| NoticeListRow {
+                    notice,
+                    ntype,
+                    title,
+                    published_on,
+                    version,
+                    project,
+                    project_name,
+                    category,
+                    region,
+                    section,
+                    section_name,
+                },
+            )
+            .collect();
+        Ok((total, rows))
+    }
+
+    /// The regions of an agency's projects (for the public list's filter), sorted.
+    pub async fn notice_regions(&self, agency_id: i64) -> Result<Vec<String>, DbError> {
+        let rows: Vec<(String,)> = on_db!(self, p => sqlx::query_as(
+            "SELECT DISTINCT region FROM project WHERE agency_id = $1 AND region <> '' ORDER BY region")
+            .bind(agency_id).fetch_all(p).await?);
+        Ok(rows.into_iter().map(|(r,)| r).collect())
+    }
+}

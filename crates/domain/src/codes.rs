@@ -214,6 +214,23 @@ impl NoticeType {
         )
     }
 
+    /// The phase of the trading process the notice discloses (事前 / 事中 / 事后 公开).
+    pub fn phase(self) -> TradingPhase {
+        match self {
+            NoticeType::TenderPlan | NoticeType::ProcurementIntention => TradingPhase::Before,
+            NoticeType::PrequalificationNotice
+            | NoticeType::TenderNotice
+            | NoticeType::Clarification
+            | NoticeType::BidOpening
+            | NoticeType::CandidatePublicity
+            | NoticeType::SingleSource => TradingPhase::During,
+            NoticeType::AwardResult
+            | NoticeType::Contract
+            | NoticeType::Acceptance
+            | NoticeType::Termination => TradingPhase::After,
+        }
+    }
+
     /// Bid openings and candidate publicities name the bidders; they are also what puts a
     /// section's bidders into a period's `bidders` figure (contracts.md §3, §3.4).
     pub fn names_bidders(self) -> bool {
@@ -221,6 +238,27 @@ impl NoticeType {
             self,
             NoticeType::BidOpening | NoticeType::CandidatePublicity
         )
+    }
+}
+
+code_enum_pub!(
+    /// The phases of trading disclosure: before (plans, intentions), during (from the tender
+    /// notice to the candidates) and after the award (result, contract, acceptance, termination).
+    TradingPhase, "stage" {
+        Before => "before", "事前公开";
+        During => "during", "事中公开";
+        After => "after", "事后公开";
+    }
+);
+
+impl TradingPhase {
+    /// The notice types of the phase, in the official order.
+    pub fn types(self) -> Vec<NoticeType> {
+        NoticeType::ALL
+            .iter()
+            .copied()
+            .filter(|t| t.phase() == self)
+            .collect()
     }
 }
 
@@ -274,6 +312,18 @@ mod tests {
         assert_eq!(Outcome::ALL.len(), 21);
         let err = Outcome::from_code("nope").unwrap_err().to_string();
         assert!(err.contains("outcome") && err.contains("nope"), "{err}");
+    }
+
+    #[test]
+    fn every_notice_type_is_in_exactly_one_phase_and_plans_come_before() {
+        let mut all: Vec<NoticeType> = TradingPhase::ALL.iter().flat_map(|p| p.types()).collect();
+        all.sort();
+        assert_eq!(all, NoticeType::ALL);
+        for t in NoticeType::ALL {
+            assert_eq!(t.is_plan(), t.phase() == TradingPhase::Before, "{t}");
+        }
+        assert_eq!(NoticeType::AwardResult.phase(), TradingPhase::After);
+        assert_eq!(NoticeType::CandidatePublicity.phase(), TradingPhase::During);
     }
 
     #[test]

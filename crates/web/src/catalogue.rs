@@ -43,6 +43,7 @@ pub(crate) struct Row {
 struct ColumnPage {
     code: String,
     agency_name: String,
+    column_code: String,
     column_name: String,
     items: Vec<Row>,
 }
@@ -91,6 +92,7 @@ async fn column(
         code: a.code,
         agency_name: a.name,
         column_name: name.clone(),
+        column_code: column,
         items,
     }
     .into_response())

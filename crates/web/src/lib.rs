@@ -36,6 +36,7 @@ mod reports;
 mod requests_public;
 mod security;
 mod trading;
+mod trading_public;
 mod trading_rules;
 mod users;
 
@@ -156,6 +157,7 @@ pub fn router_with(db: Db, config: WebConfig) -> Router {
         .merge(users::routes())
         .merge(audit_log::routes())
         .merge(trading::routes())
+        .merge(trading_public::routes())
         .merge(trading_rules::routes())
         .merge(atom::routes())
         .merge(attachments::routes())

@@ -58,7 +58,7 @@ fn section_href(agency: &str, project: &str, section: &str) -> String {
 }
 
 /// A notice's publication time in Beijing time, to the minute.
-fn beijing_minute(n: &Notice) -> String {
+pub(crate) fn beijing_minute(n: &Notice) -> String {
     let t = n.published.to_offset(BEIJING);
     format!("{} {:02}:{:02}", iso(t.date()), t.hour(), t.minute())
 }
@@ -249,16 +249,16 @@ async fn queue(
     }
 }
 
-struct VersionRow {
-    published: String,
-    kind: &'static str,
-    notice: String,
-    title: String,
-    version: i64,
-    correction: bool,
-    superseded: bool,
-    dates: String,
-    bidders: String,
+pub(crate) struct VersionRow {
+    pub published: String,
+    pub kind: &'static str,
+    pub notice: String,
+    pub title: String,
+    pub version: i64,
+    pub correction: bool,
+    pub superseded: bool,
+    pub dates: String,
+    pub bidders: String,
 }
 
 fn dates_text(n: &Notice) -> String {
@@ -277,14 +277,14 @@ fn bidders_text(n: &Notice) -> String {
         .join("、")
 }
 
-struct StageRow {
-    label: String,
-    state: &'static str,
-    detail: String,
-    late: bool,
+pub(crate) struct StageRow {
+    pub label: String,
+    pub state: &'static str,
+    pub detail: String,
+    pub late: bool,
 }
 
-fn stage_detail(s: &StageState) -> String {
+pub(crate) fn stage_detail(s: &StageState) -> String {
     match s {
         StageState::Published { on, notice, .. } => format!("{} 公告 {notice}", iso(*on)),
         StageState::Due { by: Some(by) } => format!("应于 {} 前公开", iso(*by)),
@@ -323,7 +323,7 @@ struct SectionPage {
     violations: Vec<ViolationRow>,
 }
 
-fn version_row(n: &Notice, version: i64, current: bool) -> VersionRow {
+pub(crate) fn version_row(n: &Notice, version: i64, current: bool) -> VersionRow {
     VersionRow {
         published: beijing_minute(n),
         kind: n.ntype.label(),

@@ -879,3 +879,120 @@ async fn atom_feeds_page_through_every_version_once_while_notices_arrive() {
         assert!(res.body.contains("before"), "{}", res.body);
     }
 }
+
+/// The portal's trading information: anonymous, newest first, narrowed by category, phase,
+/// type and dates with a Chinese message naming a bad field; paged; each notice links to its
+/// section's whole timeline (corrections marked, bidders named); nothing published after today
+/// shows; a title is text, never markup.
+#[tokio::test]
+async fn the_portal_lists_trading_notices_by_phase_and_category_and_shows_a_sections_timeline() {
+    let (app, db) = world().await;
+    let mut eng = SampleNotice::new("E-1", "tender_notice", "engineering", "2025-05-06")
+        .project("P-2", "城区道路改造工程")
+        .section(Some(("S-9", "施工")))
+        .dates(json!({"docs_from": "2025-05-06", "docs_to": "2025-05-26", "bid_deadline": "2025-05-27"}))
+        .json();
+    eng["title"] = json!("<script>alert(1)</script>道路改造招标公告");
+    let later = SampleNotice::new("F-1", "procurement_intention", "procurement", "2099-01-05")
+        .project("P-3", "未来项目")
+        .json();
+    db.import_notices("a", &lines(&[eng, later])).await.unwrap();
+    let get = async |uri: &str| send(&app, "GET", uri, "", &[], None).await;
+
+    let all = get("/agencies/a/trading").await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.body);
+    assert!(all.body.contains("共 4 条"), "{}", all.body);
+    assert!(!all.body.contains("未来项目"), "published after today");
+    assert!(!all.body.contains("<script>alert"), "a title is text");
+    assert!(
+        all.body
+            .contains("&#60;script&#62;alert(1)&#60;/script&#62;道路改造招标公告")
+            || all.body.contains("&lt;script&gt;"),
+        "{}",
+        all.body
+    );
+    // Newest first: the engineering tender of May, then the result of 18 April.
+    let rows = &all.body[all.body.find("<tbody>").unwrap()..];
+    let e = rows.find("道路改造招标公告").unwrap();
+    let r = rows.find("中标（成交）结果公告").unwrap();
+    assert!(e < r);
+    assert!(all.body.contains("S-1 招标公告（更正）") && all.body.contains("（已更正）"));
+
+    let after = get("/agencies/a/trading?stage=after").await;
+    assert!(after.body.contains("共 1 条"), "{}", after.body);
+    assert!(after.body.contains("事后公开"));
+    let eng = get("/agencies/a/trading?category=engineering").await;
+    assert!(eng.body.contains("共 1 条") && eng.body.contains("城区道路改造工程"));
+    let dated = get("/agencies/a/trading?from=2025-04-01&to=2025-04-30").await;
+    assert!(dated.body.contains("共 1 条"), "{}", dated.body);
+    let bad = get("/agencies/a/trading?category=bogus&from=2025-13-01&page=0").await;
+    assert_eq!(bad.status, StatusCode::OK);
+    for field in ["交易类别", "from", "页码"] {
+        assert!(bad.body.contains(field), "{field}: {}", bad.body);
+    }
+    assert!(bad.body.contains("共 4 条"), "bad fields are left out");
+
+    // Paged: 25 more intentions, 20 a page, the next link keeps the filter.
+    let many: Vec<Value> = (0..25)
+        .map(|i| {
+            SampleNotice::new(
+                &format!("I-{i}"),
+                "procurement_intention",
+                "procurement",
+                "2025-02-03",
+            )
+            .project(&format!("PI-{i}"), &format!("意向项目 {i}"))
+            .json()
+        })
+        .collect();
+    db.import_notices("a", &lines(&many)).await.unwrap();
+    let before = get("/agencies/a/trading?stage=before").await;
+    assert!(
+        before.body.contains("共 25 条，第 1 / 2 页"),
+        "{}",
+        before.body
+    );
+    assert!(
+        before
+            .body
+            .contains("/agencies/a/trading?stage=before&#38;page=2")
+            || before.body.contains("stage=before&amp;page=2"),
+        "{}",
+        before.body
+    );
+    let second = get("/agencies/a/trading?stage=before&page=2").await;
+    assert_eq!(second.body.matches("意向项目").count(), 5);
+
+    // The section's timeline, linked from the list.
+    assert!(
+        all.body.contains("href=\"/agencies/a/trading/P-1/S-1\""),
+        "{}",
+        all.body
+    );
+    let tl = get("/agencies/a/trading/P-1/S-1").await;
+    assert_eq!(tl.status, StatusCode::OK, "{}", tl.body);
+    for want in [
+        "S-1 招标公告（更正）",
+        "第 2 版，更正",
+        "已被更正",
+        "开标记录",
+        "中标（成交）结果公告",
+        "甲建设有限公司",
+        "事中公开",
+        "事后公开",
+    ] {
+        assert!(tl.body.contains(want), "{want}: {}", tl.body);
+    }
+    assert_eq!(
+        get("/agencies/a/trading/P-1/NOPE").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get("/agencies/a/trading/P-3/x").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get("/agencies/nobody/trading").await.status,
+        StatusCode::NOT_FOUND
+    );
+}
