@@ -1794,6 +1794,10 @@ impl Tx {
             .await?;
         self.set_agency_setting(&agency.code, CONTACTS_KEY, &serde_json::json!(contacts))
             .await?;
+        let guide = serde_json::to_value(gongkai_synth::demo_guide())
+            .map_err(|e| DbError::Conflict(e.to_string()))?;
+        self.set_agency_setting(&agency.code, gongkai_domain::publishing::GUIDE_KEY, &guide)
+            .await?;
         let staff = self.demo_staff(agency).await?;
         let [editor, r1, r2, _, _, _, head] = staff.as_slice() else {
             return Err(DbError::Conflict("演示人员不全".into()));

@@ -128,3 +128,42 @@ impl Tx {
         self.update_completion(&ids, &cfg.full_process).await
     }
 }
+
+impl Db {
+    /// The contacts of an agency's 政府信息公开工作机构 for its guide (empty when never set).
+    pub async fn guide_contacts(
+        &self,
+        agency_id: i64,
+    ) -> Result<gongkai_domain::publishing::GuideContacts, DbError> {
+        let row: Option<(Json<Value>,)> = on_db!(self, p => sqlx::query_as(
+            "SELECT value FROM agency_setting WHERE agency_id = $1 AND key = $2")
+            .bind(agency_id).bind(gongkai_domain::publishing::GUIDE_KEY)
+            .fetch_optional(p).await?);
+        Ok(row
+            .map(|(Json(v),)| gongkai_domain::publishing::GuideContacts::from_json(&v))
+            .unwrap_or_default())
+    }
+}
+
+impl Tx {
+    /// Replaces the contacts of an agency's guide (an agency admin's setting: `Administer`);
+    /// checked by the domain, an error names the field.
+    pub async fn set_guide_contacts(
+        &mut self,
+        p: &gongkai_domain::auth::Principal,
+        agency_code: &str,
+        contacts: gongkai_domain::publishing::GuideContacts,
+    ) -> Result<(), DbError> {
+        let agency = self.lock_agency(agency_code).await?;
+        let path = self.path_of(agency.id).await?;
+        gongkai_domain::auth::authorize(
+            p,
+            gongkai_domain::auth::Action::Administer,
+            gongkai_domain::auth::Resource::Agency(&path),
+        )?;
+        let c = contacts.checked()?;
+        let value = serde_json::to_value(&c).map_err(|e| DbError::Conflict(e.to_string()))?;
+        self.set_agency_setting(agency_code, gongkai_domain::publishing::GUIDE_KEY, &value)
+            .await
+    }
+}

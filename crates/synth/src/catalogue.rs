@@ -41,6 +41,19 @@ pub struct DemoItem {
 /// The contact details the demo agency publishes on purpose (its 政府信息公开指南 lists them).
 pub const DEMO_CONTACTS: &[&str] = &["0953-2031234", "wzggzy@wuzhong.gov.cn"];
 
+/// The contacts of the demo agency's 政府信息公开工作机构 for its guide (demonstration data).
+pub fn demo_guide() -> gongkai_domain::publishing::GuideContacts {
+    gongkai_domain::publishing::GuideContacts {
+        office: "吴忠市公共资源交易服务中心办公室".into(),
+        address: "宁夏回族自治区吴忠市利通区（演示数据）".into(),
+        hours: "法定工作日 上午 8:30—12:00，下午 14:30—18:00".into(),
+        phone: DEMO_CONTACTS[0].into(),
+        fax: DEMO_CONTACTS[0].into(),
+        postal: "吴忠市公共资源交易服务中心办公室（收），邮编 751100（演示数据）".into(),
+        email: DEMO_CONTACTS[1].into(),
+    }
+}
+
 /// The demo agency's sensitive-word list.
 pub const DEMO_WORDS: &[&str] = &["内部资料", "请勿外传"];
 

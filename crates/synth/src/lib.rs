@@ -6,7 +6,7 @@
 
 mod catalogue;
 
-pub use catalogue::{DEMO_CONTACTS, DEMO_WORDS, DemoItem, Fate, demo_catalogue};
+pub use catalogue::{DEMO_CONTACTS, DEMO_WORDS, DemoItem, Fate, demo_catalogue, demo_guide};
 
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};

@@ -38,6 +38,18 @@ pub(crate) struct Row {
     pub corrected: bool,
 }
 
+/// The column that holds the 政府信息公开指南 in the standard tree.
+pub const GUIDE_COLUMN: &str = "guide";
+
+/// The generated guide (条例 art. 12): the agency's contacts and its column tree; the rest of
+/// the text follows from the law (template `column.html`).
+struct Guide {
+    /// (field, value) of the contacts that are set.
+    contacts: Vec<(&'static str, String)>,
+    /// (column name, is a sub-column), in the tree's order.
+    tree: Vec<(String, bool)>,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "column.html")]
 struct ColumnPage {
@@ -45,6 +57,8 @@ struct ColumnPage {
     agency_name: String,
     column_code: String,
     column_name: String,
+    /// On the guide's column: the generated 政府信息公开指南.
+    guide: Option<Guide>,
     items: Vec<Row>,
 }
 
@@ -88,11 +102,29 @@ async fn column(
                 corrected: i.corrected,
             })
             .collect();
+    let guide = if column == GUIDE_COLUMN {
+        let contacts = s.db.guide_contacts(a.id).await?;
+        Some(Guide {
+            contacts: contacts
+                .fields()
+                .iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| (*k, v.to_string()))
+                .collect(),
+            tree: cols
+                .iter()
+                .map(|(_, name, parent)| (name.clone(), parent.is_some()))
+                .collect(),
+        })
+    } else {
+        None
+    };
     Ok(ColumnPage {
         code: a.code,
         agency_name: a.name,
         column_name: name.clone(),
         column_code: column,
+        guide,
         items,
     }
     .into_response())

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Json, Router};
 use gongkai_domain::auth::Action;
+use gongkai_domain::publishing::GuideContacts;
 use serde::{Deserialize, Serialize};
 
 use crate::chrome::Chrome;
@@ -62,6 +63,8 @@ struct ColumnsPage {
     /// (code, name, parent code, items in it, is a child)
     columns: Vec<(String, String, String, i64, bool)>,
     top: Vec<(String, String)>,
+    /// The guide's contacts: (form field, label, value).
+    guide: Vec<(&'static str, &'static str, String)>,
 }
 
 async fn render(
@@ -106,6 +109,12 @@ async fn render(
         .filter(|c| c.2.is_none())
         .map(|c| (c.0.clone(), c.1.clone()))
         .collect();
+    let g = s.db.guide_contacts(a.id).await?;
+    let guide = GUIDE_FIELDS
+        .iter()
+        .zip(g.fields())
+        .map(|(name, (label, value))| (*name, label, value.to_string()))
+        .collect();
     Ok((
         status,
         ColumnsPage {
@@ -115,9 +124,28 @@ async fn render(
             message,
             columns,
             top,
+            guide,
         },
     )
         .into_response())
+}
+
+/// The form fields of the guide's contacts, in `GuideContacts::fields` order.
+const GUIDE_FIELDS: [&str; 7] = [
+    "office", "address", "hours", "phone", "fax", "postal", "email",
+];
+
+fn guide_of(pairs: &[(String, String)]) -> GuideContacts {
+    let f = |k: &str| field(pairs, k).to_string();
+    GuideContacts {
+        office: f("office"),
+        address: f("address"),
+        hours: f("hours"),
+        phone: f("phone"),
+        fax: f("fax"),
+        postal: f("postal"),
+        email: f("email"),
+    }
 }
 
 async fn page(
@@ -156,6 +184,31 @@ async fn submit(
     let agency = q.agency.clone().unwrap_or_default();
     let code = field(&pairs, "code").to_string();
     let delete = field(&pairs, "op") == "delete";
+    if field(&pairs, "op") == "guide" {
+        let entry = c.audit("保存公开指南联系信息").object(agency.clone());
+        let result =
+            s.db.write(&entry, async |tx| {
+                tx.set_guide_contacts(&c.principal, &agency, guide_of(&pairs))
+                    .await
+            })
+            .await;
+        let (message, status) = match result {
+            Ok(()) => (
+                "已保存政府信息公开指南的联系信息".to_string(),
+                StatusCode::OK,
+            ),
+            Err(e) => {
+                let w = crate::items_pages::page_error(e);
+                if w.0.is_server_error() {
+                    return w.into_response();
+                }
+                (w.1, w.0)
+            }
+        };
+        return render(&s, &c, q.agency, Some(message), status)
+            .await
+            .unwrap_or_else(IntoResponse::into_response);
+    }
     let entry = c
         .audit(if delete {
             "删除栏目"

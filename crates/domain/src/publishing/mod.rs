@@ -20,6 +20,7 @@ mod annual;
 mod attachment;
 mod chain;
 mod detect;
+mod guide;
 mod item;
 mod workflow;
 
@@ -39,6 +40,7 @@ pub use detect::{
     Detectors, Finding, FindingKind, LinkTarget, blocking, finding_key, html_text, id_card_valid,
     internal_links, link_target, luhn_valid,
 };
+pub use guide::{GUIDE_FIELD_MAX, GUIDE_KEY, GuideContacts};
 pub use item::{
     ColumnDef, ItemFields, Timeliness, checked_column, default_columns, index_no, normalize_doc_no,
     publish_by, timeliness,

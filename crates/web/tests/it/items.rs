@@ -871,3 +871,83 @@ async fn public_pages_are_kept_in_memory_and_follow_the_public_change_log() {
         assert!(r.headers.get("x-cache").is_none(), "{uri} was kept");
     }
 }
+
+/// The 政府信息公开指南 is generated: the agency admin enters the working office's contacts in
+/// the back office (a bad telephone is named and nothing is saved; an editor may not), and the
+/// guide's column shows them with the column tree, the request form's link and the law's
+/// time limits.
+#[tokio::test]
+async fn the_guide_is_generated_from_the_agencys_contacts_and_column_tree() {
+    let (app, db) = world().await;
+    let hash = gongkai_web::auth::hash_password(PASSWORD).unwrap();
+    db.add_user(
+        "admin-a",
+        &hash,
+        &[("a".to_string(), Role::Admin)],
+        AuditEntry::new(None, "测试"),
+    )
+    .await
+    .unwrap();
+    let guide = "/agencies/a/columns/guide";
+    let page = send(&app, "GET", guide, "", &[], None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("联系方式尚未设置"));
+    assert!(page.body.contains("/requests/new?agency=a"));
+    assert!(page.body.contains("20 个工作日") && page.body.contains("第五十一条"));
+    assert!(page.body.contains("交易信息") && page.body.contains("政府信息公开年报"));
+
+    let post = async |who: &str, phone: &str| {
+        let (cookie, _) = session(&app, who).await;
+        let form_page = send(&app, "GET", "/admin/columns?agency=a", &cookie, &[], None).await;
+        let csrf = hidden_csrf(&form_page.body);
+        send(
+            &app,
+            "POST",
+            "/admin/columns?agency=a",
+            &cookie,
+            &[],
+            form(&[
+                ("csrf", &csrf),
+                ("op", "guide"),
+                ("office", "a 公共资源交易中心办公室"),
+                ("address", "某市某路 1 号"),
+                ("hours", "工作日 8:30-12:00，14:30-18:00"),
+                ("phone", phone),
+                ("email", "gk@example.gov.cn"),
+            ]),
+        )
+        .await
+    };
+    let bad = post("admin-a", "请拨打总机").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert!(bad.body.contains("联系电话"), "{}", bad.body);
+    let a = db.agency("a").await.unwrap();
+    assert!(
+        db.guide_contacts(a.id).await.unwrap().is_empty(),
+        "nothing saved"
+    );
+    let denied = post("editor", "0953-1234567").await;
+    assert_eq!(denied.status, StatusCode::FORBIDDEN, "{}", denied.body);
+    assert!(
+        db.guide_contacts(a.id).await.unwrap().is_empty(),
+        "nothing saved"
+    );
+    let ok = post("admin-a", "0953-1234567").await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+    assert!(ok.body.contains("已保存政府信息公开指南的联系信息"));
+
+    let page = send(&app, "GET", guide, "", &[], None).await;
+    for want in [
+        "a 公共资源交易中心办公室",
+        "某市某路 1 号",
+        "0953-1234567",
+        "gk@example.gov.cn",
+        "办公时间",
+    ] {
+        assert!(page.body.contains(want), "{want}: {}", page.body);
+    }
+    assert!(
+        !page.body.contains("传真号码"),
+        "an empty field is not shown"
+    );
+}
