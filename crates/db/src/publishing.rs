@@ -140,6 +140,22 @@ pub struct PostRow {
     pub reads: i64,
 }
 
+/// An item's posts: channel code and name, title, day, reads (in the channels' order).
+const POSTS_SQL: &str = "SELECT ch.code, ch.name, p.title, p.published_on, p.reads FROM channel_post p \
+     JOIN channel ch ON ch.id = p.channel_id WHERE p.item_id = $1 ORDER BY ch.id";
+
+type PostTuple = (String, String, String, time::Date, i64);
+
+fn post_row(p: PostTuple) -> PostRow {
+    PostRow {
+        channel: p.0,
+        channel_name: p.1,
+        title: p.2,
+        published_on: p.3,
+        reads: p.4,
+    }
+}
+
 impl ItemDetail {
     /// The version in work (the latest).
     pub fn latest(&self) -> Option<&VersionRow> {
@@ -1328,6 +1344,15 @@ impl Db {
             .collect()
     }
 
+    /// The posts of an item on its agency's channels, with the agency's code (the back
+    /// office's reads form: lighter than [`Db::item`]).
+    pub async fn item_posts(&self, item_id: i64) -> Result<(String, Vec<PostRow>), DbError> {
+        let agency = self.item_agency(item_id).await?;
+        let posts: Vec<PostTuple> = on_db!(self, p => sqlx::query_as(POSTS_SQL)
+            .bind(item_id).fetch_all(p).await?);
+        Ok((agency, posts.into_iter().map(post_row).collect()))
+    }
+
     /// An item with everything about it (for the back office; public pages show only
     /// [`ItemDetail::public`]).
     pub async fn item(&self, item_id: i64) -> Result<ItemDetail, DbError> {
@@ -1401,12 +1426,10 @@ impl Db {
         let report_year: Option<i32> = on_tx!(&mut tx, c => sqlx::query_scalar(
             "SELECT year FROM annual_report WHERE item_id = $1")
             .bind(item_id).fetch_optional(&mut *c).await?);
-        let posts: Vec<(String, String, String, time::Date, i64)> = if audience_public {
+        let posts: Vec<PostTuple> = if audience_public {
             Vec::new()
         } else {
-            on_tx!(&mut tx, c => sqlx::query_as(
-                "SELECT ch.code, ch.name, p.title, p.published_on, p.reads FROM channel_post p \
-                 JOIN channel ch ON ch.id = p.channel_id WHERE p.item_id = $1 ORDER BY ch.id")
+            on_tx!(&mut tx, c => sqlx::query_as(POSTS_SQL)
                 .bind(item_id).fetch_all(&mut *c).await?)
         };
         tx.rollback().await?;
@@ -1422,16 +1445,7 @@ impl Db {
                 })
                 .collect(),
             report_year,
-            posts: posts
-                .into_iter()
-                .map(|p| PostRow {
-                    channel: p.0,
-                    channel_name: p.1,
-                    title: p.2,
-                    published_on: p.3,
-                    reads: p.4,
-                })
-                .collect(),
+            posts: posts.into_iter().map(post_row).collect(),
             id,
             agency: agency.clone(),
             index_no: index,

@@ -27,7 +27,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::guard::{self, Caller, Scope, api_error, field, form_user};
-use crate::items_pages::page_error;
+use crate::items_pages::{item_form_user, page_error};
 use crate::portal::file_response;
 use crate::{AppState, WebError, security};
 
@@ -195,15 +195,7 @@ async fn remove(
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let c = match form_user(
-        &s,
-        &headers,
-        Action::ViewItems,
-        Scope::Anywhere,
-        field(&pairs, "csrf"),
-    )
-    .await
-    {
+    let c = match item_form_user(&s, &headers, &pairs).await {
         Ok(c) => c,
         Err(r) => return r,
     };

@@ -484,6 +484,24 @@ struct FileLine {
     sha256: String,
 }
 
+/// The caller of a form posted on one item's page (edit, step, reads, attachments): signed in,
+/// allowed to view items somewhere, with the form's CSRF token; the item's own agency is
+/// checked by the handler once the item is known.
+pub(crate) async fn item_form_user(
+    s: &AppState,
+    headers: &HeaderMap,
+    pairs: &[(String, String)],
+) -> Result<Caller, Response> {
+    form_user(
+        s,
+        headers,
+        Action::ViewItems,
+        Scope::Anywhere,
+        field(pairs, "csrf"),
+    )
+    .await
+}
+
 async fn visible(
     s: &AppState,
     c: &Caller,
@@ -638,15 +656,7 @@ async fn edit(
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let c = match form_user(
-        &s,
-        &headers,
-        Action::ViewItems,
-        Scope::Anywhere,
-        field(&pairs, "csrf"),
-    )
-    .await
-    {
+    let c = match item_form_user(&s, &headers, &pairs).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -674,15 +684,7 @@ async fn step(
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let c = match form_user(
-        &s,
-        &headers,
-        Action::ViewItems,
-        Scope::Anywhere,
-        field(&pairs, "csrf"),
-    )
-    .await
-    {
+    let c = match item_form_user(&s, &headers, &pairs).await {
         Ok(c) => c,
         Err(r) => return r,
     };
@@ -723,31 +725,20 @@ async fn reads(
     Path(id): Path<i64>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let c = match form_user(
-        &s,
-        &headers,
-        Action::ViewItems,
-        Scope::Anywhere,
-        field(&pairs, "csrf"),
-    )
-    .await
-    {
+    let c = match item_form_user(&s, &headers, &pairs).await {
         Ok(c) => c,
         Err(r) => return r,
     };
     let result = async {
-        let (d, _) = visible(&s, &c, id).await?;
+        let (agency, posts) = s.db.item_posts(id).await?;
+        crate::guard::require(&s, &c, Action::ViewItems, Scope::Agency(&agency)).await?;
         let channel = field(&pairs, "channel");
-        let post = d
-            .posts
-            .iter()
-            .find(|p| p.channel == channel)
-            .ok_or_else(|| {
-                WebError(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    format!("发布渠道：本信息没有在“{channel}”发布过"),
-                )
-            })?;
+        let post = posts.iter().find(|p| p.channel == channel).ok_or_else(|| {
+            WebError(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!("发布渠道：本信息没有在“{channel}”发布过"),
+            )
+        })?;
         let raw = field(&pairs, "reads").trim();
         let reads: i64 = raw.parse().map_err(|_| {
             WebError(
@@ -765,11 +756,11 @@ async fn reads(
         .map_err(|e| WebError(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
         let entry = c
             .audit("登记发布渠道阅读量")
-            .agency(&d.agency)
+            .agency(&agency)
             .object(format!("item {id}"))
             .detail(format!("{channel} {reads}"));
         s.db.write(&entry, async |tx| {
-            tx.put_records(&c.principal, &d.agency, &[(1, record)])
+            tx.put_records(&c.principal, &agency, &[(1, record)])
                 .await
                 .map(|_| ())
         })

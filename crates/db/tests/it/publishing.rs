@@ -34,19 +34,9 @@ async fn office() -> Office {
     })
     .await
     .unwrap();
-    let mut tx = db.begin().await.unwrap();
-    for (name, role) in [
-        ("editor", Role::Editor),
-        ("r1", Role::Reviewer1),
-        ("r2", Role::Reviewer2),
-        ("r3", Role::Reviewer3),
-        ("proof", Role::Proofreader),
-        ("secrecy", Role::Secrecy),
-        ("head", Role::Head),
-    ] {
-        tx.add_user(name, "x", &[("a".into(), role)]).await.unwrap();
-    }
-    tx.commit().await.unwrap();
+    gongkai_db::testing::office_staff(&db, "a", "x")
+        .await
+        .unwrap();
     let p = async |n: &str| db.principal_of(n, Via::Session).await.unwrap();
     Office {
         editor: p("editor").await,
