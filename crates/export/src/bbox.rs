@@ -396,6 +396,9 @@ fn drop_running(pages: &[Page], lines: Vec<Vec<Line>>) -> Vec<Vec<Line>> {
 struct Table {
     header: Vec<usize>,
     body: Vec<usize>,
+    /// Where the value columns start when no line holds a number (a table whose values are
+    /// all left blank): the left edge of the header's second text; else infinity.
+    blank_from: f64,
 }
 
 /// The columns of a table: value columns (x extents) and label columns (left edges).
@@ -419,7 +422,7 @@ fn columns(lines: &[Line], t: &Table) -> Columns {
             _ => values.push((a, b)),
         }
     }
-    let first = values.first().map_or(f64::INFINITY, |v| v.0);
+    let first = values.first().map_or(t.blank_from, |v| v.0);
     // Columns left blank all the way down (zeros not printed) hold no number: the header
     // segments right of the first value column that overlap no value column are taken as
     // columns too, the innermost header line first (a group label over several columns
@@ -429,7 +432,7 @@ fn columns(lines: &[Line], t: &Table) -> Columns {
     for i in t.header.iter().rev() {
         for seg in lines[*i].segs.iter() {
             if !seg.number
-                && seg.x0 > first
+                && seg.x0 >= first
                 && !values.iter().chain(&blank).any(|v| overlaps(seg, v))
             {
                 blank.push((seg.x0, seg.x1));
@@ -543,7 +546,12 @@ fn find_tables(lines: &[Line]) -> Vec<Table> {
     let mut i = 0;
     while i < lines.len() {
         if !data(&lines[i]) {
-            i += 1;
+            if let Some(t) = blank_table(lines, i) {
+                i = t.body.last().map_or(i, |x| x + 1).max(i + 1);
+                tables.push(t);
+            } else {
+                i += 1;
+            }
             continue;
         }
         // The header: lines above the first data line with text over its numbers, up to a
@@ -556,6 +564,9 @@ fn find_tables(lines: &[Line]) -> Vec<Table> {
         let band0 = nums.clone().map(|s| s.x0).fold(f64::INFINITY, f64::min);
         let band1 = nums.map(|s| s.x1).fold(f64::NEG_INFINITY, f64::max);
         let mut header = Vec::new();
+        // Lines of the label columns alone right above the first data line: rows whose values
+        // are all left blank, kept as the body's first rows when a header stands above them.
+        let mut blank_rows: Vec<usize> = Vec::new();
         let mut k = i;
         while k > floor && header.len() < MAX_HEADER_LINES {
             let l = &lines[k - 1];
@@ -564,18 +575,33 @@ fn find_tables(lines: &[Line]) -> Vec<Table> {
             // (Headers of columns right of the first data line's last number, when its last
             // values are left blank, stand right of the band.)
             let right_of_band = !l.segs.is_empty() && l.segs.iter().all(|s| s.x0 >= band1);
-            if heading(l) || l.prose() || data(l) || !(over_band || right_of_band) || far(l, below)
-            {
+            if heading(l) || l.prose() || data(l) || far(l, below) {
+                break;
+            }
+            if !(over_band || right_of_band) {
+                let label_only = !l.segs.is_empty() && l.segs.iter().all(|s| s.x1 <= band0);
+                if header.is_empty() && label_only && blank_rows.len() < MAX_GAP_LINES {
+                    blank_rows.push(k - 1);
+                    k -= 1;
+                    continue;
+                }
                 break;
             }
             header.push(k - 1);
             k -= 1;
         }
         header.reverse();
+        // Without a header above them, those lines are not the table's.
+        let blank_rows: Vec<usize> = if header.is_empty() {
+            Vec::new()
+        } else {
+            blank_rows.into_iter().rev().collect()
+        };
         let head_text: Vec<String> = header.iter().map(|h| lines[*h].text("")).collect();
         // The body: data lines and the lines between them. Lines at the top of a continuation
         // page that repeat header lines are a repeated header: left out, the table goes on.
-        let mut body = vec![i];
+        let mut body = blank_rows;
+        body.push(i);
         let mut last = i;
         let mut j = i + 1;
         let mut between = Vec::new();
@@ -619,10 +645,51 @@ fn find_tables(lines: &[Line]) -> Vec<Table> {
             j += 1;
         }
         let kept = body;
-        tables.push(Table { header, body: kept });
+        tables.push(Table {
+            header,
+            body: kept,
+            blank_from: f64::INFINITY,
+        });
         i = last + 1;
     }
     tables
+}
+
+/// A table whose values are all left blank (zeros not printed), starting at line `i`: a header
+/// line of two or more texts and no number, then one to [`MAX_GAP_LINES`] lines of one text
+/// each, all left of the header's second text, up to a heading, a number, prose, a gap or
+/// another line of the header's shape. Its columns come from the header alone.
+fn blank_table(lines: &[Line], i: usize) -> Option<Table> {
+    let head = &lines[i];
+    let plain_line = |l: &Line| {
+        !l.has_number() && !l.prose() && !gongkai_domain::audit::is_section_heading(&l.plain)
+    };
+    if head.segs.len() < 2 || !plain_line(head) {
+        return None;
+    }
+    let from = head.segs.get(1).map(|s| s.x0)?;
+    let far =
+        |a: &Line, b: &Line| a.page != b.page || b.y - a.y > GAP_FACTOR * a.height.max(b.height);
+    let mut body = Vec::new();
+    let mut j = i + 1;
+    while j < lines.len() && body.len() < MAX_GAP_LINES {
+        let l = &lines[j];
+        let label = l.segs.len() == 1 && l.segs.iter().all(|s| s.x1 < from);
+        if !plain_line(l) || !label || far(&lines[j - 1], l) {
+            break;
+        }
+        body.push(j);
+        j += 1;
+    }
+    // It ends where the text goes on as text: a heading, the end, or a wide line.
+    let ends = lines
+        .get(j)
+        .is_none_or(|l| gongkai_domain::audit::is_section_heading(&l.plain) || l.prose());
+    (!body.is_empty() && ends).then_some(Table {
+        header: vec![i],
+        body,
+        blank_from: from,
+    })
 }
 
 /// The text of a PDF's pages (as `parse` gives them), its tables as layout grids.
@@ -795,6 +862,77 @@ mod tests {
             .collect();
         assert_eq!(rows.last(), Some(&vec!["", "7", "", ""]), "{rows:?}");
         assert!(rows.iter().any(|r| r.contains(&"丙列")), "{rows:?}");
+    }
+
+    #[test]
+    fn rows_left_blank_between_the_header_and_the_first_number_stay_under_the_header() {
+        // Table 二's first block: its first row (规章) wholly blank, so the header stands above
+        // a line of the label column alone; the middle column holds no number.
+        let p = vec![
+            w(40.0, 100.0, "二、主动公开政府信息情况"),
+            w(40.0, 130.0, "信息内容"),
+            w(200.0, 130.0, "本年制发件数"),
+            w(300.0, 130.0, "本年废止件数"),
+            w(400.0, 130.0, "现行有效件数"),
+            w(40.0, 150.0, "规章"),
+            w(40.0, 170.0, "行政规范性文件"),
+            w(220.0, 170.0, "2"),
+            w(420.0, 170.0, "9"),
+        ];
+        let pages = parse(doc(&[p]).as_bytes()).unwrap_or_default();
+        let (_, grids) = grid::split_grids(&text(&pages));
+        let rows: Vec<Vec<&str>> = grids[0]
+            .rows
+            .iter()
+            .map(|r| r.iter().map(|c| c.text.as_str()).collect())
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                vec!["信息内容", "本年制发件数", "本年废止件数", "现行有效件数"],
+                vec!["规章", "", "", ""],
+                vec!["行政规范性文件", "2", "", "9"],
+            ]
+        );
+    }
+
+    #[test]
+    fn a_block_whose_values_are_all_left_blank_is_a_table_of_its_header() {
+        // Table 二's last block with its fee left blank: a header and a label, no number.
+        let p = vec![
+            w(40.0, 100.0, "信息内容"),
+            w(200.0, 100.0, "本年收费金额（单位：万元）"),
+            w(40.0, 120.0, "行政事业性收费"),
+            w(40.0, 150.0, "三、收到和处理政府信息公开申请情况"),
+        ];
+        let pages = parse(doc(&[p]).as_bytes()).unwrap_or_default();
+        let (plain, grids) = grid::split_grids(&text(&pages));
+        let rows: Vec<Vec<&str>> = grids[0]
+            .rows
+            .iter()
+            .map(|r| r.iter().map(|c| c.text.as_str()).collect())
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                vec!["信息内容", "本年收费金额（单位：万元）"],
+                vec!["行政事业性收费", ""],
+            ]
+        );
+        assert!(
+            plain.contains("三、收到和处理政府信息公开申请情况"),
+            "{plain}"
+        );
+        // Lines of text that go on as such are not one.
+        let p = vec![
+            w(40.0, 100.0, "甲"),
+            w(200.0, 100.0, "乙"),
+            w(40.0, 120.0, "丙"),
+            w(40.0, 140.0, "丁"),
+            w(200.0, 140.0, "戊"),
+        ];
+        let pages = parse(doc(&[p]).as_bytes()).unwrap_or_default();
+        assert!(grid::split_grids(&text(&pages)).1.is_empty());
     }
 
     #[test]

@@ -21,7 +21,7 @@ use crate::layout::{Cell, Grid};
 use crate::{Block, DEFAULT_TEMPLATE, Document};
 
 /// A report whose every table holds distinct, balancing values.
-fn report() -> AnnualReport {
+pub(crate) fn report() -> AnnualReport {
     let mut t3 = Table3::default();
     let types = ApplicantType::ALL;
     for (i, a) in types.iter().enumerate() {
@@ -146,7 +146,7 @@ fn header_rows(g: &Grid) -> usize {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mutation {
+pub(crate) enum Mutation {
     None,
     BlankZeros,
     ExtraColumnEnd,
@@ -159,7 +159,7 @@ enum Mutation {
     FullWidthDigits,
 }
 
-const MUTATIONS: [Mutation; 10] = [
+pub(crate) const MUTATIONS: [Mutation; 10] = [
     Mutation::None,
     Mutation::BlankZeros,
     Mutation::ExtraColumnEnd,
@@ -376,20 +376,172 @@ enum Form {
     /// One cell per paragraph (a web page's table copied as text), with a document viewer's
     /// page markers ("Page 2 - 标题", "P. 2") between some lines.
     Lines,
+    /// A DOCX as another writer saves it (WPS, LibreOffice): every covered slot of a vertical
+    /// merge written as a `w:vMerge` continuation cell, each run a few characters long (numbers
+    /// cut inside their digits), rows and cells inside `w:sdt` content controls, wrapped labels
+    /// as several paragraphs of one cell, proofing and bookmark marks between runs, and a text
+    /// box given twice (`mc:Choice` and its `mc:Fallback`).
+    OtherDocx,
 }
 
-const FORMS: [Form; 6] = [
+const FORMS: [Form; 7] = [
     Form::Html,
     Form::Docx,
     Form::Md,
     Form::Tabs,
     Form::Spaces,
     Form::Lines,
+    Form::OtherDocx,
 ];
+
+fn xml_escape(t: &str) -> String {
+    t.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// A paragraph in runs of at most three characters, with proofing and bookmark marks between
+/// some of them; `**` bold markers dropped.
+fn other_para(text: &str) -> String {
+    let chars: Vec<char> = text.replace("**", "").chars().collect();
+    let mut s = String::from("<w:p><w:pPr><w:spacing w:line=\"360\" w:lineRule=\"auto\"/></w:pPr>");
+    for (k, part) in chars.chunks(3).enumerate() {
+        if k % 4 == 1 {
+            s.push_str("<w:proofErr w:type=\"spellStart\"/>");
+        }
+        if k % 5 == 2 {
+            s.push_str(&format!(
+                "<w:bookmarkStart w:id=\"{k}\" w:name=\"_Toc{k}\"/><w:bookmarkEnd w:id=\"{k}\"/>"
+            ));
+        }
+        let t: String = part.iter().collect();
+        s.push_str(&format!(
+            "<w:r><w:rPr><w:rFonts w:hint=\"eastAsia\" w:ascii=\"仿宋_GB2312\" w:eastAsia=\"仿宋_GB2312\"/><w:sz w:val=\"32\"/></w:rPr><w:t xml:space=\"preserve\">{}</w:t></w:r>",
+            xml_escape(&t)
+        ));
+    }
+    s.push_str("</w:p>");
+    s
+}
+
+/// A table as another writer saves it: see [`Form::OtherDocx`].
+fn other_table(g: &Grid) -> String {
+    let m = to_matrix(g);
+    let mut s = String::from(
+        "<w:tbl><w:tblPr><w:tblW w:w=\"0\" w:type=\"auto\"/><w:jc w:val=\"center\"/></w:tblPr><w:tblGrid>",
+    );
+    for _ in 0..g.cols {
+        s.push_str("<w:gridCol w:w=\"900\"/>");
+    }
+    s.push_str("</w:tblGrid>");
+    for (r, row) in m.iter().enumerate() {
+        let mut tr = String::from("<w:tr><w:trPr><w:trHeight w:val=\"400\"/></w:trPr>");
+        for (c, slot) in row.iter().enumerate() {
+            let tc = match slot {
+                Slot::Origin(cell) => {
+                    let mut pr = String::new();
+                    if cell.colspan > 1 {
+                        pr.push_str(&format!("<w:gridSpan w:val=\"{}\"/>", cell.colspan));
+                    }
+                    if cell.rowspan > 1 {
+                        pr.push_str("<w:vMerge w:val=\"restart\"/>");
+                    }
+                    let paras: String = if cell.text.is_empty() {
+                        "<w:p/>".to_string()
+                    } else {
+                        cell.text.split('\n').map(other_para).collect()
+                    };
+                    format!(
+                        "<w:tc><w:tcPr><w:tcW w:w=\"900\" w:type=\"dxa\"/>{pr}<w:vAlign w:val=\"center\"/></w:tcPr>{paras}</w:tc>"
+                    )
+                }
+                // The first slot of a merged area's row below its origin: a continuation cell.
+                Slot::Covered(r0, c0) if *r0 < r && c == *c0 => {
+                    let span = match &m[*r0][*c0] {
+                        Slot::Origin(o) => o.colspan,
+                        Slot::Covered(..) => 1,
+                    };
+                    let pr = if span > 1 {
+                        format!("<w:gridSpan w:val=\"{span}\"/>")
+                    } else {
+                        String::new()
+                    };
+                    format!(
+                        "<w:tc><w:tcPr>{pr}<w:vMerge w:val=\"continue\"/></w:tcPr><w:p/></w:tc>"
+                    )
+                }
+                Slot::Covered(..) => continue,
+            };
+            // Every third cell inside a content control.
+            if c % 3 == 2 {
+                tr.push_str(&format!("<w:sdt><w:sdtPr><w:id w:val=\"{r}{c}\"/></w:sdtPr><w:sdtContent>{tc}</w:sdtContent></w:sdt>"));
+            } else {
+                tr.push_str(&tc);
+            }
+        }
+        tr.push_str("</w:tr>");
+        if r % 4 == 3 {
+            s.push_str(&format!(
+                "<w:sdt><w:sdtPr/><w:sdtContent>{tr}</w:sdtContent></w:sdt>"
+            ));
+        } else {
+            s.push_str(&tr);
+        }
+    }
+    s.push_str("</w:tbl>");
+    s
+}
+
+/// A document as another writer saves it (see [`Form::OtherDocx`]), zipped.
+pub(crate) fn other_docx(doc: &Document) -> Vec<u8> {
+    use std::io::Write;
+    let mut body = format!(
+        "<w:sdt><w:sdtPr><w:alias w:val=\"标题\"/></w:sdtPr><w:sdtContent>{}</w:sdtContent></w:sdt>",
+        other_para(&doc.title)
+    );
+    // A text box (as WPS writes a stamp or a note): the same text in the drawing and in its
+    // fallback for older readers.
+    let boxed =
+        "<w:txbxContent><w:p><w:r><w:t>（公开方式：主动公开）</w:t></w:r></w:p></w:txbxContent>";
+    body.push_str(&format!(
+        "<w:p><w:r><mc:AlternateContent><mc:Choice Requires=\"wps\"><w:drawing><wps:txbx>{boxed}</wps:txbx></w:drawing></mc:Choice><mc:Fallback><w:pict><v:textbox>{boxed}</v:textbox></w:pict></mc:Fallback></mc:AlternateContent></w:r></w:p>"
+    ));
+    for p in &doc.preamble {
+        body.push_str(&other_para(p));
+    }
+    for (title, blocks) in &doc.sections {
+        body.push_str(&other_para(title));
+        for b in blocks {
+            match b {
+                Block::Paragraph(p) => body.push_str(&other_para(p)),
+                Block::Table(g) => {
+                    body.push_str(&other_table(g));
+                    body.push_str("<w:p/>");
+                }
+            }
+        }
+    }
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\" xmlns:mc=\"http://schemas.openxmlformats.org/markup-compatibility/2006\" xmlns:wps=\"http://schemas.microsoft.com/office/word/2010/wordprocessingShape\" xmlns:v=\"urn:schemas-microsoft-com:vml\" mc:Ignorable=\"wps\"><w:body>{body}<w:sectPr><w:pgSz w:w=\"11906\" w:h=\"16838\"/></w:sectPr></w:body></w:document>"
+    );
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let opts = zip::write::SimpleFileOptions::default();
+    let parts = [
+        ("[Content_Types].xml", "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"><Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/><Default Extension=\"xml\" ContentType=\"application/xml\"/><Override PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/></Types>".to_string()),
+        ("_rels/.rels", "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument\" Target=\"word/document.xml\"/></Relationships>".to_string()),
+        ("word/document.xml", xml),
+    ];
+    for (name, content) in parts {
+        z.start_file(name, opts).unwrap_or_else(|e| panic!("{e}"));
+        z.write_all(content.as_bytes())
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    z.finish().unwrap_or_else(|e| panic!("{e}")).into_inner()
+}
 
 /// A document as one paragraph per line and per table cell, a viewer's page marker every 60
 /// lines.
-fn lines_doc(doc: &Document) -> String {
+pub(crate) fn lines_doc(doc: &Document) -> String {
     let mut s = String::new();
     for (i, l) in text_doc(doc, "\u{1}").lines().enumerate() {
         if i > 0 && i % 60 == 0 {
@@ -423,7 +575,7 @@ fn text_table(g: &Grid, sep: &str) -> String {
     out
 }
 
-fn text_doc(doc: &Document, sep: &str) -> String {
+pub(crate) fn text_doc(doc: &Document, sep: &str) -> String {
     let mut s = format!("{}\n", doc.title);
     for p in &doc.preamble {
         s.push_str(p);
@@ -459,6 +611,7 @@ fn audit_form(case: &str, doc: &Document, form: Form) -> Audit {
         Form::Tabs => ("r.txt", text_doc(doc, "\t").into_bytes()),
         Form::Spaces => ("r.txt", text_doc(doc, " ").into_bytes()),
         Form::Lines => ("r.txt", lines_doc(doc).into_bytes()),
+        Form::OtherDocx => ("r.docx", other_docx(doc)),
     };
     audit_both(case, name, &bytes)
 }
@@ -481,7 +634,7 @@ fn audit_both(case: &str, name: &str, bytes: &[u8]) -> Audit {
     a
 }
 
-fn mutated_doc(base: &Document, how: Mutation) -> Document {
+pub(crate) fn mutated_doc(base: &Document, how: Mutation) -> Document {
     let mut d = base.clone();
     for (_, blocks) in d.sections.iter_mut() {
         for b in blocks.iter_mut() {
@@ -586,6 +739,81 @@ fn broken_markdown_rows_read_right_or_are_reported() {
     for (case, text) in [("broken rows", broken), ("a cell dropped", short)] {
         let a = audit_both(case, "r.md", text.as_bytes());
         check(&a, &report, case);
+    }
+}
+
+/// Simplified characters of the report's wording and their traditional forms.
+const TRADITIONAL: &str = "开開请請数數结結转轉于於处處这這类類务務过過执執询詢无無关關现現没沒补補确確访訪举舉诉訴复復获獲继繼续續办辦维維纠糾审審经經组組织織业業构構会會规規范範发發废廢许許罚罰强強费費额額单單况況问問题題进進报報总總体體动動项項条條议議决決个個级級门門时時书書实實际際计計险險权權卫衛护護产產应應为為与與对對从從统統间間网網样樣导導稳穩长長风風区區县縣镇鎮乡鄉财財资資电電话話号號记記录錄达達众眾页頁览覽点點击擊万萬历歷当當认認难難质質专專传傳标標准準线線讯訊据據证證负負责責调調识識团團队隊员員训訓练練协協联聯运運养養检檢测測试試验驗还還将將该該监監级級";
+
+fn traditional(t: &str) -> String {
+    let pairs: Vec<char> = TRADITIONAL.chars().collect();
+    t.chars()
+        .map(|c| pairs.chunks(2).find(|p| p[0] == c).map_or(c, |p| p[1]))
+        .collect()
+}
+
+/// The document with every text in traditional characters.
+fn traditional_doc(base: &Document) -> Document {
+    let mut d = base.clone();
+    d.title = traditional(&d.title);
+    for p in d.preamble.iter_mut() {
+        *p = traditional(p);
+    }
+    for (title, blocks) in d.sections.iter_mut() {
+        *title = traditional(title);
+        for b in blocks.iter_mut() {
+            match b {
+                Block::Paragraph(p) => *p = traditional(p),
+                Block::Table(g) => {
+                    for cell in g.rows.iter_mut().flatten() {
+                        cell.text = traditional(&cell.text);
+                    }
+                }
+            }
+        }
+    }
+    d
+}
+
+/// Reports in traditional characters are not read (the law has state organs write 规范汉字,
+/// 《国家通用语言文字法》第九条, so a 繁體 report is not one the auditor is for): in every form
+/// the auditor says what it could not find — never a value read wrong, never a rule error.
+#[test]
+fn reports_in_traditional_characters_are_refused_not_misread() {
+    let report = report();
+    let base = Document::build(&report, DEFAULT_TEMPLATE).unwrap_or_else(|e| panic!("{e}"));
+    let doc = traditional_doc(&base);
+    assert!(doc.sections.iter().any(|(t, _)| t.contains("開")));
+    let want = [
+        ("proactive", serde_json::to_value(&report.proactive)),
+        ("requests", serde_json::to_value(&report.requests)),
+        ("appeals", serde_json::to_value(&report.appeals)),
+    ];
+    for form in FORMS {
+        let case = format!("traditional × {form:?}");
+        let a = audit_form(&case, &doc, form);
+        let json = serde_json::to_value(&a).unwrap_or(Value::Null);
+        for (key, want) in &want {
+            let got = &json[*key];
+            assert!(
+                got.as_object().is_some_and(|o| o.is_empty()) || Some(got) == want.as_ref().ok(),
+                "{case}: {key} read as {got}"
+            );
+        }
+        for f in &a.findings {
+            assert!(
+                f.severity != "error"
+                    || ["SECTION_MISSING", "TABLE_MISSING", "TABLE_SHAPE"].contains(&f.code),
+                "{case}: {f:?}"
+            );
+        }
+        assert!(
+            a.findings
+                .iter()
+                .any(|f| ["SECTION_MISSING", "TABLE_MISSING", "TABLE_SHAPE"].contains(&f.code)),
+            "{case}: nothing said of what was not read: {:?}",
+            a.findings
+        );
     }
 }
 

@@ -11,6 +11,8 @@ pub mod bbox;
 #[cfg(test)]
 mod corpus;
 mod docx;
+#[cfg(test)]
+mod fuzz;
 mod html;
 pub mod layout;
 pub mod letters;

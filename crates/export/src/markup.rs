@@ -402,11 +402,26 @@ pub fn docx(xml: &str) -> Extracted {
     let mut cell: Option<DocxCell> = None;
     let mut cell_stack: Vec<Option<DocxCell>> = Vec::new();
     let mut in_text = false;
+    // Depth inside `mc:Fallback`: the older writers' copy of what `mc:Choice` holds (a text
+    // box given twice), left out.
+    let mut fallback = 0usize;
     loop {
         let ev = match reader.read_event() {
             Ok(Event::Eof) | Err(_) => break,
             Ok(ev) => ev,
         };
+        match &ev {
+            Event::Start(e) if e.name().as_ref() == b"mc:Fallback" => {
+                fallback += 1;
+                continue;
+            }
+            Event::End(e) if e.name().as_ref() == b"mc:Fallback" => {
+                fallback = fallback.saturating_sub(1);
+                continue;
+            }
+            _ if fallback > 0 => continue,
+            _ => {}
+        }
         let self_closing = matches!(ev, Event::Empty(_));
         match ev {
             Event::Start(e) | Event::Empty(e) => match e.name().as_ref() {
@@ -569,6 +584,15 @@ mod tests {
         assert_eq!(g[0].len(), 3);
         assert!(g[0][2].spanned);
         assert!(g[1][0].spanned && g[1][0].text == "甲");
+    }
+
+    #[test]
+    fn a_docx_text_box_given_twice_is_read_once() {
+        let boxed = "<w:txbxContent><w:p><w:r><w:t>盖章</w:t></w:r></w:p></w:txbxContent>";
+        let xml = format!(
+            "<w:document><w:body><w:p><w:r><mc:AlternateContent><mc:Choice Requires=\"wps\">{boxed}</mc:Choice><mc:Fallback><w:pict>{boxed}</w:pict></mc:Fallback></mc:AlternateContent></w:r></w:p><w:p><w:r><w:t>正文</w:t></w:r></w:p></w:body></w:document>"
+        );
+        assert_eq!(docx_text(&xml), "盖章\n正文\n");
     }
 
     #[test]

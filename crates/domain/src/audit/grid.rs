@@ -710,6 +710,14 @@ fn line_cells(line: &str) -> Option<(Vec<Cell>, Source)> {
             Source::Separated,
         ));
     }
+    if let Some(body) = t.strip_suffix('|') {
+        // Cells each closed by a pipe ("规章 |", "2 ||": a page's table copied one cell per
+        // line, a blank cell closed right after the one before it).
+        return Some((
+            body.split('|').map(|c| Cell::new(c.trim())).collect(),
+            Source::Separated,
+        ));
+    }
     // Runs of two or more spaces separate cells; within a cell, single spaces separate number
     // tokens from the words before them ("行政许可 447228").
     let mut cells = Vec::new();
@@ -782,7 +790,7 @@ fn one_cell_per_line(rows: &[Vec<Cell>]) -> bool {
         if nums == 0 {
             continue;
         }
-        if r.len() == 1 {
+        if number_alone(r) {
             alone += 1;
         } else {
             more += 1;
@@ -791,15 +799,21 @@ fn one_cell_per_line(rows: &[Vec<Cell>]) -> bool {
     alone >= 7 && alone > 4 * more
 }
 
+/// Whether a row is one number, with at most blank cells after it (cells closed by pipes:
+/// "2 ||" is a 2 and a blank cell).
+fn number_alone(r: &[Cell]) -> bool {
+    r.first().is_some_and(|c| super::tables::is_number(&c.text))
+        && r.iter().skip(1).all(|c| c.text.trim().is_empty())
+}
+
 /// Rows of one cell each joined into table rows: a line of text starts a row, the lines of a
 /// number alone that follow it are its values (lines with no cell are skipped).
 fn join_cell_lines(rows: Vec<Vec<Cell>>) -> Vec<Vec<Cell>> {
     let mut out: Vec<Vec<Cell>> = Vec::with_capacity(rows.len());
     let mut open = false;
     for r in rows {
-        let number_alone = r.len() == 1 && r.iter().all(|c| super::tables::is_number(&c.text));
         match out.last_mut() {
-            Some(last) if open && number_alone => last.extend(r),
+            Some(last) if open && number_alone(&r) => last.extend(r),
             _ if r.is_empty() => {}
             _ => {
                 // A row opens to values after a line of text; lines of numbers before any
@@ -957,6 +971,32 @@ mod tests {
         assert_eq!(t[2], vec!["行政许可", "447228"]);
         assert_eq!(t[3], vec!["结 果 维 持", "其他", "12"]);
         assert_eq!(halfwidth("１２．５"), "12.5");
+    }
+
+    #[test]
+    fn cells_closed_by_pipes_are_cells() {
+        let g = text_rows(
+            &[
+                "规章 ||||".to_string(),
+                "行政规范性文件 |".to_string(),
+                "2 ||".to_string(),
+            ],
+            0,
+        );
+        let rows: Vec<Vec<&str>> = g
+            .rows
+            .iter()
+            .map(|r| r.iter().map(|c| c.text.as_str()).collect())
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                vec!["规章", "", "", ""],
+                vec!["行政规范性文件"],
+                vec!["2", ""]
+            ]
+        );
+        assert_eq!(g.source, Source::Separated);
     }
 
     #[test]

@@ -225,11 +225,26 @@ impl<'a> Flagged<'a> {
     }
 
     /// The first column holding a value in any row (a layout's label columns are left of it).
+    /// A layout whose values are all left blank holds none: its header line is its first row,
+    /// a label column's header and then the value columns' (`bbox`), so its value columns
+    /// start at the first row's second text.
     fn first_value(&self) -> usize {
-        self.rows()
-            .filter_map(|r| r.first_number())
-            .min()
-            .unwrap_or(0)
+        let first = self.rows().filter_map(|r| r.first_number()).min();
+        match first {
+            Some(c) => c,
+            None if self.g.source == Source::Layout => self
+                .g
+                .rows
+                .first()
+                .and_then(|r| {
+                    r.iter()
+                        .enumerate()
+                        .filter(|(_, c)| !c.text.trim().is_empty())
+                        .nth(1)
+                })
+                .map_or(0, |(c, _)| c),
+            None => 0,
+        }
     }
 
     /// The header rows: those before the first row holding numbers.
@@ -948,7 +963,12 @@ impl<'a> T3Grids<'a> {
                 for (c, k) in m.iter().enumerate() {
                     if let Some(k) = k {
                         let official = crate::report::t3_column_label(*k);
-                        let col = norm(&headers.0[c]);
+                        // (A map taken over from the grid before has columns this grid's
+                        // headers may not have.)
+                        let Some(col) = headers.0.get(c) else {
+                            continue;
+                        };
+                        let col = norm(col);
                         if !col.contains(&norm(official)) {
                             let last = g
                                 .rows
