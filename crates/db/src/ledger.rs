@@ -31,6 +31,7 @@ const CHUNK: usize = 1000;
 
 /// Tables in an order that respects foreign keys when deleting.
 const TABLES_CHILD_FIRST: &[&str] = &[
+    "public_change",
     "bidder_year",
     "trading_year",
     "narrative_template",
@@ -541,6 +542,9 @@ impl Tx {
         };
         let sql = "INSERT INTO agency (code, name, parent_id, established) VALUES ($1, $2, $3, $4)";
         on_tx!(self, c => { sqlx::query(sql).bind(&a.code).bind(&a.name).bind(parent_id).bind(a.established).execute(&mut *c).await?; });
-        self.agency(&a.code).await
+        let row = self.agency(&a.code).await?;
+        self.note_public_change(row.id, crate::ChangeKind::Site, row.id)
+            .await?;
+        Ok(row)
     }
 }

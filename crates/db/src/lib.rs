@@ -10,6 +10,7 @@ pub mod annual;
 mod attachments;
 mod auth;
 mod cases;
+mod changes;
 mod error;
 mod ledger;
 mod pool;
@@ -29,6 +30,7 @@ pub use auth::{
     AuditEntry, AuditOutcome, AuditQuery, AuditRow, LoginGate, Session, TokenInfo, User,
 };
 pub use cases::{Applicant, FeeNotice, ImportSummary, PublicStatus, RequestDetail};
+pub use changes::{ChangeKind, PublicChange};
 pub use error::DbError;
 pub use ledger::{AgencyRow, LoadProgress};
 pub use pool::{Backend, Db};

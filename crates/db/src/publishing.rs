@@ -26,6 +26,7 @@ use serde::Serialize;
 use sqlx::types::Json;
 use time::OffsetDateTime;
 
+use crate::changes::ChangeKind;
 use crate::{Db, DbError, Tx, on_db, on_tx};
 
 /// Benchmark switches (`testing::publishing_without`): the workflow without the publication
@@ -354,6 +355,8 @@ impl Tx {
                 .bind(agency.id).bind(&code).bind(&name).bind(&parent).bind(cols.len() as i32)
                 .execute(&mut *c).await.map(|_| ())?);
         }
+        self.note_public_change(agency.id, ChangeKind::Site, agency.id)
+            .await?;
         Ok(())
     }
 
@@ -391,6 +394,8 @@ impl Tx {
         on_tx!(self, c => sqlx::query(
             "DELETE FROM catalogue_column WHERE agency_id = $1 AND code = $2")
             .bind(agency.id).bind(code).execute(&mut *c).await.map(|_| ())?);
+        self.note_public_change(agency.id, ChangeKind::Site, agency.id)
+            .await?;
         Ok(())
     }
 
@@ -1059,6 +1064,8 @@ impl Tx {
         self.refresh_item_state(item_id).await?;
         let (subject, report) = self.subject_of(item_id, &index).await?;
         if off(&CHAIN_OFF) {
+            self.note_public_change(agency_id, ChangeKind::Item, item_id)
+                .await?;
             return Ok(LogEntry {
                 seq: 0,
                 at: now_text(now),
@@ -1217,6 +1224,10 @@ impl Tx {
             .bind(agency_id).bind(seq).bind(&at).bind(subject).bind(item_id).bind(version)
             .bind(action.code()).bind(content_hash).bind(&prev).bind(&hash)
             .execute(&mut *c).await.map(|_| ())?);
+        if let Some(item) = item_id {
+            self.note_public_change(agency_id, ChangeKind::Item, item)
+                .await?;
+        }
         Ok(LogEntry {
             seq,
             at,

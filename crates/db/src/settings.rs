@@ -95,7 +95,8 @@ impl Tx {
              updated_at = CURRENT_TIMESTAMP")
             .bind(agency.id).bind(key).bind(Json(value))
             .execute(&mut *c).await.map(|_| ())?);
-        Ok(())
+        self.note_public_change(agency.id, crate::ChangeKind::Site, agency.id)
+            .await
     }
 
     /// [`Db::rule_config`] within the transaction.

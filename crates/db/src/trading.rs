@@ -442,6 +442,7 @@ impl Tx {
                 .execute(&mut **t)
                 .await?;
         }
+        let change_head = self.notice_change_head().await?;
         let at =
             |no: usize, e: gongkai_domain::DomainError| DbError::Import(format!("第 {no} 行：{e}"));
         let mut state = self.stored(agency.id, notices).await?;
@@ -775,6 +776,8 @@ impl Tx {
                 next = following;
             }
         });
+
+        self.note_notice_changes(agency.id, change_head).await?;
 
         // 6. Sections' completion and the rules, on the touched sections as they now stand:
         // the imported notices from memory, the others of sections and projects that existed

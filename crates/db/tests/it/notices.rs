@@ -56,10 +56,17 @@ async fn import_is_idempotent_and_a_correction_is_a_new_version() {
         tender("T-1", "S-1", "2025-03-03", "2025-03-31"),
         tender("T-2", "S-2", "2025-03-03", "2025-03-31"),
     ]);
+    let head = db.public_change_head().await.unwrap();
     let first = db.import_notices("a", &file).await.unwrap();
     assert_eq!((first.new, first.corrected, first.unchanged), (2, 0, 0));
     let again = db.import_notices("a", &file).await.unwrap();
     assert_eq!((again.new, again.corrected, again.unchanged), (0, 0, 2));
+    let changes = db.public_changes_since(head, 100).await.unwrap();
+    assert_eq!(
+        changes.iter().map(|c| c.kind).collect::<Vec<_>>(),
+        [gongkai_db::ChangeKind::Notice; 2],
+        "the public change log names each notice written once, and an unchanged one not again"
+    );
     assert_eq!(
         feed_all(&db).await.len(),
         2,

@@ -673,3 +673,51 @@ async fn publishing_records_one_post_per_chosen_channel_and_the_report_counts_it
     let figures: Vec<(i64, i64)> = r.channels.iter().map(|c| (c.posts, c.reads)).collect();
     assert_eq!(figures, [(1, 0), (1, 321)]);
 }
+
+/// The public change log: drafting and review change nothing the public sees; publication,
+/// withdrawal and a change of the agency's settings each add one entry, in order, naming the agency and the item.
+#[tokio::test]
+async fn the_public_change_log_records_publication_withdrawal_and_site_edits_in_order() {
+    use gongkai_db::{ChangeKind, PublicChange};
+    let o = office().await;
+    let start = o.db.public_change_head().await.unwrap();
+    let id = o
+        .create(fields("关于调整交易服务时间的通知", "<p>正文</p>"))
+        .await;
+    o.approve(id).await;
+    assert_eq!(o.db.public_change_head().await.unwrap(), start);
+    o.publish(id, NOW).await;
+    o.step(async |tx| {
+        tx.withdraw_item(&o.head, id, "事项调整", NOW)
+            .await
+            .map(|_| ())
+    })
+    .await
+    .unwrap();
+    o.step(async |tx| {
+        tx.set_agency_setting("a", "guide", &serde_json::json!({"address": "吴忠市"}))
+            .await
+    })
+    .await
+    .unwrap();
+    let changes = o.db.public_changes_since(start, 100).await.unwrap();
+    let got: Vec<(ChangeKind, &str)> = changes
+        .iter()
+        .map(|c: &PublicChange| (c.kind, c.agency.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (ChangeKind::Item, "a"),
+            (ChangeKind::Item, "a"),
+            (ChangeKind::Site, "a")
+        ]
+    );
+    assert_eq!(changes[0].id, id);
+    assert!(changes.windows(2).all(|w| w[0].seq < w[1].seq));
+    assert_eq!(o.db.public_change_head().await.unwrap(), changes[2].seq);
+    assert_eq!(
+        o.db.public_changes_since(changes[0].seq, 1).await.unwrap(),
+        changes[1..2]
+    );
+}
