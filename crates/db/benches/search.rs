@@ -69,7 +69,10 @@ async fn main() {
     )
     .await
     .unwrap_or_else(|e| panic!("{e}"));
-    let (_, notices) = db.search_document_counts().await.unwrap_or_else(|e| panic!("{e}"));
+    let (_, notices) = db
+        .search_document_counts()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     println!(
         "corpus: {notices} notices of {agencies} gen agencies, loaded in {:.1} s",
         t.elapsed().as_secs_f64()

@@ -92,8 +92,9 @@ fn item_doc(r: ItemTuple) -> Option<SearchDoc> {
             return None;
         }
     };
+    let text = html_text(&f.body);
     let mut body = String::new();
-    for part in [f.summary.as_str(), &html_text(&f.body), f.publisher.as_str()] {
+    for part in [f.summary.as_str(), text.as_str(), f.publisher.as_str()] {
         let part = part.trim();
         if !part.is_empty() {
             if !body.is_empty() {
@@ -261,7 +262,10 @@ impl Db {
                     return Ok(None);
                 };
                 let mut bidders = self.bidders_between(id, id).await?;
-                Ok(Some(notice_doc(row, &bidders.remove(&id).unwrap_or_default())))
+                Ok(Some(notice_doc(
+                    row,
+                    &bidders.remove(&id).unwrap_or_default(),
+                )))
             }
         }
     }

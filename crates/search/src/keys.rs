@@ -4,9 +4,13 @@
 //! letters and digits are the same key. [`query_keys`] finds the keys a query is or contains.
 
 /// Opening brackets of every width and style, all read as `[`.
-const OPEN: &[char] = &['〔', '[', '(', '（', '【', '［', '﹝', '〖', '〘', '{', '｛', '⟦', '﹙'];
+const OPEN: &[char] = &[
+    '〔', '[', '(', '（', '【', '［', '﹝', '〖', '〘', '{', '｛', '⟦', '﹙',
+];
 /// Closing brackets of every width and style, all read as `]`.
-const CLOSE: &[char] = &['〕', ']', ')', '）', '】', '］', '﹞', '〗', '〙', '}', '｝', '⟧', '﹚'];
+const CLOSE: &[char] = &[
+    '〕', ']', ')', '）', '】', '］', '﹞', '〗', '〙', '}', '｝', '⟧', '﹚',
+];
 
 /// The most key candidates taken from one query (bounds the work a query makes).
 const MAX_CANDIDATES: usize = 48;
@@ -45,7 +49,21 @@ fn is_han(c: char) -> bool {
 fn is_separator(c: char) -> bool {
     matches!(
         c,
-        ',' | '，' | '、' | ';' | '；' | '。' | '：' | ':' | '“' | '”' | '"' | '\'' | '‘' | '’' | '《' | '》'
+        ',' | '，'
+            | '、'
+            | ';'
+            | '；'
+            | '。'
+            | '：'
+            | ':'
+            | '“'
+            | '”'
+            | '"'
+            | '\''
+            | '‘'
+            | '’'
+            | '《'
+            | '》'
     )
 }
 
@@ -55,7 +73,7 @@ fn is_separator(c: char) -> bool {
 /// letters, digits and `-`/`_` of at least 4 characters (项目编号, 统一社会信用代码). At most 48.
 pub fn query_keys(q: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let mut push = |k: String, out: &mut Vec<String>| {
+    let push = |k: String, out: &mut Vec<String>| {
         if !k.is_empty() && out.len() < MAX_CANDIDATES && !out.contains(&k) {
             out.push(k);
         }
@@ -73,7 +91,9 @@ pub fn query_keys(q: &str) -> Vec<String> {
             if c != '[' {
                 continue;
             }
-            let year_ok = chars.get(i + 1..i + 5).is_some_and(|y| y.iter().all(char::is_ascii_digit))
+            let year_ok = chars
+                .get(i + 1..i + 5)
+                .is_some_and(|y| y.iter().all(char::is_ascii_digit))
                 && chars.get(i + 5) == Some(&']');
             if !year_ok {
                 continue;

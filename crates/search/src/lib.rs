@@ -26,10 +26,12 @@ use std::sync::{LazyLock, Mutex};
 
 use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery,
+};
 use tantivy::schema::{
-    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
-    Value,
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+    TextOptions, Value,
 };
 use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{LowerCaser, TextAnalyzer, TokenStream};
@@ -310,7 +312,9 @@ pub struct SearchIndex {
 
 impl std::fmt::Debug for SearchIndex {
     fn fmt(&self, fm: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        fm.debug_struct("SearchIndex").field("dir", &self.dir).finish()
+        fm.debug_struct("SearchIndex")
+            .field("dir", &self.dir)
+            .finish()
     }
 }
 
@@ -534,19 +538,20 @@ impl SearchIndex {
         let words = query_words(&sq.q);
         let mut word_clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for w in &words {
-            let per_field: Vec<(Occur, Box<dyn Query>)> = [(f.title, 3.0), (f.body, 1.0), (f.agency_name, 0.5)]
-                .into_iter()
-                .map(|(field, boost)| {
-                    let tq = TermQuery::new(
-                        Term::from_field_text(field, w),
-                        IndexRecordOption::WithFreqs,
-                    );
-                    (
-                        Occur::Should,
-                        Box::new(BoostQuery::new(Box::new(tq), boost)) as Box<dyn Query>,
-                    )
-                })
-                .collect();
+            let per_field: Vec<(Occur, Box<dyn Query>)> =
+                [(f.title, 3.0), (f.body, 1.0), (f.agency_name, 0.5)]
+                    .into_iter()
+                    .map(|(field, boost)| {
+                        let tq = TermQuery::new(
+                            Term::from_field_text(field, w),
+                            IndexRecordOption::WithFreqs,
+                        );
+                        (
+                            Occur::Should,
+                            Box::new(BoostQuery::new(Box::new(tq), boost)) as Box<dyn Query>,
+                        )
+                    })
+                    .collect();
             word_clauses.push((Occur::Must, Box::new(BooleanQuery::new(per_field))));
         }
         let mut main: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -599,7 +604,9 @@ impl SearchIndex {
         let (top, total) = searcher.search(
             &query,
             &(
-                TopDocs::with_limit(limit).and_offset(offset).order_by_score(),
+                TopDocs::with_limit(limit)
+                    .and_offset(offset)
+                    .order_by_score(),
                 Count,
             ),
         )?;
@@ -751,6 +758,9 @@ mod tests {
             marked("<script>农业</script>", &[8..14]),
             "&lt;script&gt;<mark>农业</mark>&lt;/script&gt;"
         );
-        assert_eq!(marked("ab", &[0..1, 0..2, 5..9]), "<mark>a</mark><mark>b</mark>");
+        assert_eq!(
+            marked("ab", &[0..1, 0..2, 5..9]),
+            "<mark>a</mark><mark>b</mark>"
+        );
     }
 }

@@ -53,26 +53,36 @@ pub enum IndexError {
     Task(String),
 }
 
-/// The change log as the index follows it. Until the public change log exists (issue 11, the
-/// lead's part), there are no changes and the head is 0: the index is what the last rebuild
-/// read.
+/// The public change log as the index follows it (`gongkai_db::PublicChange`).
 mod log {
-    use gongkai_db::{Db, DbError};
+    use gongkai_db::{ChangeKind, Db, DbError};
     use gongkai_search::Source;
 
-    /// A change: its sequence number and what it touched (`None`: nothing indexed, e.g. a
-    /// column or setting).
+    /// A change: its sequence number and what it touched (`None`: nothing indexed, e.g. an
+    /// agency's columns or settings).
     pub(super) struct Change {
         pub seq: i64,
         pub what: Option<(Source, i64)>,
     }
 
-    pub(super) async fn head(_db: &Db) -> Result<i64, DbError> {
-        Ok(0)
+    pub(super) async fn head(db: &Db) -> Result<i64, DbError> {
+        db.public_change_head().await
     }
 
-    pub(super) async fn since(_db: &Db, _after: i64, _limit: i64) -> Result<Vec<Change>, DbError> {
-        Ok(Vec::new())
+    pub(super) async fn since(db: &Db, after: i64, limit: i64) -> Result<Vec<Change>, DbError> {
+        Ok(db
+            .public_changes_since(after, limit)
+            .await?
+            .into_iter()
+            .map(|c| Change {
+                seq: c.seq,
+                what: match c.kind {
+                    ChangeKind::Item => Some((Source::Item, c.id)),
+                    ChangeKind::Notice => Some((Source::Notice, c.id)),
+                    ChangeKind::Site => None,
+                },
+            })
+            .collect())
     }
 }
 
@@ -169,7 +179,7 @@ pub async fn rebuild(
             })
             .await?;
             done += n;
-            progress(done.min(total.max(done)), total.max(done));
+            progress(done, total.max(done));
         }
     }
     let ix = index.clone();
@@ -273,9 +283,12 @@ fn given(v: &Option<String>) -> Option<&str> {
 fn date(v: &Option<String>, name: &str) -> Result<Option<time::Date>, WebError> {
     let Some(s) = given(v) else { return Ok(None) };
     let fmt = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(s, fmt)
-        .map(Some)
-        .map_err(|_| bad(format!("日期（{name}）应为 YYYY-MM-DD 形式，收到“{}”", clip(s))))
+    time::Date::parse(s, fmt).map(Some).map_err(|_| {
+        bad(format!(
+            "日期（{name}）应为 YYYY-MM-DD 形式，收到“{}”",
+            clip(s)
+        ))
+    })
 }
 
 /// At most 20 characters of a value quoted back in a message.
@@ -325,7 +338,9 @@ fn query_of(p: &Params) -> Result<Option<SearchQuery>, WebError> {
     if let (Some(f), Some(t)) = (from, to)
         && f > t
     {
-        return Err(bad("日期范围无效：起始日期（from）晚于截止日期（to）".into()));
+        return Err(bad(
+            "日期范围无效：起始日期（from）晚于截止日期（to）".into()
+        ));
     }
     let q = p.q.as_deref().unwrap_or_default().trim();
     let chars = q.chars().count();

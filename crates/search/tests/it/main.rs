@@ -31,16 +31,31 @@ fn q(text: &str) -> SearchQuery {
 }
 
 fn titles(ix: &SearchIndex, sq: &SearchQuery) -> Vec<String> {
-    ix.search(sq).unwrap().hits.into_iter().map(|h| h.title).collect()
+    ix.search(sq)
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|h| h.title)
+        .collect()
 }
 
 #[test]
 fn a_word_finds_the_longer_words_it_is_part_of() {
     let ix = SearchIndex::in_ram().unwrap();
-    ix.upsert(&doc(DocKind::Notice, 1, "中国农业发展银行吴忠分行办公楼维修项目中标结果公告", "中标人：某某建设有限公司"))
-        .unwrap();
-    ix.upsert(&doc(DocKind::Item, 2, "关于交易服务收费的通知", "自2024年7月1日起执行。"))
-        .unwrap();
+    ix.upsert(&doc(
+        DocKind::Notice,
+        1,
+        "中国农业发展银行吴忠分行办公楼维修项目中标结果公告",
+        "中标人：某某建设有限公司",
+    ))
+    .unwrap();
+    ix.upsert(&doc(
+        DocKind::Item,
+        2,
+        "关于交易服务收费的通知",
+        "自2024年7月1日起执行。",
+    ))
+    .unwrap();
     ix.commit(1).unwrap();
     assert_eq!(
         titles(&ix, &q("农业")),
@@ -51,7 +66,11 @@ fn a_word_finds_the_longer_words_it_is_part_of() {
     assert!(titles(&ix, &q("收费 农业")).is_empty());
     // The snippet marks the word.
     let r = ix.search(&q("执行")).unwrap();
-    assert!(r.hits[0].snippet.contains("<mark>执行</mark>"), "{}", r.hits[0].snippet);
+    assert!(
+        r.hits[0].snippet.contains("<mark>执行</mark>"),
+        "{}",
+        r.hits[0].snippet
+    );
     assert_eq!(ix.applied_seq(), Some(1));
 }
 
@@ -62,13 +81,24 @@ fn exact_keys_match_in_any_bracket_form_and_rank_first() {
     d.keys = vec!["吴公管发〔2021〕3号".into(), "a/2021-00001".into()];
     ix.upsert(&d).unwrap();
     // Another document that mentions the number in its text only.
-    ix.upsert(&doc(DocKind::Item, 2, "吴公管发2021年工作要点 3号 通知", "收费标准 吴公管发 2021 3号"))
-        .unwrap();
+    ix.upsert(&doc(
+        DocKind::Item,
+        2,
+        "吴公管发2021年工作要点 3号 通知",
+        "收费标准 吴公管发 2021 3号",
+    ))
+    .unwrap();
     let mut n = doc(DocKind::Notice, 3, "办公楼维修项目中标结果公告", "维修");
     n.keys = vec!["WZ-GC-2024-001".into(), "91640300MA76ABCD1X".into()];
     ix.upsert(&n).unwrap();
     ix.commit(7).unwrap();
-    for form in ["吴公管发〔2021〕3号", "吴公管发[2021]3号", "吴公管发(2021)3号", "吴公管发（2021）3号", "吴公管发【2021】3号"] {
+    for form in [
+        "吴公管发〔2021〕3号",
+        "吴公管发[2021]3号",
+        "吴公管发(2021)3号",
+        "吴公管发（2021）3号",
+        "吴公管发【2021】3号",
+    ] {
         let r = ix.search(&q(form)).unwrap();
         assert_eq!(r.hits.first().map(|h| h.id), Some(1), "{form}");
         assert!(r.hits[0].exact, "{form}");
@@ -88,14 +118,23 @@ fn exact_keys_match_in_any_bracket_form_and_rank_first() {
 #[test]
 fn titles_and_snippets_are_escaped_text_with_marks_only() {
     let ix = SearchIndex::in_ram().unwrap();
-    ix.upsert(&doc(DocKind::Item, 1, "<script>alert(1)</script>收费公告", "<b>收费</b> & 标准"))
-        .unwrap();
+    ix.upsert(&doc(
+        DocKind::Item,
+        1,
+        "<script>alert(1)</script>收费公告",
+        "<b>收费</b> & 标准",
+    ))
+    .unwrap();
     ix.commit(1).unwrap();
     let h = &ix.search(&q("收费")).unwrap().hits[0];
     assert_eq!(h.title, "<script>alert(1)</script>收费公告");
     assert!(!h.title_html.contains("<script>"), "{}", h.title_html);
     assert!(h.title_html.contains("&lt;script&gt;"), "{}", h.title_html);
-    assert!(h.title_html.contains("<mark>收费</mark>"), "{}", h.title_html);
+    assert!(
+        h.title_html.contains("<mark>收费</mark>"),
+        "{}",
+        h.title_html
+    );
     assert!(h.snippet.contains("&lt;b&gt;"), "{}", h.snippet);
     let stripped = h.snippet.replace("<mark>", "").replace("</mark>", "");
     assert!(!stripped.contains('<'), "{}", h.snippet);
@@ -106,14 +145,22 @@ fn filters_pages_and_removal() {
     let ix = SearchIndex::in_ram().unwrap();
     for i in 1..=25 {
         let mut d = doc(
-            if i % 2 == 0 { DocKind::Notice } else { DocKind::Item },
+            if i % 2 == 0 {
+                DocKind::Notice
+            } else {
+                DocKind::Item
+            },
             i,
             &format!("第{i}号 交易服务收费公告"),
             "收费",
         );
         d.published = datetime!(2024-01-01 10:00 +8) + time::Duration::days(i);
         d.agency = if i <= 20 { "a".into() } else { "b".into() };
-        d.categories = vec![if i % 2 == 0 { "engineering".into() } else { "fees".into() }];
+        d.categories = vec![if i % 2 == 0 {
+            "engineering".into()
+        } else {
+            "fees".into()
+        }];
         ix.upsert(&d).unwrap();
     }
     ix.commit(3).unwrap();
@@ -156,7 +203,8 @@ fn the_applied_sequence_survives_a_reopen_and_a_broken_index_is_recreated() {
     {
         let (ix, opened) = SearchIndex::open(&path).unwrap();
         assert!(matches!(opened, Opened::Created { .. }), "{opened:?}");
-        ix.upsert(&doc(DocKind::Item, 1, "收费公告", "收费")).unwrap();
+        ix.upsert(&doc(DocKind::Item, 1, "收费公告", "收费"))
+            .unwrap();
         ix.commit(42).unwrap();
     }
     {

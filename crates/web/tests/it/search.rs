@@ -82,14 +82,31 @@ async fn search_finds_what_is_public_and_follows_publication_and_withdrawal() {
         assert!(hit[k].is_string(), "{k} in {hit}");
     }
     assert_eq!(hit["kind"], "notice");
-    assert_eq!(hit["title"], "中国农业发展银行吴忠分行办公楼维修工程开标记录");
+    assert_eq!(
+        hit["title"],
+        "中国农业发展银行吴忠分行办公楼维修工程开标记录"
+    );
     assert_eq!(hit["url"], "/agencies/a/notices/O-1");
-    assert!(hit["published"].as_str().unwrap().starts_with("2025-03-31T10:00:00+08:00"));
-    assert!(hit["snippet"].as_str().unwrap().contains("<mark>农业</mark>"), "{hit}");
+    assert!(
+        hit["published"]
+            .as_str()
+            .unwrap()
+            .starts_with("2025-03-31T10:00:00+08:00")
+    );
+    assert!(
+        hit["snippet"]
+            .as_str()
+            .unwrap()
+            .contains("<mark>农业</mark>"),
+        "{hit}"
+    );
 
     // 项目编号 and 统一社会信用代码: exactly.
     let (_, v) = api(&app, "WZ-GC-2025-001").await;
-    assert_eq!((v["total"].as_i64(), v["hits"][0]["kind"].as_str()), (Some(1), Some("notice")));
+    assert_eq!(
+        (v["total"].as_i64(), v["hits"][0]["kind"].as_str()),
+        (Some(1), Some("notice"))
+    );
     let (_, v) = api(&app, &sample_uscc(2)).await;
     assert_eq!(v["total"], 1, "{v}");
     assert_eq!(v["hits"][0]["exact"], true);
@@ -101,14 +118,31 @@ async fn search_finds_what_is_public_and_follows_publication_and_withdrawal() {
     // Published, it is found within seconds (the follower), under every bracket form of its
     // 文号, first.
     approve(&app, id).await;
-    let (st, v) = call(&app, "head", "POST", &format!("/api/v1/admin/items/{id}/publish"), Value::Null).await;
+    let (st, v) = call(
+        &app,
+        "head",
+        "POST",
+        &format!("/api/v1/admin/items/{id}/publish"),
+        Value::Null,
+    )
+    .await;
     assert_eq!(st, StatusCode::OK, "{v}");
     let v = eventually(&app, "收费标准", |v| v["total"] == 1).await;
     assert_eq!(v["hits"][0]["url"], format!("/agencies/a/items/{id}"));
     assert_eq!(v["hits"][0]["kind"], "item");
-    for form in ["a公管发〔2024〕3号", "a公管发[2024]3号", "a公管发(2024)3号", "a公管发（2024）3号", "a公管发【2024】3号"] {
+    for form in [
+        "a公管发〔2024〕3号",
+        "a公管发[2024]3号",
+        "a公管发(2024)3号",
+        "a公管发（2024）3号",
+        "a公管发【2024】3号",
+    ] {
         let (_, v) = api(&app, form).await;
-        assert_eq!(v["hits"][0]["url"], format!("/agencies/a/items/{id}"), "{form}: {v}");
+        assert_eq!(
+            v["hits"][0]["url"],
+            format!("/agencies/a/items/{id}"),
+            "{form}: {v}"
+        );
         assert_eq!(v["hits"][0]["exact"], true, "{form}");
     }
 
@@ -118,8 +152,14 @@ async fn search_finds_what_is_public_and_follows_publication_and_withdrawal() {
     assert_eq!(st, StatusCode::OK);
     assert!(ct.starts_with("text/html"));
     assert!(!page.contains("<script>alert"), "{page}");
-    assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{page}");
-    assert!(page.contains("<mark>收费</mark>") || page.contains("<mark>收费标准</mark>"), "{page}");
+    assert!(
+        page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{page}"
+    );
+    assert!(
+        page.contains("<mark>收费</mark>") || page.contains("<mark>收费标准</mark>"),
+        "{page}"
+    );
     assert!(page.contains("共找到 1 条结果"), "{page}");
     assert!(page.contains(&format!("href=\"/agencies/a/items/{id}\"")));
 
@@ -154,7 +194,10 @@ async fn empty_long_and_bad_queries_get_a_chinese_message() {
 
     let (st, v) = api(&app, "").await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
-    assert!(v["error"].as_str().unwrap().contains("搜索词（q）不能为空"), "{v}");
+    assert!(
+        v["error"].as_str().unwrap().contains("搜索词（q）不能为空"),
+        "{v}"
+    );
     let (st, v) = api(&app, &long).await;
     assert_eq!(st, StatusCode::BAD_REQUEST);
     assert!(v["error"].as_str().unwrap().contains("过长"), "{v}");
@@ -164,15 +207,33 @@ async fn empty_long_and_bad_queries_get_a_chinese_message() {
         ("q=农业&kind=draft", "kind"),
         ("q=农业&from=2025-13-01", "from"),
     ] {
-        let (st, _, body) = get(&app, &format!("/api/v1/search?{}", query.replace("农业", &urlenc::enc("农业")))).await;
+        let (st, _, body) = get(
+            &app,
+            &format!(
+                "/api/v1/search?{}",
+                query.replace("农业", &urlenc::enc("农业"))
+            ),
+        )
+        .await;
         let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         assert_eq!(st, StatusCode::BAD_REQUEST, "{query}");
-        assert!(v["error"].as_str().unwrap_or_default().contains(field), "{query}: {v}");
+        assert!(
+            v["error"].as_str().unwrap_or_default().contains(field),
+            "{query}: {v}"
+        );
     }
     // Filters: the notice is not an item, and not of agency b.
-    let (_, _, body) = get(&app, &format!("/api/v1/search?q={}&kind=item", urlenc::enc("农业"))).await;
+    let (_, _, body) = get(
+        &app,
+        &format!("/api/v1/search?q={}&kind=item", urlenc::enc("农业")),
+    )
+    .await;
     assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["total"], 0);
-    let (_, _, body) = get(&app, &format!("/api/v1/search?q={}&agency=b", urlenc::enc("农业"))).await;
+    let (_, _, body) = get(
+        &app,
+        &format!("/api/v1/search?q={}&agency=b", urlenc::enc("农业")),
+    )
+    .await;
     assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["total"], 0);
     let (_, _, body) = get(&app, &format!("/api/v1/search?q={}&agency=a&kind=notice&category=engineering&from=2025-03-31&to=2025-03-31", urlenc::enc("农业"))).await;
     assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["total"], 1);
@@ -204,7 +265,13 @@ fn no_query_value_gives_a_server_error() {
         Just(urlenc::enc(&"农业".repeat(50))),
     ];
     let names = prop_oneof![
-        Just("q"), Just("page"), Just("kind"), Just("agency"), Just("category"), Just("from"), Just("to")
+        Just("q"),
+        Just("page"),
+        Just("kind"),
+        Just("agency"),
+        Just("category"),
+        Just("from"),
+        Just("to")
     ];
     let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig {
         cases: 64,
@@ -214,18 +281,19 @@ fn no_query_value_gives_a_server_error() {
     let result = runner.run(&(value.clone(), names, value), |(q, name, v)| {
         for path in ["/search", "/api/v1/search"] {
             let uri = format!("{path}?q={q}&{name}={v}");
-            let res = rt.block_on(
-                tower::ServiceExt::oneshot(
-                    app.clone(),
-                    axum::http::Request::builder()
-                        .uri(&uri)
-                        .body(axum::body::Body::empty())
-                        .unwrap(),
-                ),
-            );
+            let res = rt.block_on(tower::ServiceExt::oneshot(
+                app.clone(),
+                axum::http::Request::builder()
+                    .uri(&uri)
+                    .body(axum::body::Body::empty())
+                    .unwrap(),
+            ));
             let res = res.unwrap_or_else(|e| match e {});
             prop_assert!(res.status().as_u16() < 500, "{uri}: {}", res.status());
-            prop_assert!(res.headers().contains_key("content-security-policy"), "{uri}");
+            prop_assert!(
+                res.headers().contains_key("content-security-policy"),
+                "{uri}"
+            );
         }
         Ok(())
     });
