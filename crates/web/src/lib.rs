@@ -190,8 +190,7 @@ pub async fn serve(db: Db, bind: SocketAddr, config: WebConfig) -> std::io::Resu
         .map_err(|e| std::io::Error::other(format!("搜索索引 {}：{e}", index_dir.display())))?;
     axum::serve(
         listener,
-        router_with_search(db, config, search)
-            .into_make_service_with_connect_info::<SocketAddr>(),
+        router_with_search(db, config, search).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .await
 }
