@@ -58,6 +58,8 @@ enum Command {
     Gen(cmd::r#gen::Args),
     /// 发布日志（防篡改哈希链）
     Log(cmd::log::Args),
+    /// 从数据库重建搜索索引（带进度条）
+    Reindex(cmd::reindex::Args),
 }
 
 fn main() -> ExitCode {
@@ -136,5 +138,6 @@ async fn run(cli: Cli) -> Result<u8> {
         Command::Token(args) => cmd::token::run(db, args).await,
         Command::Gen(args) => cmd::r#gen::run(db, args).await,
         Command::Log(args) => cmd::log::run(db, args).await,
+        Command::Reindex(args) => cmd::reindex::run(db, args).await,
     }
 }

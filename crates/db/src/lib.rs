@@ -18,6 +18,7 @@ pub mod publishing;
 pub mod records;
 mod report;
 pub mod schema;
+pub mod search_docs;
 mod settings;
 mod summaries;
 pub mod trading;

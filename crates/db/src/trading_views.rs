@@ -420,3 +420,31 @@ impl Db {
         Ok(rows.into_iter().map(|(r,)| r).collect())
     }
 }
+
+impl Db {
+    /// Where a published notice lives: its project, and its section — for a project's own
+    /// notice (a plan or intention) the project's first section, if any. `None` when the
+    /// agency has no such notice published by `today`.
+    pub async fn notice_place(
+        &self,
+        agency_id: i64,
+        notice_no: &str,
+        today: Date,
+    ) -> Result<Option<(String, Option<String>)>, DbError> {
+        let row: Option<(String, Option<String>, i64)> = on_db!(self, p => sqlx::query_as(
+            "SELECT pr.code, s.code, pr.id FROM notice n JOIN project pr ON pr.id = n.project_id \
+             LEFT JOIN section s ON s.id = n.section_id \
+             WHERE n.agency_id = $1 AND n.notice_no = $2 AND n.published_on <= $3")
+            .bind(agency_id).bind(notice_no).bind(today).fetch_optional(p).await?);
+        let Some((project, section, project_id)) = row else {
+            return Ok(None);
+        };
+        if section.is_some() {
+            return Ok(Some((project, section)));
+        }
+        let first: Option<(String,)> = on_db!(self, p => sqlx::query_as(
+            "SELECT code FROM section WHERE project_id = $1 ORDER BY id LIMIT 1")
+            .bind(project_id).fetch_optional(p).await?);
+        Ok(Some((project, first.map(|(c,)| c))))
+    }
+}

@@ -34,6 +34,7 @@ mod portal;
 mod records;
 mod reports;
 mod requests_public;
+pub mod search;
 mod security;
 mod trading;
 mod trading_public;
@@ -102,6 +103,8 @@ pub struct AppState {
     pub throttle: std::sync::Arc<login::Throttle>,
     /// The public pages' cache (per process).
     pub cache: std::sync::Arc<cache::PageCache>,
+    /// The process's search index (off unless opened: `search::open`).
+    pub search: search::Search,
 }
 
 impl AppState {
@@ -129,14 +132,20 @@ pub fn router(db: Db) -> Router {
     router_with(db, WebConfig::default())
 }
 
-/// The application's router.
+/// The application's router (search off: `/search` answers 503).
 pub fn router_with(db: Db, config: WebConfig) -> Router {
+    router_with_search(db, config, search::Search::default())
+}
+
+/// The application's router with a search index opened by [`search::open`].
+pub fn router_with_search(db: Db, config: WebConfig, search: search::Search) -> Router {
     let state = AppState {
         db,
         today: beijing_today,
         throttle: login::throttle(config.login_attempts_per_minute),
         cache: std::sync::Arc::new(cache::PageCache::new(config.cache.clone())),
         config: std::sync::Arc::new(config),
+        search,
     };
     Router::new()
         .route("/healthz", get(healthz))
@@ -163,6 +172,7 @@ pub fn router_with(db: Db, config: WebConfig) -> Router {
         .merge(attachments::routes())
         .merge(records::routes())
         .merge(columns::routes())
+        .merge(search::routes())
         .merge(openapi::api().split_for_parts().0)
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
@@ -187,9 +197,13 @@ pub async fn serve(db: Db, bind: SocketAddr, config: WebConfig) -> std::io::Resu
         config.audit_retention_days,
     ));
     tokio::spawn(items::publish_due_loop(db.clone()));
+    let index_dir = config.data_dir.join("index");
+    let search = search::open(&db, &index_dir)
+        .await
+        .map_err(|e| std::io::Error::other(format!("搜索索引 {}：{e}", index_dir.display())))?;
     axum::serve(
         listener,
-        router_with(db, config).into_make_service_with_connect_info::<SocketAddr>(),
+        router_with_search(db, config, search).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .await
 }

@@ -80,6 +80,7 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .merge(crate::attachments::api())
         .merge(crate::records::api())
         .merge(crate::columns::api())
+        .merge(crate::search::api())
 }
 
 /// The document, built once from [`api`].

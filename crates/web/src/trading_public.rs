@@ -6,7 +6,10 @@
 //!   is a Chinese message naming the field, with the list unfiltered by it;
 //! * `/agencies/{code}/trading/{project}/{section}` — one section's whole timeline, from the
 //!   project's plan or intention to acceptance: the stages with the day each was published, and
-//!   every version of every notice (corrections marked) with its dates, bidders and body.
+//!   every version of every notice (corrections marked) with its dates, bidders and body;
+//! * `/agencies/{code}/notices/{notice}` — a notice's stable address (search results, feeds):
+//!   a redirect to its section's timeline (a project's plan or intention: the project's first
+//!   section, or the list of 事前 notices when it has none yet).
 //!
 //! Only what is published by today (Beijing time) is shown; both pages are public and kept in
 //! the page cache.
@@ -39,6 +42,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/agencies/{code}/trading", get(list))
         .route("/agencies/{code}/trading/{project}/{section}", get(section))
+        .route("/agencies/{code}/notices/{notice}", get(notice))
 }
 
 fn not_found() -> WebError {
@@ -250,10 +254,10 @@ async fn list(
         .map(|r| {
             let t = NoticeType::from_code(&r.ntype).ok();
             ListRow {
-                href: r
-                    .section
-                    .as_deref()
-                    .map(|sec| section_href(&a.code, &r.project, sec)),
+                href: Some(match r.section.as_deref() {
+                    Some(sec) => section_href(&a.code, &r.project, sec),
+                    None => gongkai_db::search_docs::notice_url(&a.code, &r.notice),
+                }),
                 title: r.title,
                 kind: t.map(|t| t.label()).unwrap_or(""),
                 phase: t.map(|t| t.phase().label()).unwrap_or(""),
@@ -425,4 +429,24 @@ async fn section(
         section: tl.section,
     }
     .into_response())
+}
+
+async fn notice(
+    State(s): State<AppState>,
+    path: Result<Path<(String, String)>, PathRejection>,
+) -> Result<Response, WebError> {
+    let Ok(Path((code, no))) = path else {
+        return Err(not_found());
+    };
+    if !security::plausible_key(&code, CODE_LIMIT) || !security::plausible_key(&no, CODE_LIMIT) {
+        return Err(not_found());
+    }
+    let a = s.db.agency(&code).await?;
+    let place = s.db.notice_place(a.id, &no, (s.today)()).await?;
+    let to = match place {
+        None => return Err(not_found()),
+        Some((project, Some(section))) => section_href(&a.code, &project, &section),
+        Some((_, None)) => format!("/agencies/{}/trading?stage=before", enc(&a.code)),
+    };
+    Ok(axum::response::Redirect::to(&to).into_response())
 }

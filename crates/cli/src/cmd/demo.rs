@@ -25,6 +25,14 @@ pub async fn run(db_url: &str, args: Args) -> Result<u8> {
     let db = Db::connect(db_url).await?;
     let a = gongkai_web::annual::load_demo(&db, reset).await?;
     eprintln!("已载入演示机构 {}（{}）", a.name, a.code);
+    // The index is the data directory's; a failure here is repaired by `serve` on start.
+    match super::reindex::rebuild(&db, &config.web.data_dir).await {
+        Ok(n) => eprintln!(
+            "搜索索引已建立：{n} 篇公开文档（{}）",
+            config.web.data_dir.join("index").display()
+        ),
+        Err(e) => eprintln!("警告：{e:#}；启动服务时将重建搜索索引"),
+    }
     if !no_serve {
         eprintln!("打开 http://{}/ 查看年度报告", config.bind);
         super::serve::serve(db, config).await?;

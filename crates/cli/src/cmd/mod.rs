@@ -10,6 +10,7 @@ pub mod export;
 pub mod r#gen;
 pub mod log;
 pub mod notices;
+pub mod reindex;
 pub mod report;
 pub mod requests;
 pub mod serve;

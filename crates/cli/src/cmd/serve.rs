@@ -150,6 +150,7 @@ impl Settings {
                     .login_attempts_per_minute
                     .or(file.login_attempts_per_minute)
                     .unwrap_or(d.login_attempts_per_minute),
+                cache: d.cache.clone(),
             },
         })
     }

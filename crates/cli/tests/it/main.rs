@@ -9,13 +9,17 @@ use std::process::{Command, Output};
 use gongkai_db::testing::fresh_url;
 
 mod bombs;
+mod search;
 
 fn gongkai(db: &str, args: &[&str]) -> Output {
+    // A data directory of its own (the search index `demo` builds), removed afterwards.
+    let data = tempfile::tempdir().unwrap();
     Command::new(env!("CARGO_BIN_EXE_gongkai"))
         .arg("--db")
         .arg(db)
         .args(args)
         .env_remove("GONGKAI_DB")
+        .env("GONGKAI_DATA_DIR", data.path())
         .output()
         .unwrap_or_else(|e| panic!("cannot run gongkai: {e}"))
 }

@@ -9,6 +9,7 @@ use crate::workspace::{Crate, crates, root, root_manifest};
 pub const LAYERS: &[(&str, u32)] = &[
     ("gongkai-domain", 0), // pure rules and types
     ("gongkai-synth", 1),  // demo and `gen` ledgers, from the domain types
+    ("gongkai-search", 1), // the search index (tantivy), fed plain documents
     ("gongkai-db", 2),     // storage: the only SQL
     ("gongkai-export", 2), // documents: md, html, docx, xlsx; reading reports
     ("gongkai-web", 3),    // HTTP

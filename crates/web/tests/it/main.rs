@@ -11,6 +11,7 @@ mod items;
 mod matrix;
 mod public;
 mod records;
+mod search;
 mod trading;
 
 use axum::body::Body;
