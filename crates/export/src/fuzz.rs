@@ -131,7 +131,7 @@ const HTML_TOKENS: &[&str] = &[
     "\u{3000}",
     "&nbsp;",
     "&#0;",
-    "三、收到和处理政府信息公开申请情况",
+    gongkai_domain::report::SECTION_TITLES[2],
     "（七）总计",
 ];
 
