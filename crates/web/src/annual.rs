@@ -68,13 +68,20 @@ async fn snapshot_of(
         s.db.report_for_publication(agency, gongkai_db::PeriodSpec::Year(year))
             .await?;
     let template = s.db.narrative_template(a.id).await?;
-    let snap = gongkai_export::snapshot(&r, template.as_deref()).map_err(|e| {
+    let failed = |e: String| {
         tracing::error!("report {agency} {year} could not be rendered: {e}");
         WebError(
             StatusCode::INTERNAL_SERVER_ERROR,
             "报告暂时无法生成，请稍后再试".into(),
         )
-    })?;
+    };
+    // Typesetting the PDF takes a while: off the async workers.
+    let report = r.clone();
+    let snap =
+        tokio::task::spawn_blocking(move || gongkai_export::snapshot(&report, template.as_deref()))
+            .await
+            .map_err(|e| failed(e.to_string()))?
+            .map_err(|e| failed(e.to_string()))?;
     Ok((r, snap))
 }
 
