@@ -13,8 +13,8 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 use typst::foundations::{Dict, IntoValue};
-use typst::layout::PagedDocument;
 use typst_as_lib::{TypstEngine, TypstTemplateMainFile};
+use typst_layout::PagedDocument;
 
 use crate::layout::Grid;
 use crate::{Block, Document, ExportError, runs};
