@@ -108,3 +108,117 @@ fn table(g: &Grid) -> String {
     s.push_str("</table>\n");
     s
 }
+
+/// A paragraph's text with its `<strong>` runs marked `**…**` again (as [`para`] read them).
+fn para_text(e: scraper::ElementRef) -> String {
+    let mut s = String::new();
+    for n in e.children() {
+        match n.value() {
+            scraper::Node::Text(t) => s.push_str(t),
+            scraper::Node::Element(el) => {
+                let inner: String = scraper::ElementRef::wrap(n)
+                    .map(|r| r.text().collect())
+                    .unwrap_or_default();
+                if el.name() == "strong" {
+                    s.push_str(&format!("**{inner}**"));
+                } else {
+                    s.push_str(&inner);
+                }
+            }
+            _ => {}
+        }
+    }
+    s
+}
+
+fn span(e: &scraper::node::Element, name: &str) -> usize {
+    e.attr(name)
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .filter(|&n| n >= 1)
+        .unwrap_or(1)
+}
+
+/// A table written by [`table`], read back into its grid.
+fn table_grid(e: scraper::ElementRef) -> Grid {
+    let mut rows = Vec::new();
+    let mut header_rows = 0;
+    let mut in_header = true;
+    for tr in e
+        .descendants()
+        .filter_map(scraper::ElementRef::wrap)
+        .filter(|r| r.value().name() == "tr")
+    {
+        let mut row = Vec::new();
+        let mut scoped = false;
+        for c in tr.children().filter_map(scraper::ElementRef::wrap) {
+            let v = c.value();
+            if !matches!(v.name(), "th" | "td") {
+                continue;
+            }
+            scoped |= v.attr("scope") == Some("col");
+            row.push(crate::layout::Cell {
+                text: c.text().collect(),
+                colspan: span(v, "colspan"),
+                rowspan: span(v, "rowspan"),
+                header: v.name() == "th",
+                number: v.classes().any(|k| k == "num"),
+            });
+        }
+        if in_header && scoped {
+            header_rows += 1;
+        } else {
+            in_header = false;
+        }
+        rows.push(row);
+    }
+    let cols = rows
+        .first()
+        .map_or(0, |r| r.iter().map(|c| c.colspan).sum());
+    Grid {
+        name: e.value().attr("data-table").unwrap_or_default().to_string(),
+        cols,
+        rows,
+        header_rows,
+    }
+}
+
+/// Reads back a report body written by [`body`] (a report's page as frozen at publication)
+/// into the document it was written from: the title, the paragraphs with their bold runs and
+/// the tables with their merged cells. Anything else in the markup is left out.
+pub fn parse_body(html: &str) -> Document {
+    let frag = scraper::Html::parse_fragment(html);
+    let mut doc = Document {
+        title: String::new(),
+        preamble: Vec::new(),
+        sections: Vec::new(),
+    };
+    let Some(article) = frag
+        .root_element()
+        .descendants()
+        .filter_map(scraper::ElementRef::wrap)
+        .find(|e| e.value().name() == "article")
+    else {
+        return doc;
+    };
+    for e in article.children().filter_map(scraper::ElementRef::wrap) {
+        match e.value().name() {
+            "h1" => doc.title = e.text().collect(),
+            "p" => doc.preamble.push(para_text(e)),
+            "section" => {
+                let mut title = String::new();
+                let mut blocks = Vec::new();
+                for b in e.children().filter_map(scraper::ElementRef::wrap) {
+                    match b.value().name() {
+                        "h2" => title = b.text().collect(),
+                        "p" => blocks.push(Block::Paragraph(para_text(b))),
+                        "table" => blocks.push(Block::Table(table_grid(b))),
+                        _ => {}
+                    }
+                }
+                doc.sections.push((title, blocks));
+            }
+            _ => {}
+        }
+    }
+    doc
+}

@@ -1,4 +1,5 @@
-//! Reply letters (告知书) from editable templates per decision family, as printable HTML and DOCX.
+//! Reply letters (告知书) from editable templates per decision family, as printable HTML, DOCX
+//! and PDF.
 
 use gongkai_domain::codes::{Outcome, OutcomeGroup};
 use gongkai_domain::numfmt::date_cn;
@@ -111,7 +112,7 @@ pub fn letter(template: &str, d: &LetterData) -> Result<Document, ExportError> {
     })
 }
 
-/// The letter as HTML or DOCX.
+/// The letter as HTML, DOCX or PDF (any other format: HTML).
 pub fn render_letter(
     template: &str,
     d: &LetterData,
@@ -120,6 +121,7 @@ pub fn render_letter(
     let doc = letter(template, d)?;
     match format {
         Format::Docx => crate::docx::render(&doc),
+        Format::Pdf => crate::typeset::render(&doc, &crate::typeset::fonts_dir()),
         _ => Ok(crate::html::render(&doc).into_bytes()),
     }
 }

@@ -1,4 +1,4 @@
-//! gongkai-export: the annual report as documents — Markdown, HTML, DOCX, XLSX and JSON.
+//! gongkai-export: the annual report as documents — Markdown, HTML, DOCX, XLSX, PDF and JSON.
 //!
 //! Input is an [`AnnualReport`] (computed elsewhere) and the narrative template (TOML whose
 //! values are minijinja templates quoting the figures). No database, no HTTP. Every format is
@@ -25,6 +25,7 @@ pub mod read;
 pub mod sandbox;
 pub mod table;
 pub mod testing;
+pub mod typeset;
 mod xlsx;
 
 use gongkai_domain::report::AnnualReport;
@@ -43,6 +44,10 @@ pub enum ExportError {
     Xlsx(#[from] rust_xlsxwriter::XlsxError),
     #[error("生成 JSON 失败：{0}")]
     Json(#[from] serde_json::Error),
+    #[error("生成 PDF 失败：{0}")]
+    Pdf(String),
+    #[error("无法加载 PDF 字体（{path}）：{message}")]
+    Fonts { path: String, message: String },
 }
 
 /// Output formats of `gongkai report`.
@@ -53,6 +58,7 @@ pub enum Format {
     Html,
     Docx,
     Xlsx,
+    Pdf,
 }
 
 impl Format {
@@ -63,6 +69,7 @@ impl Format {
             "html" => Format::Html,
             "docx" => Format::Docx,
             "xlsx" => Format::Xlsx,
+            "pdf" => Format::Pdf,
             _ => return None,
         })
     }
@@ -74,6 +81,7 @@ impl Format {
             Format::Html => "html",
             Format::Docx => "docx",
             Format::Xlsx => "xlsx",
+            Format::Pdf => "pdf",
         }
     }
 
@@ -86,6 +94,7 @@ impl Format {
                 "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
             }
             Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            Format::Pdf => "application/pdf",
         }
     }
 }
@@ -156,16 +165,18 @@ pub fn render(
         Format::Html => html::render(&doc()?).into_bytes(),
         Format::Docx => docx::render(&doc()?)?,
         Format::Xlsx => xlsx::render(&doc()?)?,
+        Format::Pdf => typeset::render(&doc()?, &typeset::fonts_dir())?,
     })
 }
 
 /// The formats of a published report's snapshot, in the order they are stored.
-pub const SNAPSHOT_FORMATS: [Format; 5] = [
+pub const SNAPSHOT_FORMATS: [Format; 6] = [
     Format::Html,
     Format::Docx,
     Format::Xlsx,
     Format::Md,
     Format::Json,
+    Format::Pdf,
 ];
 
 /// A report frozen for review and publication: its page body and one file per format of
@@ -175,10 +186,20 @@ pub fn snapshot(
     report: &AnnualReport,
     template: Option<&str>,
 ) -> Result<gongkai_domain::publishing::ReportSnapshot, ExportError> {
+    snapshot_with(report, template, &SNAPSHOT_FORMATS)
+}
+
+/// [`snapshot`] with the files of `formats` only (the back office's live view needs the page
+/// and one file at most, and typesetting a PDF it does not show would cost a second).
+pub fn snapshot_with(
+    report: &AnnualReport,
+    template: Option<&str>,
+    formats: &[Format],
+) -> Result<gongkai_domain::publishing::ReportSnapshot, ExportError> {
     let template = template.unwrap_or(DEFAULT_TEMPLATE);
     let doc = Document::build(report, template)?;
     let year = report.period.to.year();
-    let files = SNAPSHOT_FORMATS
+    let files = formats
         .iter()
         .map(|&f| {
             Ok(gongkai_domain::publishing::ReportFile {
@@ -227,4 +248,16 @@ pub fn audit_summary_xlsx(audits: &[gongkai_domain::audit::Audit]) -> Result<Vec
 /// The report's HTML body (no `<html>` wrapper), for embedding in a portal page.
 pub fn html_body(doc: &Document) -> String {
     html::body(doc)
+}
+
+/// The PDF of a report page frozen as [`html_body`] wrote it (a report published before PDFs
+/// were frozen with the other files): the same title, text and tables, read back from the
+/// frozen markup, typeset with the fonts of [`typeset::fonts_dir`].
+pub fn pdf_from_html_body(body: &str) -> Result<Vec<u8>, ExportError> {
+    typeset::render(&document_from_html_body(body), &typeset::fonts_dir())
+}
+
+/// The document a report page frozen as [`html_body`] wrote it was written from.
+pub fn document_from_html_body(body: &str) -> Document {
+    html::parse_body(body)
 }

@@ -57,24 +57,35 @@ fn year_ok(year: i32) -> Result<(), WebError> {
     }
 }
 
-/// The report of `year` computed from the ledger now, and frozen for publication.
+/// The report of `year` computed from the ledger now, and frozen (its page and the files of
+/// `formats`).
 async fn snapshot_of(
     s: &AppState,
     agency: &str,
     year: i32,
+    formats: &[gongkai_export::Format],
 ) -> Result<(gongkai_domain::report::AnnualReport, ReportSnapshot), WebError> {
     let a = s.db.agency(agency).await?;
     let r =
         s.db.report_for_publication(agency, gongkai_db::PeriodSpec::Year(year))
             .await?;
     let template = s.db.narrative_template(a.id).await?;
-    let snap = gongkai_export::snapshot(&r, template.as_deref()).map_err(|e| {
+    let failed = |e: String| {
         tracing::error!("report {agency} {year} could not be rendered: {e}");
         WebError(
             StatusCode::INTERNAL_SERVER_ERROR,
             "报告暂时无法生成，请稍后再试".into(),
         )
-    })?;
+    };
+    // Typesetting the PDF takes a while: off the async workers.
+    let report = r.clone();
+    let formats = formats.to_vec();
+    let snap = tokio::task::spawn_blocking(move || {
+            gongkai_export::snapshot_with(&report, template.as_deref(), &formats)
+        })
+            .await
+            .map_err(|e| failed(e.to_string()))?
+            .map_err(|e| failed(e.to_string()))?;
     Ok((r, snap))
 }
 
@@ -122,7 +133,7 @@ async fn draft(
         Action::DraftItems,
         gongkai_domain::auth::Resource::Agency(&path),
     )?;
-    let snapshot = match snapshot_of(s, agency, year).await {
+    let snapshot = match snapshot_of(s, agency, year, &gongkai_export::SNAPSHOT_FORMATS).await {
         Ok((_, x)) => x,
         Err(e) => return Err(DbError::Render(e.1)),
     };
@@ -245,7 +256,7 @@ async fn live(
         year_ok(year)?;
         let a = s.db.agency(&agency).await?;
         let path = s.db.agency_path(&agency).await?;
-        let (r, snap) = snapshot_of(&s, &agency, year).await?;
+        let (r, snap) = snapshot_of(&s, &agency, year, &[]).await?;
         let status =
             s.db.report_statuses(&agency, (s.today)())
                 .await?
@@ -294,7 +305,7 @@ async fn live_file(
         year_ok(year)?;
         let f = Format::from_code(&format)
             .ok_or_else(|| WebError(StatusCode::NOT_FOUND, format!("不支持的格式“{format}”")))?;
-        let (_, snap) = snapshot_of(&s, &agency, year).await?;
+        let (_, snap) = snapshot_of(&s, &agency, year, &[f]).await?;
         let name = gongkai_export::snapshot_file_name(&agency, year, f);
         let file = snap
             .files

@@ -1,4 +1,4 @@
-//! Reply letters (告知书) of closed cases (`/admin/letters/{agency}/{case}[.html|.docx]`),
+//! Reply letters (告知书) of closed cases (`/admin/letters/{agency}/{case}[.html|.docx|.pdf]`),
 //! rendered by `gongkai_export::letters` from the agency's letter template.
 
 use axum::Router;
@@ -15,7 +15,8 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/admin/letters/{agency}/{file}", get(letter))
 }
 
-/// The reply letter (告知书) of a closed case: printable HTML, or DOCX with `.docx`.
+/// The reply letter (告知书) of a closed case: printable HTML, DOCX with `.docx`, PDF with
+/// `.pdf` (typeset off the async workers).
 async fn letter(
     State(s): State<AppState>,
     headers: HeaderMap,
@@ -26,12 +27,16 @@ async fn letter(
         Ok(p) => p,
         Err(r) => return r,
     };
-    let (case_no, docx) = match file.strip_suffix(".docx") {
-        Some(c) => (c.to_string(), true),
-        None => (
+    use gongkai_export::Format;
+    let (case_no, format) = if let Some(c) = file.strip_suffix(".docx") {
+        (c.to_string(), Format::Docx)
+    } else if let Some(c) = file.strip_suffix(".pdf") {
+        (c.to_string(), Format::Pdf)
+    } else {
+        (
             file.strip_suffix(".html").unwrap_or(&file).to_string(),
-            false,
-        ),
+            Format::Html,
+        )
     };
     let result = async {
         let a = s.db.agency(&agency).await?;
@@ -56,12 +61,15 @@ async fn letter(
             outcome,
             reply_date,
         };
-        let format = if docx {
-            gongkai_export::Format::Docx
+        let render = move || gongkai_export::letters::render_letter(&template, &data, format);
+        let bytes = if format == Format::Pdf {
+            tokio::task::spawn_blocking(render)
+                .await
+                .map_err(|e| WebError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
         } else {
-            gongkai_export::Format::Html
+            render()
         };
-        gongkai_export::letters::render_letter(&template, &data, format)
+        bytes
             .map(|b| (b, format))
             .map_err(|e| WebError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
     }
@@ -76,7 +84,7 @@ async fn letter(
             )
             .await;
             // The printable letter carries its own <style>: allow exactly that by hash.
-            let csp = (!docx).then(|| crate::security::document_csp(&bytes));
+            let csp = (format == Format::Html).then(|| crate::security::document_csp(&bytes));
             let mut res = (
                 [
                     (header::CONTENT_TYPE, f.content_type().to_string()),

@@ -18,7 +18,7 @@ pub struct Args {
     from: Option<String>,
     #[arg(long, requires = "from")]
     to: Option<String>,
-    /// json | md | html | docx | xlsx
+    /// json | md | html | docx | xlsx | pdf（PDF 的字体目录见环境变量 GONGKAI_FONTS_DIR）
     #[arg(long, default_value = "md")]
     format: String,
     /// 输出文件（默认标准输出）
@@ -32,7 +32,7 @@ pub struct Args {
 pub async fn run(db_url: &str, args: Args) -> Result<u8> {
     let format = Format::from_code(&args.format).ok_or_else(|| {
         anyhow!(
-            "--format 的取值“{}”无效，可选：json、md、html、docx、xlsx",
+            "--format 的取值“{}”无效，可选：json、md、html、docx、xlsx、pdf",
             args.format
         )
     })?;

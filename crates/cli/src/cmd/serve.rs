@@ -182,6 +182,11 @@ pub async fn serve(db: Db, config: Config) -> Result<()> {
             eprintln!("OCID 前缀已设为 {p}（此后新建的标段使用它；已有标段的 ocid 不变）");
         }
     }
+    // Cheap: only looks for the files (they are read on the first PDF).
+    if let Err(e) = gongkai_export::typeset::check_font_files(&gongkai_export::typeset::fonts_dir())
+    {
+        eprintln!("警告：{e}；年度报告的起草与 PDF 下载、答复告知书的 PDF 将无法生成");
+    }
     gongkai_web::serve(db, bind, config.web)
         .await
         .with_context(|| format!("无法在 {bind} 上启动服务"))

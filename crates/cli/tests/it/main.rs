@@ -112,7 +112,7 @@ async fn demo_then_report_json_prints_the_reference_figures() {
 async fn every_format_renders_to_a_file() {
     let db = demo_db().await;
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
-    for fmt in ["md", "html", "docx", "xlsx", "json"] {
+    for fmt in ["md", "html", "docx", "xlsx", "json", "pdf"] {
         let path = dir.path().join(format!("r.{fmt}"));
         let p = path.to_string_lossy().to_string();
         let o = gongkai(
@@ -134,6 +134,7 @@ async fn every_format_renders_to_a_file() {
         let text = match fmt {
             "docx" => entry(&bytes, "word/document.xml"),
             "xlsx" => entry(&bytes, "xl/sharedStrings.xml"),
+            "pdf" => pdf_text(&path),
             _ => String::from_utf8(bytes).unwrap_or_default(),
         };
         if fmt != "json" {
@@ -157,6 +158,21 @@ async fn every_format_renders_to_a_file() {
         &["report", "--agency", "wuzhong-ggzy", "--year", "2024"],
     );
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("# 吴忠市公共资源交易服务中心2024年"));
+}
+
+/// A PDF's text as poppler's `pdftotext` reads it (poppler-utils is required), white space
+/// taken out: the PDF wraps lines where the page ends.
+fn pdf_text(path: &std::path::Path) -> String {
+    let o = Command::new("pdftotext")
+        .arg(path)
+        .arg("-")
+        .output()
+        .unwrap_or_else(|e| panic!("pdftotext (poppler-utils) is required: {e}"));
+    assert!(o.status.success(), "{}", stderr(&o));
+    String::from_utf8_lossy(&o.stdout)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
 }
 
 fn entry(bytes: &[u8], name: &str) -> String {

@@ -7,6 +7,7 @@ mod audit;
 mod bombs;
 mod ocds;
 mod sandbox;
+mod typeset;
 
 use std::io::Read;
 

@@ -430,6 +430,17 @@ async fn handling_a_case_in_the_back_office() {
     )
     .await;
     assert!(docx.body.starts_with("PK"));
+    let pdf = send(
+        &app,
+        "GET",
+        "/admin/letters/wuzhong-ggzy/WZGG-YSQ-2025-091.pdf",
+        &handler,
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert!(pdf.body.starts_with("%PDF-"));
     assert_eq!(
         send(
             &app,

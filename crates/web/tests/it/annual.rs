@@ -24,7 +24,7 @@ async fn a_report_is_public_only_once_published_and_a_correction_is_a_new_versio
     let page = format!("/agencies/a/reports/{year}");
     let draft = format!("/api/v1/admin/reports/a/{year}/draft");
     // Nothing published: every form of the report is a 404, and the agency lists none.
-    for ext in ["", ".json", ".docx", ".md", ".html", ".xlsx"] {
+    for ext in ["", ".json", ".docx", ".md", ".html", ".xlsx", ".pdf"] {
         let (st, body) = public(&app, &format!("{page}{ext}")).await;
         assert_eq!(st, StatusCode::NOT_FOUND, "{ext}");
         assert!(body.contains("尚未发布"), "{ext}: {body}");
@@ -56,7 +56,7 @@ async fn a_report_is_public_only_once_published_and_a_correction_is_a_new_versio
     assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     assert!(db.items("a", None).await.unwrap().is_empty());
 
-    // The editor drafts: a catalogue item in the annual-report column with five frozen files.
+    // The editor drafts: a catalogue item in the annual-report column with six frozen files.
     let (st, v) = call(&app, "editor", "POST", &draft, Value::Null).await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
     let id = v["item_id"].as_i64().unwrap();
@@ -73,7 +73,7 @@ async fn a_report_is_public_only_once_published_and_a_correction_is_a_new_versio
     assert_eq!(item["state"], "draft");
     assert_eq!(item["versions"][0]["fields"]["column"], "annual");
     let files = item["files"].as_array().unwrap();
-    assert_eq!(files.len(), 5, "{item}");
+    assert_eq!(files.len(), 6, "{item}");
     // Its fields are the ledger's: not edited by hand.
     let (st, v) = call(
         &app,

@@ -68,6 +68,7 @@ async fn the_demo_portal_lists_and_serves_the_reports() {
     assert!(home.contains("/agencies/wuzhong-ggzy/reports/2024.docx"));
     assert!(home.contains("/agencies/wuzhong-ggzy/reports/2024.xlsx"));
     assert!(home.contains("/agencies/wuzhong-ggzy/reports/2024.json"));
+    assert!(home.contains("/agencies/wuzhong-ggzy/reports/2024.pdf"));
     // Published through the workflow on 20 January, as the demo's staff did.
     assert!(home.contains("2025-01-20 10:00"));
     assert!(home.contains("吴忠市公共资源交易服务中心2025年政府信息公开工作年度报告"));
@@ -102,6 +103,12 @@ async fn the_demo_portal_lists_and_serves_the_reports() {
     assert!(body.starts_with(b"PK"));
     let (_, ct, body) = get(&app, "/agencies/wuzhong-ggzy/reports/2024.xlsx").await;
     assert!(ct.contains("spreadsheetml") && body.starts_with(b"PK"));
+    let (s, ct, body) = get(&app, "/agencies/wuzhong-ggzy/reports/2024.pdf").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        ct == "application/pdf" && body.starts_with(b"%PDF-"),
+        "{ct}"
+    );
     let (_, ct, body) = get(&app, "/agencies/wuzhong-ggzy/reports/2024.json").await;
     assert!(ct.starts_with("application/json"));
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
@@ -236,4 +243,49 @@ async fn chromium_renders_the_report_page() {
         "the rendered page lacks the report; screenshot kept at {}\n{dom}",
         shot.display()
     );
+}
+
+/// A report published before PDFs were frozen with the other files has none stored: its PDF is
+/// typeset from its frozen page, and comes out as the PDF a publication freezes now.
+#[tokio::test]
+async fn a_report_frozen_without_a_pdf_gets_one_from_its_frozen_page() {
+    let db = fresh_db().await;
+    let today = gongkai_domain::period::beijing_date(time::OffsetDateTime::now_utc());
+    let a = db
+        .load_demo_as_of(false, today)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let without_pdf = |r: &gongkai_domain::report::AnnualReport, t: Option<&str>| {
+        let mut s = gongkai_web::annual::render_snapshot(r, t)?;
+        s.files.retain(|f| !f.name.ends_with(".pdf"));
+        Ok(s)
+    };
+    db.publish_demo_reports(&[2024], &without_pdf)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let app = gongkai_web::router(db.clone());
+    let (s, ct, pdf) = get(&app, "/agencies/wuzhong-ggzy/reports/2024.pdf").await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&pdf));
+    assert_eq!(ct, "application/pdf");
+    let report = db
+        .report_for_publication("wuzhong-ggzy", gongkai_db::PeriodSpec::Year(2024))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let template = db
+        .narrative_template(a.id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let frozen_now = gongkai_web::annual::render_snapshot(&report, template.as_deref())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .files
+        .into_iter()
+        .find(|f| f.name.ends_with(".pdf"))
+        .map(|f| f.bytes)
+        .unwrap_or_default();
+    assert!(
+        pdf == frozen_now,
+        "the PDF differs from the one a publication freezes"
+    );
+    // Asked again: the same bytes.
+    assert!(get(&app, "/agencies/wuzhong-ggzy/reports/2024.pdf").await.2 == pdf);
 }
