@@ -182,6 +182,9 @@ pub struct ChainReport {
     pub broken: Option<Broken>,
 }
 
+/// The most items one page of [`Db::public_items`] holds.
+pub const PUBLIC_ITEMS_PAGE_MAX: i64 = 100;
+
 type PublicTuple = (
     i64,
     String,
@@ -1642,20 +1645,51 @@ impl Db {
             .collect())
     }
 
-    /// The public items of an agency (published or corrected, through the workflow), in one
-    /// column or all, newest first. Nothing else is ever returned here: this is what public
-    /// pages list.
+    /// One page of the public items of an agency (published or corrected, through the
+    /// workflow) in the columns `columns` (all columns when empty), newest first, with the
+    /// number of all of them. Nothing else is ever returned here: this is what public pages
+    /// list.
     pub async fn public_items(
         &self,
         agency_id: i64,
-        column: Option<&str>,
-    ) -> Result<Vec<PublicItem>, DbError> {
-        let rows: Vec<PublicTuple> = on_db!(self, p => sqlx::query_as(
-            "SELECT id, index_no, title, doc_no, column_code, published_at, state FROM disclosure_item \
-             WHERE agency_id = $1 AND state IN ('published', 'corrected') AND public_version IS NOT NULL \
-             AND ($2 = '' OR column_code = $2) ORDER BY published_at DESC, id DESC")
-            .bind(agency_id).bind(column.unwrap_or("")).fetch_all(p).await?);
-        Ok(rows
+        columns: &[&str],
+        offset: i64,
+        limit: i64,
+    ) -> Result<(i64, Vec<PublicItem>), DbError> {
+        let limit = limit.clamp(1, PUBLIC_ITEMS_PAGE_MAX);
+        let offset = offset.max(0);
+        macro_rules! filtered {
+            ($qb:expr) => {{
+                let qb = $qb;
+                qb.push(
+                    " FROM disclosure_item WHERE state IN ('published', 'corrected') \
+                     AND public_version IS NOT NULL AND agency_id = ",
+                )
+                .push_bind(agency_id);
+                if !columns.is_empty() {
+                    qb.push(" AND column_code IN (");
+                    let mut sep = qb.separated(", ");
+                    for c in columns {
+                        sep.push_bind(c.to_string());
+                    }
+                    sep.push_unseparated(")");
+                }
+            }};
+        }
+        let (total, rows): (i64, Vec<PublicTuple>) = on_db!(self, p => {
+            let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*)");
+            filtered!(&mut count);
+            let (total,): (i64,) = count.build_query_as().fetch_one(p).await?;
+            let mut qb = sqlx::QueryBuilder::new(
+                "SELECT id, index_no, title, doc_no, column_code, published_at, state");
+            filtered!(&mut qb);
+            qb.push(" ORDER BY published_at DESC, id DESC LIMIT ")
+                .push_bind(limit)
+                .push(" OFFSET ")
+                .push_bind(offset);
+            (total, qb.build_query_as::<PublicTuple>().fetch_all(p).await?)
+        });
+        let items = rows
             .into_iter()
             .map(|r| PublicItem {
                 id: r.0,
@@ -1666,7 +1700,8 @@ impl Db {
                 published_at: r.5,
                 corrected: r.6 == "corrected",
             })
-            .collect())
+            .collect();
+        Ok((total, items))
     }
 
     /// A public item of an agency with its public version and publication history, or `None`

@@ -69,7 +69,7 @@ pub enum BidderQuery {
 }
 
 /// One appearance of a bidder: in a (current) notice of a section.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct BidderHit {
     pub agency: String,
     pub agency_name: String,
@@ -186,28 +186,16 @@ impl Db {
         if agency_ids.is_empty() {
             return Ok(Vec::new());
         }
-        type Row = (
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-            String,
-            String,
-            String,
-            Date,
-            String,
-            String,
-        );
         let (clause, value) = match q {
             BidderQuery::Uscc(code) => ("b.uscc = ", code.trim().to_string()),
             BidderQuery::Name(name) => ("b.name LIKE ", format!("%{}%", like_escape(name.trim()))),
         };
-        let rows: Vec<Row> = on_db!(self, p => {
+        let rows: Vec<BidderHit> = on_db!(self, p => {
             let mut qb = sqlx::QueryBuilder::new(
-                "SELECT a.code, a.name, pr.code, pr.name, s.code, s.name, n.notice_no, n.type, \
-                 n.title, n.published_on, b.name, b.uscc FROM bidder b \
+                "SELECT a.code AS agency, a.name AS agency_name, pr.code AS project, \
+                 pr.name AS project_name, s.code AS section, s.name AS section_name, \
+                 n.notice_no AS notice, n.type AS notice_type, n.title, n.published_on, \
+                 b.name, b.uscc FROM bidder b \
                  JOIN notice n ON n.id = b.notice_id JOIN agency a ON a.id = n.agency_id \
                  JOIN project pr ON pr.id = n.project_id \
                  LEFT JOIN section s ON s.id = n.section_id WHERE ",
@@ -224,40 +212,9 @@ impl Db {
             sep.push_unseparated(")");
             qb.push(" ORDER BY n.published_at DESC, n.id, b.id LIMIT ")
                 .push_bind(BIDDER_HITS);
-            qb.build_query_as::<Row>().fetch_all(p).await?
+            qb.build_query_as::<BidderHit>().fetch_all(p).await?
         });
-        Ok(rows
-            .into_iter()
-            .map(
-                |(
-                    agency,
-                    agency_name,
-                    project,
-                    project_name,
-                    section,
-                    section_name,
-                    notice,
-                    notice_type,
-                    title,
-                    published_on,
-                    name,
-                    uscc,
-                )| BidderHit {
-                    agency,
-                    agency_name,
-                    project,
-                    project_name,
-                    section,
-                    section_name,
-                    notice,
-                    notice_type,
-                    title,
-                    published_on,
-                    name,
-                    uscc,
-                },
-            )
-            .collect())
+        Ok(rows)
     }
 }
 
@@ -288,7 +245,7 @@ pub struct NoticeFilter {
 }
 
 /// One notice of the public list: its current version's headline and where it belongs.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct NoticeListRow {
     pub notice: String,
     pub ntype: String,
@@ -319,19 +276,6 @@ impl Db {
     ) -> Result<(i64, Vec<NoticeListRow>), DbError> {
         let limit = limit.clamp(1, NOTICE_PAGE_MAX);
         let offset = offset.max(0);
-        type Row = (
-            String,
-            String,
-            String,
-            Date,
-            i64,
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            Option<String>,
-        );
         // The same conditions for the count and the page (on either backend's builder).
         macro_rules! filtered {
             ($qb:expr) => {{
@@ -365,50 +309,22 @@ impl Db {
                 }
             }};
         }
-        let (total, rows): (i64, Vec<Row>) = on_db!(self, p => {
+        let (total, rows): (i64, Vec<NoticeListRow>) = on_db!(self, p => {
             let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*)");
             filtered!(&mut count);
             let (total,): (i64,) = count.build_query_as().fetch_one(p).await?;
             let mut qb = sqlx::QueryBuilder::new(
-                "SELECT n.notice_no, n.type, n.title, n.published_on, CAST(n.version AS BIGINT), \
-                 pr.code, pr.name, pr.category, pr.region, s.code, s.name");
+                "SELECT n.notice_no AS notice, n.type AS ntype, n.title, n.published_on, \
+                 CAST(n.version AS BIGINT) AS version, pr.code AS project, \
+                 pr.name AS project_name, pr.category, pr.region, s.code AS section, \
+                 s.name AS section_name");
             filtered!(&mut qb);
             qb.push(" ORDER BY n.published_on DESC, n.published_at DESC, n.id DESC LIMIT ")
                 .push_bind(limit)
                 .push(" OFFSET ")
                 .push_bind(offset);
-            (total, qb.build_query_as::<Row>().fetch_all(p).await?)
+            (total, qb.build_query_as::<NoticeListRow>().fetch_all(p).await?)
         });
-        let rows = rows
-            .into_iter()
-            .map(
-                |(
-                    notice,
-                    ntype,
-                    title,
-                    published_on,
-                    version,
-                    project,
-                    project_name,
-                    category,
-                    region,
-                    section,
-                    section_name,
-                )| NoticeListRow {
-                    notice,
-                    ntype,
-                    title,
-                    published_on,
-                    version,
-                    project,
-                    project_name,
-                    category,
-                    region,
-                    section,
-                    section_name,
-                },
-            )
-            .collect();
         Ok((total, rows))
     }
 

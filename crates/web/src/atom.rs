@@ -32,22 +32,15 @@ struct AtomQuery {
     before: Option<String>,
 }
 
-/// Text escaped for XML content and attribute values.
+/// Text escaped for XML content and attribute values (the HTML escaping, valid XML too), with
+/// the characters XML 1.0 does not allow dropped.
 fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 does not allow are dropped.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
+    let allowed = |c: &char| (*c as u32) >= 0x20 || matches!(c, '\t' | '\n' | '\r');
+    if s.chars().all(|c| allowed(&c)) {
+        gongkai_export::html::escape(s)
+    } else {
+        gongkai_export::html::escape(&s.chars().filter(allowed).collect::<String>())
     }
-    out
 }
 
 fn rfc3339(t: OffsetDateTime) -> String {

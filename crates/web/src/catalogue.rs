@@ -8,13 +8,17 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use gongkai_domain::period::{iso, rfc3339};
 
+use serde::Deserialize;
+
+use crate::paging::{self, Pager};
+use crate::urlenc::enc;
 use crate::{AppState, WebError, security};
 
 const CODE_LIMIT: usize = 64;
@@ -60,11 +64,22 @@ struct ColumnPage {
     /// On the guide's column: the generated 政府信息公开指南.
     guide: Option<Guide>,
     items: Vec<Row>,
+    messages: Vec<String>,
+    pager: Pager,
+}
+
+/// Items per page of a column.
+pub const PER_PAGE: i64 = 20;
+
+#[derive(Deserialize, Default)]
+struct ColumnQuery {
+    page: Option<String>,
 }
 
 async fn column(
     State(s): State<AppState>,
     path: Result<Path<(String, String)>, PathRejection>,
+    query: Result<Query<ColumnQuery>, QueryRejection>,
 ) -> Result<Response, WebError> {
     let Ok(Path((code, column))) = path else {
         return Err(not_found());
@@ -85,23 +100,34 @@ async fn column(
             .filter(|(_, _, p)| p.as_deref() == Some(column.as_str()))
             .map(|(c, _, _)| c.as_str()),
     );
-    let items =
-        s.db.public_items(a.id, None)
-            .await?
-            .into_iter()
-            .filter(|i| wanted.contains(&i.column.as_str()))
-            .map(|i| Row {
-                id: i.id,
-                index_no: i.index_no,
-                title: i.title,
-                doc_no: i.doc_no.unwrap_or_default(),
-                published: i
-                    .published_at
-                    .map(|t| iso(gongkai_domain::period::beijing_date(t)))
-                    .unwrap_or_default(),
-                corrected: i.corrected,
-            })
-            .collect();
+    let mut messages = Vec::new();
+    let page = match &query {
+        Ok(Query(q)) => paging::requested(q.page.as_deref(), &mut messages),
+        Err(_) => {
+            messages.push("查询参数无法识别，已显示第 1 页".into());
+            1
+        }
+    };
+    let (total, items) =
+        s.db.public_items(a.id, &wanted, (page - 1) * PER_PAGE, PER_PAGE)
+            .await?;
+    let items = items
+        .into_iter()
+        .map(|i| Row {
+            id: i.id,
+            index_no: i.index_no,
+            title: i.title,
+            doc_no: i.doc_no.unwrap_or_default(),
+            published: i
+                .published_at
+                .map(|t| iso(gongkai_domain::period::beijing_date(t)))
+                .unwrap_or_default(),
+            corrected: i.corrected,
+        })
+        .collect();
+    let pager = Pager::new(total, PER_PAGE, page, |n| {
+        format!("/agencies/{}/columns/{}?page={n}", enc(&a.code), enc(&column))
+    });
     let guide = if column == GUIDE_COLUMN {
         let contacts = s.db.guide_contacts(a.id).await?;
         Some(Guide {
@@ -126,6 +152,8 @@ async fn column(
         column_code: column,
         guide,
         items,
+        messages,
+        pager,
     }
     .into_response())
 }

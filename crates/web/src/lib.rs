@@ -30,6 +30,7 @@ mod items_pages;
 mod letters;
 mod login;
 mod notices;
+mod paging;
 mod portal;
 mod records;
 mod reports;

@@ -26,7 +26,9 @@ use gongkai_db::trading_views::{BIDDER_HITS, BidderHit, BidderQuery};
 use gongkai_domain::auth::Action;
 use gongkai_domain::codes::NoticeType;
 use gongkai_domain::period::{BEIJING, iso, parse_date};
-use gongkai_domain::trading::{Notice, RuleCode, StageState, Violation, check_all, section_status};
+use gongkai_domain::trading::{
+    Notice, RuleCode, SectionStatus, StageState, Violation, check_all, section_status,
+};
 use serde::Deserialize;
 
 use crate::chrome::Chrome;
@@ -284,6 +286,25 @@ pub(crate) struct StageRow {
     pub late: bool,
 }
 
+/// The stage rows of a section's status. `with_late` marks the stages published late or
+/// overdue (the back office shows it; the portal shows the stages without that judgement).
+pub(crate) fn stage_rows(status: &SectionStatus, with_late: bool) -> Vec<StageRow> {
+    status
+        .stages
+        .iter()
+        .map(|g| StageRow {
+            label: g.label.clone(),
+            state: g.state.label(),
+            detail: stage_detail(&g.state),
+            late: with_late
+                && matches!(
+                    g.state,
+                    StageState::Late { .. } | StageState::Published { on_time: false, .. }
+                ),
+        })
+        .collect()
+}
+
 pub(crate) fn stage_detail(s: &StageState) -> String {
     match s {
         StageState::Published { on, notice, .. } => format!("{} 公告 {notice}", iso(*on)),
@@ -378,18 +399,7 @@ async fn timeline(
             .unwrap_or("");
         let (stages, violations, completed_on, terminated_on) = match &status {
             Some(st) => (
-                st.stages
-                    .iter()
-                    .map(|g| StageRow {
-                        label: g.label.clone(),
-                        state: g.state.label(),
-                        detail: stage_detail(&g.state),
-                        late: matches!(
-                            g.state,
-                            StageState::Late { .. } | StageState::Published { on_time: false, .. }
-                        ),
-                    })
-                    .collect(),
+                stage_rows(st, true),
                 st.violations
                     .iter()
                     .map(|v| {

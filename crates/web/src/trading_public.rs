@@ -28,14 +28,13 @@ use gongkai_domain::period::{iso, parse_date};
 use gongkai_domain::trading::section_status;
 use serde::Deserialize;
 
-use crate::trading::{StageRow, VersionRow, stage_detail, version_row};
+use crate::paging::{self, Pager};
+use crate::trading::{StageRow, VersionRow, stage_rows, version_row};
 use crate::urlenc::enc;
 use crate::{AppState, WebError, security};
 
 /// Notices per page of the list.
 pub const PER_PAGE: i64 = 20;
-/// The last page number accepted (deeper pages: narrow the filter).
-const MAX_PAGE: i64 = 500;
 const CODE_LIMIT: usize = 64;
 
 pub fn routes() -> Router<AppState> {
@@ -101,12 +100,8 @@ struct ListPage {
     from: String,
     to: String,
     messages: Vec<String>,
-    total: i64,
     rows: Vec<ListRow>,
-    page: i64,
-    pages: i64,
-    prev: Option<String>,
-    next: Option<String>,
+    pager: Pager,
 }
 
 fn options<T: Copy + PartialEq>(
@@ -191,16 +186,7 @@ fn filter_of(
         f.from = None;
         f.to = None;
     }
-    let page = match given(&q.page) {
-        None => 1,
-        Some(p) => match p.parse::<i64>() {
-            Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
-            _ => {
-                bad(format!("字段“页码”（page）须为 1 至 {MAX_PAGE} 的整数"));
-                1
-            }
-        },
-    };
+    let page = paging::requested(q.page.as_deref(), messages);
     (f, phase, ntype, page)
 }
 
@@ -248,7 +234,7 @@ async fn list(
         s.db.public_notices(a.id, &f, (s.today)(), (page - 1) * PER_PAGE, PER_PAGE)
             .await?;
     let regions = s.db.notice_regions(a.id).await?;
-    let pages = ((total + PER_PAGE - 1) / PER_PAGE).clamp(1, MAX_PAGE);
+    let pager = Pager::new(total, PER_PAGE, page, |n| page_href(&a.code, &q, n));
     let rows = rows
         .into_iter()
         .map(|r| {
@@ -296,12 +282,8 @@ async fn list(
         from: f.from.map(iso).unwrap_or_default(),
         to: f.to.map(iso).unwrap_or_default(),
         messages,
-        total,
         rows,
-        page,
-        pages,
-        prev: (page > 1).then(|| page_href(&a.code, &q, page - 1)),
-        next: (page < pages).then(|| page_href(&a.code, &q, page + 1)),
+        pager,
         code: a.code,
         agency_name: a.name,
     }
@@ -371,15 +353,7 @@ async fn section(
         .unwrap_or("");
     let (stages, completed_on, terminated_on) = match &status {
         Some(st) => (
-            st.stages
-                .iter()
-                .map(|g| StageRow {
-                    label: g.label.clone(),
-                    state: g.state.label(),
-                    detail: stage_detail(&g.state),
-                    late: false,
-                })
-                .collect(),
+            stage_rows(st, false),
             st.completed_on.map(iso).unwrap_or_default(),
             st.terminated_on.map(iso).unwrap_or_default(),
         ),

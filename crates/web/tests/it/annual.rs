@@ -100,15 +100,7 @@ async fn a_report_is_public_only_once_published_and_a_correction_is_a_new_versio
             .contains(&item_page)
     );
     assert!(!public(&app, "/agencies/a").await.1.contains(&page));
-    let (st, v) = call(
-        &app,
-        "head",
-        "POST",
-        &format!("/api/v1/admin/items/{id}/publish"),
-        Value::Null,
-    )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{v}");
+    let v = crate::items::publish(&app, id).await;
     assert_eq!(v["log"][0]["action"], "publish_report");
     assert_eq!(v["log"][0]["subject"], format!("annual-report/{year}"));
 
@@ -178,15 +170,7 @@ async fn a_report_is_public_only_once_published_and_a_correction_is_a_new_versio
     let (_, body) = public(&app, &page).await;
     assert!(!body.contains("补录一件申请"));
     approve(&app, id).await;
-    let (st, v) = call(
-        &app,
-        "head",
-        "POST",
-        &format!("/api/v1/admin/items/{id}/publish"),
-        Value::Null,
-    )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{v}");
+    let v = crate::items::publish(&app, id).await;
     assert_eq!(v["log"][1]["action"], "correct_report");
     let (_, body) = public(&app, &page).await;
     assert!(body.contains("第 2 版") && body.contains("补录一件申请后重新统计"));
@@ -218,15 +202,7 @@ async fn a_report_is_public_only_once_published_and_a_correction_is_a_new_versio
     );
     assert_eq!(public(&app, &page).await.0, StatusCode::NOT_FOUND);
     approve(&app, id).await;
-    let (st, v) = call(
-        &app,
-        "head",
-        "POST",
-        &format!("/api/v1/admin/items/{id}/publish"),
-        Value::Null,
-    )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{v}");
+    let v = crate::items::publish(&app, id).await;
     assert_eq!(v["log"][2]["action"], "withdraw");
     assert_eq!(v["log"][3]["action"], "correct_report");
     let (st, body) = public(&app, &page).await;

@@ -269,6 +269,20 @@ async fn approved(app: &axum::Router, title: &str) -> i64 {
 
 /// Takes the version in work of item `id` through submission and every review stage, each by
 /// its own role's token.
+/// The head of office publishes item `id` (approved before); the answer's JSON.
+pub(crate) async fn publish(app: &axum::Router, id: i64) -> Value {
+    let (st, v) = call(
+        app,
+        "head",
+        "POST",
+        &format!("/api/v1/admin/items/{id}/publish"),
+        Value::Null,
+    )
+    .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    v
+}
+
 pub(crate) async fn approve(app: &axum::Router, id: i64) {
     let op = format!("/api/v1/admin/items/{id}/");
     let (st, v) = call(app, "editor", "POST", &format!("{op}submit"), Value::Null).await;
@@ -693,15 +707,7 @@ async fn a_jiedu_names_its_policy_and_each_public_page_links_the_other() {
     .await;
     assert!(!page.body.contains("政策解读："), "{}", page.body);
     approve(&app, id).await;
-    let (st, v) = call(
-        &app,
-        "head",
-        "POST",
-        &format!("/api/v1/admin/items/{id}/publish"),
-        Value::Null,
-    )
-    .await;
-    assert_eq!(st, StatusCode::OK, "{v}");
+    let v = crate::items::publish(&app, id).await;
     let page = send(
         &app,
         "GET",
@@ -834,9 +840,7 @@ async fn public_pages_are_kept_in_memory_and_follow_the_public_change_log() {
     // Published through this server: the next request sees it.
     let id = drafted(&app, "关于调整交易服务收费标准的通知").await;
     approve(&app, id).await;
-    let publish = format!("/api/v1/admin/items/{id}/publish");
-    let (st, v) = call(&app, "head", "POST", &publish, Value::Null).await;
-    assert_eq!(st, StatusCode::OK, "{v}");
+    publish(&app, id).await;
     assert!(
         get(column)
             .await
@@ -869,6 +873,39 @@ async fn public_pages_are_kept_in_memory_and_follow_the_public_change_log() {
         get(uri).await;
         let r = get(uri).await;
         assert!(r.headers.get("x-cache").is_none(), "{uri} was kept");
+    }
+}
+
+/// A column lists its public items 20 a page, newest first, with links to the pages either
+/// side; a bad page number is named in Chinese and the first page shown.
+#[tokio::test]
+async fn a_column_is_paged() {
+    let (app, db) = world().await;
+    let start = time::OffsetDateTime::now_utc() - time::Duration::days(30);
+    for n in 1..=21 {
+        let id = drafted(&app, &format!("第{n}号通知")).await;
+        gongkai_db::testing::publish_by_office(&db, id, start + time::Duration::hours(n))
+            .await
+            .unwrap();
+    }
+    let get = async |uri: &str| send(&app, "GET", uri, "", &[], None).await.body;
+    let titles = |page: &str| {
+        (1..=21)
+            .filter(|n| page.contains(&format!(">第{n}号通知<")))
+            .collect::<Vec<_>>()
+    };
+    let first = get("/agencies/a/columns/fees").await;
+    assert_eq!(titles(&first), (2..=21).collect::<Vec<_>>(), "{first}");
+    assert!(first.contains("共 21 条，第 1 / 2 页"), "{first}");
+    assert!(first.contains("href=\"/agencies/a/columns/fees?page=2\" rel=\"next\""));
+    assert!(first.find(">第21号通知<") < first.find(">第2号通知<"));
+    let second = get("/agencies/a/columns/fees?page=2").await;
+    assert_eq!(titles(&second), [1]);
+    assert!(second.contains("rel=\"prev\""));
+    for bad in ["0", "abc", "9999"] {
+        let page = get(&format!("/agencies/a/columns/fees?page={bad}")).await;
+        assert!(page.contains("字段“页码”（page）须为"), "{bad}: {page}");
+        assert_eq!(titles(&page).len(), 20);
     }
 }
 
