@@ -226,10 +226,11 @@ impl Page<'_> {
             .unwrap_or_default()
     }
     async fn js(&self, script: &str) -> Value {
+        let at = self.url().await;
         self.c
             .execute(script, vec![])
             .await
-            .unwrap_or_else(|e| panic!("script on {}: {e}", self.url().await))
+            .unwrap_or_else(|e| panic!("script on {}: {e}", at))
     }
     async fn fill(&self, css: &str, value: &str) {
         let e = self
@@ -254,10 +255,11 @@ impl Page<'_> {
         assert_eq!(ok, json!(true), "no {css} on {}", self.url().await);
     }
     async fn click_xpath(&self, xpath: &str) {
+        let at = self.url().await;
         self.c
             .find(Locator::XPath(xpath))
             .await
-            .unwrap_or_else(|e| panic!("no {xpath} on {}: {e}", self.url().await))
+            .unwrap_or_else(|e| panic!("no {xpath} on {}: {e}", at))
             .click()
             .await
             .unwrap_or_else(|e| panic!("click {xpath}: {e}"));
@@ -272,32 +274,38 @@ impl Page<'_> {
             .unwrap_or_else(|e| panic!("{css} = {value}: {e}"));
     }
     async fn click(&self, css: &str) {
+        let at = self.url().await;
         self.c
             .find(Locator::Css(css))
             .await
-            .unwrap_or_else(|e| panic!("no {css} on {}: {e}", self.url().await))
+            .unwrap_or_else(|e| panic!("no {css} on {}: {e}", at))
             .click()
             .await
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
     /// Clicks the link or button whose text is `text`.
     async fn click_text(&self, text: &str) {
+        let at = self.url().await;
         let xpath =
             format!("//a[normalize-space(.)='{text}'] | //button[normalize-space(.)='{text}']");
         self.c
             .find(Locator::XPath(&xpath))
             .await
-            .unwrap_or_else(|e| panic!("no link or button {text} on {}: {e}", self.url().await))
+            .unwrap_or_else(|e| panic!("no link or button {text} on {}: {e}", at))
             .click()
             .await
             .unwrap_or_else(|e| panic!("click {text}: {e}"));
     }
     async fn hrefs(&self, css: &str) -> Vec<String> {
         let v = self
-            .js(&format!(
-                "return Array.from(document.querySelectorAll('{css}')).map(a => a.getAttribute('href'));"
-            ))
-            .await;
+            .c
+            .execute(
+                "return Array.from(document.querySelectorAll(arguments[0]))\
+                 .map(a => a.getAttribute('href'));",
+                vec![json!(css)],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{css}: {e}"));
         v.as_array()
             .map(|a| {
                 a.iter()
@@ -430,9 +438,17 @@ async fn browser_the_public_finds_a_notice_by_a_chinese_query_and_opens_its_sect
                 .contains("中国农业发展银行吴忠分行办公楼维修工程")
         );
         let stages = p.text("ol.stages").await;
-        assert!(stages.contains("开标"), "{stages}");
+        assert!(
+            stages.contains("招标（采购）公告或资格预审公告") && stages.contains("中标候选人公示"),
+            "{stages}"
+        );
         let timeline = p.body().await;
-        assert!(timeline.contains("全过程公告") && timeline.contains("甲建设有限公司"));
+        assert!(
+            timeline.contains("全过程公告")
+                && timeline.contains("开标记录")
+                && timeline.contains("甲建设有限公司"),
+            "{timeline}"
+        );
     })
     .await;
 }
