@@ -132,8 +132,13 @@ fn large(html: &str) -> String {
 
 /// The page at `path?query` with its switch filled in (and large mode applied).
 pub fn rewrite(html: &str, path: &str, query: Option<&str>) -> String {
-    let html = html.replacen(SWITCH, &switch(path, query), 1);
-    if is_large(query) { large(&html) } else { html }
+    // The switch is filled in last: in large mode it is the one link without the mode.
+    let html = if is_large(query) {
+        large(html)
+    } else {
+        html.to_string()
+    };
+    html.replacen(SWITCH, &switch(path, query), 1)
 }
 
 /// The middleware (inside the page cache, which keeps the rewritten page).

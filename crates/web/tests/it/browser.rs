@@ -314,6 +314,47 @@ impl Page<'_> {
             })
             .unwrap_or_default()
     }
+    /// Waits until the address satisfies `want` (a click's navigation may still be under
+    /// way); fails after 10 s.
+    async fn wait_path(&self, what: &str, want: impl Fn(&str) -> bool) {
+        let start = Instant::now();
+        loop {
+            let path = self.path().await;
+            if want(&path) {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "{what}: after 10 s the browser is still at {path}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    /// Waits until the page shows `needle` (after a click that submits a form); fails after
+    /// 10 s.
+    async fn wait_text(&self, needle: &str) {
+        let start = Instant::now();
+        loop {
+            let body = self
+                .c
+                .execute(
+                    "return document.body ? document.body.innerText : '';",
+                    vec![],
+                )
+                .await
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            if body.contains(needle) {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "after 10 s the page still does not show {needle}:\n{body}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
     /// Reopens `path` until `want` holds of its body text; fails after 10 s.
     async fn eventually(&self, path: &str, what: &str, want: impl Fn(&str) -> bool) {
         let start = Instant::now();
@@ -336,12 +377,10 @@ impl Page<'_> {
         self.fill("#name", name).await;
         self.fill("#password", PASSWORD).await;
         self.click("form.form button[type=submit]").await;
-        let path = self.path().await;
-        assert!(
-            !path.starts_with("/admin/login"),
-            "{name} not logged in: {}",
-            self.body().await
-        );
+        self.wait_path(&format!("{name} logging in"), |p| {
+            !p.starts_with("/admin/login")
+        })
+        .await;
     }
     /// The page's horizontal overflow in CSS pixels (0 when it fits the window).
     async fn overflow(&self) -> i64 {
@@ -419,7 +458,8 @@ async fn browser_the_public_finds_a_notice_by_a_chinese_query_and_opens_its_sect
         // The search box in the page header.
         p.fill("#site-q", "农业").await;
         p.click("form.site-search button").await;
-        assert!(p.path().await.starts_with("/search?"), "{}", p.url().await);
+        p.wait_path("the search", |p| p.starts_with("/search?"))
+            .await;
         let results = p.text("ol.search-results").await;
         assert!(
             results.contains("中国农业发展银行吴忠分行办公楼维修工程开标记录"),
@@ -427,11 +467,10 @@ async fn browser_the_public_finds_a_notice_by_a_chinese_query_and_opens_its_sect
         );
         p.click("ol.search-results h2 a").await;
         // The notice's address leads to its section's timeline.
-        let path = p.path().await;
-        assert!(
-            path.starts_with("/agencies/a/trading/WZ-GC-2025-001/"),
-            "{path}"
-        );
+        p.wait_path("the section", |p| {
+            p.starts_with("/agencies/a/trading/WZ-GC-2025-001/")
+        })
+        .await;
         assert!(
             p.text("h1")
                 .await
@@ -477,7 +516,7 @@ async fn browser_an_item_published_in_the_back_office_is_found_and_gone_when_wit
         p.login("head").await;
         p.open(&format!("/admin/items/{id}")).await;
         p.click_text("立即发布").await;
-        assert!(p.body().await.contains("已发布"), "{}", p.body().await);
+        p.wait_text("已发布").await;
         // Within seconds it is found by search, with the script tag as text.
         p.eventually(&search, "published item in search", |b| {
             b.contains("关于交易服务收费标准的通知")
@@ -489,7 +528,8 @@ async fn browser_an_item_published_in_the_back_office_is_found_and_gone_when_wit
             "{results}"
         );
         p.click("ol.search-results h2 a").await;
-        assert_eq!(p.path().await, format!("/agencies/a/items/{id}"));
+        let item = format!("/agencies/a/items/{id}");
+        p.wait_path("the item", |p| p == item).await;
         let h1 = p.text("h1").await;
         assert!(h1.starts_with("<script>"), "{h1}");
         let ran = p
@@ -529,6 +569,7 @@ async fn browser_a_request_is_submitted_tracked_and_answered_by_staff() {
         p.fill("#subject", "某道路工程的中标通知书").await;
         p.select("#delivery", "email").await;
         p.click_text("提交申请").await;
+        p.wait_text("查询码").await;
         let code = p
             .js("const e = document.querySelector('input[name=code]'); return e ? e.value : '';")
             .await
@@ -540,6 +581,7 @@ async fn browser_a_request_is_submitted_tracked_and_answered_by_staff() {
         p.open("/requests/status").await;
         p.fill("#code", &code).await;
         p.click_text("查询").await;
+        p.wait_text("受理机关").await;
         let facts = p.text("dl.facts").await;
         assert!(
             facts.contains("办理中") && facts.contains("a 公共资源交易中心"),
@@ -563,8 +605,7 @@ async fn browser_a_request_is_submitted_tracked_and_answered_by_staff() {
         p.select("#outcome", "granted").await;
         p.click_xpath("//select[@id='type']/ancestor::form//button[@type='submit']")
             .await;
-        let body = p.body().await;
-        assert!(body.contains("答复告知书"), "{body}");
+        p.wait_text("答复告知书").await;
         // The public sees it closed.
         p.open(&format!("/requests/status?code={code}")).await;
         let facts = p.text("dl.facts").await;
@@ -659,7 +700,8 @@ async fn browser_the_report_and_the_portal_at_375_px_also_in_large_text() {
         // Large text: the link on the page switches it on, and links keep it.
         p.open("/").await;
         p.click("a.text-size").await;
-        assert!(p.path().await.contains("text=large"), "{}", p.url().await);
+        p.wait_path("large text", |p| p.contains("text=large"))
+            .await;
         for (path, before) in pages.iter().zip(&normal) {
             let sep = if path.contains('?') { '&' } else { '?' };
             p.open(&format!("{path}{sep}text=large")).await;
