@@ -245,6 +245,10 @@ pub fn audit_summary_xlsx(audits: &[gongkai_domain::audit::Audit]) -> Result<Vec
     xlsx::audit_summary(audits)
 }
 
+/// Text escaped for HTML content and attribute values (`&`, `<`, `>`, `"`, `'`): the one
+/// escaper of the workspace's hand-written markup (also valid in XML).
+pub use html::escape as escape_html;
+
 /// The report's HTML body (no `<html>` wrapper), for embedding in a portal page.
 pub fn html_body(doc: &Document) -> String {
     html::body(doc)

@@ -81,11 +81,11 @@ async fn snapshot_of(
     let report = r.clone();
     let formats = formats.to_vec();
     let snap = tokio::task::spawn_blocking(move || {
-            gongkai_export::snapshot_with(&report, template.as_deref(), &formats)
-        })
-            .await
-            .map_err(|e| failed(e.to_string()))?
-            .map_err(|e| failed(e.to_string()))?;
+        gongkai_export::snapshot_with(&report, template.as_deref(), &formats)
+    })
+    .await
+    .map_err(|e| failed(e.to_string()))?
+    .map_err(|e| failed(e.to_string()))?;
     Ok((r, snap))
 }
 

@@ -1,4 +1,5 @@
-//! Atom 1.0 feeds of trading notices (RFC 4287), public: `/feed/notices.atom[?category=CODE]`
+//! Atom 1.0 feeds (RFC 4287), public. An agency's public items: `/agencies/{code}/items.atom`
+//! (the newest [`ITEM_FEED_LEN`], each linking to its page). Trading notices: `/feed/notices.atom[?category=CODE]`
 //! lists the newest published notice versions (`gongkai_db::trading::LATEST_PAGE` a page,
 //! newest first) of one category of contracts.md §3 (all without `category`), with zh-CN
 //! titles. Older versions are reached page by page (RFC 5005 §3, paged feeds): each page but
@@ -23,7 +24,83 @@ use crate::urlenc::enc;
 use crate::{AppState, WebError};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/feed/notices.atom", get(feed))
+    Router::new()
+        .route("/feed/notices.atom", get(feed))
+        .route("/agencies/{code}/items.atom", get(item_feed))
+}
+
+/// Entries of an agency's feed of public items.
+pub const ITEM_FEED_LEN: i64 = 50;
+
+/// The Atom feed of an agency's public items (published or corrected through the workflow),
+/// the newest [`ITEM_FEED_LEN`], newest first; a withdrawn item leaves it.
+async fn item_feed(
+    State(s): State<AppState>,
+    path: Result<axum::extract::Path<String>, axum::extract::rejection::PathRejection>,
+) -> Response {
+    let result = async {
+        let Ok(axum::extract::Path(code)) = path else {
+            return Err(WebError(StatusCode::NOT_FOUND, "页面不存在".into()));
+        };
+        if !crate::security::plausible_key(&code, 64) {
+            return Err(WebError(StatusCode::NOT_FOUND, "页面不存在".into()));
+        }
+        let a = s.db.agency(&code).await?;
+        let (_, items) = s.db.public_items(a.id, &[], 0, ITEM_FEED_LEN).await?;
+        let now = OffsetDateTime::now_utc();
+        let updated = items.iter().filter_map(|i| i.published_at).max().unwrap_or(now);
+        let code = enc(&a.code);
+        let mut out = format!(
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n\
+             <feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"zh-CN\">\n\
+             <id>urn:gongkai:feed:items:{code}</id>\n<title>{title}</title>\n\
+             <subtitle>主动公开的政府信息，最新的 {ITEM_FEED_LEN} 条在前</subtitle>\n\
+             <updated>{updated}</updated>\n\
+             <link rel=\"self\" type=\"application/atom+xml\" href=\"/agencies/{code}/items.atom\"/>\n\
+             <link rel=\"alternate\" type=\"text/html\" href=\"/agencies/{code}\"/>\n\
+             <author><name>{author}</name></author>\n<generator>gongkai</generator>\n",
+            title = esc(&format!("政府信息公开 · {}", a.name)),
+            updated = rfc3339(updated),
+            author = esc(&a.name),
+        );
+        for i in &items {
+            let at = rfc3339(i.published_at.unwrap_or(now));
+            let mut summary = format!("索引号 {}", i.index_no);
+            if let Some(d) = i.doc_no.as_deref().filter(|d| !d.is_empty()) {
+                summary.push_str(&format!("；文号 {d}"));
+            }
+            if i.corrected {
+                summary.push_str("；已更正");
+            }
+            out.push_str(&format!(
+                "<entry>\n<id>urn:gongkai:item:{code}:{id}</id>\n<title>{title}</title>\n\
+                 <updated>{at}</updated>\n\
+                 <link rel=\"alternate\" type=\"text/html\" href=\"/agencies/{code}/items/{id}\"/>\n\
+                 <summary>{summary}</summary>\n</entry>\n",
+                id = i.id,
+                title = esc(&i.title),
+                summary = esc(&summary),
+            ));
+        }
+        out.push_str("</feed>\n");
+        Ok::<_, WebError>(out)
+    }
+    .await;
+    match result {
+        Ok(xml) => atom_response(xml),
+        Err(e) => e.into_response(),
+    }
+}
+
+fn atom_response(xml: String) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/atom+xml; charset=utf-8"),
+        )],
+        xml,
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -37,9 +114,9 @@ struct AtomQuery {
 fn esc(s: &str) -> String {
     let allowed = |c: &char| (*c as u32) >= 0x20 || matches!(c, '\t' | '\n' | '\r');
     if s.chars().all(|c| allowed(&c)) {
-        gongkai_export::html::escape(s)
+        gongkai_export::escape_html(s)
     } else {
-        gongkai_export::html::escape(&s.chars().filter(allowed).collect::<String>())
+        gongkai_export::escape_html(&s.chars().filter(allowed).collect::<String>())
     }
 }
 
@@ -214,14 +291,7 @@ async fn feed(State(s): State<AppState>, Query(q): Query<AtomQuery>) -> Response
     }
     .await;
     match result {
-        Ok(xml) => (
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/atom+xml; charset=utf-8"),
-            )],
-            xml,
-        )
-            .into_response(),
+        Ok(xml) => atom_response(xml),
         Err(e) => e.into_response(),
     }
 }

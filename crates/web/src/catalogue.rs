@@ -126,7 +126,11 @@ async fn column(
         })
         .collect();
     let pager = Pager::new(total, PER_PAGE, page, |n| {
-        format!("/agencies/{}/columns/{}?page={n}", enc(&a.code), enc(&column))
+        format!(
+            "/agencies/{}/columns/{}?page={n}",
+            enc(&a.code),
+            enc(&column)
+        )
     });
     let guide = if column == GUIDE_COLUMN {
         let contacts = s.db.guide_contacts(a.id).await?;

@@ -37,6 +37,7 @@ mod reports;
 mod requests_public;
 pub mod search;
 mod security;
+mod text_size;
 mod trading;
 mod trading_public;
 mod trading_rules;
@@ -176,6 +177,7 @@ pub fn router_with_search(db: Db, config: WebConfig, search: search::Search) -> 
         .merge(search::routes())
         .merge(openapi::api().split_for_parts().0)
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(text_size::layer))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             cache::layer,

@@ -51,7 +51,10 @@ mod tests {
     #[test]
     fn pages_and_links() {
         let p = Pager::new(41, 20, 2, |n| format!("?page={n}"));
-        assert_eq!((p.pages, p.prev.as_deref(), p.next.as_deref()), (3, Some("?page=1"), Some("?page=3")));
+        assert_eq!(
+            (p.pages, p.prev.as_deref(), p.next.as_deref()),
+            (3, Some("?page=1"), Some("?page=3"))
+        );
         let p = Pager::new(0, 20, 1, |n| format!("?page={n}"));
         assert_eq!((p.pages, p.prev, p.next), (1, None, None));
         // Past the end: a link back to the last page.

@@ -707,7 +707,7 @@ async fn a_jiedu_names_its_policy_and_each_public_page_links_the_other() {
     .await;
     assert!(!page.body.contains("政策解读："), "{}", page.body);
     approve(&app, id).await;
-    let v = crate::items::publish(&app, id).await;
+    crate::items::publish(&app, id).await;
     let page = send(
         &app,
         "GET",

@@ -248,7 +248,7 @@ async fn an_item_goes_out_on_its_ticked_channels_and_its_page_takes_their_reads(
     assert!(res.body.contains("发布渠道"), "{}", res.body);
 
     crate::items::approve(&app, id).await;
-    let v = crate::items::publish(&app, id).await;
+    crate::items::publish(&app, id).await;
     let page = get(&item).await;
     assert!(!page.body.contains("发布时将在"));
     let csrf = hidden_csrf(&page.body);

@@ -118,7 +118,7 @@ async fn search_finds_what_is_public_and_follows_publication_and_withdrawal() {
     // Published, it is found within seconds (the follower), under every bracket form of its
     // 文号, first.
     approve(&app, id).await;
-    let v = crate::items::publish(&app, id).await;
+    crate::items::publish(&app, id).await;
     let v = eventually(&app, "收费标准", |v| v["total"] == 1).await;
     assert_eq!(v["hits"][0]["url"], format!("/agencies/a/items/{id}"));
     assert_eq!(v["hits"][0]["kind"], "item");
