@@ -89,12 +89,26 @@ async fn snapshot_of(
     Ok((r, snap))
 }
 
-/// The renderer the demo loader is given (the same as drafting uses).
+/// The renderer the demo loader is given (the same as drafting uses). Where the PDF fonts are
+/// not installed the demo still loads: its reports are frozen without the PDF (with a
+/// warning), and the portal typesets their PDF from the frozen page once the fonts are there.
 pub fn render_snapshot(
     r: &gongkai_domain::report::AnnualReport,
     template: Option<&str>,
 ) -> Result<ReportSnapshot, String> {
-    gongkai_export::snapshot(r, template).map_err(|e| e.to_string())
+    use gongkai_export::{Format, SNAPSHOT_FORMATS, typeset};
+    let snap = match typeset::check_font_files(&typeset::fonts_dir()) {
+        Ok(()) => gongkai_export::snapshot(r, template),
+        Err(e) => {
+            tracing::warn!("{e}；演示报告冻结时不含 PDF");
+            let formats: Vec<Format> = SNAPSHOT_FORMATS
+                .into_iter()
+                .filter(|f| *f != Format::Pdf)
+                .collect();
+            gongkai_export::snapshot_with(r, template, &formats)
+        }
+    };
+    snap.map_err(|e| e.to_string())
 }
 
 /// Loads the demo agency (`Db::load_demo`) and publishes its report of every year ended
