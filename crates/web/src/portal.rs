@@ -246,10 +246,12 @@ async fn report(
     }
 }
 
+/// A PDF typeset from a frozen page: ((item, version), bytes).
+type FrozenPdf = ((i64, i32), Vec<u8>);
+
 /// PDFs typeset from frozen pages, by (item, version): a frozen version never changes.
 /// Behind an async lock, so that one such PDF is typeset at a time however many ask.
-static FROZEN_PDFS: tokio::sync::Mutex<Vec<((i64, i32), Vec<u8>)>> =
-    tokio::sync::Mutex::const_new(Vec::new());
+static FROZEN_PDFS: tokio::sync::Mutex<Vec<FrozenPdf>> = tokio::sync::Mutex::const_new(Vec::new());
 
 /// How many typeset PDFs are kept (the oldest goes first).
 const FROZEN_PDFS_KEPT: usize = 16;
