@@ -1,8 +1,8 @@
 //! The public portal: the home page (the list of agencies, or the only agency's page), an
 //! agency's page with its published annual reports, and a published report as a page or one
 //! of its frozen files (`/agencies/{code}/reports/{year}[.md|.html|.docx|.xlsx|.json|.pdf]`). A
-//! year whose report has not been published through the workflow is a 404. A report frozen
-//! before PDFs were (no `.pdf` among its files) gets its PDF typeset from its frozen page.
+//! year whose report has not been published through the workflow is a 404, and so is a format
+//! its version was not frozen with (a PDF of a report frozen before PDFs were).
 //!
 //! No path value makes a handler fail: a segment that is not UTF-8, too long, not a year or a
 //! year outside [`YEARS`] is a Chinese 404; rendering errors are logged and answered generically.
@@ -224,12 +224,9 @@ async fn report(
         .into_response()),
         Some(f) => {
             let filename = gongkai_export::snapshot_file_name(&a.code, year, f);
-            let mut stored = s.db.item_file(r.item_id, r.version, &filename).await?;
-            if stored.is_none() && f == Format::Pdf {
-                // Published before PDFs were frozen: typeset the frozen page of that version.
-                let pdf = frozen_page_pdf(r.item_id, r.version, r.body).await?;
-                stored = Some((f.content_type().to_string(), pdf));
-            }
+            // A version frozen without a PDF (published before PDFs were, or where the fonts
+            // were missing) has none: 404 like any missing format.
+            let stored = s.db.item_file(r.item_id, r.version, &filename).await?;
             let Some((content_type, bytes)) = stored else {
                 return Err(WebError(
                     StatusCode::NOT_FOUND,
@@ -244,46 +241,6 @@ async fn report(
             ))
         }
     }
-}
-
-/// A PDF typeset from a frozen page: ((item, version), bytes).
-type FrozenPdf = ((i64, i32), Vec<u8>);
-
-/// PDFs typeset from frozen pages, by (item, version): a frozen version never changes.
-/// Behind an async lock, so that one such PDF is typeset at a time however many ask.
-static FROZEN_PDFS: tokio::sync::Mutex<Vec<FrozenPdf>> = tokio::sync::Mutex::const_new(Vec::new());
-
-/// How many typeset PDFs are kept (the oldest goes first).
-const FROZEN_PDFS_KEPT: usize = 16;
-
-/// The PDF of a report version frozen without one, typeset from its frozen page off the
-/// async workers. A failure (fonts missing) is logged and answered generically.
-async fn frozen_page_pdf(item_id: i64, version: i32, body: String) -> Result<Vec<u8>, WebError> {
-    let mut kept = FROZEN_PDFS.lock().await;
-    if let Some((_, pdf)) = kept.iter().find(|(k, _)| *k == (item_id, version)) {
-        return Ok(pdf.clone());
-    }
-    let failed = || {
-        WebError(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "暂时无法生成该年度报告的 PDF，请下载其他格式".into(),
-        )
-    };
-    let pdf = tokio::task::spawn_blocking(move || gongkai_export::pdf_from_html_body(&body))
-        .await
-        .map_err(|e| {
-            tracing::error!("report PDF: {e}");
-            failed()
-        })?
-        .map_err(|e| {
-            tracing::error!("report PDF: {e}");
-            failed()
-        })?;
-    if kept.len() >= FROZEN_PDFS_KEPT {
-        kept.remove(0);
-    }
-    kept.push(((item_id, version), pdf.clone()));
-    Ok(pdf)
 }
 
 /// A stored file as a download (shown inline where the browser can). A standalone HTML

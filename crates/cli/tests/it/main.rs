@@ -201,7 +201,7 @@ async fn bad_input_exits_2_with_a_named_field_and_writes_nothing() {
                 "--year",
                 "2024",
                 "--format",
-                "pdf",
+                "odt",
             ],
             "--format",
         ),

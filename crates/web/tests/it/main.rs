@@ -119,8 +119,10 @@ async fn the_demo_portal_lists_and_serves_the_reports() {
     let (s, _, body) = get(&app, "/agencies/nope").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert!(String::from_utf8_lossy(&body).contains("未找到机构"));
-    let (s, _, _) = get(&app, "/agencies/wuzhong-ggzy/reports/2024.pdf").await;
-    assert_eq!(s, StatusCode::NOT_FOUND);
+    let (s, ct, body) = get(&app, "/agencies/wuzhong-ggzy/reports/2024.pdf").await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(ct, "application/pdf");
+    assert!(body.starts_with(b"%PDF-"));
     // Only published reports are public (contracts.md §7): a year before the establishment
     // and the year in progress have none.
     for year in [2023, (time::OffsetDateTime::now_utc().year())] {
@@ -159,14 +161,14 @@ async fn several_agencies_get_a_list() {
     );
 }
 
-/// A report published before PDFs were frozen with the other files has none stored: its PDF is
-/// typeset from its frozen page, and comes out as the PDF a publication freezes now.
+/// A report published before PDFs were frozen with the other files has none stored: its PDF
+/// is a Chinese 404, like any format its version was not frozen with (typesetting it from the
+/// frozen page lost the sections' tables on the demo report, so it is not offered).
 #[tokio::test]
-async fn a_report_frozen_without_a_pdf_gets_one_from_its_frozen_page() {
+async fn a_report_frozen_without_a_pdf_has_no_pdf() {
     let db = fresh_db().await;
     let today = gongkai_domain::period::beijing_date(time::OffsetDateTime::now_utc());
-    let a = db
-        .load_demo_as_of(false, today)
+    db.load_demo_as_of(false, today)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let without_pdf = |r: &gongkai_domain::report::AnnualReport, t: Option<&str>| {
@@ -178,28 +180,9 @@ async fn a_report_frozen_without_a_pdf_gets_one_from_its_frozen_page() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let app = gongkai_web::router(db.clone());
-    let (s, ct, pdf) = get(&app, "/agencies/wuzhong-ggzy/reports/2024.pdf").await;
-    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&pdf));
-    assert_eq!(ct, "application/pdf");
-    let report = db
-        .report_for_publication("wuzhong-ggzy", gongkai_db::PeriodSpec::Year(2024))
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let template = db
-        .narrative_template(a.id)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let frozen_now = gongkai_web::annual::render_snapshot(&report, template.as_deref())
-        .unwrap_or_else(|e| panic!("{e}"))
-        .files
-        .into_iter()
-        .find(|f| f.name.ends_with(".pdf"))
-        .map(|f| f.bytes)
-        .unwrap_or_default();
-    assert!(
-        pdf == frozen_now,
-        "the PDF differs from the one a publication freezes"
-    );
-    // Asked again: the same bytes.
-    assert!(get(&app, "/agencies/wuzhong-ggzy/reports/2024.pdf").await.2 == pdf);
+    let (s, _, body) = get(&app, "/agencies/wuzhong-ggzy/reports/2024.pdf").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(String::from_utf8_lossy(&body).contains("没有pdf格式的文件"));
+    let (s, _, _) = get(&app, "/agencies/wuzhong-ggzy/reports/2024.docx").await;
+    assert_eq!(s, StatusCode::OK);
 }
