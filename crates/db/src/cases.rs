@@ -241,14 +241,7 @@ fn synthesized(
     Ok(events)
 }
 
-/// An applicant's personal data (kept apart from the case; never shown publicly).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Applicant {
-    pub name: String,
-    pub id_number: String,
-    pub contact: String,
-    pub delivery: String,
-}
+pub use gongkai_domain::cases::Applicant;
 
 /// What the back office shows of a case besides its clock.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -737,16 +730,38 @@ impl Tx {
         self.import_requests(agency_code, received_line).await?;
         failpoint("register_request.after_case")?;
         let (id, _, _) = self.case_id(agency_code, &case_no).await?;
+        self.put_applicant(id, a).await?;
+        on_tx!(self, c => sqlx::query("INSERT INTO request_tracking (code, request_id) VALUES ($1, $2)")
+            .bind(code).bind(id).execute(&mut *c).await.map(|_| ())?);
+        Ok(())
+    }
+
+    /// Records the applicant of request `id` (the contact kept as e-mail when it holds `@`,
+    /// else as a phone number).
+    async fn put_applicant(&mut self, id: i64, a: &Applicant) -> Result<(), DbError> {
         let (phone, email) = if a.contact.contains('@') {
             (String::new(), a.contact.clone())
         } else {
             (a.contact.clone(), String::new())
         };
-        on_tx!(self, c => {
-            sqlx::query("INSERT INTO request_applicant (request_id, name, id_number, phone, email, delivery) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(id).bind(&a.name).bind(&a.id_number).bind(&phone).bind(&email).bind(&a.delivery).execute(&mut *c).await?;
-            sqlx::query("INSERT INTO request_tracking (code, request_id) VALUES ($1, $2)").bind(code).bind(id).execute(&mut *c).await?;
-        });
+        on_tx!(self, c => sqlx::query("INSERT INTO request_applicant (request_id, name, id_number, phone, email, delivery) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(id).bind(&a.name).bind(&a.id_number).bind(&phone).bind(&email).bind(&a.delivery).execute(&mut *c).await.map(|_| ())?);
+        Ok(())
+    }
+
+    /// Gives every case of the agency that has no applicant recorded the demo's fictitious
+    /// applicant for its case number and applicant type (`gongkai_synth::demo_applicant`).
+    pub(crate) async fn demo_applicants(&mut self, agency_id: i64) -> Result<(), DbError> {
+        let cases: Vec<(i64, String, String)> = on_tx!(self, c => sqlx::query_as(
+            "SELECT r.id, r.case_no, r.applicant_type FROM request r \
+             WHERE r.agency_id = $1 AND NOT EXISTS \
+             (SELECT 1 FROM request_applicant a WHERE a.request_id = r.id) ORDER BY r.id")
+            .bind(agency_id).fetch_all(&mut *c).await?);
+        for (id, case_no, applicant_type) in cases {
+            let t = ApplicantType::from_code(&applicant_type)?;
+            self.put_applicant(id, &gongkai_synth::demo_applicant(&case_no, t))
+                .await?;
+        }
         Ok(())
     }
 

@@ -137,4 +137,13 @@ impl Db {
             "SELECT MAX(seq) FROM public_change").fetch_one(p).await?);
         Ok(head.unwrap_or(0))
     }
+
+    /// The first sequence number of the change log (0 while it is empty). Rows are never
+    /// deleted but by a reset of the whole database (`gongkai demo --reset`), and numbers are
+    /// never reused, so a follower that remembers it tells a reset database from its own.
+    pub async fn public_change_origin(&self) -> Result<i64, DbError> {
+        let (first,): (Option<i64>,) = on_db!(self, p => sqlx::query_as(
+            "SELECT MIN(seq) FROM public_change").fetch_one(p).await?);
+        Ok(first.unwrap_or(0))
+    }
 }

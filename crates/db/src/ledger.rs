@@ -231,6 +231,9 @@ impl Db {
         )
         .await?;
         tx.import_requests(synth::DEMO_CODE, &events).await?;
+        // The cases' applicants: fictitious, so that case pages and reply letters look as
+        // they will in use.
+        tx.demo_applicants(agency.id).await?;
         // The records come first: the catalogue's items go out on the channels they define.
         let staff = tx.demo_staff(&agency).await?;
         let editor = staff

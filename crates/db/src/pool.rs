@@ -21,6 +21,38 @@ macro_rules! on_db {
     };
 }
 
+/// The total and one page of a filtered list, on whichever pool a [`Db`] holds:
+/// `paged!(db, "SELECT cols", "ORDER BY …", offset, limit, |qb| { … })` runs
+/// `SELECT COUNT(*)` and then `SELECT cols … ORDER BY … LIMIT limit OFFSET offset`, the block
+/// pushing the same ` FROM … WHERE …` onto the builder `qb` of both queries, so that the count
+/// and the page can never disagree on the filter. It evaluates to `(i64, Vec<Row>)` with `Row`
+/// inferred (`sqlx::FromRow`).
+macro_rules! paged {
+    ($db:expr, $select:expr, $order:expr, $offset:expr, $limit:expr, |$qb:ident| $filter:block) => {
+        $crate::on_db!($db, p => {
+            let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*)");
+            {
+                let $qb = &mut count;
+                $filter
+            }
+            let (total,): (i64,) = count.build_query_as().fetch_one(p).await?;
+            let mut page = sqlx::QueryBuilder::new($select);
+            {
+                let $qb = &mut page;
+                $filter
+            }
+            page.push(" ")
+                .push($order)
+                .push(" LIMIT ")
+                .push_bind($limit)
+                .push(" OFFSET ")
+                .push_bind($offset);
+            (total, page.build_query_as().fetch_all(p).await?)
+        })
+    };
+}
+pub(crate) use paged;
+
 /// Which database a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

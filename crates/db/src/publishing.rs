@@ -72,6 +72,28 @@ pub struct ItemRow {
     pub attr: gongkai_domain::codes::DisclosureAttr,
 }
 
+/// An item waiting on someone, for the back office's work queues.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkItem {
+    pub id: i64,
+    /// The agency's code.
+    pub agency: String,
+    pub title: String,
+    /// The state of the version in work (草稿, 已退回 or 审核中).
+    pub state: VersionState,
+    /// For an item to review: the stages the principal may perform on it now.
+    pub stages: Vec<Stage>,
+}
+
+/// What waits on one principal (see [`Db::work_queues`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkQueues {
+    /// The versions the principal drafted that are still in work (草稿, 已退回), returned first.
+    pub my_drafts: Vec<WorkItem>,
+    /// The versions in review on which the principal may perform a stage now.
+    pub to_review: Vec<WorkItem>,
+}
+
 /// One version of an item.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct VersionRow {
@@ -124,7 +146,8 @@ pub struct ItemDetail {
     pub files: Vec<FileRow>,
     /// The year, when the item is an agency's annual report.
     pub report_year: Option<i32>,
-    /// Its posts on the agency's channels, with their reads (the back office's view only).
+    /// Its posts on the agency's channels (their reads in the back office's view only: 0
+    /// on public pages).
     pub posts: Vec<PostRow>,
 }
 
@@ -699,6 +722,72 @@ impl Tx {
             }
         }
         Ok((all, round))
+    }
+
+    /// The items waiting on `p` ([`Db::work_queues`]).
+    pub async fn work_queues(&mut self, p: &Principal) -> Result<WorkQueues, DbError> {
+        let rows: Vec<(i64, i32, String, String, i64)> = on_tx!(self, c => sqlx::query_as(
+            "SELECT v.item_id, v.version, v.state, i.title, v.author_id FROM item_version v \
+             JOIN disclosure_item i ON i.id = v.item_id \
+             WHERE v.state IN ('draft', 'returned', 'in_review') ORDER BY v.updated_at DESC, v.id DESC")
+            .fetch_all(&mut *c).await?);
+        let mut q = WorkQueues::default();
+        for (item_id, version, state, title, author) in rows {
+            let state = VersionState::from_code(&state)?;
+            let ((_, agency_id, agency, _, _, _), path) =
+                self.item_head_with(item_id, false).await?;
+            if authorize(p, Action::ViewItems, Resource::Agency(&path)).is_err() {
+                continue;
+            }
+            let mut item = WorkItem {
+                id: item_id,
+                agency,
+                title,
+                state,
+                stages: Vec::new(),
+            };
+            if state != VersionState::InReview {
+                if author == p.user_id {
+                    q.my_drafts.push(item);
+                }
+                continue;
+            }
+            let v = self.version_row(item_id, version).await?;
+            let (all, round) = self.reviews_of(item_id, &v).await?;
+            let ctx = ReviewContext {
+                agency: &path,
+                author: v.author_id,
+                done: &all,
+                min_people: self.min_people(agency_id).await?,
+            };
+            // The same three questions `review_item` asks: the stage's role, whether the
+            // stage fits the round, separation of duties.
+            item.stages = Stage::ALL
+                .iter()
+                .copied()
+                .filter(|&stage| {
+                    authorize(p, Action::Review(stage), Resource::Agency(&path)).is_ok()
+                        && next_state(
+                            VersionState::InReview,
+                            Step::Review {
+                                stage,
+                                verdict: Verdict::Pass,
+                            },
+                            &round,
+                            0,
+                        )
+                        .is_ok()
+                        && authorize(p, Action::Review(stage), Resource::ReviewOf(&ctx)).is_ok()
+                })
+                .collect();
+            if !item.stages.is_empty() {
+                q.to_review.push(item);
+            }
+        }
+        // Returned versions first: someone is waiting for the fix.
+        q.my_drafts
+            .sort_by_key(|i| i.state != VersionState::Returned);
+        Ok(q)
     }
 
     async fn min_people(&mut self, agency_id: i64) -> Result<usize, DbError> {
@@ -1316,6 +1405,17 @@ type LogRow = (
 );
 
 impl Db {
+    /// The items waiting on `p`, in the agencies whose items `p` may view: the versions `p`
+    /// drafted that are still in work, and the versions in review on which `p` may perform a
+    /// stage now — as `authorize` decides it for the review itself (the stage's role, the
+    /// stage fitting the round, separation of duties).
+    pub async fn work_queues(&self, p: &Principal) -> Result<WorkQueues, DbError> {
+        let mut tx = self.begin().await?;
+        let q = tx.work_queues(p).await?;
+        tx.commit().await?;
+        Ok(q)
+    }
+
     /// The agency's items (contracts.md §7), newest first, optionally in one state.
     pub async fn items(
         &self,
@@ -1429,12 +1529,14 @@ impl Db {
         let report_year: Option<i32> = on_tx!(&mut tx, c => sqlx::query_scalar(
             "SELECT year FROM annual_report WHERE item_id = $1")
             .bind(item_id).fetch_optional(&mut *c).await?);
-        let posts: Vec<PostTuple> = if audience_public {
-            Vec::new()
-        } else {
-            on_tx!(&mut tx, c => sqlx::query_as(POSTS_SQL)
-                .bind(item_id).fetch_all(&mut *c).await?)
-        };
+        let mut posts: Vec<PostTuple> = on_tx!(&mut tx, c => sqlx::query_as(POSTS_SQL)
+            .bind(item_id).fetch_all(&mut *c).await?);
+        if audience_public {
+            // The public sees where an item went out, not the office's reading figures.
+            for p in &mut posts {
+                p.4 = 0;
+            }
+        }
         tx.rollback().await?;
         Ok(ItemDetail {
             files: files
@@ -1658,9 +1760,13 @@ impl Db {
     ) -> Result<(i64, Vec<PublicItem>), DbError> {
         let limit = limit.clamp(1, PUBLIC_ITEMS_PAGE_MAX);
         let offset = offset.max(0);
-        macro_rules! filtered {
-            ($qb:expr) => {{
-                let qb = $qb;
+        let (total, rows): (i64, Vec<PublicTuple>) = crate::pool::paged!(
+            self,
+            "SELECT id, index_no, title, doc_no, column_code, published_at, state",
+            "ORDER BY published_at DESC, id DESC",
+            offset,
+            limit,
+            |qb| {
                 qb.push(
                     " FROM disclosure_item WHERE state IN ('published', 'corrected') \
                      AND public_version IS NOT NULL AND agency_id = ",
@@ -1674,21 +1780,8 @@ impl Db {
                     }
                     sep.push_unseparated(")");
                 }
-            }};
-        }
-        let (total, rows): (i64, Vec<PublicTuple>) = on_db!(self, p => {
-            let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*)");
-            filtered!(&mut count);
-            let (total,): (i64,) = count.build_query_as().fetch_one(p).await?;
-            let mut qb = sqlx::QueryBuilder::new(
-                "SELECT id, index_no, title, doc_no, column_code, published_at, state");
-            filtered!(&mut qb);
-            qb.push(" ORDER BY published_at DESC, id DESC LIMIT ")
-                .push_bind(limit)
-                .push(" OFFSET ")
-                .push_bind(offset);
-            (total, qb.build_query_as::<PublicTuple>().fetch_all(p).await?)
-        });
+            }
+        );
         let items = rows
             .into_iter()
             .map(|r| PublicItem {

@@ -276,10 +276,16 @@ impl Db {
     ) -> Result<(i64, Vec<NoticeListRow>), DbError> {
         let limit = limit.clamp(1, NOTICE_PAGE_MAX);
         let offset = offset.max(0);
-        // The same conditions for the count and the page (on either backend's builder).
-        macro_rules! filtered {
-            ($qb:expr) => {{
-                let qb = $qb;
+        let (total, rows): (i64, Vec<NoticeListRow>) = crate::pool::paged!(
+            self,
+            "SELECT n.notice_no AS notice, n.type AS ntype, n.title, n.published_on, \
+             CAST(n.version AS BIGINT) AS version, pr.code AS project, \
+             pr.name AS project_name, pr.category, pr.region, s.code AS section, \
+             s.name AS section_name",
+            "ORDER BY n.published_on DESC, n.published_at DESC, n.id DESC",
+            offset,
+            limit,
+            |qb| {
                 qb.push(
                     " FROM notice n JOIN project pr ON pr.id = n.project_id \
                      LEFT JOIN section s ON s.id = n.section_id WHERE n.agency_id = ",
@@ -307,25 +313,24 @@ impl Db {
                 if let Some(d) = f.to {
                     qb.push(" AND n.published_on <= ").push_bind(d);
                 }
-            }};
-        }
-        let (total, rows): (i64, Vec<NoticeListRow>) = on_db!(self, p => {
-            let mut count = sqlx::QueryBuilder::new("SELECT COUNT(*)");
-            filtered!(&mut count);
-            let (total,): (i64,) = count.build_query_as().fetch_one(p).await?;
-            let mut qb = sqlx::QueryBuilder::new(
-                "SELECT n.notice_no AS notice, n.type AS ntype, n.title, n.published_on, \
-                 CAST(n.version AS BIGINT) AS version, pr.code AS project, \
-                 pr.name AS project_name, pr.category, pr.region, s.code AS section, \
-                 s.name AS section_name");
-            filtered!(&mut qb);
-            qb.push(" ORDER BY n.published_on DESC, n.published_at DESC, n.id DESC LIMIT ")
-                .push_bind(limit)
-                .push(" OFFSET ")
-                .push_bind(offset);
-            (total, qb.build_query_as::<NoticeListRow>().fetch_all(p).await?)
-        });
+            }
+        );
         Ok((total, rows))
+    }
+
+    /// How many of the agency's notices were published on each day of `from..=to`, by
+    /// notice type code: (day, type, count), by day (the dashboard's charts).
+    pub async fn notice_day_counts(
+        &self,
+        agency_id: i64,
+        from: Date,
+        to: Date,
+    ) -> Result<Vec<(Date, String, i64)>, DbError> {
+        Ok(on_db!(self, p => sqlx::query_as(
+            "SELECT published_on, type, COUNT(*) FROM notice \
+             WHERE agency_id = $1 AND published_on BETWEEN $2 AND $3 \
+             GROUP BY published_on, type ORDER BY published_on, type")
+            .bind(agency_id).bind(from).bind(to).fetch_all(p).await?))
     }
 
     /// The regions of an agency's projects (for the public list's filter), sorted.

@@ -16,6 +16,18 @@ pub const CORRECTION_NOTICE_WORKDAYS: u32 = 7;
 /// The most an extension may add in total (条例 art. 33).
 pub const MAX_EXTENSION_WORKDAYS: i64 = 20;
 
+/// An applicant's personal data (kept apart from the case; never shown publicly).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Applicant {
+    pub name: String,
+    /// 身份证件号码 or 统一社会信用代码.
+    pub id_number: String,
+    /// A phone number or an e-mail address.
+    pub contact: String,
+    /// How the information is to be delivered: `email`, `post` or `pickup`.
+    pub delivery: String,
+}
+
 /// Who is consulted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

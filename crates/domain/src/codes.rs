@@ -132,6 +132,28 @@ impl OutcomeGroup {
 }
 
 impl Outcome {
+    /// The outcome as a person reads it, with its group: 「（三）不予公开 · 1.属于国家秘密」; the
+    /// two single-row groups are their row label alone (「（一）予以公开」).
+    pub fn full_label(self) -> String {
+        match self.group().label() {
+            Some(g) => format!("{g} · {}", self.label()),
+            None => self.label().to_string(),
+        }
+    }
+
+    /// The 21 outcomes in their groups, in the official order: (group label, outcomes), the
+    /// label `None` for the two single-row groups (a form's `<optgroup>`s).
+    pub fn grouped() -> Vec<(Option<&'static str>, Vec<Outcome>)> {
+        let mut out: Vec<(OutcomeGroup, Vec<Outcome>)> = Vec::new();
+        for &o in Outcome::ALL {
+            match out.last_mut() {
+                Some((g, v)) if *g == o.group() => v.push(o),
+                _ => out.push((o.group(), vec![o])),
+            }
+        }
+        out.into_iter().map(|(g, v)| (g.label(), v)).collect()
+    }
+
     pub fn group(self) -> OutcomeGroup {
         let code = self.code();
         match self {
@@ -324,6 +346,30 @@ mod tests {
         }
         assert_eq!(NoticeType::AwardResult.phase(), TradingPhase::After);
         assert_eq!(NoticeType::CandidatePublicity.phase(), TradingPhase::During);
+    }
+
+    #[test]
+    fn outcomes_read_with_their_group_in_the_official_order() {
+        assert_eq!(
+            Outcome::DenyStateSecret.full_label(),
+            "（三）不予公开 · 1.属于国家秘密"
+        );
+        assert_eq!(Outcome::Granted.full_label(), "（一）予以公开");
+        let groups = Outcome::grouped();
+        let labels: Vec<Option<&str>> = groups.iter().map(|g| g.0).collect();
+        assert_eq!(
+            labels,
+            [
+                None,
+                None,
+                Some("（三）不予公开"),
+                Some("（四）无法提供"),
+                Some("（五）不予处理"),
+                Some("（六）其他处理")
+            ]
+        );
+        let flat: Vec<Outcome> = groups.into_iter().flat_map(|g| g.1).collect();
+        assert_eq!(flat, Outcome::ALL);
     }
 
     #[test]

@@ -11,6 +11,7 @@ pub mod cases;
 pub mod codes;
 pub mod error;
 pub mod fees;
+pub mod html;
 pub mod ledger;
 pub mod numfmt;
 pub mod period;

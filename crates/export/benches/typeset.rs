@@ -7,47 +7,10 @@
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use gongkai_domain::codes::{ApplicantType, Outcome};
-use gongkai_domain::period::Period;
-use gongkai_domain::report::*;
+use gongkai_domain::report::AnnualReport;
 use gongkai_export::{DEFAULT_TEMPLATE, Format, render};
-use time::macros::date;
 
 const N: u32 = 20;
-
-fn report() -> AnnualReport {
-    let mut t3 = Table3::default();
-    for (i, o) in Outcome::ALL.iter().enumerate() {
-        let a = ApplicantType::ALL[i % ApplicantType::ALL.len()];
-        t3.add_cases(T3Row::NewReceived, a, i as i64 + 1);
-        t3.add_cases(T3Row::Outcome(*o), a, i as i64 + 1);
-    }
-    t3.fill_total_processed();
-    AnnualReport::new(ReportInputs {
-        agency: AgencyRef {
-            code: "bench".into(),
-            name: "某市公共资源交易中心".into(),
-        },
-        period: Period {
-            from: date!(2025 - 01 - 01),
-            to: date!(2025 - 12 - 31),
-        },
-        proactive: Table2 {
-            licensing_decisions: 1234,
-            fees_fen: 20_300_000,
-            ..Table2::default()
-        },
-        requests: t3,
-        appeals: Table4::default(),
-        figures: Figures {
-            trading_notices: 5836,
-            sections_full_process: 977,
-            ..Figures::default()
-        },
-        channels: vec![],
-        previous_carried_forward: None,
-    })
-}
 
 fn time(f: Format, r: &AnnualReport) -> Result<(Duration, usize), String> {
     let start = Instant::now();
@@ -67,7 +30,7 @@ fn mean(f: Format, r: &AnnualReport) -> Result<(Duration, usize), String> {
 }
 
 fn main() -> ExitCode {
-    let r = report();
+    let r = gongkai_synth::sample_report();
     let run = || -> Result<(), String> {
         let (first, _) = time(Format::Pdf, &r)?;
         let (docx, docx_size) = mean(Format::Docx, &r)?;

@@ -11,81 +11,14 @@
 //! error finding appears.
 
 use gongkai_domain::audit::{Audit, audit_text};
-use gongkai_domain::codes::{AppealKind, AppealResult, ApplicantType, Outcome};
-use gongkai_domain::period::Period;
-use gongkai_domain::report::*;
+use gongkai_domain::report::AnnualReport;
 use serde_json::Value;
-use time::macros::date;
 
 use crate::layout::{Cell, Grid};
 use crate::{Block, DEFAULT_TEMPLATE, Document};
 
-/// A report whose every table holds distinct, balancing values.
-pub(crate) fn report() -> AnnualReport {
-    let mut t3 = Table3::default();
-    let types = ApplicantType::ALL;
-    for (i, a) in types.iter().enumerate() {
-        let i = i as i64;
-        t3.add_cases(T3Row::NewReceived, *a, 10 + 3 * i);
-        t3.add_cases(T3Row::CarriedOver, *a, 1 + i % 2);
-    }
-    // Spread the received and carried-over cases over the outcomes, leaving some carried forward.
-    for (k, a) in types.iter().enumerate() {
-        let mut left = t3.get(T3Row::NewReceived, k) + t3.get(T3Row::CarriedOver, k) - 2;
-        for (j, o) in Outcome::ALL.iter().enumerate() {
-            let n = ((j + k) % 3) as i64;
-            let n = n.min(left);
-            left -= n;
-            t3.add_cases(T3Row::Outcome(*o), *a, n);
-        }
-        t3.add_cases(T3Row::Outcome(Outcome::Granted), *a, left);
-        t3.add_cases(T3Row::CarriedForward, *a, 2);
-    }
-    t3.fill_total_processed();
-    let mut t4 = Table4::default();
-    for (g, kind) in AppealKind::ALL.iter().enumerate() {
-        for (r, res) in AppealResult::ALL.iter().enumerate() {
-            t4.add(*kind, *res, (g * 4 + r + 1) as i64);
-        }
-    }
-    let proactive = Table2 {
-        rules: DocCounts {
-            issued: 1,
-            repealed: 2,
-            in_force: 13,
-        },
-        normative_documents: DocCounts {
-            issued: 8,
-            repealed: 26,
-            in_force: 66,
-        },
-        licensing_decisions: 447,
-        penalty_decisions: 39,
-        enforcement_decisions: 5,
-        fees_fen: 20_300_000,
-    };
-    let received = t3.get(T3Row::NewReceived, TOTAL_COL);
-    AnnualReport::new(ReportInputs {
-        agency: AgencyRef {
-            code: "x".into(),
-            name: "某市公共资源交易中心".into(),
-        },
-        period: Period {
-            from: date!(2024 - 01 - 01),
-            to: date!(2024 - 12 - 31),
-        },
-        proactive,
-        requests: t3,
-        appeals: t4,
-        figures: Figures {
-            trading_notices: 5836,
-            requests_received: received,
-            ..Figures::default()
-        },
-        channels: Vec::new(),
-        previous_carried_forward: None,
-    })
-}
+/// The report of the corpus: every table holds distinct, balancing values.
+pub(crate) use gongkai_synth::sample_report as report;
 
 // ---------------------------------------------------------------------------------------------
 // Grids as matrices, for mutating

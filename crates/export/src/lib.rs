@@ -253,15 +253,3 @@ pub use html::escape as escape_html;
 pub fn html_body(doc: &Document) -> String {
     html::body(doc)
 }
-
-/// The PDF of a report page frozen as [`html_body`] wrote it (a report published before PDFs
-/// were frozen with the other files): the same title, text and tables, read back from the
-/// frozen markup, typeset with the fonts of [`typeset::fonts_dir`].
-pub fn pdf_from_html_body(body: &str) -> Result<Vec<u8>, ExportError> {
-    typeset::render(&document_from_html_body(body), &typeset::fonts_dir())
-}
-
-/// The document a report page frozen as [`html_body`] wrote it was written from.
-pub fn document_from_html_body(body: &str) -> Document {
-    html::parse_body(body)
-}

@@ -284,18 +284,22 @@ fn beijing(t: OffsetDateTime) -> OffsetDateTime {
     t.to_offset(time::macros::offset!(+8))
 }
 
-/// The commit payload: the last change applied and the schema it was written with.
+/// The commit payload: the last change applied, the schema it was written with, and the
+/// origin of the change log it follows (see [`SearchIndex::set_origin`]).
 #[derive(Serialize, Deserialize)]
 struct Payload {
     seq: i64,
     schema: u32,
+    #[serde(default)]
+    origin: i64,
 }
 
 /// How [`SearchIndex::open`] found the directory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Opened {
-    /// An index of this version; changes after this sequence number are still to apply.
-    Existing { seq: i64 },
+    /// An index of this version; changes after `seq` are still to apply, from the change log
+    /// whose origin was `origin` when the index was built.
+    Existing { seq: i64, origin: i64 },
     /// Created empty (there was none, it could not be read, or it was of an older version):
     /// to be rebuilt from the database.
     Created { reason: String },
@@ -308,6 +312,8 @@ pub struct SearchIndex {
     writer: Mutex<IndexWriter>,
     f: Fields,
     dir: Option<PathBuf>,
+    /// Recorded with every commit ([`SearchIndex::set_origin`]).
+    origin: std::sync::atomic::AtomicI64,
 }
 
 impl std::fmt::Debug for SearchIndex {
@@ -331,7 +337,9 @@ impl SearchIndex {
     pub fn open(dir: &Path) -> Result<(SearchIndex, Opened), SearchError> {
         let existing = if dir.join("meta.json").exists() {
             match Self::try_open(dir) {
-                Ok((ix, Some(seq))) => return Ok((ix, Opened::Existing { seq })),
+                Ok((ix, Some((seq, origin)))) => {
+                    return Ok((ix, Opened::Existing { seq, origin }));
+                }
                 Ok((_, None)) => "索引版本不同或从未提交".to_string(),
                 Err(SearchError::Busy(m)) => return Err(SearchError::Busy(m)),
                 Err(e) => e.to_string(),
@@ -354,7 +362,7 @@ impl SearchIndex {
         Self::with(index, f, Some(dir.to_path_buf()))
     }
 
-    fn try_open(dir: &Path) -> Result<(SearchIndex, Option<i64>), SearchError> {
+    fn try_open(dir: &Path) -> Result<(SearchIndex, Option<(i64, i64)>), SearchError> {
         let index = Index::open_in_dir(dir)?;
         let (expected, f) = schema();
         if index.schema() != expected {
@@ -367,8 +375,11 @@ impl SearchIndex {
             .payload
             .and_then(|p| serde_json::from_str::<Payload>(&p).ok())
             .filter(|p| p.schema == SCHEMA_VERSION)
-            .map(|p| p.seq);
+            .map(|p| (p.seq, p.origin));
         let ix = Self::with(index, f, Some(dir.to_path_buf()))?;
+        if let Some((_, origin)) = seq {
+            ix.set_origin(origin);
+        }
         Ok((ix, seq))
     }
 
@@ -393,6 +404,7 @@ impl SearchIndex {
             writer: Mutex::new(writer),
             f,
             dir,
+            origin: std::sync::atomic::AtomicI64::new(0),
         })
     }
 
@@ -461,11 +473,21 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Sets the origin recorded with every later commit: an identity of the change log the
+    /// index follows (the caller's choice, e.g. the log's first sequence number), so that an
+    /// index left from another incarnation of the database — reset and refilled — is told
+    /// apart from one that is merely behind.
+    pub fn set_origin(&self, origin: i64) {
+        self.origin
+            .store(origin, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Makes the changes so far visible and durable, recording `seq` as applied.
     pub fn commit(&self, seq: i64) -> Result<(), SearchError> {
         let payload = serde_json::to_string(&Payload {
             seq,
             schema: SCHEMA_VERSION,
+            origin: self.origin.load(std::sync::atomic::Ordering::Relaxed),
         })
         .unwrap_or_default();
         {
@@ -695,21 +717,8 @@ pub fn index_words(text: &str) -> Vec<String> {
     out
 }
 
-/// Text escaped for HTML content and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// Text escaped for HTML content and attribute values (the workspace's one escaper).
+pub use gongkai_domain::html::escape;
 
 /// `text` escaped, with the byte ranges `marks` (sorted or not, overlapping or not) in `<mark>`.
 fn marked(text: &str, marks: &[std::ops::Range<usize>]) -> String {

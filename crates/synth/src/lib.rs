@@ -4,9 +4,13 @@
 //! Everything is drawn from a seeded ChaCha8 generator, so the same seed gives the same ledger
 //! on every machine.
 
+mod applicants;
 mod catalogue;
+mod sample;
 
+pub use applicants::demo_applicant;
 pub use catalogue::{DEMO_CONTACTS, DEMO_WORDS, DemoItem, Fate, demo_catalogue, demo_guide};
+pub use sample::sample_report;
 
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};

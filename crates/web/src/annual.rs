@@ -91,7 +91,8 @@ async fn snapshot_of(
 
 /// The renderer the demo loader is given (the same as drafting uses). Where the PDF fonts are
 /// not installed the demo still loads: its reports are frozen without the PDF (with a
-/// warning), and the portal typesets their PDF from the frozen page once the fonts are there.
+/// warning); such a version has no PDF (the portal answers 404 for it) until the demo is
+/// loaded again with the fonts installed (`gongkai demo --reset`).
 pub fn render_snapshot(
     r: &gongkai_domain::report::AnnualReport,
     template: Option<&str>,

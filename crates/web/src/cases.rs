@@ -120,7 +120,7 @@ struct Row {
     received: String,
     due: String,
     status: &'static str,
-    outcome: &'static str,
+    outcome: String,
     overdue: bool,
 }
 
@@ -189,7 +189,9 @@ async fn requests(
                     received: iso(c.received),
                     due: iso(c.due),
                     status: c.status.label(),
-                    outcome: c.outcome.map(|o| o.label()).unwrap_or("-"),
+                    outcome: c
+                        .outcome
+                        .map_or_else(|| "-".to_string(), |o| o.full_label()),
                     overdue: c.overdue,
                 })
                 .collect(),
@@ -202,6 +204,10 @@ async fn requests(
     }
 }
 
+/// A group of outcomes for the reply form: its label (none for a single-row group) and its
+/// outcomes as (code, row label).
+type OutcomeGroupView = (Option<&'static str>, Vec<(&'static str, &'static str)>);
+
 struct ClockView {
     applicant: &'static str,
     received: String,
@@ -211,7 +217,7 @@ struct ClockView {
     due: String,
     status: &'static str,
     overdue: bool,
-    outcome: &'static str,
+    outcome: String,
 }
 
 #[derive(Template, WebTemplate)]
@@ -226,7 +232,8 @@ struct RequestPage {
     open: bool,
     can_handle: bool,
     can_extend: bool,
-    outcomes: Vec<(&'static str, &'static str)>,
+    /// The outcomes in their groups: (group label, [(code, row label)]).
+    outcomes: Vec<OutcomeGroupView>,
     fee: Option<String>,
     appeals: Vec<String>,
     message: Option<String>,
@@ -319,13 +326,18 @@ async fn request_page(
                 due: iso(c.due),
                 status: c.status.label(),
                 overdue: c.overdue,
-                outcome: c.outcome.map(|o| o.label()).unwrap_or("-"),
+                outcome: c
+                    .outcome
+                    .map_or_else(|| "-".to_string(), |o| o.full_label()),
             },
             applicant: detail.applicant,
             events: detail.events,
             can_handle: pr.may(Action::HandleRequests, &path),
             can_extend: pr.may(Action::ApproveExtension, &path),
-            outcomes: Outcome::ALL.iter().map(|o| (o.code(), o.label())).collect(),
+            outcomes: Outcome::grouped()
+                .into_iter()
+                .map(|(g, v)| (g, v.into_iter().map(|o| (o.code(), o.label())).collect()))
+                .collect(),
             message,
         })
     }

@@ -204,6 +204,8 @@ struct ItemPage {
     policy: Option<(i64, String)>,
     /// For a policy: its public 解读 (id, title).
     interpretations: Vec<(i64, String)>,
+    /// The channels it also went out on (新媒体, 政务公开栏 …): (channel name, day).
+    channels: Vec<(String, String)>,
 }
 
 async fn item(
@@ -275,6 +277,11 @@ async fn item(
         corrections,
         log,
         report_year: d.report_year,
+        channels: d
+            .posts
+            .iter()
+            .map(|p| (p.channel_name.clone(), iso(p.published_on)))
+            .collect(),
         attachments: if d.report_year.is_some() {
             Vec::new()
         } else {

@@ -1,10 +1,46 @@
-//! The back office's page chrome (`templates/admin_base.html`): the navigation, the signed-in
-//! user's name and the session's CSRF token for the logout form. Every back-office page template
-//! has a `chrome` field built by `Chrome::of`.
+//! The back office's page chrome (`templates/admin_base.html`): the navigation with the entry
+//! of the page marked current, the signed-in user's name and the session's CSRF token for the
+//! logout form. Every back-office page template has a `chrome` field built by `Chrome::of`.
+//!
+//! The current entry comes from the request's path, which [`remember_path`] (a middleware
+//! around every route) keeps for the task answering the request.
 
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
 use gongkai_domain::auth::Action;
 
 use crate::guard::Caller;
+
+tokio::task_local! {
+    /// The path of the request the current task answers.
+    static PATH: String;
+}
+
+/// Middleware: keeps the request's path for [`Chrome::of`] while the request is answered.
+pub async fn remember_path(req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    PATH.scope(path, next.run(req)).await
+}
+
+/// The navigation entry a path belongs to: the longest entry that is the path or a folder of
+/// it (`/admin/` itself only for the home page); `""` for none.
+fn current_entry(nav: &[(&'static str, &'static str)], path: &str) -> &'static str {
+    nav.iter()
+        .map(|n| n.0)
+        .filter(|href| {
+            if *href == "/admin/" {
+                path == "/admin/" || path == "/admin"
+            } else {
+                path == *href
+                    || path
+                        .strip_prefix(href)
+                        .is_some_and(|rest| rest.starts_with('/'))
+            }
+        })
+        .max_by_key(|href| href.len())
+        .unwrap_or("")
+}
 
 /// The trading disclosure pages, shown to those who may view them somewhere.
 pub const TRADING: (&str, &str) = ("/admin/trading", "交易信息公开");
@@ -31,6 +67,8 @@ pub const NAV: &[(&str, &str)] = &[
 /// What the header of every back-office page shows.
 pub struct Chrome {
     pub nav: Vec<(&'static str, &'static str)>,
+    /// The entry of `nav` the page belongs to (`aria-current`), or `""`.
+    pub current: &'static str,
     pub user: String,
     /// The session's CSRF token, also used by the page's own forms.
     pub csrf: String,
@@ -52,10 +90,31 @@ impl Chrome {
                 .map_or(nav.len(), |i| i + 1);
             nav.insert(at, RECORDS);
         }
+        let path = PATH.try_with(|p| p.clone()).unwrap_or_default();
         Chrome {
+            current: current_entry(&nav, &path),
             nav,
             user: c.name().to_string(),
             csrf: c.csrf(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_current_entry_is_the_longest_folder_of_the_path() {
+        let nav = NAV.to_vec();
+        assert_eq!(current_entry(&nav, "/admin/"), "/admin/");
+        assert_eq!(
+            current_entry(&nav, "/admin/requests/a/WZ-1"),
+            "/admin/requests"
+        );
+        assert_eq!(current_entry(&nav, "/admin/reports"), "/admin/reports");
+        // A longer name is not a folder of a shorter one, nor is every page under /admin/ home.
+        assert_eq!(current_entry(&nav, "/admin/reportsx"), "");
+        assert_eq!(current_entry(&nav, "/admin/letters/a/1"), "");
     }
 }

@@ -20,6 +20,7 @@ pub mod cache;
 mod calendar;
 mod cases;
 mod catalogue;
+mod charts;
 mod chrome;
 mod columns;
 mod dashboard;
@@ -74,6 +75,9 @@ pub struct WebConfig {
     /// Login attempts allowed per minute per client address and per account name (0: no
     /// throttling; the account lockout still applies).
     pub login_attempts_per_minute: u32,
+    /// Searches allowed per minute per client address, as a burst refilled evenly over the
+    /// minute (0: no limit); each search's own work is bounded apart from this.
+    pub searches_per_minute: u32,
     /// Where files the server keeps live (attachments, the search index).
     pub data_dir: std::path::PathBuf,
     /// The public pages' cache.
@@ -88,6 +92,7 @@ impl Default for WebConfig {
             proxy_header: None,
             audit_retention_days: 180,
             login_attempts_per_minute: 30,
+            searches_per_minute: 120,
             data_dir: std::path::PathBuf::from("data"),
             cache: Default::default(),
         }
@@ -177,6 +182,7 @@ pub fn router_with_search(db: Db, config: WebConfig, search: search::Search) -> 
         .merge(search::routes())
         .merge(openapi::api().split_for_parts().0)
         .fallback(not_found)
+        .layer(axum::middleware::from_fn(chrome::remember_path))
         .layer(axum::middleware::from_fn(text_size::layer))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

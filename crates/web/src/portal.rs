@@ -10,8 +10,8 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::rejection::{PathRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -39,27 +39,113 @@ pub fn routes() -> Router<AppState> {
 struct AgencyLink {
     code: String,
     name: String,
+    /// Whether it matches the directory's filter (a top agency may be shown for context).
+    matched: bool,
 }
 
 #[derive(Template, WebTemplate)]
 #[template(path = "home.html")]
 struct Home {
-    agencies: Vec<AgencyLink>,
+    /// The directory: each top agency with its subordinate agencies (all those matching the
+    /// filter, with their parents for context).
+    groups: Vec<(AgencyLink, Vec<AgencyLink>)>,
+    /// The filter as typed, and how many agencies there are in all.
+    q: String,
+    total: usize,
+    matched: usize,
+    message: Option<String>,
 }
 
-async fn home(State(s): State<AppState>) -> Result<Response, WebError> {
+/// The directory's filter (`?q=`): part of an agency's name or code.
+#[derive(serde::Deserialize, Default)]
+struct DirectoryQuery {
+    q: Option<String>,
+}
+
+/// The longest filter taken (characters).
+const DIRECTORY_Q_MAX: usize = 50;
+
+async fn home(
+    State(s): State<AppState>,
+    query: Result<Query<DirectoryQuery>, QueryRejection>,
+) -> Result<Response, WebError> {
     let agencies = s.db.agencies().await?;
     if agencies.len() == 1 {
         return agency_page(s, agencies[0].code.clone()).await;
     }
-    let agencies = agencies
-        .into_iter()
-        .map(|a| AgencyLink {
-            code: a.code,
-            name: a.name,
+    let mut message = None;
+    let q = match query {
+        Ok(Query(q)) => q.q.unwrap_or_default(),
+        Err(_) => {
+            message = Some("查询参数无法识别，已显示全部机构".to_string());
+            String::new()
+        }
+    };
+    let mut q = q.trim().to_string();
+    if q.chars().count() > DIRECTORY_Q_MAX {
+        message = Some(format!(
+            "机构名称（q）过长：最多 {DIRECTORY_Q_MAX} 个字，已截断"
+        ));
+        q = q.chars().take(DIRECTORY_Q_MAX).collect();
+    }
+    let groups = directory(&agencies, &q);
+    let matched = groups
+        .iter()
+        .map(|(top, subs)| subs.len() + usize::from(top.matched))
+        .sum();
+    Ok(Home {
+        total: agencies.len(),
+        matched,
+        groups,
+        q,
+        message,
+    }
+    .into_response())
+}
+
+/// The agencies as a directory: the top agencies (no parent, or a parent not in the list) in
+/// order of name, each with its subordinate agencies at any depth in order of name; with a
+/// filter, only the agencies whose name or code holds it (case-insensitively), under their
+/// top agency (shown for context when it does not match itself).
+fn directory(all: &[gongkai_db::AgencyRow], q: &str) -> Vec<(AgencyLink, Vec<AgencyLink>)> {
+    use std::collections::HashMap;
+    let by_id: HashMap<i64, &gongkai_db::AgencyRow> = all.iter().map(|a| (a.id, a)).collect();
+    let top_of = |a: &gongkai_db::AgencyRow| -> i64 {
+        let mut at = a;
+        let mut steps = 0;
+        while let Some(p) = at.parent_id.and_then(|p| by_id.get(&p)) {
+            at = p;
+            steps += 1;
+            if steps > 64 {
+                // A cycle (never written by this program): the agency stands alone.
+                return a.id;
+            }
+        }
+        at.id
+    };
+    let needle = q.to_lowercase();
+    let hit = |a: &gongkai_db::AgencyRow| {
+        needle.is_empty()
+            || a.name.to_lowercase().contains(&needle)
+            || a.code.to_lowercase().contains(&needle)
+    };
+    let link = |a: &gongkai_db::AgencyRow| AgencyLink {
+        code: a.code.clone(),
+        name: a.name.clone(),
+        matched: hit(a),
+    };
+    let mut tops: Vec<&gongkai_db::AgencyRow> = all.iter().filter(|a| top_of(a) == a.id).collect();
+    tops.sort_by(|a, b| a.name.cmp(&b.name));
+    tops.into_iter()
+        .filter_map(|t| {
+            let mut subs: Vec<&gongkai_db::AgencyRow> = all
+                .iter()
+                .filter(|a| a.id != t.id && top_of(a) == t.id && hit(a))
+                .collect();
+            subs.sort_by(|a, b| a.name.cmp(&b.name));
+            (hit(t) || !subs.is_empty()).then(|| (link(t), subs.into_iter().map(link).collect()))
         })
-        .collect();
-    Ok(Home { agencies }.into_response())
+        .collect()
 }
 
 struct ReportLink {
@@ -281,4 +367,59 @@ pub(crate) fn file_response(
             .insert(header::CONTENT_SECURITY_POLICY, csp);
     }
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64, code: &str, name: &str, parent: Option<i64>) -> gongkai_db::AgencyRow {
+        gongkai_db::AgencyRow {
+            id,
+            code: code.into(),
+            name: name.into(),
+            parent_id: parent,
+            established: None,
+        }
+    }
+
+    #[test]
+    fn the_directory_groups_under_top_agencies_and_filters_by_name_or_code() {
+        let all = [
+            row(1, "nx", "宁夏回族自治区公共资源交易管理局", None),
+            row(2, "wz", "吴忠市公共资源交易服务中心", Some(1)),
+            row(3, "wz-ts", "同心县公共资源交易中心", Some(2)),
+            row(4, "yc", "银川市公共资源交易中心", Some(1)),
+            row(5, "other", "某省政务服务中心", None),
+            // A cycle in the parents ends the walk (nothing hangs).
+            row(6, "loop-a", "环甲", Some(7)),
+            row(7, "loop-b", "环乙", Some(6)),
+        ];
+        let names = |g: &[(AgencyLink, Vec<AgencyLink>)]| -> Vec<(String, Vec<String>)> {
+            g.iter()
+                .map(|(t, s)| (t.code.clone(), s.iter().map(|a| a.code.clone()).collect()))
+                .collect()
+        };
+        let every = directory(&all, "");
+        assert_eq!(
+            names(&every)[..2],
+            [
+                (
+                    "nx".to_string(),
+                    vec!["wz-ts".to_string(), "wz".into(), "yc".into()]
+                ),
+                ("other".to_string(), vec![]),
+            ]
+        );
+        // 吴忠 matches the city only; its province is shown for context, unmatched.
+        let wz = directory(&all, "吴忠");
+        assert_eq!(names(&wz), [("nx".to_string(), vec!["wz".to_string()])]);
+        assert!(!wz[0].0.matched && wz[0].1[0].matched);
+        // By code, case-insensitively.
+        assert_eq!(
+            names(&directory(&all, "YC")),
+            [("nx".to_string(), vec!["yc".to_string()])]
+        );
+        assert!(directory(&all, "不存在").is_empty());
+    }
 }

@@ -69,6 +69,10 @@ mod log {
         db.public_change_head().await
     }
 
+    pub(super) async fn origin(db: &Db) -> Result<i64, DbError> {
+        db.public_change_origin().await
+    }
+
     pub(super) async fn since(db: &Db, after: i64, limit: i64) -> Result<Vec<Change>, DbError> {
         Ok(db
             .public_changes_since(after, limit)
@@ -121,12 +125,22 @@ pub async fn open(db: &Db, dir: &Path) -> Result<Search, IndexError> {
     let (index, opened) = blocking(move || SearchIndex::open(&d)).await?;
     let index = Arc::new(index);
     let head = log::head(db).await?;
+    let origin = log::origin(db).await?;
     match opened {
-        Opened::Existing { seq } if seq <= head => {
+        // The same log (an index of an empty log has seen nothing to differ on), not ahead.
+        Opened::Existing { seq, origin: o } if seq <= head && (o == origin || seq == 0) => {
+            index.set_origin(origin);
             let n = catch_up(db, &index).await?;
             tracing::info!("search index {}: {n} changes applied", dir.display());
         }
-        Opened::Existing { seq } => {
+        Opened::Existing { seq, origin: o } if o != origin && seq != 0 => {
+            tracing::warn!(
+                "search index {} follows another change log (origin {o}, the database's {origin}: the database was reset): rebuilding",
+                dir.display()
+            );
+            rebuild(db, &index, |_, _| {}).await?;
+        }
+        Opened::Existing { seq, .. } => {
             tracing::warn!(
                 "search index {} is ahead of the database's change log ({seq} > {head}): rebuilding",
                 dir.display()
@@ -156,6 +170,7 @@ pub async fn rebuild(
     progress: impl Fn(u64, u64),
 ) -> Result<u64, IndexError> {
     let head = log::head(db).await?;
+    index.set_origin(log::origin(db).await?);
     let (items, notices) = db.search_document_counts().await?;
     let total = u64::try_from(items.max(0) + notices.max(0)).unwrap_or(0);
     index.clear()?;

@@ -180,6 +180,8 @@ pub struct Limits {
     state: AppState,
     submissions: Arc<Limiter>,
     lookups: Arc<Limiter>,
+    /// Searches (`/search`, `/api/v1/search`), with their refusal; `None`: not limited.
+    searches: Option<(Arc<Limiter>, Arc<str>)>,
 }
 
 fn limiter((burst, every): (u32, Duration)) -> Arc<Limiter> {
@@ -195,11 +197,18 @@ impl Limits {
             state: state.clone(),
             submissions: limiter(SUBMISSIONS),
             lookups: limiter(LOOKUPS),
+            searches: match state.config.searches_per_minute {
+                0 => None,
+                n => Some((
+                    limiter((n, Duration::from_millis(60_000 / u64::from(n)))),
+                    format!("搜索过于频繁，请稍后再试（每个网络地址每分钟最多 {n} 次）").into(),
+                )),
+            },
         }
     }
 
     /// The limiter and the refusal message for a request, if the endpoint is limited.
-    fn for_request(&self, req: &Request) -> Option<(&Limiter, &'static str)> {
+    fn for_request(&self, req: &Request) -> Option<(&Limiter, &str)> {
         match (req.method(), req.uri().path()) {
             (&Method::POST, "/requests") => Some((
                 &self.submissions,
@@ -209,6 +218,10 @@ impl Limits {
                 &self.lookups,
                 "查询过于频繁，请稍后再试（每个网络地址每分钟最多 30 次）",
             )),
+            (&Method::GET, "/search" | "/api/v1/search") => self
+                .searches
+                .as_ref()
+                .map(|(l, m)| (l.as_ref(), m.as_ref())),
             _ => None,
         }
     }

@@ -42,6 +42,9 @@ pub struct Settings {
     /// 每个客户端地址、每个账户每分钟允许的登录尝试次数（0 表示不限流，账户锁定仍然有效）[默认 30]
     #[arg(long, env = "GONGKAI_LOGIN_ATTEMPTS_PER_MINUTE")]
     login_attempts_per_minute: Option<u32>,
+    /// 每个客户端地址每分钟允许的站内搜索次数（0 表示不限流）[默认 120]
+    #[arg(long, env = "GONGKAI_SEARCHES_PER_MINUTE")]
+    searches_per_minute: Option<u32>,
     /// 本部署登记的 OCDS 前缀（ocds- 加 6 位小写字母或数字）；新标段的 ocid 用它生成，已有标段不变 [默认 ocds-gkdemo，仅供演示]
     #[arg(long, env = "GONGKAI_OCID_PREFIX")]
     ocid_prefix: Option<String>,
@@ -60,6 +63,7 @@ struct FileSettings {
     proxy_header: Option<String>,
     audit_retention_days: Option<i64>,
     login_attempts_per_minute: Option<u32>,
+    searches_per_minute: Option<u32>,
     ocid_prefix: Option<String>,
 }
 
@@ -150,6 +154,10 @@ impl Settings {
                     .login_attempts_per_minute
                     .or(file.login_attempts_per_minute)
                     .unwrap_or(d.login_attempts_per_minute),
+                searches_per_minute: self
+                    .searches_per_minute
+                    .or(file.searches_per_minute)
+                    .unwrap_or(d.searches_per_minute),
                 cache: d.cache.clone(),
             },
         })

@@ -205,11 +205,12 @@ fn the_applied_sequence_survives_a_reopen_and_a_broken_index_is_recreated() {
         assert!(matches!(opened, Opened::Created { .. }), "{opened:?}");
         ix.upsert(&doc(DocKind::Item, 1, "收费公告", "收费"))
             .unwrap();
+        ix.set_origin(7);
         ix.commit(42).unwrap();
     }
     {
         let (ix, opened) = SearchIndex::open(&path).unwrap();
-        assert_eq!(opened, Opened::Existing { seq: 42 });
+        assert_eq!(opened, Opened::Existing { seq: 42, origin: 7 });
         assert_eq!(ix.search(&q("收费")).unwrap().total, 1);
     }
     std::fs::write(path.join("meta.json"), b"{not json").unwrap();

@@ -321,6 +321,29 @@ async fn handling_a_case_in_the_back_office() {
     let (app, db) = app_with_users().await;
     let (handler, csrf) = session(&app, "handler").await;
     let url = "/admin/requests/wuzhong-ggzy/WZGG-YSQ-2025-091/events";
+    // The reply's outcomes are offered in their groups of table 三.
+    let page = send(
+        &app,
+        "GET",
+        "/admin/requests/wuzhong-ggzy/WZGG-YSQ-2025-091",
+        &handler,
+        &[],
+        None,
+    )
+    .await;
+    assert!(
+        page.body.contains(
+            "<optgroup label=\"（三）不予公开\"><option value=\"deny_state_secret\">1.属于国家秘密</option>"
+        ),
+        "{}",
+        page.body
+    );
+    // The demo's cases carry fictitious applicants, marked as such, with a reserved address.
+    assert!(
+        page.body.contains("（演示）") && page.body.contains("@example.com"),
+        "{}",
+        page.body
+    );
     // A form without the session's CSRF token is refused.
     let res = send(
         &app,
@@ -417,6 +440,7 @@ async fn handling_a_case_in_the_back_office() {
     assert_eq!(letter.status, StatusCode::OK);
     assert!(
         letter.body.contains("政府信息公开申请答复告知书")
+            && letter.body.contains("（演示）：")
             && letter.body.contains("第三十六条第（二）项")
             && letter.body.contains("2026年1月20日")
     );

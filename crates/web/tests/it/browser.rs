@@ -13,11 +13,11 @@ use std::time::{Duration, Instant};
 use fantoccini::{Client, ClientBuilder, Locator};
 use gongkai_db::{AuditEntry, Db};
 use gongkai_domain::auth::Role;
-use gongkai_domain::trading::{SampleNotice, sample_uscc};
 use serde_json::{Value, json};
 
 use crate::admin::PASSWORD;
 use crate::items::{approve, call, draft};
+use crate::search::{import_bank_notice, with_search};
 
 const PACKAGES: &str = "chromium chromium-driver fonts-noto-cjk";
 
@@ -413,33 +413,11 @@ impl Page<'_> {
     }
 }
 
-/// A search index directory and a router over `db` with that index.
-async fn with_search(db: &Db, dir: &Path) -> axum::Router {
-    let search = gongkai_web::search::open(db, dir).await.unwrap();
-    gongkai_web::router_with_search(
-        db.clone(),
-        gongkai_web::WebConfig {
-            login_attempts_per_minute: 1000,
-            data_dir: dir.to_path_buf(),
-            ..Default::default()
-        },
-        search,
-    )
-}
-
 /// The items world (agency `a` with its office, agency `b`) with a bid-opening notice of a
 /// project named 中国农业发展银行吴忠分行办公楼维修工程, served with a search index.
 async fn small_world(dir: &Path) -> (String, Db, axum::Router) {
     let (_, db) = crate::items::world().await;
-    let mut n = SampleNotice::new("O-1", "bid_opening", "engineering", "2025-03-31")
-        .project("WZ-GC-2025-001", "中国农业发展银行吴忠分行办公楼维修工程")
-        .bidders(vec![
-            ("甲建设有限公司".into(), sample_uscc(1)),
-            ("乙工程有限公司".into(), sample_uscc(2)),
-        ])
-        .json();
-    n["title"] = json!("中国农业发展银行吴忠分行办公楼维修工程开标记录");
-    db.import_notices("a", &n.to_string()).await.unwrap();
+    import_bank_notice(&db).await;
     let app = with_search(&db, dir).await;
     (serve(app.clone()).await, db, app)
 }

@@ -8,6 +8,7 @@ mod annual;
 mod attachments;
 mod bombs;
 mod browser;
+mod dashboard;
 mod items;
 mod matrix;
 mod public;

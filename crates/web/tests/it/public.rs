@@ -679,3 +679,40 @@ fn no_path_or_query_value_gives_a_server_error() {
         panic!("{e}");
     }
 }
+
+/// With more than one agency, the home page is a directory that finds an agency by part of its
+/// name or code; a query it cannot read shows everything with a message, never an error.
+#[tokio::test]
+async fn the_agency_directory_finds_an_agency_by_name_or_code() {
+    let (app, _db) = crate::items::world().await;
+    let page = |uri: String| {
+        let app = app.clone();
+        async move {
+            let (st, _, body) = crate::get(&app, &uri).await;
+            assert_eq!(st, StatusCode::OK, "{uri}");
+            String::from_utf8_lossy(&body).into_owned()
+        }
+    };
+    let all = page("/".into()).await;
+    assert!(
+        all.contains("共 2 个机构")
+            && all.contains("/agencies/a\"")
+            && all.contains("/agencies/b\""),
+        "{all}"
+    );
+    let b = page(format!("/?q={}", enc("b 公共"))).await;
+    assert!(
+        b.contains("找到 1 个机构") && b.contains("/agencies/b\"") && !b.contains("/agencies/a\""),
+        "{b}"
+    );
+    let none = page(format!("/?q={}", enc("<script>不存在"))).await;
+    assert!(
+        none.contains("没有名称或代码含“") && none.contains("不存在”的机构"),
+        "{none}"
+    );
+    assert!(!none.contains("<script>"), "{none}");
+    let bad = page("/?q=%FF%FE".into()).await;
+    assert!(bad.contains("<h1>机构列表</h1>"), "{bad}");
+    let long = page(format!("/?q={}", enc(&"长".repeat(80)))).await;
+    assert!(long.contains("机构名称（q）过长"), "{long}");
+}

@@ -123,7 +123,11 @@ async fn the_records_page_enters_one_record_and_shows_the_totals() {
     )
     .await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
-    assert!(page.body.contains("/admin/records\">表二与渠道数据"), "nav");
+    assert!(
+        page.body
+            .contains("/admin/records\" aria-current=\"page\">表二与渠道数据"),
+        "nav"
+    );
     let csrf = hidden_csrf(&page.body);
     let form = |body: String| {
         let cookie = cookie.clone();
@@ -291,6 +295,22 @@ async fn an_item_goes_out_on_its_ticked_channels_and_its_page_takes_their_reads(
         "{}",
         page.body
     );
+    // The public item page names the channels it went out on, not the office's reads.
+    let (st, _, public) = crate::get(&app, &format!("/agencies/a/items/{id}")).await;
+    let public = String::from_utf8_lossy(&public);
+    assert_eq!(st, StatusCode::OK);
+    assert!(
+        public.contains("同步发布渠道")
+            && public.contains("a 市政府门户网站（")
+            && public.contains("a 中心微信公众号（"),
+        "{public}"
+    );
+    let li = public
+        .split("<li>a 中心微信公众号（")
+        .nth(1)
+        .and_then(|r| r.split("）</li>").next())
+        .unwrap_or_default();
+    assert_eq!(li.len(), "2025-03-03".len(), "only the day: {li}");
     let year = gongkai_domain::period::beijing_date(time::OffsetDateTime::now_utc()).year();
     let r = db.report("a", PeriodSpec::Year(year)).await.unwrap();
     let figures: Vec<(ChannelKind, i64, i64)> = r

@@ -14,10 +14,9 @@ use crate::get;
 use crate::items::{approve, call, draft};
 use gongkai_web::urlenc;
 
-/// The items world (agency `a` with its office, agency `b`) with a notice of a project whose
-/// name holds 中国农业发展银行 and a draft item, and a router with a search index in `dir`.
-async fn world(dir: &std::path::Path) -> (axum::Router, gongkai_db::Db, i64) {
-    let (app, db) = crate::items::world().await;
+/// Imports, for agency `a`, the bid-opening notice of a project whose name holds
+/// 中国农业发展银行 (项目编号 WZ-GC-2025-001, two bidders).
+pub(crate) async fn import_bank_notice(db: &gongkai_db::Db) {
     let mut n = SampleNotice::new("O-1", "bid_opening", "engineering", "2025-03-31")
         .project("WZ-GC-2025-001", "中国农业发展银行吴忠分行办公楼维修工程")
         .bidders(vec![
@@ -27,22 +26,35 @@ async fn world(dir: &std::path::Path) -> (axum::Router, gongkai_db::Db, i64) {
         .json();
     n["title"] = json!("中国农业发展银行吴忠分行办公楼维修工程开标记录");
     db.import_notices("a", &n.to_string()).await.unwrap();
+}
+
+/// A router over `db` with a search index in `dir`.
+pub(crate) async fn with_search(db: &gongkai_db::Db, dir: &std::path::Path) -> axum::Router {
+    let search = gongkai_web::search::open(db, dir).await.unwrap();
+    gongkai_web::router_with_search(
+        db.clone(),
+        gongkai_web::WebConfig {
+            login_attempts_per_minute: 1000,
+            // The tests ask again and again until the follower has applied a change.
+            searches_per_minute: 0,
+            data_dir: dir.to_path_buf(),
+            ..Default::default()
+        },
+        search,
+    )
+}
+
+/// The items world (agency `a` with its office, agency `b`) with the bank notice
+/// ([`import_bank_notice`]) and a draft item, and a router with a search index in `dir`.
+async fn world(dir: &std::path::Path) -> (axum::Router, gongkai_db::Db, i64) {
+    let (app, db) = crate::items::world().await;
+    import_bank_notice(&db).await;
     let mut d = draft("<script>alert(1)</script>关于交易服务收费标准的通知");
     d["doc_no"] = json!("a公管发[2024]3号");
     let (st, v) = call(&app, "editor", "POST", "/api/v1/admin/items?agency=a", d).await;
     assert_eq!(st, StatusCode::CREATED, "{v}");
     let id = v["id"].as_i64().unwrap();
-    let search = gongkai_web::search::open(&db, dir).await.unwrap();
-    let app = gongkai_web::router_with_search(
-        db.clone(),
-        gongkai_web::WebConfig {
-            login_attempts_per_minute: 1000,
-            data_dir: dir.to_path_buf(),
-            ..Default::default()
-        },
-        search,
-    );
-    (app, db, id)
+    (with_search(&db, dir).await, db, id)
 }
 
 async fn api(app: &axum::Router, q: &str) -> (StatusCode, Value) {
@@ -292,4 +304,78 @@ fn no_query_value_gives_a_server_error() {
     if let Err(e) = result {
         panic!("{e}");
     }
+}
+
+/// A database reset and refilled under a kept index (`gongkai demo --reset` with the same data
+/// directory): the change log's numbers go on, so the index is not "ahead" — but it follows
+/// another log, and is rebuilt on the next start: nothing of the old data is found.
+#[tokio::test]
+async fn an_index_of_a_reset_database_is_rebuilt_on_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, db) = crate::items::world().await;
+    let id = crate::items::drafted(&app, "独有标题甲乙丙的通知").await;
+    crate::items::approve(&app, id).await;
+    crate::items::publish(&app, id).await;
+    {
+        let app = with_search(&db, dir.path()).await;
+        eventually(&app, "独有标题甲乙丙", |v| v["total"] == 1).await;
+    }
+    gongkai_web::annual::load_demo(&db, true).await.unwrap();
+    // The old index is closed once its last user is gone (its follower may hold it a moment).
+    let start = Instant::now();
+    let search = loop {
+        match gongkai_web::search::open(&db, dir.path()).await {
+            Ok(s) => break s,
+            Err(e) => {
+                assert!(start.elapsed() < Duration::from_secs(10), "{e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    let app = gongkai_web::router_with_search(
+        db.clone(),
+        gongkai_web::WebConfig {
+            searches_per_minute: 0,
+            data_dir: dir.path().to_path_buf(),
+            ..Default::default()
+        },
+        search,
+    );
+    let (st, v) = api(&app, "独有标题甲乙丙").await;
+    assert_eq!((st, &v["total"]), (StatusCode::OK, &json!(0)), "{v}");
+    let (_, v) = api(&app, "公共资源交易").await;
+    assert!(v["total"].as_u64().unwrap_or(0) > 0, "{v}");
+}
+
+/// Searches from one address are limited (a burst, refilled evenly over the minute): past it,
+/// 429 with Retry-After and a Chinese message, on the page and the API alike.
+#[tokio::test]
+async fn searches_from_one_address_are_rate_limited() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, db) = crate::items::world().await;
+    let search = gongkai_web::search::open(&db, dir.path()).await.unwrap();
+    let app = gongkai_web::router_with_search(
+        db.clone(),
+        gongkai_web::WebConfig {
+            searches_per_minute: 3,
+            data_dir: dir.path().to_path_buf(),
+            ..Default::default()
+        },
+        search,
+    );
+    for _ in 0..2 {
+        let (st, v) = api(&app, "收费").await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+    }
+    let (st, _, _) = get(&app, &format!("/search?q={}", urlenc::enc("收费"))).await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, v) = api(&app, "收费").await;
+    assert_eq!(st, StatusCode::TOO_MANY_REQUESTS, "{v}");
+    assert!(
+        v["error"].as_str().unwrap_or("").contains("搜索过于频繁"),
+        "{v}"
+    );
+    let (st, _, body) = get(&app, &format!("/search?q={}", urlenc::enc("收费"))).await;
+    assert_eq!(st, StatusCode::TOO_MANY_REQUESTS);
+    assert!(String::from_utf8_lossy(&body).contains("每分钟最多 3 次"));
 }
