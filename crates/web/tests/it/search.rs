@@ -28,15 +28,25 @@ pub(crate) async fn import_bank_notice(db: &gongkai_db::Db) {
     db.import_notices("a", &n.to_string()).await.unwrap();
 }
 
-/// A router over `db` with a search index in `dir`.
+/// A router over `db` with a search index in `dir` (searches not rate-limited: the tests ask
+/// again and again until the follower has applied a change).
 pub(crate) async fn with_search(db: &gongkai_db::Db, dir: &std::path::Path) -> axum::Router {
     let search = gongkai_web::search::open(db, dir).await.unwrap();
+    router_over(db, dir, search, 0)
+}
+
+/// A router over `db` with the opened `search` in `dir`, allowing `searches_per_minute`.
+fn router_over(
+    db: &gongkai_db::Db,
+    dir: &std::path::Path,
+    search: gongkai_web::search::Search,
+    searches_per_minute: u32,
+) -> axum::Router {
     gongkai_web::router_with_search(
         db.clone(),
         gongkai_web::WebConfig {
             login_attempts_per_minute: 1000,
-            // The tests ask again and again until the follower has applied a change.
-            searches_per_minute: 0,
+            searches_per_minute,
             data_dir: dir.to_path_buf(),
             ..Default::default()
         },
@@ -332,15 +342,7 @@ async fn an_index_of_a_reset_database_is_rebuilt_on_start() {
             }
         }
     };
-    let app = gongkai_web::router_with_search(
-        db.clone(),
-        gongkai_web::WebConfig {
-            searches_per_minute: 0,
-            data_dir: dir.path().to_path_buf(),
-            ..Default::default()
-        },
-        search,
-    );
+    let app = router_over(&db, dir.path(), search, 0);
     let (st, v) = api(&app, "独有标题甲乙丙").await;
     assert_eq!((st, &v["total"]), (StatusCode::OK, &json!(0)), "{v}");
     let (_, v) = api(&app, "公共资源交易").await;
@@ -354,15 +356,7 @@ async fn searches_from_one_address_are_rate_limited() {
     let dir = tempfile::tempdir().unwrap();
     let (_, db) = crate::items::world().await;
     let search = gongkai_web::search::open(&db, dir.path()).await.unwrap();
-    let app = gongkai_web::router_with_search(
-        db.clone(),
-        gongkai_web::WebConfig {
-            searches_per_minute: 3,
-            data_dir: dir.path().to_path_buf(),
-            ..Default::default()
-        },
-        search,
-    );
+    let app = router_over(&db, dir.path(), search, 3);
     for _ in 0..2 {
         let (st, v) = api(&app, "收费").await;
         assert_eq!(st, StatusCode::OK, "{v}");
