@@ -6,7 +6,12 @@
 //! * Text is cut by jieba: fine-grained ("search mode", every dictionary word inside a longer
 //!   one as well) when indexing, coarse when querying, so 农业 finds 中国农业发展银行 and a
 //!   query word is one term, not a bag of its parts. Every query word must match (in the title,
-//!   the body or the agency's name); titles weigh three times the body.
+//!   the body or the agency's name). Matching and ranking use one field holding the title
+//!   twice, the agency's name and the body (BM25F-style: a title word counts double), so that a
+//!   query is a flat conjunction of terms and tantivy's block-max pruning finds the first page
+//!   without scoring every match; filters are terms of zero weight in the same conjunction.
+//! * The total is counted exactly up to [`COUNT_BOUND`] matches; beyond it, the result says
+//!   「超过」 that many ([`Results::total_exact`]) instead of walking a million postings.
 //! * The exact keys (文号, 索引号, 项目编号, 统一社会信用代码) are indexed whole after
 //!   [`normalize_key`]; a query that is or contains one ([`query_keys`]) matches it exactly and
 //!   ranks it before every text match.
@@ -25,7 +30,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, Mutex};
 
 use serde::{Deserialize, Serialize};
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::TopDocs;
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery,
 };
@@ -54,7 +59,9 @@ const SNIPPET_CHARS: usize = 160;
 const WRITER_MEMORY: usize = 50_000_000;
 /// Bumped whenever the schema or the tokenisation changes: an index of another version is
 /// rebuilt.
-const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_VERSION: u32 = 2;
+/// Matches counted exactly; a query matching more reports this many and `total_exact: false`.
+pub const COUNT_BOUND: usize = 10_000;
 /// Score given to an exact key match (above any text score).
 const EXACT_SCORE: f32 = 1_000_000.0;
 
@@ -212,8 +219,10 @@ pub struct Hit {
 /// A page of results.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Results {
-    /// Every matching document (not only the reachable ones).
+    /// The matching documents (not only the reachable ones), counted up to [`COUNT_BOUND`].
     pub total: usize,
+    /// False when there are more than `total` (the count stopped at [`COUNT_BOUND`]).
+    pub total_exact: bool,
     pub hits: Vec<Hit>,
     pub page: usize,
     pub per_page: usize,
@@ -236,6 +245,8 @@ struct Fields {
     agency_name: Field,
     title: Field,
     body: Field,
+    /// Title (twice), agency name and body: what words match and rank on.
+    all: Field,
     url: Field,
     published: Field,
     day: Field,
@@ -245,26 +256,31 @@ struct Fields {
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let fine = |stored: bool| {
-        let o = TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(FINE)
-                .set_index_option(IndexRecordOption::WithFreqs),
-        );
-        if stored { o.set_stored() } else { o }
-    };
+    let words = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(FINE)
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    // Filter fields keep term frequencies so that a filter joins the words' conjunction as a
+    // term scorer (of weight zero) and block-max pruning still applies.
+    let filter = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("raw")
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
     let fields = Fields {
         key: b.add_text_field("key", STRING | STORED),
-        kind: b.add_text_field("kind", STRING | STORED),
+        kind: b.add_text_field("kind", filter.clone().set_stored()),
         id: b.add_i64_field("id", STORED),
-        agency: b.add_text_field("agency", STRING | STORED),
-        agency_name: b.add_text_field("agency_name", fine(true)),
-        title: b.add_text_field("title", fine(true)),
-        body: b.add_text_field("body", fine(true)),
+        agency: b.add_text_field("agency", filter.clone().set_stored()),
+        agency_name: b.add_text_field("agency_name", STORED),
+        title: b.add_text_field("title", STORED),
+        body: b.add_text_field("body", STORED),
+        all: b.add_text_field("all", words),
         url: b.add_text_field("url", STORED),
         published: b.add_text_field("published", STORED),
         day: b.add_i64_field("day", INDEXED | FAST),
-        category: b.add_text_field("category", STRING),
+        category: b.add_text_field("category", filter),
         exact: b.add_text_field("exact", STRING),
     };
     (b.build(), fields)
@@ -426,16 +442,37 @@ impl SearchIndex {
 
     /// Adds or replaces a document (visible after the next [`commit`](Self::commit)).
     pub fn upsert(&self, d: &SearchDoc) -> Result<(), SearchError> {
-        let f = self.f;
         let key = d.source().key(d.id);
+        let doc = self.document(d, &key);
+        let w = self.writer();
+        w.delete_term(Term::from_field_text(self.f.key, &key));
+        w.add_document(doc)?;
+        Ok(())
+    }
+
+    /// Adds a document known not to be in the index — a rebuild after [`clear`](Self::clear)
+    /// or [`create`](Self::create) — without queueing the delete an [`upsert`](Self::upsert)
+    /// does (a million queued deletes hold memory until the commit and then cost a lookup each).
+    pub fn add_new(&self, d: &SearchDoc) -> Result<(), SearchError> {
+        let doc = self.document(d, &d.source().key(d.id));
+        self.writer().add_document(doc)?;
+        Ok(())
+    }
+
+    fn document(&self, d: &SearchDoc, key: &str) -> TantivyDocument {
+        let f = self.f;
         let mut doc = TantivyDocument::new();
-        doc.add_text(f.key, &key);
+        doc.add_text(f.key, key);
         doc.add_text(f.kind, d.kind.code());
         doc.add_i64(f.id, d.id);
         doc.add_text(f.agency, &d.agency);
         doc.add_text(f.agency_name, &d.agency_name);
         doc.add_text(f.title, &d.title);
         doc.add_text(f.body, &d.body);
+        doc.add_text(
+            f.all,
+            format!("{}\n{}\n{}\n{}", d.title, d.title, d.agency_name, d.body),
+        );
         doc.add_text(f.url, &d.url);
         let t = beijing(d.published);
         doc.add_text(
@@ -455,10 +492,7 @@ impl SearchIndex {
                 seen.push(k);
             }
         }
-        let w = self.writer();
-        w.delete_term(Term::from_field_text(f.key, &key));
-        w.add_document(doc)?;
-        Ok(())
+        doc
     }
 
     /// Removes a document (after the next commit).
@@ -540,11 +574,18 @@ impl SearchIndex {
         let limit = per_page.min(MAX_WINDOW - offset);
         let empty = Results {
             total: 0,
+            total_exact: true,
             hits: Vec::new(),
             page,
             per_page,
         };
         let f = self.f;
+        let term = |field: Field, v: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, v),
+                IndexRecordOption::WithFreqs,
+            ))
+        };
 
         // Exact keys.
         let exact_terms: Vec<Box<dyn Query>> = query_keys(&sq.q)
@@ -556,90 +597,91 @@ impl SearchIndex {
                 )) as Box<dyn Query>
             })
             .collect();
-        // Words: each must match somewhere.
+        // Words: each must match (title, agency name or body: the `all` field).
         let words = query_words(&sq.q);
-        let mut word_clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for w in &words {
-            let per_field: Vec<(Occur, Box<dyn Query>)> =
-                [(f.title, 3.0), (f.body, 1.0), (f.agency_name, 0.5)]
-                    .into_iter()
-                    .map(|(field, boost)| {
-                        let tq = TermQuery::new(
-                            Term::from_field_text(field, w),
-                            IndexRecordOption::WithFreqs,
-                        );
-                        (
-                            Occur::Should,
-                            Box::new(BoostQuery::new(Box::new(tq), boost)) as Box<dyn Query>,
-                        )
-                    })
-                    .collect();
-            word_clauses.push((Occur::Must, Box::new(BooleanQuery::new(per_field))));
-        }
-        let mut main: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        let exact_query = (!exact_terms.is_empty()).then(|| BooleanQuery::union(exact_terms));
-        if let Some(e) = &exact_query {
-            main.push((
-                Occur::Should,
-                Box::new(ConstScoreQuery::new(Box::new(e.clone()), EXACT_SCORE)),
+        let word_clauses = || -> Vec<(Occur, Box<dyn Query>)> {
+            words
+                .iter()
+                .map(|w| (Occur::Must, term(f.all, w)))
+                .collect()
+        };
+        // Filters: terms of weight zero (they narrow, they do not rank).
+        let mut filters: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut filter = |field: Field, v: &str| {
+            filters.push((
+                Occur::Must,
+                Box::new(BoostQuery::new(term(field, v), 0.0)) as Box<dyn Query>,
             ));
-        }
-        let text_query = (!word_clauses.is_empty()).then(|| BooleanQuery::new(word_clauses));
-        if let Some(t) = &text_query {
-            main.push((Occur::Should, Box::new(t.clone())));
-        }
-        if main.is_empty() {
-            return Ok(empty);
-        }
-
-        // Filters.
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> =
-            vec![(Occur::Must, Box::new(BooleanQuery::new(main)))];
-        let raw = |field: Field, v: &str| -> Box<dyn Query> {
-            Box::new(TermQuery::new(
-                Term::from_field_text(field, v),
-                IndexRecordOption::Basic,
-            ))
         };
         if let Some(a) = sq.agency.as_deref() {
-            clauses.push((Occur::Must, raw(f.agency, a)));
+            filter(f.agency, a);
         }
         if let Some(k) = sq.kind {
-            clauses.push((Occur::Must, raw(f.kind, k.code())));
+            filter(f.kind, k.code());
         }
         if let Some(c) = sq.category.as_deref() {
-            clauses.push((Occur::Must, raw(f.category, c)));
+            filter(f.category, c);
         }
         if sq.from.is_some() || sq.to.is_some() {
             let bound = |d: Option<time::Date>| match d {
                 Some(d) => Bound::Included(Term::from_field_i64(f.day, day_number(d))),
                 None => Bound::Unbounded,
             };
-            clauses.push((
+            filters.push((
                 Occur::Must,
                 Box::new(RangeQuery::new(bound(sq.from), bound(sq.to))),
             ));
         }
-        let query = BooleanQuery::new(clauses);
+
+        let text_query = (!words.is_empty()).then(|| BooleanQuery::new(word_clauses()));
+        let exact_query = (!exact_terms.is_empty()).then(|| BooleanQuery::union(exact_terms));
+        let query: Box<dyn Query> = match &exact_query {
+            // Words only: one flat conjunction of term queries (words and filters), which
+            // tantivy prunes block by block; a single term is given as itself for the same reason.
+            None => {
+                let mut clauses = word_clauses();
+                if clauses.is_empty() {
+                    return Ok(empty);
+                }
+                clauses.extend(filters);
+                if clauses.len() == 1 {
+                    clauses.remove(0).1
+                } else {
+                    Box::new(BooleanQuery::new(clauses))
+                }
+            }
+            // An exact key ranks before every text match.
+            Some(e) => {
+                let mut main: Vec<(Occur, Box<dyn Query>)> = vec![(
+                    Occur::Should,
+                    Box::new(ConstScoreQuery::new(Box::new(e.clone()), EXACT_SCORE)),
+                )];
+                if let Some(t) = &text_query {
+                    main.push((Occur::Should, Box::new(t.clone())));
+                }
+                let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+                    vec![(Occur::Must, Box::new(BooleanQuery::new(main)))];
+                clauses.extend(filters);
+                Box::new(BooleanQuery::new(clauses))
+            }
+        };
 
         let searcher = self.reader.searcher();
-        let (top, total) = searcher.search(
-            &query,
-            &(
-                TopDocs::with_limit(limit)
-                    .and_offset(offset)
-                    .order_by_score(),
-                Count,
-            ),
+        let top = searcher.search(
+            &*query,
+            &TopDocs::with_limit(limit)
+                .and_offset(offset)
+                .order_by_score(),
         )?;
+        let (total, total_exact) = count_upto(&searcher, &*query, COUNT_BOUND)?;
         // Snippets from the text part of the query only (exact keys are not words).
         let text_for_snippets: Box<dyn Query> = match &text_query {
             Some(t) => Box::new(t.clone()),
             None => Box::new(BooleanQuery::new(Vec::new())),
         };
-        let mut title_gen = SnippetGenerator::create(&searcher, &*text_for_snippets, f.title)?;
+        let mut title_gen = SnippetGenerator::create(&searcher, &*text_for_snippets, f.all)?;
         title_gen.set_max_num_chars(usize::MAX / 2);
-        let mut body_gen = SnippetGenerator::create(&searcher, &*text_for_snippets, f.body)?;
+        let mut body_gen = SnippetGenerator::create(&searcher, &*text_for_snippets, f.all)?;
         body_gen.set_max_num_chars(SNIPPET_CHARS);
         let exact_weight = exact_query.as_ref();
 
@@ -682,11 +724,40 @@ impl SearchIndex {
         }
         Ok(Results {
             total,
+            total_exact,
             hits,
             page,
             per_page,
         })
     }
+}
+
+/// The matches of `query`, counted without scoring up to `bound`: `(count, exact)`; when
+/// there are more, `(bound, false)`.
+fn count_upto(
+    searcher: &tantivy::Searcher,
+    query: &dyn Query,
+    bound: usize,
+) -> Result<(usize, bool), SearchError> {
+    let weight = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(
+        searcher,
+    ))?;
+    let mut n = 0usize;
+    for reader in searcher.segment_readers() {
+        let alive = reader.alive_bitset();
+        let mut scorer = weight.scorer(reader, 1.0)?;
+        let mut doc = scorer.doc();
+        while doc != tantivy::TERMINATED {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                if n == bound {
+                    return Ok((bound, false));
+                }
+                n += 1;
+            }
+            doc = scorer.advance();
+        }
+    }
+    Ok((n, true))
 }
 
 /// The words of a query, cut coarsely: tokens with at least one letter or digit, lower case,
@@ -760,6 +831,154 @@ fn first_chars(s: &str, n: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tantivy::collector::Count;
+
+    /// A corpus of `n` notices whose titles and bodies are drawn from a few words, in three
+    /// agencies and two kinds, indexed in several segments.
+    fn corpus(n: i64) -> SearchIndex {
+        let words = [
+            "招标", "公告", "工程", "采购", "道路", "改造", "学校", "医院", "结果", "公示",
+        ];
+        let ix = SearchIndex::in_ram().unwrap_or_else(|e| panic!("{e}"));
+        for id in 0..n {
+            let pick = |k: i64| words[((id * 7 + k * 13 + id / 3 * k) % 10) as usize];
+            let title = format!("{}{}{}", pick(1), pick(2), pick(3));
+            let body = (0..(id % 9 + 1))
+                .map(|k| pick(k + 4))
+                .collect::<Vec<_>>()
+                .join("，");
+            let d = SearchDoc {
+                kind: if id % 4 == 0 {
+                    DocKind::Item
+                } else {
+                    DocKind::Notice
+                },
+                id,
+                agency: format!("g{}", id % 3),
+                agency_name: format!("第{}交易中心", id % 3),
+                title,
+                body,
+                published: time::macros::datetime!(2024-06-03 10:00 +8),
+                url: format!("/n/{id}"),
+                categories: vec![format!("c{}", id % 5)],
+                keys: Vec::new(),
+            };
+            ix.upsert(&d).unwrap_or_else(|e| panic!("{e}"));
+            if id % 500 == 499 {
+                ix.commit(id).unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
+        ix.commit(n).unwrap_or_else(|e| panic!("{e}"));
+        ix
+    }
+
+    /// The first page found with block-max pruning (the query as `search` builds it, filters
+    /// included) has the same scores as scoring every match, and the bounded count agrees
+    /// with an exhaustive one below the bound.
+    #[test]
+    fn pruning_finds_the_same_first_page_as_scoring_everything() {
+        let ix = corpus(2_000);
+        let searcher = ix.reader.searcher();
+        for (q, agency, kind) in [
+            ("招标", None, None),
+            ("招标 公告", None, None),
+            ("道路改造 学校", None, None),
+            ("采购", Some("g1"), None),
+            ("工程 结果", Some("g2"), Some(DocKind::Notice)),
+            ("医院", None, Some(DocKind::Item)),
+        ] {
+            let sq = SearchQuery {
+                q: q.into(),
+                agency: agency.map(str::to_string),
+                kind,
+                page: 1,
+                per_page: 10,
+                ..Default::default()
+            };
+            let r = ix.search(&sq).unwrap_or_else(|e| panic!("{e}"));
+            // The same query, with a collector that cannot prune.
+            let mut clauses: Vec<(Occur, Box<dyn Query>)> = query_words(q)
+                .iter()
+                .map(|w| {
+                    (
+                        Occur::Must,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(ix.f.all, w),
+                            IndexRecordOption::WithFreqs,
+                        )) as Box<dyn Query>,
+                    )
+                })
+                .collect();
+            for (field, v) in [
+                (ix.f.agency, agency.map(str::to_string)),
+                (ix.f.kind, kind.map(|k| k.code().to_string())),
+            ] {
+                if let Some(v) = v {
+                    clauses.push((
+                        Occur::Must,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(field, &v),
+                            IndexRecordOption::Basic,
+                        )),
+                    ));
+                }
+            }
+            let full = BooleanQuery::new(clauses);
+            let (top, count) = searcher
+                .search(&full, &(TopDocs::with_limit(10).order_by_score(), Count))
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!((r.total, r.total_exact), (count, true), "{q}");
+            assert!(count > 10, "{q}: {count} matches, too few to test pruning");
+            let ids: Vec<i64> = r.hits.iter().map(|h| h.id).collect();
+            let full_ids: Vec<i64> = top
+                .iter()
+                .map(|(_, a)| {
+                    let d: TantivyDocument = searcher.doc(*a).unwrap_or_else(|e| panic!("{e}"));
+                    d.get_first(ix.f.id).and_then(|v| v.as_i64()).unwrap_or(-1)
+                })
+                .collect();
+            // Equal scores may come in another order: compare the sets of the first page
+            // when the last scores tie, else the order.
+            let mut a = ids.clone();
+            let mut b = full_ids.clone();
+            a.sort_unstable();
+            b.sort_unstable();
+            assert_eq!(a.len(), b.len(), "{q}");
+            if a != b {
+                let last = top.last().map_or(0.0, |t| t.0);
+                let ties = top.iter().filter(|t| (t.0 - last).abs() < 1e-4).count();
+                assert!(ties > 1, "{q}: pruned {ids:?}, exhaustive {full_ids:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_count_stops_at_its_bound_and_says_so() {
+        let ix = corpus(600);
+        let searcher = ix.reader.searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(ix.f.kind, "notice"),
+            IndexRecordOption::Basic,
+        );
+        let all = searcher
+            .search(&query, &Count)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(all, 450);
+        let count = |b| count_upto(&searcher, &query, b).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(count(10_000), (450, true));
+        assert_eq!(count(450), (450, true));
+        assert_eq!(count(449), (449, false));
+        assert_eq!(count(1), (1, false));
+        // Deleted documents are not counted.
+        ix.remove(Source::Notice, 1);
+        ix.remove(Source::Notice, 2);
+        ix.commit(601).unwrap_or_else(|e| panic!("{e}"));
+        let searcher = ix.reader.searcher();
+        assert_eq!(
+            count_upto(&searcher, &query, 10_000).unwrap_or_else(|e| panic!("{e}")),
+            (448, true)
+        );
+    }
 
     #[test]
     fn marks_are_the_only_markup() {

@@ -188,7 +188,7 @@ pub async fn rebuild(
             let ix = index.clone();
             blocking(move || {
                 for d in &docs {
-                    ix.upsert(d)?;
+                    ix.add_new(d)?;
                 }
                 Ok(())
             })
@@ -443,8 +443,10 @@ pub(crate) struct ApiHit {
 /// The JSON answer.
 #[derive(Serialize, utoipa::ToSchema)]
 pub(crate) struct ApiResults {
-    /// 命中总数
+    /// 命中总数（超过 10000 条时为 10000，`total_exact` 为 false）
     total: usize,
+    /// 命中总数是否精确
+    total_exact: bool,
     hits: Vec<ApiHit>,
     /// 本页页码
     page: usize,
@@ -472,6 +474,7 @@ async fn api_search(State(s): State<AppState>, Query(p): Query<Params>) -> Respo
     match run(&s, q).await {
         Ok(r) => Json(ApiResults {
             total: r.total,
+            total_exact: r.total_exact,
             page: r.page,
             per_page: r.per_page,
             hits: r
@@ -514,6 +517,7 @@ struct SearchPage {
     /// A message instead of results (empty or invalid query).
     message: Option<String>,
     total: usize,
+    total_exact: bool,
     hits: Vec<HitView>,
     page: usize,
     last_page: usize,
@@ -553,6 +557,7 @@ async fn page(State(s): State<AppState>, Query(p): Query<Params>) -> Response {
         to: given(&p.to).unwrap_or_default().to_string(),
         message: None,
         total: 0,
+        total_exact: true,
         hits: Vec::new(),
         page: 1,
         last_page: 1,
@@ -580,6 +585,7 @@ async fn page(State(s): State<AppState>, Query(p): Query<Params>) -> Response {
         Err(e) => return e.into_response(),
     };
     view.total = r.total;
+    view.total_exact = r.total_exact;
     view.page = r.page;
     view.last_page = r.last_page();
     let lo = view.page.saturating_sub(4).max(1);

@@ -218,3 +218,29 @@ fn the_applied_sequence_survives_a_reopen_and_a_broken_index_is_recreated() {
     assert!(matches!(opened, Opened::Created { .. }), "{opened:?}");
     assert!(ix.is_empty());
 }
+
+#[test]
+fn a_word_in_the_title_ranks_before_the_same_word_in_the_body() {
+    let ix = SearchIndex::in_ram().unwrap();
+    // Same length of text; 绿化 once in the body of 1, once in the title of 2.
+    ix.upsert(&doc(
+        DocKind::Item,
+        1,
+        "道路养护公告",
+        "本次工程包括绿化养护",
+    ))
+    .unwrap();
+    ix.upsert(&doc(
+        DocKind::Item,
+        2,
+        "绿化养护公告",
+        "本次工程包括道路养护",
+    ))
+    .unwrap();
+    ix.commit(1).unwrap();
+    assert_eq!(titles(&ix, &q("绿化")), ["绿化养护公告", "道路养护公告"]);
+    let r = ix.search(&q("绿化")).unwrap();
+    assert_eq!((r.total, r.total_exact), (2, true));
+    // The agency's name matches too.
+    assert_eq!(ix.search(&q("交易中心")).unwrap().total, 2);
+}
