@@ -213,18 +213,60 @@ impl Db {
         after: i64,
         limit: i64,
     ) -> Result<Vec<SearchDoc>, DbError> {
+        self.search_documents_where(source, None, after, limit)
+            .await
+    }
+
+    /// [`Db::search_documents`] of one agency (by id): what an agency's site change (its name,
+    /// its columns) re-indexes.
+    pub async fn agency_search_documents(
+        &self,
+        agency_id: i64,
+        source: Source,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<SearchDoc>, DbError> {
+        self.search_documents_where(source, Some(agency_id), after, limit)
+            .await
+    }
+
+    async fn search_documents_where(
+        &self,
+        source: Source,
+        agency_id: Option<i64>,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<SearchDoc>, DbError> {
         let limit = limit.clamp(1, SEARCH_PAGE);
+        // The agency, when given, is the third parameter.
+        let of_agency = |col: &str| {
+            if agency_id.is_some() {
+                format!("AND {col} = $3 ")
+            } else {
+                String::new()
+            }
+        };
         match source {
             Source::Item => {
-                let sql = format!("{ITEM_SELECT}AND i.id > $1 ORDER BY i.id LIMIT $2");
-                let rows: Vec<ItemTuple> = on_db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-                    .bind(after).bind(limit).fetch_all(p).await?);
+                let sql = format!(
+                    "{ITEM_SELECT}AND i.id > $1 {}ORDER BY i.id LIMIT $2",
+                    of_agency("i.agency_id")
+                );
+                let rows: Vec<ItemTuple> = on_db!(self, p => {
+                    let q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(after).bind(limit);
+                    match agency_id { Some(a) => q.bind(a), None => q }.fetch_all(p).await?
+                });
                 Ok(rows.into_iter().filter_map(item_doc).collect())
             }
             Source::Notice => {
-                let sql = format!("{NOTICE_SELECT}WHERE n.id > $1 ORDER BY n.id LIMIT $2");
-                let rows: Vec<NoticeTuple> = on_db!(self, p => sqlx::query_as(sqlx::AssertSqlSafe(sql.clone()))
-                    .bind(after).bind(limit).fetch_all(p).await?);
+                let sql = format!(
+                    "{NOTICE_SELECT}WHERE n.id > $1 {}ORDER BY n.id LIMIT $2",
+                    of_agency("n.agency_id")
+                );
+                let rows: Vec<NoticeTuple> = on_db!(self, p => {
+                    let q = sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(after).bind(limit);
+                    match agency_id { Some(a) => q.bind(a), None => q }.fetch_all(p).await?
+                });
                 let (Some(first), Some(last)) = (rows.first(), rows.last()) else {
                     return Ok(Vec::new());
                 };

@@ -173,6 +173,18 @@ pub async fn forge_log_entry(db: &crate::Db, agency: &str, seq: i64) -> Result<(
     Ok(())
 }
 
+/// Renames an agency and notes the site change in the same transaction, as a rename of the
+/// agency (机构更名) would: for tests of what follows the public change log.
+pub async fn rename_agency(db: &crate::Db, code: &str, name: &str) -> Result<(), crate::DbError> {
+    let mut tx = db.begin().await?;
+    let a = tx.agency(code).await?;
+    crate::on_tx!(&mut tx, c => sqlx::query("UPDATE agency SET name = $1 WHERE id = $2")
+        .bind(name).bind(a.id).execute(&mut *c).await.map(|_| ())?);
+    tx.note_public_change(a.id, crate::ChangeKind::Site, a.id)
+        .await?;
+    tx.commit().await
+}
+
 /// Replaces the bytes of a stored file of an item's version and its stored SHA-256 to match,
 /// as a careful tamperer would, for tests of `log verify`.
 pub async fn tamper_file(

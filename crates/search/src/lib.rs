@@ -501,6 +501,13 @@ impl SearchIndex {
         w.delete_term(Term::from_field_text(self.f.key, &source.key(id)));
     }
 
+    /// Removes every document of an agency (after the next commit): the start of re-indexing
+    /// an agency whose name or columns changed. Documents added after this call stay.
+    pub fn remove_agency(&self, agency: &str) {
+        self.writer()
+            .delete_term(Term::from_field_text(self.f.agency, agency));
+    }
+
     /// Removes every document (after the next commit): the start of a rebuild.
     pub fn clear(&self) -> Result<(), SearchError> {
         self.writer().delete_all_documents()?;

@@ -58,11 +58,18 @@ mod log {
     use gongkai_db::{ChangeKind, Db, DbError};
     use gongkai_search::Source;
 
-    /// A change: its sequence number and what it touched (`None`: nothing indexed, e.g. an
-    /// agency's columns or settings).
+    /// A change: its sequence number and what it touched.
     pub(super) struct Change {
         pub seq: i64,
-        pub what: Option<(Source, i64)>,
+        pub what: Touched,
+    }
+
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    pub(super) enum Touched {
+        /// One document.
+        Doc(Source, i64),
+        /// An agency's site (its name, columns, settings): every document of the agency.
+        Agency { id: i64, code: String },
     }
 
     pub(super) async fn head(db: &Db) -> Result<i64, DbError> {
@@ -81,9 +88,12 @@ mod log {
             .map(|c| Change {
                 seq: c.seq,
                 what: match c.kind {
-                    ChangeKind::Item => Some((Source::Item, c.id)),
-                    ChangeKind::Notice => Some((Source::Notice, c.id)),
-                    ChangeKind::Site => None,
+                    ChangeKind::Item => Touched::Doc(Source::Item, c.id),
+                    ChangeKind::Notice => Touched::Doc(Source::Notice, c.id),
+                    ChangeKind::Site => Touched::Agency {
+                        id: c.id,
+                        code: c.agency,
+                    },
                 },
             })
             .collect())
@@ -176,12 +186,35 @@ pub async fn rebuild(
     index.clear()?;
     let mut done = 0u64;
     progress(done, total);
+    add_documents(db, index, None, |n| {
+        done += n;
+        progress(done, total.max(done));
+    })
+    .await?;
+    let ix = index.clone();
+    blocking(move || ix.commit(head)).await?;
+    Ok(done)
+}
+
+/// Adds every public document (of one agency, when given) to an index that does not hold them,
+/// a page at a time, calling `on_page(documents)` after each.
+async fn add_documents(
+    db: &Db,
+    index: &Arc<SearchIndex>,
+    agency_id: Option<i64>,
+    mut on_page: impl FnMut(u64),
+) -> Result<(), IndexError> {
+    use gongkai_db::search_docs::SEARCH_PAGE;
     for source in [Source::Item, Source::Notice] {
         let mut after = 0;
         loop {
-            let docs = db
-                .search_documents(source, after, gongkai_db::search_docs::SEARCH_PAGE)
-                .await?;
+            let docs = match agency_id {
+                Some(a) => {
+                    db.agency_search_documents(a, source, after, SEARCH_PAGE)
+                        .await?
+                }
+                None => db.search_documents(source, after, SEARCH_PAGE).await?,
+            };
             let Some(last) = docs.last() else { break };
             after = last.id;
             let n = docs.len() as u64;
@@ -193,13 +226,10 @@ pub async fn rebuild(
                 Ok(())
             })
             .await?;
-            done += n;
-            progress(done, total.max(done));
+            on_page(n);
         }
     }
-    let ix = index.clone();
-    blocking(move || ix.commit(head)).await?;
-    Ok(done)
+    Ok(())
 }
 
 /// Rebuilds the index in `dir` from scratch (`gongkai reindex`; fails when a running server
@@ -220,12 +250,31 @@ pub async fn catch_up(db: &Db, index: &Arc<SearchIndex>) -> Result<usize, IndexE
             return Ok(applied);
         };
         let mut touched: Vec<(Source, i64)> = Vec::new();
+        let mut agencies: Vec<(i64, String)> = Vec::new();
         for c in &changes {
-            if let Some(w) = c.what
-                && !touched.contains(&w)
-            {
-                touched.push(w);
+            match &c.what {
+                log::Touched::Doc(source, id) => {
+                    if !touched.contains(&(*source, *id)) {
+                        touched.push((*source, *id));
+                    }
+                }
+                log::Touched::Agency { id, code } => {
+                    if !agencies.iter().any(|(a, _)| a == id) {
+                        agencies.push((*id, code.clone()));
+                    }
+                }
             }
+        }
+        // An agency's documents again (its name or columns may have changed): removed, then
+        // added back page by page; the single documents touched are applied after them.
+        for (agency_id, code) in agencies {
+            let ix = index.clone();
+            blocking(move || {
+                ix.remove_agency(&code);
+                Ok(())
+            })
+            .await?;
+            add_documents(db, index, Some(agency_id), |_| {}).await?;
         }
         let mut docs = Vec::with_capacity(touched.len());
         for (source, id) in touched {

@@ -373,3 +373,30 @@ async fn searches_from_one_address_are_rate_limited() {
     assert_eq!(st, StatusCode::TOO_MANY_REQUESTS);
     assert!(String::from_utf8_lossy(&body).contains("每分钟最多 3 次"));
 }
+
+/// A change of an agency's site (here its name, as a 机构更名 would) re-indexes the agency's
+/// documents from the change log: found under the new name, no longer under the old one, and
+/// the other agencies' documents are untouched.
+#[tokio::test]
+async fn an_agency_renamed_is_found_under_its_new_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, db, _) = world(dir.path()).await;
+    let (_, v) = api(&app, "农业发展银行").await;
+    assert_eq!(v["total"], 1, "{v}");
+    let old = v["hits"][0]["agency_name"].as_str().unwrap().to_string();
+    gongkai_db::testing::rename_agency(&db, "a", "甲乙丙市公共资源交易服务中心")
+        .await
+        .unwrap();
+    let v = eventually(&app, "甲乙丙市", |v| v["total"] == 1).await;
+    assert_eq!(
+        v["hits"][0]["agency_name"], "甲乙丙市公共资源交易服务中心",
+        "{v}"
+    );
+    assert_eq!(v["hits"][0]["url"], "/agencies/a/notices/O-1");
+    let (_, v) = api(&app, "农业发展银行").await;
+    assert_eq!(
+        (&v["total"], &v["hits"][0]["agency_name"]),
+        (&json!(1), &json!("甲乙丙市公共资源交易服务中心")),
+        "{v} (was {old})"
+    );
+}
