@@ -60,6 +60,12 @@ enum Command {
     Log(cmd::log::Args),
     /// 从数据库重建搜索索引（带进度条）
     Reindex(cmd::reindex::Args),
+    /// 备份整个数据库（含附件和年报文件），服务运行时也可
+    Backup(cmd::backup::BackupArgs),
+    /// 把备份恢复到一个空数据库
+    Restore(cmd::backup::RestoreArgs),
+    /// 升级数据库结构（只向前；升级前先备份）
+    Migrate,
 }
 
 fn main() -> ExitCode {
@@ -139,5 +145,8 @@ async fn run(cli: Cli) -> Result<u8> {
         Command::Gen(args) => cmd::r#gen::run(db, args).await,
         Command::Log(args) => cmd::log::run(db, args).await,
         Command::Reindex(args) => cmd::reindex::run(db, args).await,
+        Command::Backup(args) => cmd::backup::backup(db, args).await,
+        Command::Restore(args) => cmd::backup::restore(db, args).await,
+        Command::Migrate => cmd::migrate::run(db).await,
     }
 }

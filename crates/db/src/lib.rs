@@ -9,6 +9,7 @@
 pub mod annual;
 mod attachments;
 mod auth;
+pub mod backup;
 mod cases;
 mod changes;
 mod error;

@@ -202,6 +202,19 @@ pub async fn tamper_file(
     Ok(())
 }
 
+/// Every stored file (attachments, frozen report files) as `(item, version, name, SHA-256 of
+/// the bytes as read back)`, in order: what a restore drill compares.
+pub async fn file_digests(db: &crate::Db) -> Vec<(i64, i64, String, String)> {
+    type Row = (i64, i64, String, Vec<u8>);
+    let rows: Result<Vec<Row>, sqlx::Error> = crate::on_db!(db, p => sqlx::query_as(
+        "SELECT item_id, CAST(version AS BIGINT), name, content FROM item_file ORDER BY item_id, version, name")
+        .fetch_all(p).await);
+    rows.unwrap_or_else(|e| panic!("item files: {e}"))
+        .into_iter()
+        .map(|(i, v, n, c)| (i, v, n, gongkai_domain::publishing::sha256_hex(&c)))
+        .collect()
+}
+
 /// For benchmarks: runs the publishing workflow without the publication log (`chain`) and/or
 /// without the pre-publication checks (`detectors`), to measure what each costs against the
 /// same workflow with them. Process-wide; never used outside benchmarks.

@@ -10,8 +10,12 @@
 //!   twice, the agency's name and the body (BM25F-style: a title word counts double), so that a
 //!   query is a flat conjunction of terms and tantivy's block-max pruning finds the first page
 //!   without scoring every match; filters are terms of zero weight in the same conjunction.
-//! * The total is counted exactly up to [`COUNT_BOUND`] matches; beyond it, the result says
-//!   「超过」 that many ([`Results::total_exact`]) instead of walking a million postings.
+//! * Work per query is bounded. The matches are counted (without scoring) up to
+//!   [`COUNT_BOUND`]; up to there the ranking is exact (block-max pruned). A query matching
+//!   more — a word in nearly every document, such as an agency name shared by all of them —
+//!   says 「超过」 that many ([`Results::total_exact`]) and is ranked over the first
+//!   [`COUNT_BOUND`] matches met, the most recently indexed segments first, instead of
+//!   scoring a million documents.
 //! * The exact keys (文号, 索引号, 项目编号, 统一社会信用代码) are indexed whole after
 //!   [`normalize_key`]; a query that is or contains one ([`query_keys`]) matches it exactly and
 //!   ranks it before every text match.
@@ -60,8 +64,9 @@ const WRITER_MEMORY: usize = 50_000_000;
 /// Bumped whenever the schema or the tokenisation changes: an index of another version is
 /// rebuilt.
 const SCHEMA_VERSION: u32 = 2;
-/// Matches counted exactly; a query matching more reports this many and `total_exact: false`.
-pub const COUNT_BOUND: usize = 10_000;
+/// Matches counted exactly and ranked exactly; a query matching more reports this many with
+/// `total_exact: false`, ranked over this many of its matches.
+pub const COUNT_BOUND: usize = 100_000;
 /// Score given to an exact key match (above any text score).
 const EXACT_SCORE: f32 = 1_000_000.0;
 
@@ -674,13 +679,17 @@ impl SearchIndex {
         };
 
         let searcher = self.reader.searcher();
-        let top = searcher.search(
-            &*query,
-            &TopDocs::with_limit(limit)
-                .and_offset(offset)
-                .order_by_score(),
-        )?;
         let (total, total_exact) = count_upto(&searcher, &*query, COUNT_BOUND)?;
+        let top = if total_exact {
+            searcher.search(
+                &*query,
+                &TopDocs::with_limit(limit)
+                    .and_offset(offset)
+                    .order_by_score(),
+            )?
+        } else {
+            top_within(&searcher, &*query, offset, limit, COUNT_BOUND)?
+        };
         // Snippets from the text part of the query only (exact keys are not words).
         let text_for_snippets: Box<dyn Query> = match &text_query {
             Some(t) => Box::new(t.clone()),
@@ -737,6 +746,72 @@ impl SearchIndex {
             per_page,
         })
     }
+}
+
+/// The best `limit` matches after the first `offset` among the first `budget` matches met,
+/// the segments taken newest first (higher score first; equal scores in index order).
+fn top_within(
+    searcher: &tantivy::Searcher,
+    query: &dyn Query,
+    offset: usize,
+    limit: usize,
+    budget: usize,
+) -> Result<Vec<(f32, tantivy::DocAddress)>, SearchError> {
+    use std::cmp::{Ordering, Reverse};
+    use std::collections::BinaryHeap;
+
+    /// Ordered best first: higher score, then the earlier address.
+    #[derive(PartialEq)]
+    struct Ranked(f32, tantivy::DocAddress);
+    impl Eq for Ranked {}
+    impl PartialOrd for Ranked {
+        fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+            Some(self.cmp(other))
+        }
+    }
+    impl Ord for Ranked {
+        fn cmp(&self, other: &Self) -> Ordering {
+            self.0
+                .total_cmp(&other.0)
+                .then_with(|| other.1.cmp(&self.1))
+        }
+    }
+
+    let keep = offset.saturating_add(limit);
+    let weight = query.weight(tantivy::query::EnableScoring::enabled_from_searcher(
+        searcher,
+    ))?;
+    // The `keep` best so far, the worst on top.
+    let mut heap: BinaryHeap<Reverse<Ranked>> = BinaryHeap::with_capacity(keep + 1);
+    let mut met = 0usize;
+    for (ord, reader) in searcher.segment_readers().iter().enumerate().rev() {
+        let alive = reader.alive_bitset();
+        let mut scorer = weight.scorer(reader, 1.0)?;
+        let mut doc = scorer.doc();
+        while doc != tantivy::TERMINATED && met < budget {
+            if alive.is_none_or(|a| a.is_alive(doc)) {
+                met += 1;
+                let r = Ranked(
+                    scorer.score(),
+                    tantivy::DocAddress::new(u32::try_from(ord).unwrap_or(u32::MAX), doc),
+                );
+                if heap.len() < keep {
+                    heap.push(Reverse(r));
+                } else if heap.peek().is_some_and(|w| r > w.0) {
+                    heap.pop();
+                    heap.push(Reverse(r));
+                }
+            }
+            doc = scorer.advance();
+        }
+    }
+    let mut best: Vec<Ranked> = heap.into_iter().map(|Reverse(r)| r).collect();
+    best.sort_by(|a, b| b.cmp(a));
+    Ok(best
+        .into_iter()
+        .skip(offset)
+        .map(|Ranked(s, a)| (s, a))
+        .collect())
 }
 
 /// The matches of `query`, counted without scoring up to `bound`: `(count, exact)`; when
@@ -957,6 +1032,37 @@ mod tests {
                 assert!(ties > 1, "{q}: pruned {ids:?}, exhaustive {full_ids:?}");
             }
         }
+    }
+
+    /// Ranking within a budget is the exhaustive ranking when the budget covers every match,
+    /// pages alike; with a smaller budget it still fills the page, best first.
+    #[test]
+    fn a_bounded_ranking_is_exact_within_its_budget() {
+        let ix = corpus(2_000);
+        let searcher = ix.reader.searcher();
+        let query = TermQuery::new(
+            Term::from_field_text(ix.f.all, "招标"),
+            IndexRecordOption::WithFreqs,
+        );
+        let ok = |r: Result<Vec<(f32, tantivy::DocAddress)>, SearchError>| {
+            r.unwrap_or_else(|e| panic!("{e}"))
+        };
+        let (count, exact) =
+            count_upto(&searcher, &query, usize::MAX).unwrap_or_else(|e| panic!("{e}"));
+        assert!(exact && count > 100, "{count}");
+        let full = searcher
+            .search(&query, &TopDocs::with_limit(20).order_by_score())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let within = ok(top_within(&searcher, &query, 0, 20, count));
+        let scores =
+            |v: &[(f32, tantivy::DocAddress)]| -> Vec<f32> { v.iter().map(|x| x.0).collect() };
+        assert_eq!(scores(&within), scores(&full));
+        let page2 = ok(top_within(&searcher, &query, 10, 10, count));
+        assert_eq!(page2, within[10..].to_vec());
+        let small = ok(top_within(&searcher, &query, 0, 20, 50));
+        assert_eq!(small.len(), 20);
+        assert!(small.windows(2).all(|w| w[0].0 >= w[1].0));
+        assert!(small[0].0 <= full[0].0);
     }
 
     #[test]

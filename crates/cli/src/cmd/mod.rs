@@ -4,11 +4,13 @@
 
 pub mod agency;
 pub mod audit;
+pub mod backup;
 pub mod calendar;
 pub mod demo;
 pub mod export;
 pub mod r#gen;
 pub mod log;
+pub mod migrate;
 pub mod notices;
 pub mod reindex;
 pub mod report;

@@ -8,6 +8,7 @@ use std::process::{Command, Output};
 
 use gongkai_db::testing::fresh_url;
 
+mod backup;
 mod bombs;
 mod search;
 
