@@ -196,6 +196,13 @@ fn notice_doc(r: NoticeTuple, bidders: &[(String, String)]) -> SearchDoc {
 }
 
 impl Db {
+    /// Items (reports included) by workflow state: the review queues of the metrics.
+    pub async fn item_state_counts(&self) -> Result<Vec<(String, i64)>, DbError> {
+        Ok(on_db!(self, p => sqlx::query_as(
+            "SELECT state, COUNT(*) FROM disclosure_item GROUP BY state ORDER BY state")
+            .fetch_all(p).await?))
+    }
+
     /// How many public items (reports included) and notices there are (a rebuild's progress).
     pub async fn search_document_counts(&self) -> Result<(i64, i64), DbError> {
         let (items, notices): (i64, i64) = on_db!(self, p => sqlx::query_as(

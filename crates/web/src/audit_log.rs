@@ -419,7 +419,9 @@ pub async fn purge_audit_loop(db: Db, days: i64) {
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
-        if let Err(e) = purge_once(&db, days).await {
+        let r = purge_once(&db, days).await;
+        crate::metrics::job_run("purge_audit", r.is_ok());
+        if let Err(e) = r {
             tracing::error!("audit log retention purge failed: {e}");
         }
     }

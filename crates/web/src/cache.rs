@@ -64,6 +64,8 @@ struct Page {
     /// The handler's headers (content type, disposition, a page's own CSP, …).
     headers: HeaderMap,
     body: Bytes,
+    /// The route that computed it (the metrics count a kept page under it).
+    route: Option<crate::metrics::RouteLabel>,
 }
 
 /// The cache (one per process, shared by the handlers).
@@ -186,6 +188,9 @@ fn answer(page: &Page) -> Response {
     *res.headers_mut() = page.headers.clone();
     res.headers_mut()
         .insert("x-cache", HeaderValue::from_static("hit"));
+    if let Some(r) = &page.route {
+        res.extensions_mut().insert(r.clone());
+    }
     res
 }
 
@@ -246,6 +251,10 @@ pub async fn layer(State(s): State<AppState>, req: Request, next: Next) -> Respo
                 status: parts.status,
                 headers: parts.headers.clone(),
                 body: bytes.clone(),
+                route: parts
+                    .extensions
+                    .get::<crate::metrics::RouteLabel>()
+                    .cloned(),
             },
         );
     }

@@ -393,9 +393,15 @@ pub(crate) async fn publish_due_loop(db: gongkai_db::Db) {
     loop {
         every.tick().await;
         match db.publish_due(OffsetDateTime::now_utc()).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!("scheduled publication: {n} item(s) published"),
-            Err(e) => tracing::error!("scheduled publication failed: {e}"),
+            Ok(0) => crate::metrics::job_run("publish_due", true),
+            Ok(n) => {
+                crate::metrics::job_run("publish_due", true);
+                tracing::info!("scheduled publication: {n} item(s) published");
+            }
+            Err(e) => {
+                crate::metrics::job_run("publish_due", false);
+                tracing::error!("scheduled publication failed: {e}");
+            }
         }
     }
 }

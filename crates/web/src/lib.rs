@@ -30,6 +30,7 @@ mod items;
 mod items_pages;
 mod letters;
 mod login;
+pub mod metrics;
 mod notices;
 mod paging;
 mod portal;
@@ -82,6 +83,8 @@ pub struct WebConfig {
     pub data_dir: std::path::PathBuf,
     /// The public pages' cache.
     pub cache: cache::CacheConfig,
+    /// Where Prometheus metrics are served (`GET /metrics`); `None`: off.
+    pub metrics_bind: Option<SocketAddr>,
 }
 
 impl Default for WebConfig {
@@ -95,6 +98,7 @@ impl Default for WebConfig {
             searches_per_minute: 120,
             data_dir: std::path::PathBuf::from("data"),
             cache: Default::default(),
+            metrics_bind: None,
         }
     }
 }
@@ -181,6 +185,7 @@ pub fn router_with_search(db: Db, config: WebConfig, search: search::Search) -> 
         .merge(columns::routes())
         .merge(search::routes())
         .merge(openapi::api().split_for_parts().0)
+        .route_layer(axum::middleware::from_fn(metrics::label_route))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(chrome::remember_path))
         .layer(axum::middleware::from_fn(text_size::layer))
@@ -194,6 +199,7 @@ pub fn router_with_search(db: Db, config: WebConfig, search: search::Search) -> 
         ))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(axum::middleware::from_fn(security::record_peer))
+        .layer(axum::middleware::from_fn(metrics::track))
         .with_state(state)
 }
 
@@ -210,6 +216,20 @@ pub async fn serve(db: Db, bind: SocketAddr, config: WebConfig) -> std::io::Resu
     let search = search::open(&db, &index_dir)
         .await
         .map_err(|e| std::io::Error::other(format!("搜索索引 {}：{e}", index_dir.display())))?;
+    if let Some(at) = config.metrics_bind {
+        let handle = metrics::install().map_err(std::io::Error::other)?;
+        let metrics_listener = tokio::net::TcpListener::bind(at).await?;
+        tracing::info!(
+            "metrics on http://{}/metrics",
+            metrics_listener.local_addr()?
+        );
+        let app = metrics::router(db.clone(), search.clone(), handle);
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(metrics_listener, app).await {
+                tracing::error!("metrics address stopped: {e}");
+            }
+        });
+    }
     axum::serve(
         listener,
         router_with_search(db, config, search).into_make_service_with_connect_info::<SocketAddr>(),

@@ -45,6 +45,9 @@ pub struct Settings {
     /// 每个客户端地址每分钟允许的站内搜索次数（0 表示不限流）[默认 120]
     #[arg(long, env = "GONGKAI_SEARCHES_PER_MINUTE")]
     searches_per_minute: Option<u32>,
+    /// Prometheus 指标的监听地址（GET /metrics；另设地址，只在内网开放）[默认不开启]
+    #[arg(long, env = "GONGKAI_METRICS_BIND")]
+    metrics_bind: Option<SocketAddr>,
     /// 本部署登记的 OCDS 前缀（ocds- 加 6 位小写字母或数字）；新标段的 ocid 用它生成，已有标段不变 [默认 ocds-gkdemo，仅供演示]
     #[arg(long, env = "GONGKAI_OCID_PREFIX")]
     ocid_prefix: Option<String>,
@@ -64,6 +67,7 @@ struct FileSettings {
     audit_retention_days: Option<i64>,
     login_attempts_per_minute: Option<u32>,
     searches_per_minute: Option<u32>,
+    metrics_bind: Option<SocketAddr>,
     ocid_prefix: Option<String>,
 }
 
@@ -159,6 +163,7 @@ impl Settings {
                     .or(file.searches_per_minute)
                     .unwrap_or(d.searches_per_minute),
                 cache: d.cache.clone(),
+                metrics_bind: self.metrics_bind.or(file.metrics_bind),
             },
         })
     }

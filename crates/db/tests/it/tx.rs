@@ -142,3 +142,30 @@ async fn concurrent_conflicting_case_events_one_lands() {
     assert_eq!((ok, refusals.len()), (1, 1), "{refusals:?}");
     assert!(refusals[0].contains("已有结果"), "{refusals:?}");
 }
+
+/// Durability (issue 12, ARCHITECTURE.md): on SQLite every pooled connection commits with
+/// `synchronous = FULL` in WAL mode — a commit the user saw succeed survives a power cut.
+#[tokio::test]
+async fn sqlite_commits_are_durable_on_every_connection() {
+    let db = Db::connect(&gongkai_db::testing::fresh_sqlite_url())
+        .await
+        .unwrap();
+    let Db::Sqlite(pool) = &db else {
+        unreachable!("a sqlite: URL opens SQLite")
+    };
+    // Several connections at once, so that more than one of the pool's is asked.
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut c = pool.acquire().await.unwrap();
+        let sync: i64 = sqlx::query_scalar("PRAGMA synchronous")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+        let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+            .fetch_one(&mut *c)
+            .await
+            .unwrap();
+        assert_eq!((sync, mode.as_str()), (2, "wal"), "2 = FULL");
+        held.push(c);
+    }
+}

@@ -11,6 +11,7 @@ mod browser;
 mod dashboard;
 mod items;
 mod matrix;
+mod metrics;
 mod public;
 mod records;
 mod search;
