@@ -24,6 +24,9 @@ struct Cli {
     /// 数据库：sqlite:路径 或 postgres://… [默认 sqlite:gongkai.db]
     #[arg(long, global = true, env = "GONGKAI_DB")]
     db: Option<String>,
+    /// 日志格式：text（默认）或 json（每行一个 JSON 对象，便于日志系统收集）
+    #[arg(long, global = true, env = "GONGKAI_LOG_FORMAT", default_value = "text")]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -80,7 +83,7 @@ fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
         }
     };
-    init_logging();
+    init_logging(cli.log_format);
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -97,17 +100,26 @@ fn main() -> ExitCode {
     }
 }
 
-/// Log lines go to standard error, filtered by `GONGKAI_LOG` (default `info`).
-fn init_logging() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("GONGKAI_LOG")
-                // PostgreSQL's notices ("relation … already exists, skipping" on every
-                // migration check) are not for the user.
-                .unwrap_or_else(|_| "info,sqlx::postgres::notice=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Log lines go to standard error, filtered by `GONGKAI_LOG` (default `info`), as text or as
+/// one JSON object per line.
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("GONGKAI_LOG")
+        // PostgreSQL's notices ("relation … already exists, skipping" on every migration
+        // check) are not for the user.
+        .unwrap_or_else(|_| "info,sqlx::postgres::notice=warn".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
 }
 
 /// The error chain joined with "：", skipping causes already quoted by the message above them.

@@ -104,3 +104,25 @@ async fn migrate_sets_up_then_reports_the_schema_current() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("已是最新"), "{}", stdout(&o));
 }
+
+/// `--log-format json`: every log line on standard error is one JSON object (level, target,
+/// message fields), for a log collector.
+#[tokio::test]
+async fn json_logs_are_one_object_per_line() {
+    let url = fresh_sqlite_url();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_gongkai"))
+        .args(["--db", &url, "--log-format", "json", "migrate"])
+        .env("GONGKAI_LOG", "debug")
+        .env_remove("GONGKAI_DB")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = stderr(&o);
+    let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert!(!lines.is_empty(), "no log lines at debug level");
+    for l in lines {
+        let v: serde_json::Value =
+            serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"));
+        assert!(v["level"].is_string() && v["target"].is_string(), "{l}");
+    }
+}
