@@ -25,7 +25,12 @@ struct Cli {
     #[arg(long, global = true, env = "GONGKAI_DB")]
     db: Option<String>,
     /// 日志格式：text（默认）或 json（每行一个 JSON 对象，便于日志系统收集）
-    #[arg(long, global = true, env = "GONGKAI_LOG_FORMAT", default_value = "text")]
+    #[arg(
+        long,
+        global = true,
+        env = "GONGKAI_LOG_FORMAT",
+        default_value = "text"
+    )]
     log_format: LogFormat,
     #[command(subcommand)]
     command: Command,

@@ -202,6 +202,18 @@ pub async fn tamper_file(
     Ok(())
 }
 
+/// SQLite's `PRAGMA integrity_check` answer (`ok` when the file is whole); PostgreSQL is
+/// taken as whole (`ok`): its own recovery is not ours to test.
+pub async fn integrity(db: &crate::Db) -> String {
+    match db {
+        crate::Db::Sqlite(p) => sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_one(p)
+            .await
+            .unwrap_or_else(|e| format!("{e}")),
+        crate::Db::Pg(_) => "ok".into(),
+    }
+}
+
 /// Every stored file (attachments, frozen report files) as `(item, version, name, SHA-256 of
 /// the bytes as read back)`, in order: what a restore drill compares.
 pub async fn file_digests(db: &crate::Db) -> Vec<(i64, i64, String, String)> {

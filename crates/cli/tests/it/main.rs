@@ -10,6 +10,7 @@ use gongkai_db::testing::fresh_url;
 
 mod backup;
 mod bombs;
+mod crash;
 mod search;
 
 fn gongkai(db: &str, args: &[&str]) -> Output {
