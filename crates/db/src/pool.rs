@@ -143,6 +143,96 @@ impl Db {
         }
     }
 
+    /// Opens a database this process must never write to — a portal node over a replica
+    /// (`serve --read-only`): SQLite opened read-only (the file must exist), PostgreSQL with
+    /// every transaction read-only (`default_transaction_read_only`; a hot standby refuses
+    /// writes anyway). Nothing is migrated: see [`Db::check_schema_current`].
+    pub async fn open_read_only(url: &str) -> Result<Db, DbError> {
+        let connect_err = |source| DbError::Connect {
+            url: redact(url),
+            source,
+        };
+        if let Some(path) = Self::sqlite_path(url) {
+            if path.is_empty() || path == ":memory:" {
+                return Err(DbError::BadUrl(url.to_string()));
+            }
+            if !std::path::Path::new(path).exists() {
+                return Err(DbError::Missing(path.to_string()));
+            }
+            let opts = SqliteConnectOptions::new().filename(path);
+            Self::sqlite_read_only(opts).await.map_err(connect_err)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let opts = PgConnectOptions::from_str(url).map_err(connect_err)?;
+            Self::pg_read_only(opts).await.map_err(connect_err)
+        } else {
+            Err(DbError::BadUrl(url.to_string()))
+        }
+    }
+
+    /// Another pool on the same database that cannot write (what [`Db::open_read_only`]
+    /// opens), for tests of the read-only node.
+    pub async fn reopen_read_only(&self) -> Result<Db, DbError> {
+        let err = |source| DbError::Connect {
+            url: "(同一数据库，只读)".into(),
+            source,
+        };
+        match self {
+            Db::Sqlite(p) => Self::sqlite_read_only((*p.connect_options()).clone())
+                .await
+                .map_err(err),
+            Db::Pg(p) => Self::pg_read_only((*p.connect_options()).clone())
+                .await
+                .map_err(err),
+        }
+    }
+
+    async fn sqlite_read_only(opts: SqliteConnectOptions) -> Result<Db, sqlx::Error> {
+        let opts = opts
+            .read_only(true)
+            .create_if_missing(false)
+            .busy_timeout(Duration::from_secs(10));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(opts)
+            .await?;
+        Ok(Db::Sqlite(pool))
+    }
+
+    async fn pg_read_only(opts: PgConnectOptions) -> Result<Db, sqlx::Error> {
+        let opts = opts.options([("default_transaction_read_only", "on")]);
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(opts)
+            .await?;
+        Ok(Db::Pg(pool))
+    }
+
+    /// Refuses a database whose schema is not the one this program's migrations make (a
+    /// read-only node cannot migrate: the primary's program is upgraded first).
+    pub async fn check_schema_current(&self) -> Result<(), DbError> {
+        let latest = match self {
+            Db::Sqlite(_) => sqlx::migrate!("./migrations/sqlite")
+                .iter()
+                .map(|m| m.version)
+                .max(),
+            Db::Pg(_) => sqlx::migrate!("./migrations/postgres")
+                .iter()
+                .map(|m| m.version)
+                .max(),
+        };
+        let found = self.schema_version().await?;
+        if found == latest {
+            Ok(())
+        } else {
+            Err(DbError::Conflict(format!(
+                "数据库结构版本为 {}，本程序需要 {}：只读节点不能迁移数据库，请先升级主库上的程序并运行 gongkai migrate",
+                found.map_or_else(|| "（未建立）".to_string(), |v| v.to_string()),
+                latest.map_or_else(|| "?".to_string(), |v| v.to_string())
+            )))
+        }
+    }
+
     /// Applies the embedded migrations of the backend.
     pub async fn migrate(&self) -> Result<(), DbError> {
         match self {

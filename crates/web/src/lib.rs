@@ -35,6 +35,7 @@ mod notices;
 mod paging;
 mod portal;
 mod records;
+mod replica;
 mod reports;
 mod requests_public;
 pub mod search;
@@ -85,6 +86,9 @@ pub struct WebConfig {
     pub cache: cache::CacheConfig,
     /// Where Prometheus metrics are served (`GET /metrics`); `None`: off.
     pub metrics_bind: Option<SocketAddr>,
+    /// A read-only node over a replica: public pages and search only, no write, no job
+    /// (`replica::guard`).
+    pub read_only: bool,
 }
 
 impl Default for WebConfig {
@@ -99,6 +103,7 @@ impl Default for WebConfig {
             data_dir: std::path::PathBuf::from("data"),
             cache: Default::default(),
             metrics_bind: None,
+            read_only: false,
         }
     }
 }
@@ -197,6 +202,10 @@ pub fn router_with_search(db: Db, config: WebConfig, search: search::Search) -> 
             security::Limits::new(&state),
             security::limits,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            replica::guard,
+        ))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(axum::middleware::from_fn(security::record_peer))
         .layer(axum::middleware::from_fn(metrics::track))
@@ -207,11 +216,15 @@ pub fn router_with_search(db: Db, config: WebConfig, search: search::Search) -> 
 pub async fn serve(db: Db, bind: SocketAddr, config: WebConfig) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::bind(bind).await?;
     tracing::info!("listening on http://{}", listener.local_addr()?);
-    tokio::spawn(audit_log::purge_audit_loop(
-        db.clone(),
-        config.audit_retention_days,
-    ));
-    tokio::spawn(items::publish_due_loop(db.clone()));
+    if config.read_only {
+        tracing::info!("read-only node: no background job, no write");
+    } else {
+        tokio::spawn(audit_log::purge_audit_loop(
+            db.clone(),
+            config.audit_retention_days,
+        ));
+        tokio::spawn(items::publish_due_loop(db.clone()));
+    }
     let index_dir = config.data_dir.join("index");
     let search = search::open(&db, &index_dir)
         .await

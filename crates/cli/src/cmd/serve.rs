@@ -45,6 +45,9 @@ pub struct Settings {
     /// 每个客户端地址每分钟允许的站内搜索次数（0 表示不限流）[默认 120]
     #[arg(long, env = "GONGKAI_SEARCHES_PER_MINUTE")]
     searches_per_minute: Option<u32>,
+    /// 只读节点：连接数据库从库，只提供公开页面、订阅和搜索，不写数据库、不运行后台任务
+    #[arg(long, env = "GONGKAI_READ_ONLY")]
+    read_only: bool,
     /// Prometheus 指标的监听地址（GET /metrics；另设地址，只在内网开放）[默认不开启]
     #[arg(long, env = "GONGKAI_METRICS_BIND")]
     metrics_bind: Option<SocketAddr>,
@@ -68,6 +71,7 @@ struct FileSettings {
     login_attempts_per_minute: Option<u32>,
     searches_per_minute: Option<u32>,
     metrics_bind: Option<SocketAddr>,
+    read_only: Option<bool>,
     ocid_prefix: Option<String>,
 }
 
@@ -164,6 +168,7 @@ impl Settings {
                     .unwrap_or(d.searches_per_minute),
                 cache: d.cache.clone(),
                 metrics_bind: self.metrics_bind.or(file.metrics_bind),
+                read_only: self.read_only || file.read_only.unwrap_or(false),
             },
         })
     }
@@ -181,7 +186,13 @@ pub async fn run(db_url: &str, db_given: bool, args: Args) -> Result<u8> {
         (Some(file_db), false) => file_db.clone(),
         _ => db_url.to_string(),
     };
-    let db = Db::connect(&url).await?;
+    let db = if config.web.read_only {
+        let db = Db::open_read_only(&url).await?;
+        db.check_schema_current().await?;
+        db
+    } else {
+        Db::connect(&url).await?
+    };
     serve(db, config).await?;
     Ok(0)
 }
@@ -189,7 +200,9 @@ pub async fn run(db_url: &str, db_given: bool, args: Args) -> Result<u8> {
 /// Serves until the process is stopped (shared with `gongkai demo`).
 pub async fn serve(db: Db, config: Config) -> Result<()> {
     let bind = config.bind;
-    if let Some(p) = &config.ocid_prefix {
+    if let Some(p) = config.ocid_prefix.as_ref().filter(|_| config.web.read_only) {
+        eprintln!("警告：只读节点不保存 OCID 前缀（{p}）；请在主站点设置");
+    } else if let Some(p) = &config.ocid_prefix {
         let entry = crate::cmd::user::cli_audit("设置 OCID 前缀");
         if db.set_ocid_prefix(p, "ocid_prefix", &entry).await? {
             eprintln!("OCID 前缀已设为 {p}（此后新建的标段使用它；已有标段的 ocid 不变）");

@@ -8,9 +8,9 @@ use std::process::{Command, Output};
 
 use gongkai_db::testing::fresh_url;
 
-mod backup;
 mod bombs;
 mod crash;
+mod ops;
 mod search;
 
 fn gongkai(db: &str, args: &[&str]) -> Output {

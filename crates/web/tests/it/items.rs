@@ -310,7 +310,10 @@ pub(crate) async fn approve(app: &axum::Router, id: i64) {
 
 /// Every page reachable from the home page by following links (the back office and its API
 /// excluded), with its status and body.
-async fn crawl(app: &axum::Router, extra: &[String]) -> Vec<(String, StatusCode, String)> {
+pub(crate) async fn crawl(
+    app: &axum::Router,
+    extra: &[String],
+) -> Vec<(String, StatusCode, String)> {
     let mut todo: Vec<String> = vec!["/".into()];
     todo.extend(extra.iter().cloned());
     let mut seen = std::collections::HashSet::new();

@@ -14,6 +14,7 @@ mod matrix;
 mod metrics;
 mod public;
 mod records;
+mod replica;
 mod search;
 mod trading;
 

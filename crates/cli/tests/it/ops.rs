@@ -1,5 +1,5 @@
-//! Backup and restore (issue 12, contracts.md §1): the restore drill on the demo, and what a
-//! restore refuses.
+//! Operations (issue 12, contracts.md §1): the restore drill on the demo and what a restore
+//! refuses, `migrate`, JSON logs, and what `serve --read-only` refuses to start on.
 
 use crate::{demo_db, gongkai, stderr};
 use gongkai_db::testing::{file_digests, fresh_postgres, fresh_sqlite_url, fresh_url};
@@ -125,4 +125,27 @@ async fn json_logs_are_one_object_per_line() {
             serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}"));
         assert!(v["level"].is_string() && v["target"].is_string(), "{l}");
     }
+}
+
+/// `serve --read-only` never creates, migrates or writes a database: a missing SQLite file is
+/// an error (and stays missing), and so is a database whose schema is not this program's.
+#[tokio::test]
+async fn a_read_only_server_refuses_a_database_it_would_have_to_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("none.db");
+    let url = format!("sqlite:{}", path.display());
+    let o = gongkai(&url, &["serve", "--read-only", "--bind", "127.0.0.1:0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("不存在"), "{}", stderr(&o));
+    assert!(!path.exists());
+    // A file that is a database but was never set up: not migrated by a read-only node.
+    std::fs::write(&path, b"").unwrap();
+    let o = gongkai(&url, &["serve", "--read-only", "--bind", "127.0.0.1:0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("只读节点不能迁移数据库"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
 }
