@@ -13,7 +13,11 @@ use crate::admin::{PASSWORD, add_token, form, hidden_csrf, send, session};
 /// Agencies `a` and `b`; in `a` one user per workflow role (`editor`, `r1`, `r2`, `r3`,
 /// `proof`, `secrecy`, `head`), in `b` an editor `editor-b`; each with the token `t-NAME`.
 pub(crate) async fn world() -> (axum::Router, Db) {
-    let db = gongkai_db::testing::fresh_db().await;
+    world_on(gongkai_db::testing::fresh_db().await).await
+}
+
+/// [`world`] in the given (empty, migrated) database.
+pub(crate) async fn world_on(db: Db) -> (axum::Router, Db) {
     let hash = gongkai_web::auth::hash_password(PASSWORD).unwrap();
     gongkai_db::testing::office(&db, "a", &hash).await.unwrap();
     db.add_agency(&NewAgency {
