@@ -141,11 +141,25 @@ impl Db {
     pub async fn analyze(&self) -> Result<(), DbError> {
         match self {
             Db::Sqlite(p) => sqlx::raw_sql("ANALYZE").execute(p).await.map(|_| ())?,
-            // VACUUM cannot run in a transaction block: one simple-protocol statement.
-            Db::Pg(p) => sqlx::raw_sql("VACUUM (ANALYZE)")
-                .execute(p)
-                .await
-                .map(|_| ())?,
+            Db::Pg(p) => {
+                // VACUUM marks a page all-visible only once the inserts' commits are on disk
+                // (it cannot set their hint bits before): with `synchronous_commit = off` they
+                // may not be yet. A committed transaction with synchronous commit flushes the
+                // WAL up to itself, so every earlier commit too.
+                let mut tx = p.begin().await?;
+                sqlx::query("SET LOCAL synchronous_commit TO on")
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("SELECT txid_current()")
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                // VACUUM cannot run in a transaction block: one simple-protocol statement.
+                sqlx::raw_sql("VACUUM (ANALYZE)")
+                    .execute(p)
+                    .await
+                    .map(|_| ())?
+            }
         }
         Ok(())
     }

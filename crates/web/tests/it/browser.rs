@@ -132,7 +132,7 @@ impl Driver {
 }
 
 /// Serves `app` on 127.0.0.1:0; its base URL.
-async fn serve(app: axum::Router) -> String {
+pub(crate) async fn serve(app: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {

@@ -10,6 +10,7 @@ mod bombs;
 mod browser;
 mod dashboard;
 mod items;
+mod load;
 mod matrix;
 mod metrics;
 mod public;
