@@ -155,10 +155,24 @@ impl Db {
                     .await?;
                 tx.commit().await?;
                 // VACUUM cannot run in a transaction block: one simple-protocol statement.
-                sqlx::raw_sql("VACUUM (ANALYZE)")
-                    .execute(p)
-                    .await
-                    .map(|_| ())?
+                sqlx::raw_sql("VACUUM (ANALYZE)").execute(p).await?;
+                // A hint bit also waits for the other commits of its commit-log group, which
+                // other sessions may have made asynchronously just now; the WAL writer flushes
+                // them within its delay (200 ms by default). So the notices, which the report
+                // counts from the visibility map, are vacuumed again a few times if needed.
+                for _ in 0..8 {
+                    let ready: bool = sqlx::query_scalar(
+                        "SELECT relallvisible > 0 OR reltuples <= 0 FROM pg_class \
+                         WHERE oid = 'notice'::regclass",
+                    )
+                    .fetch_one(p)
+                    .await?;
+                    if ready {
+                        break;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                    sqlx::raw_sql("VACUUM notice").execute(p).await?;
+                }
             }
         }
         Ok(())
