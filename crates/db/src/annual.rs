@@ -364,6 +364,49 @@ impl Db {
         draft_at: OffsetDateTime,
         publish_at: OffsetDateTime,
     ) -> Result<(), DbError> {
+        self.report_by_staff(
+            agency_code,
+            year,
+            render,
+            None,
+            draft_at,
+            Then::Publish(publish_at),
+        )
+        .await
+    }
+
+    /// Drafts (a correction, with `change_note`, once the report is published) and reviews an
+    /// agency's report of `year` by the demo staff at `now`, then schedules it to go out at
+    /// `at`, in one transaction: tests of the scheduler.
+    pub async fn schedule_report_by_staff(
+        &self,
+        agency_code: &str,
+        year: i32,
+        render: Render<'_>,
+        change_note: Option<String>,
+        now: OffsetDateTime,
+        at: OffsetDateTime,
+    ) -> Result<(), DbError> {
+        self.report_by_staff(
+            agency_code,
+            year,
+            render,
+            change_note,
+            now,
+            Then::Schedule(at),
+        )
+        .await
+    }
+
+    async fn report_by_staff(
+        &self,
+        agency_code: &str,
+        year: i32,
+        render: Render<'_>,
+        change_note: Option<String>,
+        draft_at: OffsetDateTime,
+        then: Then,
+    ) -> Result<(), DbError> {
         let agency = self.agency(agency_code).await?;
         let template = self.narrative_template(agency.id).await?;
         let report = self
@@ -376,10 +419,21 @@ impl Db {
             return Err(DbError::Conflict("演示人员不全".into()));
         };
         let d = tx
-            .draft_report(editor, agency_code, year, &snapshot, None, draft_at)
+            .draft_report(editor, agency_code, year, &snapshot, change_note, draft_at)
             .await?;
         tx.demo_approve(&staff, d.item_id, draft_at).await?;
-        tx.publish_item(Some(head), d.item_id, publish_at).await?;
+        match then {
+            Then::Publish(at) => {
+                tx.publish_item(Some(head), d.item_id, at).await?;
+            }
+            Then::Schedule(at) => tx.schedule_item(head, d.item_id, at, draft_at).await?,
+        }
         tx.commit().await
     }
+}
+
+/// What follows the review of a report drafted by the demo staff.
+enum Then {
+    Publish(OffsetDateTime),
+    Schedule(OffsetDateTime),
 }

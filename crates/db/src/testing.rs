@@ -295,15 +295,53 @@ pub async fn publish_by_office(
     id: i64,
     at: time::OffsetDateTime,
 ) -> Result<(), crate::DbError> {
-    use gongkai_domain::auth::{Stage, Via};
+    let staff = office_principals(db).await?;
+    let mut tx = db.begin().await?;
+    approve_by_office(&mut tx, &staff, id, at).await?;
+    tx.publish_item(Some(&staff[6]), id, at).await?;
+    tx.commit().await
+}
+
+/// Takes the version in work of item `id` through submission and every review stage at `now`,
+/// then schedules it to go out at `at` (one transaction): the scheduler publishes it.
+pub async fn schedule_by_office(
+    db: &crate::Db,
+    id: i64,
+    at: time::OffsetDateTime,
+    now: time::OffsetDateTime,
+) -> Result<(), crate::DbError> {
+    let staff = office_principals(db).await?;
+    let mut tx = db.begin().await?;
+    approve_by_office(&mut tx, &staff, id, now).await?;
+    tx.schedule_item(&staff[6], id, at, now).await?;
+    tx.commit().await
+}
+
+/// The principals of [`OFFICE_STAFF`], in that order.
+async fn office_principals(
+    db: &crate::Db,
+) -> Result<Vec<gongkai_domain::auth::Principal>, crate::DbError> {
     let mut staff = Vec::with_capacity(OFFICE_STAFF.len());
     for (name, _) in OFFICE_STAFF {
-        staff.push(db.principal_of(name, Via::Session).await?);
+        staff.push(
+            db.principal_of(name, gongkai_domain::auth::Via::Session)
+                .await?,
+        );
     }
-    let [editor, r1, r2, r3, proof, secrecy, head] = staff.as_slice() else {
+    Ok(staff)
+}
+
+/// Submission and every review stage of item `id`'s version in work, each by its own person.
+async fn approve_by_office(
+    tx: &mut crate::Tx,
+    staff: &[gongkai_domain::auth::Principal],
+    id: i64,
+    at: time::OffsetDateTime,
+) -> Result<(), crate::DbError> {
+    use gongkai_domain::auth::Stage;
+    let [editor, r1, r2, r3, proof, secrecy, _head] = staff else {
         return Err(crate::DbError::Conflict("OFFICE_STAFF".into()));
     };
-    let mut tx = db.begin().await?;
     tx.submit_item(editor, id, at).await?;
     for (who, stage) in [
         (r1, Stage::First),
@@ -324,8 +362,46 @@ pub async fn publish_by_office(
         )
         .await?;
     }
-    tx.publish_item(Some(head), id, at).await?;
-    tx.commit().await
+    Ok(())
+}
+
+/// Where the publication records disagree with each other, one line each (empty: they agree):
+/// a version marked published without its log entry, a log entry of a publication whose
+/// version is not marked published, an item whose public version is not a published one.
+/// What a publication killed half-way would leave behind.
+pub async fn publication_inconsistencies(db: &crate::Db) -> Result<Vec<String>, crate::DbError> {
+    let queries = [
+        (
+            "已发布但无日志",
+            "SELECT CAST(v.item_id AS BIGINT), CAST(v.version AS BIGINT) FROM item_version v WHERE v.published_at IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM publication_log l WHERE l.item_id = v.item_id \
+             AND l.version = v.version AND l.action <> 'withdraw')",
+        ),
+        (
+            "有日志但未发布",
+            "SELECT CAST(l.item_id AS BIGINT), CAST(l.version AS BIGINT) FROM publication_log l WHERE l.action <> 'withdraw' \
+             AND NOT EXISTS (SELECT 1 FROM item_version v WHERE v.item_id = l.item_id \
+             AND v.version = l.version AND v.published_at IS NOT NULL)",
+        ),
+        (
+            "公开版本未发布",
+            "SELECT CAST(i.id AS BIGINT), CAST(i.public_version AS BIGINT) FROM disclosure_item i WHERE i.public_version IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM item_version v WHERE v.item_id = i.id \
+             AND v.version = i.public_version AND v.state = 'published')",
+        ),
+    ];
+    let mut out = Vec::new();
+    for (what, sql) in queries {
+        let rows: Vec<(Option<i64>, Option<i64>)> = match db {
+            crate::Db::Sqlite(p) => sqlx::query_as(sql).fetch_all(p).await?,
+            crate::Db::Pg(p) => sqlx::query_as(sql).fetch_all(p).await?,
+        };
+        out.extend(
+            rows.into_iter()
+                .map(|(id, v)| format!("{what}：信息 {id:?} 第 {v:?} 版")),
+        );
+    }
+    Ok(out)
 }
 
 /// The settings the publishing benchmarks check against: a sensitive-word list and the
@@ -355,4 +431,13 @@ pub async fn bench_url() -> String {
         Ok(u) => u,
         Err(_) => fresh_sqlite_url(),
     }
+}
+
+/// How many item versions (reports included) are in `state` (`scheduled`, `published`, …).
+pub async fn versions_in_state(db: &crate::Db, state: &str) -> Result<i64, crate::DbError> {
+    let sql = "SELECT COUNT(*) FROM item_version WHERE state = $1";
+    Ok(match db {
+        crate::Db::Sqlite(p) => sqlx::query_scalar(sql).bind(state).fetch_one(p).await?,
+        crate::Db::Pg(p) => sqlx::query_scalar(sql).bind(state).fetch_one(p).await?,
+    })
 }

@@ -53,11 +53,10 @@ async fn demo_db() -> String {
     url
 }
 
-#[tokio::test]
-async fn demo_then_report_json_prints_the_reference_figures() {
-    let db = demo_db().await;
-    let o = gongkai(
-        &db,
+/// `gongkai report --agency wuzhong-ggzy --year 2024 --format json`.
+fn demo_report_2024_json(db: &str) -> Output {
+    gongkai(
+        db,
         &[
             "report",
             "--agency",
@@ -67,7 +66,13 @@ async fn demo_then_report_json_prints_the_reference_figures() {
             "--format",
             "json",
         ],
-    );
+    )
+}
+
+#[tokio::test]
+async fn demo_then_report_json_prints_the_reference_figures() {
+    let db = demo_db().await;
+    let o = demo_report_2024_json(&db);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
     assert_eq!(v["valid"], true);

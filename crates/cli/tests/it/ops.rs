@@ -11,18 +11,7 @@ fn stdout(o: &std::process::Output) -> String {
 /// What must come back identical: the 2024 report as JSON, `log verify`'s account of every
 /// chain, and every stored file's bytes.
 async fn state(url: &str) -> (String, String, Vec<(i64, i64, String, String)>) {
-    let report = gongkai(
-        url,
-        &[
-            "report",
-            "--agency",
-            "wuzhong-ggzy",
-            "--year",
-            "2024",
-            "--format",
-            "json",
-        ],
-    );
+    let report = crate::demo_report_2024_json(url);
     assert_eq!(report.status.code(), Some(0), "{}", stderr(&report));
     let verify = gongkai(url, &["log", "verify"]);
     assert_eq!(verify.status.code(), Some(0), "{}", stderr(&verify));

@@ -225,25 +225,14 @@ async fn a_province_on_a_primary_and_a_hot_standby() {
     let shown = |id: i64, q: &'static str| {
         let node3 = node3.clone();
         async move {
-            let page = send(
+            let (page, _, _) = crate::get(&node3, &format!("/agencies/a/items/{id}")).await;
+            let (_, _, found) = crate::get(
                 &node3,
-                "GET",
-                &format!("/agencies/a/items/{id}"),
-                "",
-                &[],
-                None,
-            )
-            .await;
-            let found = send(
-                &node3,
-                "GET",
                 &format!("/api/v1/search?q={}", gongkai_web::urlenc::enc(q)),
-                "",
-                &[],
-                None,
             )
             .await;
-            page.status == StatusCode::OK && found.body.contains(&format!("/agencies/a/items/{id}"))
+            page == StatusCode::OK
+                && String::from_utf8_lossy(&found).contains(&format!("/agencies/a/items/{id}"))
         }
     };
     within_seconds("the standby's node shows the publication", || {
