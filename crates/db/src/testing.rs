@@ -367,7 +367,8 @@ async fn approve_by_office(
 
 /// Where the publication records disagree with each other, one line each (empty: they agree):
 /// a version marked published without its log entry, a log entry of a publication whose
-/// version is not marked published, an item whose public version is not a published one.
+/// version is not marked published, a version published (logged) twice, an item whose public
+/// version is not a published one.
 /// What a publication killed half-way would leave behind.
 pub async fn publication_inconsistencies(db: &crate::Db) -> Result<Vec<String>, crate::DbError> {
     let queries = [
@@ -382,6 +383,11 @@ pub async fn publication_inconsistencies(db: &crate::Db) -> Result<Vec<String>, 
             "SELECT CAST(l.item_id AS BIGINT), CAST(l.version AS BIGINT) FROM publication_log l WHERE l.action <> 'withdraw' \
              AND NOT EXISTS (SELECT 1 FROM item_version v WHERE v.item_id = l.item_id \
              AND v.version = l.version AND v.published_at IS NOT NULL)",
+        ),
+        (
+            "重复发布日志",
+            "SELECT CAST(l.item_id AS BIGINT), CAST(l.version AS BIGINT) FROM publication_log l \
+             WHERE l.action <> 'withdraw' GROUP BY l.item_id, l.version HAVING COUNT(*) > 1",
         ),
         (
             "公开版本未发布",

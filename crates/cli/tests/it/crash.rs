@@ -103,7 +103,7 @@ async fn an_import_killed_at_any_point_is_all_or_nothing() {
 }
 
 /// New items scheduled per round (the report's next version is scheduled too).
-const ITEMS_PER_ROUND: usize = 4;
+pub(crate) const ITEMS_PER_ROUND: usize = 4;
 
 fn item(title: String) -> gongkai_domain::publishing::ItemFields {
     use gongkai_domain::codes::{DisclosureAttr, DocKind};
@@ -138,7 +138,7 @@ fn render(
 /// Round `round`'s work, due before now: new items through review, scheduled; and the 2024
 /// report's next version (a correction once published), unless a version of it is still
 /// scheduled. Returns how many versions it scheduled.
-async fn schedule_round(db: &gongkai_db::Db, round: i64) -> i64 {
+pub(crate) async fn schedule_round(db: &gongkai_db::Db, round: i64) -> i64 {
     let now =
         time::macros::datetime!(2025-01-10 10:00 +08:00) + time::Duration::minutes(10 * round);
     let at = now + time::Duration::minutes(1);
@@ -171,7 +171,7 @@ async fn schedule_round(db: &gongkai_db::Db, round: i64) -> i64 {
 
 /// `gongkai serve` on a free port with its own data directory: its scheduler publishes what is
 /// due as soon as it starts.
-fn serve(url: &str, data: &std::path::Path) -> std::process::Child {
+pub(crate) fn serve(url: &str, data: &std::path::Path) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_gongkai"))
         .args(["--db", url, "serve", "--bind", "127.0.0.1:0"])
         .arg("--data-dir")

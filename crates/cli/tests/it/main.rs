@@ -10,6 +10,7 @@ use gongkai_db::testing::fresh_url;
 
 mod bombs;
 mod crash;
+mod nodes;
 mod ops;
 mod search;
 
