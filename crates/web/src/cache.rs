@@ -14,6 +14,10 @@
 //!   `gongkai notices import`) within `check_every`.
 //! * Pages also expire after [`CacheConfig::max_age`] (what depends on today's date), and the
 //!   memory held is bounded ([`CacheConfig::max_bytes`], [`CacheConfig::max_page`]).
+//! * A page missing from the cache is computed once however many requests ask for it at the
+//!   same moment: the first computes it, the others wait for it (at most [`FLIGHT_WAIT`]) and
+//!   answer from the cache — after a publication empties the cache, a busy portal recomputes
+//!   each page once, not once per waiting request.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
@@ -77,6 +81,31 @@ pub struct PageCache {
     head: AtomicI64,
     checked: Mutex<Option<Instant>>,
     checking: AtomicBool,
+    /// The pages being computed: one lock per key, held by the request computing it.
+    flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// The longest a request waits for another one computing the same page before computing it
+/// itself.
+pub const FLIGHT_WAIT: Duration = Duration::from_secs(5);
+
+/// A request's turn at computing a page; the key's entry is dropped with it.
+struct Flight<'a> {
+    cache: &'a PageCache,
+    key: String,
+    lock: Arc<tokio::sync::Mutex<()>>,
+}
+
+impl Drop for Flight<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut flights) = self.cache.flights.lock()
+            && flights
+                .get(&self.key)
+                .is_some_and(|l| Arc::ptr_eq(l, &self.lock))
+        {
+            flights.remove(&self.key);
+        }
+    }
 }
 
 /// The longest path and query kept (longer ones are computed every time).
@@ -100,6 +129,7 @@ impl PageCache {
             head: AtomicI64::new(-1),
             checked: Mutex::new(None),
             checking: AtomicBool::new(false),
+            flights: Mutex::new(HashMap::new()),
         }
     }
 
@@ -213,6 +243,30 @@ pub async fn layer(State(s): State<AppState>, req: Request, next: Next) -> Respo
         _ => return next.run(req).await,
     };
     cache.follow(&s, false).await;
+    let head = cache.head.load(Ordering::Acquire);
+    if head < 0 {
+        return next.run(req).await;
+    }
+    if let Some(page) = cache.get(&key, head) {
+        return answer(&page);
+    }
+    // One computation per page at a time: wait for the request already computing it, then
+    // answer from the cache (or compute it, when it was not kept).
+    let lock = match cache.flights.lock() {
+        Ok(mut flights) => Some(flights.entry(key.clone()).or_default().clone()),
+        Err(_) => None,
+    };
+    let _flight = lock.as_ref().map(|lock| Flight {
+        cache: &cache,
+        key: key.clone(),
+        lock: lock.clone(),
+    });
+    let _turn = match &lock {
+        Some(lock) => tokio::time::timeout(FLIGHT_WAIT, lock.clone().lock_owned())
+            .await
+            .ok(),
+        None => None,
+    };
     let head = cache.head.load(Ordering::Acquire);
     if head < 0 {
         return next.run(req).await;

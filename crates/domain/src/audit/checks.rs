@@ -48,9 +48,12 @@ pub(super) fn period(period: Option<(Date, Date)>, year: Option<i32>, findings: 
     }
 }
 
-/// Section 六 (`r6`: its region joined without whitespace) must say something about 信息处理费.
-pub(super) fn fee_statement(r6: Option<&str>, findings: &mut Vec<Finding>) {
+/// Section 六 (`r6`: its region joined without whitespace) must say something about 信息处理费:
+/// a requirement of the 2021 format (国办公开办函〔2021〕30号, first used for the reports of
+/// 2021), not asked of the reports of earlier years.
+pub(super) fn fee_statement(r6: Option<&str>, year: Option<i32>, findings: &mut Vec<Finding>) {
     if let Some(r6) = r6
+        && year.is_none_or(|y| y >= 2021)
         && !r6.contains("信息处理费")
     {
         findings.push(Finding::warning(

@@ -211,7 +211,7 @@ pub fn audit_report(file: &str, report: Extracted) -> Audit {
     let period_json =
         period.map(|(f, t)| json!({"from": crate::period::iso(f), "to": crate::period::iso(t)}));
     checks::period(period, year, &mut findings);
-    checks::fee_statement(s.joined_region(5), &mut findings);
+    checks::fee_statement(s.joined_region(5), year, &mut findings);
     checks::narrative(t3_table.as_ref(), s.joined_region(0), &mut findings);
     let requests = t3_table
         .as_ref()

@@ -41,10 +41,52 @@ fn section_words(i: usize) -> Vec<&'static str> {
 /// Whether `line` is a heading of section `i` (whose words are `words`); `joined` is the line
 /// without its whitespace.
 fn heads_joined(line: &str, joined: &str, i: usize, words: &[&str]) -> bool {
-    may_head(line, words)
-        && joined.chars().count() < 60
-        && (words.iter().all(|w| joined.contains(w)) || (i == 4 && problems_heading(joined)))
+    joined.chars().count() < 60
+        && ((may_head(line, words)
+            && (words.iter().all(|w| joined.contains(w)) || (i == 4 && problems_heading(joined))))
+            || numbered_like(joined, i))
         && (i != 1 || !joined.contains("第二十条"))
+}
+
+/// Whether a line (without its whitespace) is section `i`'s heading written with a slip: it is
+/// numbered as that section ("四、", "四．", "四.") and the rest holds, in order, at least 85 % of
+/// the official name's characters and not many more ("政府信息公开行政法复议、行政诉讼情况").
+fn numbered_like(joined: &str, i: usize) -> bool {
+    let rest = joined.trim_start_matches(['#', '*', ' ']);
+    let Some(rest) = rest.strip_prefix(NUMERALS[i.min(5)]) else {
+        return false;
+    };
+    let Some(rest) = rest.strip_prefix(['、', '．', '.', '，', ',']) else {
+        return false;
+    };
+    let keep = |c: &char| !matches!(c, '、' | '，' | ',' | '*' | '#');
+    let got: Vec<char> = rest.chars().filter(keep).collect();
+    let want: Vec<char> = crate::report::section_name(i)
+        .chars()
+        .filter(keep)
+        .collect();
+    if got.len() > want.len() + want.len() / 3 {
+        return false;
+    }
+    common_subsequence(&got, &want) * 100 >= want.len() * 85
+}
+
+/// The length of the longest common subsequence of two short sequences.
+fn common_subsequence(a: &[char], b: &[char]) -> usize {
+    let mut row = vec![0usize; b.len() + 1];
+    for x in a {
+        let mut diagonal = 0;
+        for (j, y) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if x == y {
+                diagonal + 1
+            } else {
+                above.max(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
 }
 
 /// Whether a line (without its whitespace) is section 五's heading in a shorter wording
@@ -273,15 +315,26 @@ pub(super) fn year_and_agency(head: &str) -> (Option<i32>, String) {
         .as_ref()
         .and_then(|re| re.captures(head))
         .and_then(|c| c[1].parse().ok());
-    let agency = match (year, head.find("年")) {
-        (Some(y), _) => head
-            .split(&format!("{y}年"))
-            .next()
-            .unwrap_or("")
-            .chars()
+    let clean = |s: &str| {
+        s.chars()
             .filter(|c| !"《》#*".contains(*c))
-            .collect::<String>(),
-        _ => String::new(),
+            .collect::<String>()
+    };
+    let agency = match year {
+        Some(y) => {
+            let marker = format!("{y}年");
+            let (before, after) = head.split_once(&marker).unwrap_or((head, ""));
+            let before = clean(before);
+            if before.is_empty() {
+                // The year first ("2019年某某局政府信息公开工作年度报告"): the agency is what
+                // follows it, up to the report's name.
+                let after = after.trim_start_matches('度');
+                clean(after.split("政府信息公开").next().unwrap_or(""))
+            } else {
+                before
+            }
+        }
+        None => String::new(),
     };
     (year, agency)
 }
@@ -366,5 +419,49 @@ mod tests {
         assert_eq!(&s.lines[..4], ["", "", "", "P. 3 号文件"]);
         assert_eq!(s.starts[4], Some(6));
         assert!(is_heading("## 五、存在问题及改进措施") && !is_heading("存在问题及改进"));
+    }
+
+    #[test]
+    fn a_numbered_heading_with_a_slip_is_its_section_and_other_lines_are_not() {
+        // A character too many, one missing, one changed: still the section's heading.
+        for (i, line) in [
+            (3, "四、政府信息公开行政法复议、行政诉讼情况"),
+            (3, "四．政府信息公开行政复议行政诉讼情况"),
+            (5, "六、其它需要报告的事项"),
+            (2, "三、收到和处理政府信息公开申请的情况"),
+        ] {
+            assert!(numbered_like(line, i), "{line}");
+            assert!(is_heading(line), "{line}");
+        }
+        // Table rows, other numerals, unrelated or much longer lines are not.
+        for (i, line) in [
+            (3, "四、结转下年度继续办理"),
+            (0, "一、本年新收政府信息公开申请数量"),
+            (3, "三、政府信息公开行政复议、行政诉讼情况"),
+            (
+                3,
+                "四、政府信息公开行政复议、行政诉讼情况及本机关对各项工作的总体说明与今后打算",
+            ),
+            (3, "政府信息公开行政法复议、行政诉讼情况"),
+        ] {
+            assert!(!numbered_like(line, i), "{line}");
+        }
+        assert_eq!(common_subsequence(&['a', 'b', 'c'], &['a', 'x', 'c']), 2);
+    }
+
+    #[test]
+    fn the_agency_is_read_before_or_after_the_year() {
+        assert_eq!(
+            year_and_agency("某市公共资源交易中心2023年政府信息公开工作年度报告"),
+            (Some(2023), "某市公共资源交易中心".to_string())
+        );
+        assert_eq!(
+            year_and_agency("2019年某市人民政府办公厅政府信息公开工作年度报告"),
+            (Some(2019), "某市人民政府办公厅".to_string())
+        );
+        assert_eq!(
+            year_and_agency("《2022年度某县交通运输局政府信息公开工作年度报告》"),
+            (Some(2022), "某县交通运输局".to_string())
+        );
     }
 }

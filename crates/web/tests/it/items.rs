@@ -883,6 +883,31 @@ async fn public_pages_are_kept_in_memory_and_follow_the_public_change_log() {
     }
 }
 
+/// Many requests for a page that is not in the cache at the same moment (after a publication
+/// emptied it): the page is computed once, every other request is answered from the cache.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_asked_for_many_times_at_once_is_computed_once() {
+    let (app, _db) = world().await;
+    let id = drafted(&app, "关于交易场所开放时间的通知").await;
+    approve(&app, id).await;
+    publish(&app, id).await;
+    let uri = "/agencies/a/columns/fees";
+    let asks = (0..24).map(|_| {
+        let app = app.clone();
+        tokio::spawn(async move { send(&app, "GET", uri, "", &[], None).await })
+    });
+    let mut computed = 0;
+    for ask in asks {
+        let res = ask.await.unwrap();
+        assert_eq!(res.status, StatusCode::OK);
+        assert!(res.body.contains("关于交易场所开放时间的通知"));
+        if res.headers.get("x-cache").is_none() {
+            computed += 1;
+        }
+    }
+    assert_eq!(computed, 1);
+}
+
 /// A column lists its public items 20 a page, newest first, with links to the pages either
 /// side; a bad page number is named in Chinese and the first page shown.
 #[tokio::test]
