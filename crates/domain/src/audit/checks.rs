@@ -151,3 +151,25 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod fee_tests {
+    use super::*;
+
+    /// The fee statement is asked of the reports of 2021 on (the 2021 format), and of a report
+    /// whose year could not be read; not of the reports of earlier years.
+    #[test]
+    fn the_fee_statement_is_asked_from_the_2021_format_on() {
+        let asked = |year: Option<i32>, text: &str| {
+            let mut f = Vec::new();
+            fee_statement(Some(text), year, &mut f);
+            f.iter().any(|f| f.code == "FEE_STATEMENT_MISSING")
+        };
+        assert!(asked(Some(2021), "无。"));
+        assert!(asked(Some(2025), "无。"));
+        assert!(asked(None, "无。"));
+        assert!(!asked(Some(2020), "无。"));
+        assert!(!asked(Some(2019), "无。"));
+        assert!(!asked(Some(2024), "本年度未收取信息处理费。"));
+    }
+}
