@@ -187,6 +187,30 @@ pub(super) struct Sections {
     at: Vec<usize>,
     /// The heading line of each section, when found.
     starts: [Option<usize>; 6],
+    /// Where table 四 begins inside section 三's region when section 四's heading was not
+    /// found: section 三 ends there and table 四 is read from there.
+    t4_from: Option<usize>,
+}
+
+/// The first line of table 四 among lines `from..to` (`joined`: a line without its whitespace):
+/// its header row of outcomes (结果维持 with 结果纠正 or 尚未审结, which table 三 never has),
+/// with the header rows just above it naming 行政复议 or 行政诉讼.
+fn table4_start(joined: impl Fn(usize) -> String, from: usize, to: usize) -> Option<usize> {
+    let header = (from..to).find(|&n| {
+        let j = joined(n);
+        j.contains("结果维持") && (j.contains("结果纠正") || j.contains("尚未审结"))
+    })?;
+    let mut start = header;
+    while start > from {
+        let j = joined(start - 1);
+        let names = j.contains("行政复议") || j.contains("行政诉讼");
+        if names && j.chars().count() < 40 && !j.chars().any(|c| c.is_ascii_digit()) {
+            start -= 1;
+        } else {
+            break;
+        }
+    }
+    Some(start)
 }
 
 impl Sections {
@@ -218,11 +242,23 @@ impl Sections {
                 from = n + 1;
             }
         }
+        let t4_from = match (starts[2], starts[3]) {
+            (Some(three), None) => {
+                let to = (4..6).find_map(|j| starts[j]).unwrap_or(lines.len());
+                table4_start(
+                    |n| all.get(at[n]..at[n + 1]).unwrap_or("").to_string(),
+                    three + 1,
+                    to,
+                )
+            }
+            _ => None,
+        };
         Sections {
             lines,
             all,
             at,
             starts,
+            t4_from,
         }
     }
 
@@ -273,19 +309,27 @@ impl Sections {
 
     /// The lines of section `i` after its heading, up to the next section found.
     pub(super) fn region(&self, i: usize) -> Option<&[String]> {
-        let s = self.starts[i]? + 1;
-        let e = (i + 1..6)
-            .find_map(|j| self.starts[j])
-            .unwrap_or(self.lines.len());
-        self.lines.get(s..e.max(s))
+        let (s, e) = self.range(i)?;
+        self.lines.get(s..e)
     }
 
     /// The line range of section `i`'s region (after its heading, up to the next section).
+    /// Without a heading of section 四, table 四 found inside section 三 ends section 三 and
+    /// is section 四's region.
     pub(super) fn range(&self, i: usize) -> Option<(usize, usize)> {
-        let s = self.starts[i]? + 1;
-        let e = (i + 1..6)
+        let s = match (self.starts[i], i, self.t4_from) {
+            (Some(h), _, _) => h + 1,
+            (None, 3, Some(t)) => t,
+            _ => return None,
+        };
+        let mut e = (i + 1..6)
             .find_map(|j| self.starts[j])
             .unwrap_or(self.lines.len());
+        if i == 2
+            && let Some(t) = self.t4_from
+        {
+            e = e.min(t);
+        }
         Some((s, e.max(s)))
     }
 
@@ -447,6 +491,32 @@ mod tests {
             assert!(!numbered_like(line, i), "{line}");
         }
         assert_eq!(common_subsequence(&['a', 'b', 'c'], &['a', 'x', 'c']), 2);
+    }
+
+    #[test]
+    fn without_the_heading_of_section_four_its_table_ends_section_three() {
+        let lines = [
+            "三、收到和处理政府信息公开申请情况",
+            "（七）总计\t5\t0\t0\t0\t0\t0\t5",
+            "本年度复议和诉讼见下表：",
+            "行政复议\t行政诉讼",
+            "结果维持\t结果纠正\t其他结果\t尚未审结\t总计",
+            "0\t0\t0\t0\t0",
+            "五、存在的主要问题及改进情况",
+        ]
+        .map(String::from)
+        .to_vec();
+        let s = Sections::find(lines.clone());
+        assert!(!s.has(3));
+        assert_eq!(s.range(2), Some((1, 3)));
+        assert_eq!(s.range(3), Some((3, 6)));
+        // With the heading, nothing changes.
+        let mut with = lines;
+        with[2] = "四、政府信息公开行政复议、行政诉讼情况".into();
+        let s = Sections::find(with);
+        assert!(s.has(3));
+        assert_eq!(s.range(2), Some((1, 2)));
+        assert_eq!(s.range(3), Some((3, 6)));
     }
 
     #[test]
