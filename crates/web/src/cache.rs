@@ -252,17 +252,13 @@ pub async fn layer(State(s): State<AppState>, req: Request, next: Next) -> Respo
     }
     // One computation per page at a time: wait for the request already computing it, then
     // answer from the cache (or compute it, when it was not kept).
-    let lock = match cache.flights.lock() {
-        Ok(mut flights) => Some(flights.entry(key.clone()).or_default().clone()),
-        Err(_) => None,
-    };
-    let _flight = lock.as_ref().map(|lock| Flight {
+    let flight = cache.flights.lock().ok().map(|mut flights| Flight {
         cache: &cache,
         key: key.clone(),
-        lock: lock.clone(),
+        lock: flights.entry(key.clone()).or_default().clone(),
     });
-    let _turn = match &lock {
-        Some(lock) => tokio::time::timeout(FLIGHT_WAIT, lock.clone().lock_owned())
+    let _turn = match &flight {
+        Some(f) => tokio::time::timeout(FLIGHT_WAIT, f.lock.clone().lock_owned())
             .await
             .ok(),
         None => None,

@@ -41,10 +41,11 @@ fn section_words(i: usize) -> Vec<&'static str> {
 /// Whether `line` is a heading of section `i` (whose words are `words`); `joined` is the line
 /// without its whitespace.
 fn heads_joined(line: &str, joined: &str, i: usize, words: &[&str]) -> bool {
-    joined.chars().count() < 60
-        && ((may_head(line, words)
-            && (words.iter().all(|w| joined.contains(w)) || (i == 4 && problems_heading(joined))))
-            || numbered_like(joined, i))
+    // (`numbered_like` bounds the length itself.)
+    ((may_head(line, words)
+        && joined.chars().count() < 60
+        && (words.iter().all(|w| joined.contains(w)) || (i == 4 && problems_heading(joined))))
+        || numbered_like(joined, i))
         && (i != 1 || !joined.contains("第二十条"))
 }
 
@@ -52,8 +53,7 @@ fn heads_joined(line: &str, joined: &str, i: usize, words: &[&str]) -> bool {
 /// numbered as that section ("四、", "四．", "四.") and the rest holds, in order, at least 85 % of
 /// the official name's characters and not many more ("政府信息公开行政法复议、行政诉讼情况").
 fn numbered_like(joined: &str, i: usize) -> bool {
-    let rest = joined.trim_start_matches(['#', '*', ' ']);
-    let Some(rest) = rest.strip_prefix(NUMERALS[i.min(5)]) else {
+    let Some(rest) = after_numeral(joined, i) else {
         return false;
     };
     let Some(rest) = rest.strip_prefix(['、', '．', '.', '，', ',']) else {
@@ -69,6 +69,12 @@ fn numbered_like(joined: &str, i: usize) -> bool {
         return false;
     }
     common_subsequence(&got, &want) * 100 >= want.len() * 85
+}
+
+/// What follows section `i`'s numeral at the start of a line (Markdown marks and spaces aside).
+fn after_numeral(line: &str, i: usize) -> Option<&str> {
+    line.trim_start_matches(['#', '*', ' ', '\u{3000}'])
+        .strip_prefix(NUMERALS[i.min(5)])
 }
 
 /// The length of the longest common subsequence of two short sequences.
@@ -110,7 +116,7 @@ pub(super) fn is_heading(line: &str) -> bool {
     let mut joined: Option<String> = None;
     (0..6).any(|i| {
         let words = section_words(i);
-        if !may_head(line, &words) {
+        if !may_head(line, &words) && after_numeral(line, i).is_none() {
             return false;
         }
         let joined = joined.get_or_insert_with(|| {
@@ -195,7 +201,7 @@ pub(super) struct Sections {
 /// The first line of table 四 among lines `from..to` (`joined`: a line without its whitespace):
 /// its header row of outcomes (结果维持 with 结果纠正 or 尚未审结, which table 三 never has),
 /// with the header rows just above it naming 行政复议 or 行政诉讼.
-fn table4_start(joined: impl Fn(usize) -> String, from: usize, to: usize) -> Option<usize> {
+fn table4_start<'a>(joined: impl Fn(usize) -> &'a str, from: usize, to: usize) -> Option<usize> {
     let header = (from..to).find(|&n| {
         let j = joined(n);
         j.contains("结果维持") && (j.contains("结果纠正") || j.contains("尚未审结"))
@@ -242,24 +248,18 @@ impl Sections {
                 from = n + 1;
             }
         }
-        let t4_from = match (starts[2], starts[3]) {
-            (Some(three), None) => {
-                let to = (4..6).find_map(|j| starts[j]).unwrap_or(lines.len());
-                table4_start(
-                    |n| all.get(at[n]..at[n + 1]).unwrap_or("").to_string(),
-                    three + 1,
-                    to,
-                )
-            }
-            _ => None,
-        };
-        Sections {
+        let mut s = Sections {
             lines,
             all,
             at,
             starts,
-            t4_from,
+            t4_from: None,
+        };
+        if let (Some(three), None) = (starts[2], starts[3]) {
+            let to = (4..6).find_map(|j| starts[j]).unwrap_or(s.lines.len());
+            s.t4_from = table4_start(|n| s.joined(n, n + 1), three + 1, to);
         }
+        s
     }
 
     /// All the lines joined with their whitespace removed.
