@@ -5,7 +5,7 @@
 //! nothing before it), repeated: n MiB inflated cost about n KiB.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 const MIB: usize = 1024 * 1024;
 
@@ -320,6 +320,86 @@ pub fn print_to_pdf(pages: &[String]) -> Result<Vec<Vec<u8>>, String> {
         }
     }
     Ok(out)
+}
+
+/// LibreOffice's `soffice` on `PATH` (or in `/usr/bin`).
+pub fn soffice() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/bin")])
+        .map(|dir| dir.join("soffice"))
+        .find(|p| p.is_file())
+}
+
+/// Converts files (`name` with its extension, bytes) with headless LibreOffice, as an office
+/// that edits a report in another writer and saves or exports it would: `to` is the
+/// `--convert-to` argument (`pdf`, `docx:"MS Word 2007 XML"`, `html:HTML (StarWriter)`), `ext`
+/// the extension of what it writes. One `soffice` run for all files, with its own profile. An
+/// error naming what is missing when LibreOffice is not installed (tests that need it fail,
+/// never skip).
+pub fn libreoffice_convert(
+    files: &[(String, Vec<u8>)],
+    to: &str,
+    ext: &str,
+) -> Result<Vec<Vec<u8>>, String> {
+    let Some(soffice) = soffice() else {
+        return Err(
+            "LibreOffice is not installed (no soffice on PATH): converting reports \
+             with another office writer needs it. Run the suite with `scripts/test`, which \
+             installs it, or install the Debian package libreoffice-writer-nogui."
+                .to_string(),
+        );
+    };
+    static RUN: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = RUN.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("gk-office-{}-{n}", std::process::id()));
+    let converted = convert_in(&soffice, &dir, files, to, ext);
+    let _ = std::fs::remove_dir_all(&dir);
+    converted
+}
+
+fn convert_in(
+    soffice: &Path,
+    dir: &Path,
+    files: &[(String, Vec<u8>)],
+    to: &str,
+    ext: &str,
+) -> Result<Vec<Vec<u8>>, String> {
+    let (input, output) = (dir.join("in"), dir.join("out"));
+    for d in [&input, &output] {
+        std::fs::create_dir_all(d).map_err(|e| format!("{}: {e}", d.display()))?;
+    }
+    let mut paths = Vec::with_capacity(files.len());
+    for (name, bytes) in files {
+        let p = input.join(name);
+        std::fs::write(&p, bytes).map_err(|e| format!("{}: {e}", p.display()))?;
+        paths.push(p);
+    }
+    let out = std::process::Command::new(soffice)
+        .args(["--headless", "--norestore", "--nolockcheck"])
+        .arg(format!(
+            "-env:UserInstallation=file://{}",
+            dir.join("profile").display()
+        ))
+        .args(["--convert-to", to, "--outdir"])
+        .arg(&output)
+        .args(&paths)
+        .output()
+        .map_err(|e| format!("{}: {e}", soffice.display()))?;
+    files
+        .iter()
+        .map(|(name, _)| {
+            let stem = name.rsplit_once('.').map_or(name.as_str(), |(s, _)| s);
+            let p = output.join(format!("{stem}.{ext}"));
+            std::fs::read(&p).map_err(|e| {
+                format!(
+                    "LibreOffice wrote no {}: {e}\n{}",
+                    p.display(),
+                    String::from_utf8_lossy(&out.stderr)
+                )
+            })
+        })
+        .collect()
 }
 
 /// A small DOCX whose body is `paragraphs` (a stored zip, as another writer might make it).

@@ -13,6 +13,12 @@ static RECEIVED: std::sync::LazyLock<Option<Regex>> = std::sync::LazyLock::new(|
     Regex::new(r"(?:受理|收到|新收)[^。，；]{0,16}?申请(?:共)?(\d+)件").ok()
 });
 
+/// A statement about fees for disclosure: 信息处理费 by name, or any charging of a fee
+/// (「未收取政府信息公开费用」, 「没有产生信息公开处理费」, 「不收费」).
+static FEES: std::sync::LazyLock<Option<Regex>> = std::sync::LazyLock::new(|| {
+    Regex::new(r"处理费|收费|收取[^。；]{0,24}?费|费[^。；]{0,12}?收取").ok()
+});
+
 /// The consistency rules (`check_tables`) on the tables that were read.
 pub(super) fn balances(t3: Option<&Table3>, t4: Option<&Table4>, findings: &mut Vec<Finding>) {
     let checks = failed_checks(
@@ -48,13 +54,14 @@ pub(super) fn period(period: Option<(Date, Date)>, year: Option<i32>, findings: 
     }
 }
 
-/// Section 六 (`r6`: its region joined without whitespace) must say something about 信息处理费:
+/// Section 六 (`r6`: its region joined without whitespace) must say something about 信息处理费
+/// (in whatever words: [`FEES`]):
 /// a requirement of the 2021 format (国办公开办函〔2021〕30号, first used for the reports of
 /// 2021), not asked of the reports of earlier years.
 pub(super) fn fee_statement(r6: Option<&str>, year: Option<i32>, findings: &mut Vec<Finding>) {
     if let Some(r6) = r6
         && year.is_none_or(|y| y >= 2021)
-        && !r6.contains("信息处理费")
+        && !FEES.as_ref().is_some_and(|re| re.is_match(r6))
     {
         findings.push(Finding::warning(
             "FEE_STATEMENT_MISSING",
@@ -171,5 +178,33 @@ mod fee_tests {
         assert!(!asked(Some(2020), "无。"));
         assert!(!asked(Some(2019), "无。"));
         assert!(!asked(Some(2024), "本年度未收取信息处理费。"));
+    }
+
+    /// A statement about fees counts in whatever words it is made; other text about money
+    /// does not.
+    #[test]
+    fn the_fee_statement_is_found_in_other_words() {
+        let missing = |text: &str| {
+            let mut f = Vec::new();
+            fee_statement(Some(text), Some(2025), &mut f);
+            f.iter().any(|f| f.code == "FEE_STATEMENT_MISSING")
+        };
+        for said in [
+            "2025年度我局无向申请人收取政府信息公开费用的情况，无因政府信息公开工作被追责问责的情况。",
+            "本年度没有产生信息公开处理费。",
+            "依申请公开不收费。",
+            "本机关未向申请人收取任何费用。",
+            "信息处理费：本年度未发生。",
+            "相关费用均未向申请人收取。",
+        ] {
+            assert!(!missing(said), "{said}");
+        }
+        for silent in [
+            "无其他需要报告的事项。",
+            "本年度政府信息公开工作经费5万元。",
+            "本年度未发生因政府信息公开工作被追责问责的情况。",
+        ] {
+            assert!(missing(silent), "{silent}");
+        }
     }
 }

@@ -38,6 +38,7 @@ pub use tables::Reading;
 
 use grid::Grid;
 use sections::Sections;
+use tables::Decided;
 
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -160,35 +161,67 @@ pub fn audit_report(file: &str, report: Extracted) -> Audit {
         grid_read |= st.source.is_some_and(|x| x != grid::Source::Spaces) && st.any;
         structured_variants.extend(st.variants.iter().cloned());
         let pos = tables::positional_t2(t2, is_2019);
-        if let Some((vals, r)) =
-            tables::decide("表二", &st, pos, &tables::t2_slot_name, &mut findings)
-        {
-            proactive = tables::t2_json(&vals, is_2019, &mut findings);
-            readings.insert("proactive", r);
+        let name = |i: usize| tables::t2_slot_name(is_2019, i);
+        match tables::decide("表二", &st, pos, &name, &mut findings) {
+            Some(Decided::Whole(vals, r)) => {
+                proactive = tables::t2_json(&vals, is_2019, &mut findings);
+                readings.insert("proactive", r);
+            }
+            Some(Decided::Part(slots, r)) => {
+                proactive = tables::part_json(&slots, &tables::t2_keys(is_2019), |v| {
+                    tables::t2_json(v, is_2019, &mut findings)
+                });
+                readings.insert("proactive", r);
+            }
+            None => {}
         }
     }
     let mut t3_table = None;
+    let mut t3_part = None;
     if s.has(2) {
         let st = t3_read.read(single_other);
         grid_read |= st.source.is_some_and(|x| x != grid::Source::Spaces) && st.any;
         structured_variants.extend(st.variants.iter().cloned());
         let pos = tables::positional_t3(t3, single_other);
         let name = |i: usize| tables::t3_slot_name(single_other, i);
-        if let Some((vals, r)) = tables::decide("表三", &st, pos, &name, &mut findings) {
-            t3_table = Some(tables::t3_table(&vals, single_other, &mut findings));
-            readings.insert("requests", r);
+        match tables::decide("表三", &st, pos, &name, &mut findings) {
+            Some(Decided::Whole(vals, r)) => {
+                t3_table = Some(tables::t3_table(&vals, single_other, &mut findings));
+                readings.insert("requests", r);
+            }
+            Some(Decided::Part(slots, r)) => {
+                t3_part = Some(tables::part_json(
+                    &slots,
+                    &tables::t3_keys(single_other),
+                    |v| {
+                        let t = tables::t3_table(v, single_other, &mut findings);
+                        tables::t3_json(&t, single_other)
+                    },
+                ));
+                readings.insert("requests", r);
+            }
+            None => {}
         }
     }
     let mut t4_table = None;
+    let mut t4_part = None;
     if let Some(r4) = s.region(3) {
         let t4_grids = region_grids(&s, &grids, 3);
         let st = structured::read_t4(&t4_grids);
         let pos = tables::positional_t4(r4);
-        if let Some((vals, r)) =
-            tables::decide("表四", &st, pos, &tables::t4_slot_name, &mut findings)
-        {
-            t4_table = Some(tables::t4_table(&vals, &mut findings));
-            readings.insert("appeals", r);
+        match tables::decide("表四", &st, pos, &tables::t4_slot_name, &mut findings) {
+            Some(Decided::Whole(vals, r)) => {
+                t4_table = Some(tables::t4_table(&vals, &mut findings));
+                readings.insert("appeals", r);
+            }
+            Some(Decided::Part(slots, r)) => {
+                t4_part = Some(tables::part_json(&slots, &tables::t4_keys(), |v| {
+                    let t = tables::t4_table(v, &mut findings);
+                    serde_json::to_value(t).unwrap_or_else(|_| json!({}))
+                }));
+                readings.insert("appeals", r);
+            }
+            None => {}
         }
     }
     // The consistency rules on what was read.
@@ -216,10 +249,12 @@ pub fn audit_report(file: &str, report: Extracted) -> Audit {
     let requests = t3_table
         .as_ref()
         .map(|t| tables::t3_json(t, single_other))
+        .or(t3_part)
         .unwrap_or_else(|| json!({}));
     let appeals = t4_table
         .as_ref()
         .and_then(|t| serde_json::to_value(t).ok())
+        .or(t4_part)
         .unwrap_or_else(|| json!({}));
     Audit {
         file: file.to_string(),

@@ -399,6 +399,29 @@ fn identify<R: Copy + PartialEq>(
                     candidates.push((format!("{tp}{own}{t}"), vec![*p, *n]));
                 }
             }
+            // In a layout, the lines of a label wrapped in its cell interleave with those of
+            // the merged group label beside it (the group's text may even sit on the line of
+            // the numbers): the label is also read column by column, each column's lines in
+            // order, from up to three lines before the numbers to up to two after.
+            if g.source == Source::Layout {
+                let mut after: Vec<usize> = Vec::new();
+                let mut n = r + 1;
+                while after.len() < 2 && n < g.rows.len() && !used[n] && f.row(n).is_label_only() {
+                    after.push(n);
+                    n += 1;
+                }
+                for total in 1..=before.len() + after.len() {
+                    for k in 0..=before.len().min(total) {
+                        let Some(j) = total.checked_sub(k).filter(|j| *j <= after.len()) else {
+                            continue;
+                        };
+                        let mut lines: Vec<usize> = before[..k].iter().map(|(i, _)| *i).collect();
+                        lines.extend_from_slice(&after[..j]);
+                        lines.sort_unstable();
+                        candidates.push((columnwise(f, r, &lines), lines));
+                    }
+                }
+            }
             for (text, lines) in candidates {
                 if let Some(m) = matcher(&norm(&text)) {
                     for i in lines {
@@ -460,6 +483,41 @@ fn identify<R: Copy + PartialEq>(
         }
         if out.len() > before {
             out.sort_by_key(|(r, _, _)| *r);
+        }
+    }
+    out
+}
+
+/// The label text of data row `r` with the text-only `lines` around it (ascending), read column
+/// by column (each column's texts top to bottom, the columns left to right), the data row's
+/// cells only left of its first value.
+fn columnwise<'a>(f: &Flagged<'a>, r: usize, lines: &[usize]) -> String {
+    let row = f.row(r);
+    let first_value = row.first_number().unwrap_or(row.cells.len());
+    let width = lines
+        .iter()
+        .map(|i| f.row(*i).cells.len())
+        .chain([first_value])
+        .max()
+        .unwrap_or(0);
+    let mut out = String::new();
+    for c in 0..width {
+        let mut last: Option<&'a str> = None;
+        let mut push = |t: &'a str| {
+            let t = t.trim();
+            if !t.is_empty() && last != Some(t) {
+                out.push_str(t);
+                last = Some(t);
+            }
+        };
+        for i in lines.iter().copied().filter(|i| *i < r) {
+            push(f.row(i).cells.get(c).map_or("", |x| x.text.as_str()));
+        }
+        if c < first_value {
+            push(row.cells.get(c).map_or("", |x| x.text.as_str()));
+        }
+        for i in lines.iter().copied().filter(|i| *i > r) {
+            push(f.row(i).cells.get(c).map_or("", |x| x.text.as_str()));
         }
     }
     out
@@ -542,7 +600,15 @@ fn wrapped(f: &Flagged<'_>, r: usize, label: Option<&str>) -> bool {
                     .is_some_and(|c| !c.text.trim().is_empty())
         }
     };
-    continues(r + 1) || r.checked_sub(1).is_some_and(continues)
+    // (Up to two lines away: a line of the group label beside it may come between.)
+    let text_only = |i: usize| i < g.rows.len() && f.row(i).is_label_only();
+    (r + 1..(r + 3).min(g.rows.len()))
+        .take_while(|i| text_only(*i))
+        .any(continues)
+        || (r.saturating_sub(2)..r)
+            .rev()
+            .take_while(|i| text_only(*i))
+            .any(continues)
 }
 
 /// Whether any text a row's own label may be satisfies `pred`: its last label part, and in a
@@ -1218,7 +1284,7 @@ pub(super) fn read_t4(grids: &[Grid]) -> Structured<'_> {
 // Table 二
 
 /// The rows of table 二 in the template's order: key words, values per row, official label.
-fn t2_rows(is_2019: bool) -> Vec<(&'static [&'static str], usize, &'static str)> {
+pub(super) fn t2_rows(is_2019: bool) -> Vec<(&'static [&'static str], usize, &'static str)> {
     if is_2019 {
         vec![
             (&["规章"][..], 3, "规章"),
@@ -1581,6 +1647,37 @@ mod grid_tests {
         let v = s.complete().unwrap_or_default();
         assert_eq!(v.len(), 175, "{:?} {:?}", s.problem, s.slots);
         assert_eq!((&*v[5 * 7], &*v[19 * 7 + 6], &*v[20 * 7]), ("0", "0", "20"));
+        assert!(s.variants.is_empty(), "{:?}", s.variants);
+    }
+
+    #[test]
+    fn a_layouts_label_interleaved_with_its_group_label_is_read_column_by_column() {
+        // A word processor's PDF: a row's label wrapped in its cell, the merged group label's
+        // characters on the lines between (even on the line of the numbers).
+        let mut g = t3_rows_with_blanks(Source::Layout, &[]);
+        for r in g.rows.iter_mut() {
+            r.insert(0, Cell::new(""));
+        }
+        let text = |texts: [&str; 2]| {
+            let mut cells = vec![Cell::new(texts[0]), Cell::new(texts[1])];
+            cells.extend((0..T3_COLS).map(|_| Cell::new("")));
+            cells
+        };
+        // Row 17 (3.要求提供公开出版物): the group's "（五）" on the line of its numbers.
+        g.rows[18][0] = Cell::new("（五）");
+        g.rows[18][1] = Cell::new("");
+        g.rows.insert(19, text(["", "物"]));
+        g.rows.insert(18, text(["", "3.要求提供公开出版"]));
+        // Row 5 (2.其他法律行政法规禁止公开): its label's end two lines down, past a line of
+        // the group label.
+        g.rows[6][1] = Cell::new("2.其他法律行政法规禁");
+        g.rows.insert(7, text(["", "止公开"]));
+        g.rows.insert(7, text(["开", ""]));
+        let s = read_t3(std::slice::from_ref(&g), false);
+        let v = s.complete().unwrap_or_default();
+        assert_eq!(v.len(), 175, "{:?} {:?}", s.problem, s.slots);
+        assert_eq!((&*v[5 * 7], &*v[17 * 7 + 6]), ("5", "23"));
+        // The wrapped labels are not taken for variants of the official wording.
         assert!(s.variants.is_empty(), "{:?}", s.variants);
     }
 

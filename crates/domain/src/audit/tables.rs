@@ -202,6 +202,16 @@ fn disagreement(a: &[Option<Cow<'_, str>>], b: &[Cow<'_, str>]) -> Option<(usize
         })
 }
 
+/// What [`decide`] made of a table's two readings.
+pub(super) enum Decided<'a> {
+    /// Every value, and how they were read.
+    Whole(Vec<Cow<'a, str>>, Reading),
+    /// A table whose shape differs from the template (`TABLE_SHAPE` reported) but whose cells
+    /// came as cells and were read by their labels without a problem: the slots found (the
+    /// others `None`), for the JSON only — no rule is checked on an incomplete table.
+    Part(Vec<Option<Cow<'a, str>>>, Reading),
+}
+
 /// The two readings of one table weighed: the values to use and how they were read, or a
 /// `TABLE_SHAPE` / `TABLE_MISSING` finding. `slot_name` names a slot of the template.
 pub(super) fn decide<'a>(
@@ -210,7 +220,7 @@ pub(super) fn decide<'a>(
     positional: Positional<'a>,
     slot_name: &dyn Fn(usize) -> String,
     findings: &mut Vec<Finding>,
-) -> Option<(Vec<Cow<'a, str>>, Reading)> {
+) -> Option<Decided<'a>> {
     let method = match structured.source {
         Some(Source::Markup | Source::Separated) => "grid",
         Some(Source::Layout) => "layout",
@@ -237,11 +247,11 @@ pub(super) fn decide<'a>(
                 return None;
             }
             let confidence = if method == "text" { 0.9 } else { 1.0 };
-            Some((a, Reading { method, confidence }))
+            Some(Decided::Whole(a, Reading { method, confidence }))
         }
         (Some(a), Err(_)) => {
             let confidence = if method == "text" { 0.7 } else { 0.8 };
-            Some((a, Reading { method, confidence }))
+            Some(Decided::Whole(a, Reading { method, confidence }))
         }
         (None, Ok(b)) => {
             if let Some((i, x, y)) = disagreement(&structured.slots, &b) {
@@ -249,7 +259,7 @@ pub(super) fn decide<'a>(
                 return None;
             }
             let confidence = if structured.any { 0.6 } else { 0.5 };
-            Some((
+            Some(Decided::Whole(
                 b,
                 Reading {
                     method: "text",
@@ -272,21 +282,40 @@ pub(super) fn decide<'a>(
                     .enumerate()
                     .filter(|(_, s)| s.is_none())
                     .map(|(i, _)| slot_name(i))
-                    .take(3)
+                    .take(4)
                     .collect();
+                // Rows read from cells by their labels are kept when the table's other rows are
+                // missing from the file (no row with numbers was left unplaced).
+                let part = found > 0 && method != "text" && structured.unplaced == 0;
                 findings.push(Finding::error(
                     "TABLE_SHAPE",
                     table,
                     format!(
-                        "{table}应有 {} 个数值，按位置读到 {n} 个，按行标签读到 {found} 个{}，无法可靠读取",
+                        "{table}应有 {} 个数值，按位置读到 {n} 个，按行标签读到 {found} 个{}，{}",
                         structured.slots.len(),
                         if missing.is_empty() {
                             String::new()
                         } else {
-                            format!("（未找到：{} 等）", missing.join("、"))
+                            let more = if missing.len() > 3 { " 等" } else { "" };
+                            let shown = &missing[..missing.len().min(3)];
+                            format!("（未找到：{}{more}）", shown.join("、"))
+                        },
+                        if part {
+                            "只给出按行标签读到的各行，不做勾稽检查"
+                        } else {
+                            "无法可靠读取"
                         }
                     ),
                 ));
+                if part {
+                    return Some(Decided::Part(
+                        structured.slots.clone(),
+                        Reading {
+                            method,
+                            confidence: 0.4,
+                        },
+                    ));
+                }
             }
             None
         }
@@ -340,6 +369,80 @@ pub(super) fn t2_json(
     }
 }
 
+/// The keys of table 二's JSON with the slots each holds.
+pub(super) fn t2_keys(is_2019: bool) -> Vec<(&'static str, std::ops::Range<usize>)> {
+    if is_2019 {
+        vec![
+            ("rules", 0..3),
+            ("normative_documents", 3..6),
+            ("licensing", 6..9),
+            ("other_services", 9..12),
+            ("penalty", 12..15),
+            ("enforcement", 15..18),
+            ("fees", 18..20),
+            ("central_procurement", 20..22),
+        ]
+    } else {
+        vec![
+            ("rules", 0..3),
+            ("normative_documents", 3..6),
+            ("licensing_decisions", 6..7),
+            ("penalty_decisions", 7..8),
+            ("enforcement_decisions", 8..9),
+            ("fees_wan_yuan", 9..10),
+        ]
+    }
+}
+
+/// The keys of table 三's JSON with the slots each holds.
+pub(super) fn t3_keys(single_other: bool) -> Vec<(&'static str, std::ops::Range<usize>)> {
+    t3_order(single_other)
+        .iter()
+        .enumerate()
+        .map(|(k, r)| {
+            let key = match r {
+                T3Row::Outcome(Outcome::OtherOther) if single_other => "other_processing",
+                r => r.code(),
+            };
+            (key, k * T3_COLS..(k + 1) * T3_COLS)
+        })
+        .collect()
+}
+
+/// The keys of table 四's JSON with the slots each holds.
+pub(super) fn t4_keys() -> Vec<(&'static str, std::ops::Range<usize>)> {
+    vec![
+        ("reconsideration", 0..5),
+        ("litigation_direct", 5..10),
+        ("litigation_after_reconsideration", 10..15),
+    ]
+}
+
+/// A partly read table ([`Decided::Part`]) as JSON: `whole` builds the JSON of all slots (the
+/// missing ones given as 0), and only the keys whose slots were all found are kept.
+pub(super) fn part_json<'a>(
+    slots: &[Option<Cow<'a, str>>],
+    keys: &[(&'static str, std::ops::Range<usize>)],
+    whole: impl FnOnce(&[Cow<'a, str>]) -> Value,
+) -> Value {
+    let filled: Vec<Cow<'a, str>> = slots
+        .iter()
+        .map(|s| s.clone().unwrap_or(Cow::Borrowed("0")))
+        .collect();
+    let mut v = whole(&filled);
+    if let Value::Object(m) = &mut v {
+        for (key, range) in keys {
+            if slots
+                .get(range.clone())
+                .is_none_or(|r| r.iter().any(Option::is_none))
+            {
+                m.remove(*key);
+            }
+        }
+    }
+    v
+}
+
 /// A value token without its unit (元, 万元) and emphasis.
 fn unit_free(v: &str) -> String {
     v.trim()
@@ -349,8 +452,27 @@ fn unit_free(v: &str) -> String {
         .to_string()
 }
 
-/// The name of slot `i` of table 二.
-pub(super) fn t2_slot_name(i: usize) -> String {
+/// The name of slot `i` of table 二 (its row's label and its column's header).
+pub(super) fn t2_slot_name(is_2019: bool, i: usize) -> String {
+    let mut start = 0;
+    for (_, n, label) in super::structured::t2_rows(is_2019) {
+        if i < start + n {
+            let k = i - start;
+            let column = match (is_2019, n) {
+                (false, 3) => ["本年制发件数", "本年废止件数", "现行有效件数"].get(k),
+                (false, _) if label == "行政事业性收费" => Some(&"金额"),
+                (false, _) => Some(&"处理决定数量"),
+                (true, 3) if start < 6 => {
+                    ["本年新制作数量", "本年新公开数量", "对外公开总数量"].get(k)
+                }
+                (true, 3) => ["上一年项目数量", "本年增/减", "处理决定数量"].get(k),
+                (true, _) if label == "政府集中采购" => ["采购项目数量", "采购总金额"].get(k),
+                (true, _) => ["上一年项目数量", "本年增/减"].get(k),
+            };
+            return format!("{label} {}", column.unwrap_or(&""));
+        }
+        start += n;
+    }
     format!("第 {} 个数值", i + 1)
 }
 
