@@ -42,9 +42,9 @@ fn section_words(i: usize) -> Vec<&'static str> {
 /// without its whitespace.
 fn heads_joined(line: &str, joined: &str, i: usize, words: &[&str]) -> bool {
     // (`numbered_like` bounds the length itself.)
-    ((may_head(line, words)
-        && joined.chars().count() < 60
-        && (words.iter().all(|w| joined.contains(w)) || (i == 4 && problems_heading(joined))))
+    let short = || joined.chars().count() < 60;
+    ((may_head(line, words) && short() && words.iter().all(|w| joined.contains(w)))
+        || (i == 4 && short() && problems_heading(joined))
         || numbered_like(joined, i))
         && (i != 1 || !joined.contains("第二十条"))
 }
@@ -96,10 +96,11 @@ fn common_subsequence(a: &[char], b: &[char]) -> usize {
 }
 
 /// Whether a line (without its whitespace) is section 五's heading in a shorter wording
-/// ("五、存在问题及改进情况"): numbered 五, naming the problems and their improvement.
+/// ("五、存在问题及改进情况", "五、主要问题和改进措施"): numbered 五, naming the problems and
+/// their improvement.
 fn problems_heading(joined: &str) -> bool {
-    joined.trim_start_matches(['#', '*']).starts_with('五')
-        && ["存在", "问题", "改进"].iter().all(|w| joined.contains(w))
+    joined.trim_start_matches(['#', '*']).starts_with("五")
+        && ["问题", "改进"].iter().all(|w| joined.contains(w))
 }
 
 /// Whether `line` holds the first character of each of `words`: a line that lacks one cannot
@@ -463,6 +464,7 @@ mod tests {
         assert_eq!(&s.lines[..4], ["", "", "", "P. 3 号文件"]);
         assert_eq!(s.starts[4], Some(6));
         assert!(is_heading("## 五、存在问题及改进措施") && !is_heading("存在问题及改进"));
+        assert!(is_heading("五、主要问题和改进措施") && !is_heading("主要问题和改进措施"));
     }
 
     #[test]
