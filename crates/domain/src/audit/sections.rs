@@ -369,7 +369,17 @@ pub(super) fn year_and_agency(head: &str) -> (Option<i32>, String) {
         Some(y) => {
             let marker = format!("{y}年");
             let (before, after) = head.split_once(&marker).unwrap_or((head, ""));
-            let before = clean(before);
+            // Only a title names the agency: the report's name follows its year.
+            let titled = after.chars().take(30).collect::<String>().contains("报告");
+            let before = if titled { before } else { "" };
+            let after = if titled { after } else { "" };
+            // A label or a sentence before the title ("标题：", a preface) is not the agency.
+            let before = clean(
+                before
+                    .rsplit(['：', ':', '。', '；', '，'])
+                    .next()
+                    .unwrap_or(""),
+            );
             if before.is_empty() {
                 // The year first ("2019年某某局政府信息公开工作年度报告"): the agency is what
                 // follows it, up to the report's name.
@@ -381,8 +391,17 @@ pub(super) fn year_and_agency(head: &str) -> (Option<i32>, String) {
         }
         None => String::new(),
     };
+    // (An agency's name is short: a longer text is prose that happened to hold a year.)
+    let agency = if agency.chars().count() > MAX_AGENCY_CHARS {
+        String::new()
+    } else {
+        agency
+    };
     (year, agency)
 }
+
+/// The longest agency name read from a title.
+const MAX_AGENCY_CHARS: usize = 40;
 
 /// The statistics period ("YYYY年M月D日至M月D日") in the joined text, when it names real dates.
 pub(super) fn period(all: &str) -> Option<(Date, Date)> {
@@ -534,6 +553,18 @@ mod tests {
         assert_eq!(
             year_and_agency("《2022年度某县交通运输局政府信息公开工作年度报告》"),
             (Some(2022), "某县交通运输局".to_string())
+        );
+        assert_eq!(
+            year_and_agency("标题：某县财政局2022年度政府信息公开工作年度报告"),
+            (Some(2022), "某县财政局".to_string())
+        );
+        // No title: a sentence that holds the period's year names no agency.
+        assert_eq!(
+            year_and_agency(&format!(
+                "根据《条例》要求编制本报告，{}本报告所列数据的统计期限自2024年1月1日起",
+                "报告包括总体情况等六个部分，".repeat(3)
+            )),
+            (Some(2024), String::new())
         );
     }
 }
