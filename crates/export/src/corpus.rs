@@ -1158,3 +1158,64 @@ fn a_table_missing_rows_is_reported_with_the_rows_read_by_label() {
         }
     }
 }
+
+/// Reports as Chinese sites and office software save them: a page in GB 2312 / GBK that says
+/// so, text in GB 18030 that does not, UTF-16 with its byte order mark (Notepad's "Unicode"),
+/// UTF-8 with its byte order mark. Each reads as the UTF-8 original does; an old Word `.doc`
+/// is refused with what to do about it.
+#[test]
+fn reports_in_the_encodings_of_chinese_sites_read_right() {
+    let report = report();
+    let base = Document::build(&report, DEFAULT_TEMPLATE).unwrap_or_else(|e| panic!("{e}"));
+    let html = crate::html::render(&base);
+    let md = crate::md::render(&base);
+    assert!(
+        html.contains("charset=\"utf-8\""),
+        "the page declares its charset"
+    );
+    let gbk = |s: &str| {
+        let (bytes, _, unmappable) = encoding_rs::GBK.encode(s);
+        assert!(!unmappable, "the report is GBK text");
+        bytes.into_owned()
+    };
+    let utf16 = |s: &str| {
+        let mut b = vec![0xFF, 0xFE];
+        b.extend(s.encode_utf16().flat_map(u16::to_le_bytes));
+        b
+    };
+    let cases: Vec<(&str, &str, Vec<u8>)> = vec![
+        (
+            "GB 2312 page",
+            "r.html",
+            gbk(&html.replace("charset=\"utf-8\"", "charset=\"gb2312\"")),
+        ),
+        (
+            "GB 18030 page, undeclared",
+            "r.htm",
+            gbk(&html.replace("charset=\"utf-8\"", "")),
+        ),
+        ("GB 18030 Markdown", "r.md", gbk(&md)),
+        ("GBK text", "r.txt", gbk(&text_doc(&base, "\t"))),
+        ("UTF-16 text", "r.txt", utf16(&text_doc(&base, "\t"))),
+        (
+            "UTF-8 with BOM",
+            "r.md",
+            [&b"\xEF\xBB\xBF"[..], md.as_bytes()].concat(),
+        ),
+    ];
+    for (case, name, bytes) in cases {
+        let a = audit_both(case, name, &bytes);
+        assert_eq!(check(&a, &report, case), (3, 0), "{case}: {:?}", a.findings);
+        assert_eq!(a.sections.len(), 6, "{case}");
+    }
+    let mut doc = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec();
+    doc.resize(4096, 0);
+    for name in ["r.doc", "r.docx"] {
+        let e = crate::read::report(name, &doc).err().map(|e| e.to_string());
+        assert!(
+            e.as_deref()
+                .is_some_and(|e| e.contains(".doc") && e.contains("DOCX")),
+            "{name}: {e:?}"
+        );
+    }
+}

@@ -143,13 +143,19 @@ fn read(name: &str, bytes: &[u8], reader: Option<&Reader>) -> Result<Reading, Re
             },
         };
     }
+    if bytes.starts_with(OLE2_MAGIC) {
+        return Err(unreadable(
+            name,
+            "是旧版 Word（.doc）或其他 OLE 格式的文件，不能直接读取：请用 Word 或 WPS 另存为 DOCX 或 PDF 后再检查",
+        ));
+    }
     if bytes.starts_with(b"PK") || ext == "docx" {
         return docx(name, bytes).map(Reading::Extracted);
     }
     // (Borrowed when it is UTF-8: HTML is parsed from it without a copy.)
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => std::borrow::Cow::Borrowed(t),
-        Err(_) => {
+    let text = match decode(bytes) {
+        Some(t) => t,
+        None => {
             let lossy = String::from_utf8_lossy(bytes).into_owned();
             if lossy.chars().filter(|c| *c == '\u{fffd}').count() * 20 > lossy.chars().count() {
                 return Err(unreadable(name, "不是文本文件（也不是 PDF、DOCX 或 HTML）"));
@@ -163,6 +169,48 @@ fn read(name: &str, bytes: &[u8], reader: Option<&Reader>) -> Result<Reading, Re
     } else {
         Reading::Text(text.into_owned())
     })
+}
+
+/// The first bytes of an OLE2 compound file (Word 97–2003 `.doc`, `.xls`, `.wps`).
+const OLE2_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+
+/// A text file's or web page's characters, in the encodings Chinese government sites and
+/// office software write: UTF-8 (with or without its byte order mark), UTF-16 with its byte
+/// order mark (Notepad's "Unicode"), and GB 18030 — of which GBK and GB 2312 are subsets — when
+/// a page declares it (`charset=gbk`) or the bytes are not UTF-8 but are valid GB 18030.
+/// `None` when the bytes are none of these.
+fn decode(bytes: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
+    use encoding_rs::{Encoding, GB18030, UTF_8};
+    if let Some((enc, bom)) = Encoding::for_bom(bytes) {
+        let body = bytes.get(bom..).unwrap_or(&[]);
+        return enc.decode_without_bom_handling_and_without_replacement(body);
+    }
+    if let Ok(t) = std::str::from_utf8(bytes) {
+        return Some(std::borrow::Cow::Borrowed(t));
+    }
+    // A page's own declaration first (only where it names a Chinese encoding; a page that
+    // claims UTF-8 but is not has been re-saved by something, and is tried as GB 18030).
+    let head = bytes.get(..bytes.len().min(2048)).unwrap_or(bytes);
+    let declared = declared_charset(head)
+        .and_then(|label| Encoding::for_label(label.as_bytes()))
+        .filter(|e| *e != UTF_8);
+    declared
+        .and_then(|e| e.decode_without_bom_handling_and_without_replacement(bytes))
+        .or_else(|| GB18030.decode_without_bom_handling_and_without_replacement(bytes))
+}
+
+/// The `charset=…` a page declares in its first bytes (ASCII), lower-cased.
+fn declared_charset(head: &[u8]) -> Option<String> {
+    let lower: Vec<u8> = head.iter().map(u8::to_ascii_lowercase).collect();
+    let at = memchr::memmem::find(&lower, b"charset=")? + b"charset=".len();
+    let label: String = lower
+        .get(at..)?
+        .iter()
+        .skip_while(|b| matches!(b, b'"' | b'\'' | b' '))
+        .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'))
+        .map(|b| char::from(*b))
+        .collect();
+    (!label.is_empty()).then_some(label)
 }
 
 /// The body text of a DOCX and its tables, its `word/document.xml` inflated under
