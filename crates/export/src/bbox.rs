@@ -533,7 +533,52 @@ fn grid_rows(lines: &[Line], t: &Table, cols: &Columns) -> Vec<Vec<Cell>> {
         }
         rows.push(row);
     }
+    join_split_rows(&mut rows, t.header.len(), nl);
     rows
+}
+
+/// Joins the values of one row printed on two lines: where each cell of a row centres its
+/// content over its own padding (web pages saved from Word pad cells with empty paragraphs),
+/// one number of a row may stand a line or two above or below the others. A body row holding
+/// some of the value columns and, at most three lines further down past lines without
+/// numbers, a row holding exactly the others — the two together every value column, and at
+/// least one of them no label — are one row: the values move up and a row left empty is
+/// dropped. (Where zeros are left blank no row holds every column, and nothing is joined.)
+fn join_split_rows(rows: &mut Vec<Vec<Cell>>, header: usize, nl: usize) {
+    let filled = |row: &[Cell]| -> Vec<bool> {
+        row.iter()
+            .skip(nl)
+            .map(|c| is_number(c.text.trim()))
+            .collect()
+    };
+    let no_label = |row: &[Cell]| row.iter().take(nl).all(|c| c.text.trim().is_empty());
+    let mut r = header;
+    while r < rows.len() {
+        let mine = filled(&rows[r]);
+        let count = mine.iter().filter(|f| **f).count();
+        if count == 0 || count == mine.len() {
+            r += 1;
+            continue;
+        }
+        let other = (r + 1..rows.len().min(r + 4)).find(|q| filled(&rows[*q]).contains(&true));
+        if let Some(q) = other {
+            let theirs = filled(&rows[q]);
+            let complement =
+                mine.len() == theirs.len() && mine.iter().zip(&theirs).all(|(a, b)| a != b);
+            if complement && (no_label(&rows[r]) || no_label(&rows[q])) {
+                for (c, take) in theirs.iter().enumerate() {
+                    if *take {
+                        let moved = std::mem::replace(&mut rows[q][nl + c], Cell::new(""));
+                        rows[r][nl + c] = moved;
+                    }
+                }
+                if rows[q].iter().all(|c| c.text.trim().is_empty()) {
+                    rows.remove(q);
+                }
+            }
+        }
+        r += 1;
+    }
 }
 
 /// The tables of the document's lines.
@@ -613,7 +658,13 @@ fn find_tables(lines: &[Line]) -> Vec<Table> {
             if l.page != lines[j - 1].page {
                 at_top = true;
             }
-            if heading(l) || l.prose() || far(&lines[j - 1], l) {
+            if heading(l) || l.prose() {
+                break;
+            }
+            // A wide gap ends the table, unless the table's rows go on after it: cells padded
+            // with empty paragraphs (web pages saved from Word) make rows far taller than a
+            // line.
+            if far(&lines[j - 1], l) && !goes_on(lines, j, band) {
                 break;
             }
             if data(l) {
@@ -653,6 +704,26 @@ fn find_tables(lines: &[Line]) -> Vec<Table> {
         i = last + 1;
     }
     tables
+}
+
+/// Whether the lines from `j` on continue a table whose numbers lie in `band` (after a wide
+/// gap): up to [`MAX_GAP_LINES`] lines of the label columns alone, then a line of two or more
+/// numbers, every one of them within the band, before any heading, prose or other text.
+fn goes_on(lines: &[Line], j: usize, band: (f64, f64)) -> bool {
+    let in_band = |s: &Seg| s.x0 >= band.0 - 2.0 && s.x1 <= band.1 + 2.0;
+    for l in lines.iter().skip(j).take(MAX_GAP_LINES + 1) {
+        if gongkai_domain::audit::is_section_heading(&l.plain) || l.prose() {
+            return false;
+        }
+        if l.has_number() {
+            let numbers: Vec<&Seg> = l.segs.iter().filter(|s| s.number).collect();
+            return numbers.len() >= 2 && numbers.iter().all(|s| in_band(s));
+        }
+        if !l.segs.iter().all(|s| s.x1 <= band.0 + 2.0) {
+            return false;
+        }
+    }
+    false
 }
 
 /// A table whose values are all left blank (zeros not printed), starting at line `i`: a header

@@ -42,7 +42,8 @@ fn section_words(i: usize) -> Vec<&'static str> {
 /// without its whitespace.
 fn heads_joined(line: &str, joined: &str, i: usize, words: &[&str]) -> bool {
     // (`numbered_like` bounds the length itself.)
-    let short = || joined.chars().count() < 60;
+    // (A heading has no full stop: a line of prose that names a section is not its heading.)
+    let short = || joined.chars().count() < 60 && !joined.contains('。');
     ((may_head(line, words) && short() && words.iter().all(|w| joined.contains(w)))
         || (i == 4 && short() && problems_heading(joined))
         || numbered_like(joined, i))
@@ -236,14 +237,19 @@ impl Sections {
         let mut from = 0;
         for (i, start) in starts.iter_mut().enumerate() {
             let words = section_words(i);
-            let found = (from..lines.len()).find(|n| {
+            let heads = |n: &usize| {
                 heads_joined(
                     &lines[*n],
                     all.get(at[*n]..at[*n + 1]).unwrap_or(""),
                     i,
                     &words,
                 )
-            });
+            };
+            // A heading numbered as the section first: the preface's list of the sections,
+            // wrapped into short lines in a PDF, names them too.
+            let found = (from..lines.len())
+                .find(|n| after_numeral(&lines[*n], i).is_some() && heads(n))
+                .or_else(|| (from..lines.len()).find(heads));
             if let Some(n) = found {
                 *start = Some(n);
                 from = n + 1;
@@ -360,44 +366,56 @@ pub(super) fn year_and_agency(head: &str) -> (Option<i32>, String) {
         .as_ref()
         .and_then(|re| re.captures(head))
         .and_then(|c| c[1].parse().ok());
-    let clean = |s: &str| {
-        s.chars()
-            .filter(|c| !"《》#*".contains(*c))
-            .collect::<String>()
+    (year, title_agency(head).unwrap_or_default())
+}
+
+/// The agency a report's title names, from the start of the text (`head`: its first lines
+/// joined without whitespace): after a short label ("标题：") and the marks around a title,
+/// what stands before the report's year ("某局2024年…", "某局年度…2024…" where a PDF sets the
+/// year apart) or, with the year first, what follows it up to the report's name. `None` when
+/// the text does not start with a title (a preface, prose).
+fn title_agency(head: &str) -> Option<String> {
+    let mut t = head;
+    if let Some((label, rest)) = t.split_once(['：', ':'])
+        && label.chars().count() <= 4
+    {
+        t = rest;
+    }
+    let t: String = t.chars().filter(|c| !"《》#*".contains(*c)).collect();
+    let year_at = |s: &str| {
+        s.char_indices().find_map(|(i, _)| {
+            let four = s.get(i..i + 4)?;
+            (four.bytes().all(|b| b.is_ascii_digit())
+                && (four.starts_with("19") || four.starts_with("20")))
+            .then_some(i)
+        })
     };
-    let agency = match year {
-        Some(y) => {
-            let marker = format!("{y}年");
-            let (before, after) = head.split_once(&marker).unwrap_or((head, ""));
-            // Only a title names the agency: the report's name follows its year.
-            let titled = after.chars().take(30).collect::<String>().contains("报告");
-            let before = if titled { before } else { "" };
-            let after = if titled { after } else { "" };
-            // A label or a sentence before the title ("标题：", a preface) is not the agency.
-            let before = clean(
-                before
-                    .rsplit(['：', ':', '。', '；', '，'])
-                    .next()
-                    .unwrap_or(""),
-            );
-            if before.is_empty() {
-                // The year first ("2019年某某局政府信息公开工作年度报告"): the agency is what
-                // follows it, up to the report's name.
-                let after = after.trim_start_matches('度');
-                clean(after.split("政府信息公开").next().unwrap_or(""))
-            } else {
-                before
-            }
+    let agency = match year_at(&t) {
+        // The year first: the agency follows it, up to the report's name.
+        Some(0) => t
+            .get(4..)?
+            .trim_start_matches(['年', '度'])
+            .split("政府信息公开")
+            .next()?
+            .to_string(),
+        _ => {
+            let end = ["年度", "政府信息公开", "年政府"]
+                .iter()
+                .filter_map(|w| t.find(w))
+                .chain(year_at(&t))
+                .min()?;
+            t.get(..end)?.to_string()
         }
-        None => String::new(),
     };
-    // (An agency's name is short: a longer text is prose that happened to hold a year.)
-    let agency = if agency.chars().count() > MAX_AGENCY_CHARS {
-        String::new()
-    } else {
-        agency
-    };
-    (year, agency)
+    // A title: the report's name follows soon, no sentence runs through it, the name is short.
+    let after = t
+        .find(agency.as_str())
+        .and_then(|i| t.get(i + agency.len()..))
+        .unwrap_or("");
+    let titled = after.chars().take(40).collect::<String>().contains("报告");
+    let sentence = agency.contains(['。', '，', '；', '、']);
+    (titled && !sentence && (1..=MAX_AGENCY_CHARS).contains(&agency.chars().count()))
+        .then_some(agency)
 }
 
 /// The longest agency name read from a title.
@@ -463,6 +481,42 @@ mod tests {
         assert_eq!(s.joined_region(0), Some(""));
         assert_eq!(s.joined_region(1), Some("xy"));
         assert!(is_heading("二、主动公开 政府信息情况") && !is_heading("x"));
+    }
+
+    #[test]
+    fn a_preface_naming_the_sections_in_short_lines_is_not_their_heading() {
+        // A PDF's preface wraps into short lines that name the sections; prose that names one
+        // ends in a full stop.
+        let lines = [
+            "本报告包括",
+            "总体情况、主动公开政府信息情况、",
+            "收到和处理政府信息公开申请情况、",
+            "政府信息公开行政复议、行政诉讼情况等六个部分。",
+            "一、总体情况",
+            "营、业绩考核等总体情况。",
+            "二、主动公开政府信息情况",
+            "三、收到和处理政府信息公开申请情况",
+            "四、政府信息公开行政复议、行政诉讼情况",
+            "五、政府信息公开工作存在的主要问题及改进情况",
+            "六、其他需要报告的事项",
+        ]
+        .map(String::from)
+        .to_vec();
+        let s = Sections::find(lines.clone());
+        assert_eq!(
+            s.starts,
+            [Some(4), Some(6), Some(7), Some(8), Some(9), Some(10)]
+        );
+        // Without the numbered heading of section 一, the line of prose is not taken for it.
+        let mut without = lines;
+        without[4] = "一、概述".into();
+        let s = Sections::find(without);
+        assert_eq!(
+            s.starts[0],
+            Some(1),
+            "the preface's short line, not the prose"
+        );
+        assert!(!is_heading("营、业绩考核等总体情况。"));
     }
 
     #[test]

@@ -590,8 +590,10 @@ fn wrapped(f: &Flagged<'_>, r: usize, label: Option<&str>) -> bool {
     else {
         return false;
     };
+    // (Header lines above the first data line are not a label's lines.)
+    let header = f.header_rows();
     let continues = |i: usize| {
-        i < g.rows.len() && {
+        i >= header && i < g.rows.len() && {
             let row = f.row(i);
             row.is_label_only()
                 && row
