@@ -1219,3 +1219,56 @@ fn reports_in_the_encodings_of_chinese_sites_read_right() {
         );
     }
 }
+
+/// The page as web sites publish reports saved from Word: every number in a paragraph of its
+/// own, and one number in seven — the total column's, in table 三 — under two empty
+/// paragraphs, so that printed it stands a line or two below the rest of its row and rows are
+/// far taller than a line.
+fn padded_html(doc: &Document) -> String {
+    let html = crate::html::render(doc);
+    let mut out = String::with_capacity(html.len() * 2);
+    let mut rest = html.as_str();
+    let mut k = 0;
+    const OPEN: &str = "<td class=\"num\">";
+    while let Some(at) = rest.find(OPEN) {
+        let (before, after) = rest.split_at(at + OPEN.len());
+        out.push_str(before);
+        let Some(end) = after.find("</td>") else {
+            rest = after;
+            break;
+        };
+        let n = &after[..end];
+        if k % 7 == 6 {
+            out.push_str("<p style=\"margin:1em 0\">&nbsp;</p><p style=\"margin:1em 0\"><br></p>");
+        }
+        out.push_str(&format!("<p style=\"margin:1em 0\">{n}</p>"));
+        k += 1;
+        rest = &after[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[test]
+fn a_page_with_padded_cells_printed_to_pdf_reads_right() {
+    crate::testing::use_built_reader();
+    let report = report();
+    let base = Document::build(&report, DEFAULT_TEMPLATE).unwrap_or_else(|e| panic!("{e}"));
+    let pdfs =
+        crate::testing::print_to_pdf(&[padded_html(&base)]).unwrap_or_else(|e| panic!("{e}"));
+    let pdf = pdfs.first().unwrap_or_else(|| panic!("no PDF"));
+    let text = crate::read::report_text("r.pdf", pdf).unwrap_or_else(|e| panic!("{e}"));
+    let a = audit_text("padded", &text);
+    assert_eq!(
+        check(&a, &report, "padded"),
+        (3, 0),
+        "{:?}\n{:?}",
+        a.findings,
+        a.readings
+    );
+    assert!(
+        a.readings.values().all(|r| r.method == "layout"),
+        "{:?}",
+        a.readings
+    );
+}

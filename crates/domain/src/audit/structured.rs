@@ -1260,10 +1260,10 @@ pub(super) fn read_t4(grids: &[Grid]) -> Structured<'_> {
             [one] => row_values(g.source, *one, map.as_deref(), 15, f.first_value())
                 .ok()
                 .flatten(),
-            _ => {
+            _ => by_columns(g.source, &data, map.as_deref()).or_else(|| {
                 let all: Vec<&str> = data.iter().flat_map(|r| r.number_texts()).collect();
                 (all.len() == 15).then(|| all.into_iter().map(Cow::Borrowed).collect())
-            }
+            }),
         };
         match values {
             Some(v) => {
@@ -1280,6 +1280,61 @@ pub(super) fn read_t4(grids: &[Grid]) -> Structured<'_> {
         }
     }
     s
+}
+
+/// Table 四's data rows read as one row split over lines (a cell's padding set one number a
+/// line lower): where the cells are explicit and the headers name the 15 columns, each number
+/// goes to the column it stands under; in a layout without such headers, the columns holding
+/// numbers are the 15 in their order on the page — when every column gets exactly one.
+/// `None` otherwise (rows that repeat the columns, such as one row per group, are read in
+/// order).
+fn by_columns<'a>(
+    source: Source,
+    data: &[Row<'a, '_>],
+    map: Option<&[Option<usize>]>,
+) -> Option<Vec<Cow<'a, str>>> {
+    let explicit = matches!(source, Source::Markup | Source::Layout | Source::Separated);
+    let by_position: Vec<Option<usize>>;
+    let map = match map {
+        Some(m) if explicit => m,
+        None if source == Source::Layout => {
+            let mut used: Vec<usize> = data
+                .iter()
+                .flat_map(|r| {
+                    r.values()
+                        .enumerate()
+                        .filter(|(_, (_, v))| *v)
+                        .map(|(i, _)| i)
+                })
+                .collect();
+            used.sort_unstable();
+            used.dedup();
+            if used.len() != 15 {
+                return None;
+            }
+            let width = used.last().map_or(0, |x| x + 1);
+            by_position = (0..width)
+                .map(|i| used.iter().position(|u| *u == i))
+                .collect();
+            &by_position
+        }
+        _ => return None,
+    };
+    let mut vals: Vec<Option<Cow<'a, str>>> = vec![None; 15];
+    for row in data {
+        for (i, (c, value)) in row.values().enumerate() {
+            if !value {
+                continue;
+            }
+            let k = map.get(i).copied().flatten()?;
+            let slot = vals.get_mut(k)?;
+            if slot.is_some() {
+                return None;
+            }
+            *slot = Some(plain_digits(c.text.trim())?);
+        }
+    }
+    vals.into_iter().collect()
 }
 
 // ---------------------------------------------------------------------------------------------
