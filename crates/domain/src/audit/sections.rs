@@ -345,9 +345,18 @@ impl Sections {
     pub(super) fn title_variants(&self, findings: &mut Vec<Finding>) {
         for (i, numeral) in NUMERALS.iter().enumerate() {
             let Some(line) = self.starts[i] else { continue };
-            let title = self.joined(line, line + 1);
             let name = crate::report::section_name(i);
-            if !super::structured::norm(title).contains(&super::structured::norm(name)) {
+            let official = super::structured::norm(name);
+            let mut title = self.joined(line, line + 1);
+            // A title wrapped onto the next line (a narrow page): its last characters there.
+            let two = self.joined(line, line + 2);
+            if !super::structured::norm(title).contains(&official)
+                && two.chars().count() <= title.chars().count() + 4
+                && super::structured::norm(two).contains(&official)
+            {
+                title = two;
+            }
+            if !super::structured::norm(title).contains(&official) {
                 findings.push(Finding::warning(
                     "LABEL_VARIANT",
                     format!("第{numeral}部分标题"),

@@ -403,15 +403,27 @@ fn identify<R: Copy + PartialEq>(
             // the merged group label beside it (the group's text may even sit on the line of
             // the numbers): the label is also read column by column, each column's lines in
             // order, from up to three lines before the numbers to up to two after.
+            // A line that starts a numbered label ("2.", "（四）") begins another row's label:
+            // it is the first line of this one at most (above), never its continuation (below).
             if g.source == Source::Layout {
+                let numbered = |i: usize| f.row(i).cells.iter().any(|c| starts_numbered(&c.text));
                 let mut after: Vec<usize> = Vec::new();
                 let mut n = r + 1;
-                while after.len() < 2 && n < g.rows.len() && !used[n] && f.row(n).is_label_only() {
+                while after.len() < 2
+                    && n < g.rows.len()
+                    && !used[n]
+                    && f.row(n).is_label_only()
+                    && !numbered(n)
+                {
                     after.push(n);
                     n += 1;
                 }
-                for total in 1..=before.len() + after.len() {
-                    for k in 0..=before.len().min(total) {
+                let above = before
+                    .iter()
+                    .position(|(i, _)| numbered(*i))
+                    .map_or(before.len(), |p| p + 1);
+                for total in 1..=above + after.len() {
+                    for k in 0..=above.min(total) {
                         let Some(j) = total.checked_sub(k).filter(|j| *j <= after.len()) else {
                             continue;
                         };
@@ -486,6 +498,20 @@ fn identify<R: Copy + PartialEq>(
         }
     }
     out
+}
+
+/// Whether a cell's text starts a numbered label: "2." "２．" "3、" or "（四）".
+fn starts_numbered(t: &str) -> bool {
+    let mut cs = t.trim().chars();
+    match cs.next() {
+        Some(c) if c.is_ascii_digit() || ('０'..='９').contains(&c) => {
+            matches!(cs.next(), Some('.' | '．' | '、'))
+        }
+        Some('（' | '(') => cs
+            .next()
+            .is_some_and(|c| "一二三四五六七八九十".contains(c)),
+        _ => false,
+    }
 }
 
 /// The label text of data row `r` with the text-only `lines` around it (ascending), read column
@@ -1736,6 +1762,33 @@ mod grid_tests {
         assert_eq!((&*v[5 * 7], &*v[17 * 7 + 6]), ("5", "23"));
         // The wrapped labels are not taken for variants of the official wording.
         assert!(s.variants.is_empty(), "{:?}", s.variants);
+    }
+
+    #[test]
+    fn a_line_starting_the_next_rows_label_is_not_taken_for_a_continuation() {
+        // A narrow page: every label wraps, its numbers between its lines, the group label's
+        // characters beside them. The line after 「1.属于国家秘 / 密」 starts 「2.其他法律行」:
+        // joined to row 4's lines it would name row 5 ("其他法律") and row 4 would take it.
+        let mut g = t3_rows_with_blanks(Source::Layout, &[]);
+        for r in g.rows.iter_mut() {
+            r.insert(0, Cell::new(""));
+        }
+        let text = |texts: [&str; 2]| {
+            let mut cells = vec![Cell::new(texts[0]), Cell::new(texts[1])];
+            cells.extend((0..T3_COLS).map(|_| Cell::new("")));
+            cells
+        };
+        // Rows 4 and 5 (grid rows 5 and 6), their labels wrapped around the numbers.
+        g.rows[6][1] = Cell::new("政法规禁止公");
+        g.rows.insert(7, text(["", "开"]));
+        g.rows.insert(6, text(["", "2.其他法律行"]));
+        g.rows[5][1] = Cell::new("");
+        g.rows.insert(6, text(["予公开", "密"]));
+        g.rows.insert(5, text(["（三）不", "1.属于国家秘"]));
+        let s = read_t3(std::slice::from_ref(&g), false);
+        let v = s.complete().unwrap_or_default();
+        assert_eq!(v.len(), 175, "{:?} {:?}", s.problem, s.slots);
+        assert_eq!((&*v[4 * 7], &*v[5 * 7]), ("4", "5"));
     }
 
     #[test]
