@@ -1300,3 +1300,36 @@ fn a_report_printed_on_a_narrow_page_reads_right() {
     );
     assert!(a.findings.is_empty(), "{:?}", a.findings);
 }
+
+/// Section 三 headed in a wording the auditor does not recognise: SECTION_MISSING for it, but
+/// table 三 is found by its own header and first row, read whole, and kept out of table 二.
+#[test]
+fn table_three_is_read_without_the_heading_of_its_section() {
+    let report = report();
+    let base = Document::build(&report, DEFAULT_TEMPLATE).unwrap_or_else(|e| panic!("{e}"));
+    let heading = "三、收到和处理政府信息公开申请情况";
+    for (form, name, text) in [
+        ("HTML", "r.html", crate::html::render(&base)),
+        ("Markdown", "r.md", crate::md::render(&base)),
+        ("text", "r.txt", text_doc(&base, "\t")),
+    ] {
+        assert!(text.contains(heading), "{form}");
+        let text = text.replace(heading, "三、政府信息公开申请的收到与处理");
+        let a = audit_both(form, name, text.as_bytes());
+        let codes: Vec<(&str, &str)> = a.findings.iter().map(|f| (f.code, &*f.place)).collect();
+        assert_eq!(
+            codes,
+            [("SECTION_MISSING", "第三部分")],
+            "{form}: {:?}",
+            a.findings
+        );
+        let json = serde_json::to_value(&a).unwrap_or(Value::Null);
+        for (key, want) in [
+            ("proactive", serde_json::to_value(&report.proactive)),
+            ("requests", serde_json::to_value(&report.requests)),
+            ("appeals", serde_json::to_value(&report.appeals)),
+        ] {
+            assert_eq!(json[key], want.unwrap_or(Value::Null), "{form}: {key}");
+        }
+    }
+}

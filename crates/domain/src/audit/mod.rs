@@ -178,7 +178,7 @@ pub fn audit_report(file: &str, report: Extracted) -> Audit {
     }
     let mut t3_table = None;
     let mut t3_part = None;
-    if s.has(2) {
+    if s.range(2).is_some() {
         let st = t3_read.read(single_other);
         grid_read |= st.source.is_some_and(|x| x != grid::Source::Spaces) && st.any;
         structured_variants.extend(st.variants.iter().cloned());

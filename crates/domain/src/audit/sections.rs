@@ -198,6 +198,32 @@ pub(super) struct Sections {
     /// Where table 四 begins inside section 三's region when section 四's heading was not
     /// found: section 三 ends there and table 四 is read from there.
     t4_from: Option<usize>,
+    /// Where table 三 begins when section 三's heading was not found (a wording not
+    /// recognised): the section before it ends there and table 三 is read from there.
+    t3_from: Option<usize>,
+}
+
+/// The first line of table 三 among lines `from..to`: its first row (本年新收…申请) or its
+/// header naming the applicants (申请人情况), with the header lines just above it (no digits,
+/// naming 申请人, 自然人, 法人 or the balance note).
+fn table3_start<'a>(joined: impl Fn(usize) -> &'a str, from: usize, to: usize) -> Option<usize> {
+    let first = (from..to).find(|&n| {
+        let j = joined(n);
+        j.contains("申请人情况") || (j.contains("新收") && j.contains("申请"))
+    })?;
+    let mut start = first;
+    while start > from {
+        let j = joined(start - 1);
+        let names = ["申请人", "自然人", "法人", "勾稽关系"]
+            .iter()
+            .any(|w| j.contains(w));
+        if names && j.chars().count() < 60 && !j.chars().any(|c| c.is_ascii_digit()) {
+            start -= 1;
+        } else {
+            break;
+        }
+    }
+    Some(start)
 }
 
 /// The first line of table 四 among lines `from..to` (`joined`: a line without its whitespace):
@@ -261,8 +287,21 @@ impl Sections {
             at,
             starts,
             t4_from: None,
+            t3_from: None,
         };
-        if let (Some(three), None) = (starts[2], starts[3]) {
+        if starts[2].is_none() {
+            let from = starts[..2]
+                .iter()
+                .rev()
+                .find_map(|x| *x)
+                .map_or(0, |h| h + 1);
+            let to = (3..6).find_map(|j| starts[j]).unwrap_or(s.lines.len());
+            s.t3_from = table3_start(|n| s.joined(n, n + 1), from, to);
+        }
+        if let (Some(three), None) = (
+            starts[2].or(s.t3_from.map(|t| t.saturating_sub(1))),
+            starts[3],
+        ) {
             let to = (4..6).find_map(|j| starts[j]).unwrap_or(s.lines.len());
             s.t4_from = table4_start(|n| s.joined(n, n + 1), three + 1, to);
         }
@@ -324,9 +363,10 @@ impl Sections {
     /// Without a heading of section 四, table 四 found inside section 三 ends section 三 and
     /// is section 四's region.
     pub(super) fn range(&self, i: usize) -> Option<(usize, usize)> {
-        let s = match (self.starts[i], i, self.t4_from) {
-            (Some(h), _, _) => h + 1,
-            (None, 3, Some(t)) => t,
+        let s = match (self.starts[i], i) {
+            (Some(h), _) => h + 1,
+            (None, 3) => self.t4_from?,
+            (None, 2) => self.t3_from?,
             _ => return None,
         };
         let mut e = (i + 1..6)
@@ -334,6 +374,14 @@ impl Sections {
             .unwrap_or(self.lines.len());
         if i == 2
             && let Some(t) = self.t4_from
+        {
+            e = e.min(t);
+        }
+        // (The section before a table 三 found without its heading ends where the table starts.)
+        if i < 2
+            && self.starts[2].is_none()
+            && let Some(t) = self.t3_from
+            && t >= s
         {
             e = e.min(t);
         }
