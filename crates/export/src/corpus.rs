@@ -1249,28 +1249,33 @@ fn padded_html(doc: &Document) -> String {
     out
 }
 
-#[test]
-fn a_page_with_padded_cells_printed_to_pdf_reads_right() {
+/// The corpus report's page `html` printed by Chromium reads whole, every table by its layout.
+fn printed_reads_right(case: &str, html: String) -> Audit {
     crate::testing::use_built_reader();
     let report = report();
-    let base = Document::build(&report, DEFAULT_TEMPLATE).unwrap_or_else(|e| panic!("{e}"));
-    let pdfs =
-        crate::testing::print_to_pdf(&[padded_html(&base)]).unwrap_or_else(|e| panic!("{e}"));
+    let pdfs = crate::testing::print_to_pdf(&[html]).unwrap_or_else(|e| panic!("{e}"));
     let pdf = pdfs.first().unwrap_or_else(|| panic!("no PDF"));
     let text = crate::read::report_text("r.pdf", pdf).unwrap_or_else(|e| panic!("{e}"));
-    let a = audit_text("padded", &text);
+    let a = audit_text(case, &text);
     assert_eq!(
-        check(&a, &report, "padded"),
+        check(&a, &report, case),
         (3, 0),
-        "{:?}\n{:?}",
+        "{case}: {:?}\n{:?}",
         a.findings,
         a.readings
     );
     assert!(
         a.readings.values().all(|r| r.method == "layout"),
-        "{:?}",
+        "{case}: {:?}",
         a.readings
     );
+    a
+}
+
+#[test]
+fn a_page_with_padded_cells_printed_to_pdf_reads_right() {
+    let base = Document::build(&report(), DEFAULT_TEMPLATE).unwrap_or_else(|e| panic!("{e}"));
+    printed_reads_right("padded", padded_html(&base));
 }
 
 /// The report printed on a narrow page (A5 portrait): labels wrap onto two or three lines
@@ -1278,26 +1283,9 @@ fn a_page_with_padded_cells_printed_to_pdf_reads_right() {
 /// wrap. Every table reads by its layout, and no wrapped label or title is taken for a variant.
 #[test]
 fn a_report_printed_on_a_narrow_page_reads_right() {
-    crate::testing::use_built_reader();
-    let report = report();
-    let base = Document::build(&report, DEFAULT_TEMPLATE).unwrap_or_else(|e| panic!("{e}"));
+    let base = Document::build(&report(), DEFAULT_TEMPLATE).unwrap_or_else(|e| panic!("{e}"));
     let html = crate::html::render(&base).replace("</style>", "@page{size:A5;margin:10mm}</style>");
-    let pdfs = crate::testing::print_to_pdf(&[html]).unwrap_or_else(|e| panic!("{e}"));
-    let pdf = pdfs.first().unwrap_or_else(|| panic!("no PDF"));
-    let text = crate::read::report_text("r.pdf", pdf).unwrap_or_else(|e| panic!("{e}"));
-    let a = audit_text("A5", &text);
-    assert_eq!(
-        check(&a, &report, "A5"),
-        (3, 0),
-        "{:?}\n{:?}",
-        a.findings,
-        a.readings
-    );
-    assert!(
-        a.readings.values().all(|r| r.method == "layout"),
-        "{:?}",
-        a.readings
-    );
+    let a = printed_reads_right("A5", html);
     assert!(a.findings.is_empty(), "{:?}", a.findings);
 }
 

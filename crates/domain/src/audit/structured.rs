@@ -1678,6 +1678,22 @@ mod grid_tests {
         }
     }
 
+    /// Table 三 as a layout: a group label column, the label column, the values.
+    fn layout_with_group_column() -> Grid {
+        let mut g = t3_rows_with_blanks(Source::Layout, &[]);
+        for r in g.rows.iter_mut() {
+            r.insert(0, Cell::new(""));
+        }
+        g
+    }
+
+    /// A line of a layout holding text in its two label columns only.
+    fn text_line(texts: [&str; 2]) -> Vec<Cell> {
+        let mut cells = vec![Cell::new(texts[0]), Cell::new(texts[1])];
+        cells.extend((0..T3_COLS).map(|_| Cell::new("")));
+        cells
+    }
+
     #[test]
     fn rows_left_blank_read_as_zeros_where_cells_are_explicit() {
         for source in [Source::Markup, Source::Separated] {
@@ -1712,15 +1728,7 @@ mod grid_tests {
     fn a_layouts_row_left_blank_is_read_by_its_label_columns() {
         // A layout: the group label's characters interleave with the rows, a blank row's
         // label wraps onto the next line, label columns left of the values stay empty.
-        let mut g = t3_rows_with_blanks(Source::Layout, &[]);
-        for r in g.rows.iter_mut() {
-            r.insert(0, Cell::new(""));
-        }
-        let blank = |texts: [&str; 2]| {
-            let mut cells = vec![Cell::new(texts[0]), Cell::new(texts[1])];
-            cells.extend((0..T3_COLS).map(|_| Cell::new("")));
-            cells
-        };
+        let (mut g, blank) = (layout_with_group_column(), text_line);
         // Rows 5 (2.其他法律行政法规禁止公开) and 19 (5.要求行政机关确认或重新出具已获取信息).
         g.rows[6] = blank(["年", "2.其他法律行政法规禁止"]);
         g.rows.insert(7, blank(["", "公开"]));
@@ -1737,15 +1745,7 @@ mod grid_tests {
     fn a_layouts_label_interleaved_with_its_group_label_is_read_column_by_column() {
         // A word processor's PDF: a row's label wrapped in its cell, the merged group label's
         // characters on the lines between (even on the line of the numbers).
-        let mut g = t3_rows_with_blanks(Source::Layout, &[]);
-        for r in g.rows.iter_mut() {
-            r.insert(0, Cell::new(""));
-        }
-        let text = |texts: [&str; 2]| {
-            let mut cells = vec![Cell::new(texts[0]), Cell::new(texts[1])];
-            cells.extend((0..T3_COLS).map(|_| Cell::new("")));
-            cells
-        };
+        let (mut g, text) = (layout_with_group_column(), text_line);
         // Row 17 (3.要求提供公开出版物): the group's "（五）" on the line of its numbers.
         g.rows[18][0] = Cell::new("（五）");
         g.rows[18][1] = Cell::new("");
@@ -1769,15 +1769,7 @@ mod grid_tests {
         // A narrow page: every label wraps, its numbers between its lines, the group label's
         // characters beside them. The line after 「1.属于国家秘 / 密」 starts 「2.其他法律行」:
         // joined to row 4's lines it would name row 5 ("其他法律") and row 4 would take it.
-        let mut g = t3_rows_with_blanks(Source::Layout, &[]);
-        for r in g.rows.iter_mut() {
-            r.insert(0, Cell::new(""));
-        }
-        let text = |texts: [&str; 2]| {
-            let mut cells = vec![Cell::new(texts[0]), Cell::new(texts[1])];
-            cells.extend((0..T3_COLS).map(|_| Cell::new("")));
-            cells
-        };
+        let (mut g, text) = (layout_with_group_column(), text_line);
         // Rows 4 and 5 (grid rows 5 and 6), their labels wrapped around the numbers.
         g.rows[6][1] = Cell::new("政法规禁止公");
         g.rows.insert(7, text(["", "开"]));
