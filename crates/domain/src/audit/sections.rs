@@ -203,21 +203,20 @@ pub(super) struct Sections {
     t3_from: Option<usize>,
 }
 
-/// The first line of table 三 among lines `from..to`: its first row (本年新收…申请) or its
-/// header naming the applicants (申请人情况), with the header lines just above it (no digits,
-/// naming 申请人, 自然人, 法人 or the balance note).
-fn table3_start<'a>(joined: impl Fn(usize) -> &'a str, from: usize, to: usize) -> Option<usize> {
-    let first = (from..to).find(|&n| {
-        let j = joined(n);
-        j.contains("申请人情况") || (j.contains("新收") && j.contains("申请"))
-    })?;
-    let mut start = first;
+/// The first line of a table among lines `from..to` (`joined`: a line without its whitespace):
+/// the first line that `marks` it, with the header lines just above it (no digits, shorter than
+/// `max_chars`, naming something `names` recognises).
+fn table_start<'a>(
+    joined: impl Fn(usize) -> &'a str,
+    (from, to): (usize, usize),
+    marks: impl Fn(&str) -> bool,
+    names: impl Fn(&str) -> bool,
+    max_chars: usize,
+) -> Option<usize> {
+    let mut start = (from..to).find(|&n| marks(joined(n)))?;
     while start > from {
         let j = joined(start - 1);
-        let names = ["申请人", "自然人", "法人", "勾稽关系"]
-            .iter()
-            .any(|w| j.contains(w));
-        if names && j.chars().count() < 60 && !j.chars().any(|c| c.is_ascii_digit()) {
+        if names(j) && j.chars().count() < max_chars && !j.chars().any(|c| c.is_ascii_digit()) {
             start -= 1;
         } else {
             break;
@@ -226,25 +225,33 @@ fn table3_start<'a>(joined: impl Fn(usize) -> &'a str, from: usize, to: usize) -
     Some(start)
 }
 
-/// The first line of table 四 among lines `from..to` (`joined`: a line without its whitespace):
-/// its header row of outcomes (结果维持 with 结果纠正 or 尚未审结, which table 三 never has),
-/// with the header rows just above it naming 行政复议 or 行政诉讼.
+/// Table 三 among lines `from..to`: its first row (本年新收…申请) or its header naming the
+/// applicants (申请人情况), with the header lines above it naming 申请人, 自然人, 法人 or the
+/// balance note.
+fn table3_start<'a>(joined: impl Fn(usize) -> &'a str, from: usize, to: usize) -> Option<usize> {
+    table_start(
+        joined,
+        (from, to),
+        |j| j.contains("申请人情况") || (j.contains("新收") && j.contains("申请")),
+        |j| {
+            ["申请人", "自然人", "法人", "勾稽关系"]
+                .iter()
+                .any(|w| j.contains(w))
+        },
+        60,
+    )
+}
+
+/// Table 四 among lines `from..to`: its header row of outcomes (结果维持 with 结果纠正 or 尚未审结,
+/// which table 三 never has), with the header rows just above it naming 行政复议 or 行政诉讼.
 fn table4_start<'a>(joined: impl Fn(usize) -> &'a str, from: usize, to: usize) -> Option<usize> {
-    let header = (from..to).find(|&n| {
-        let j = joined(n);
-        j.contains("结果维持") && (j.contains("结果纠正") || j.contains("尚未审结"))
-    })?;
-    let mut start = header;
-    while start > from {
-        let j = joined(start - 1);
-        let names = j.contains("行政复议") || j.contains("行政诉讼");
-        if names && j.chars().count() < 40 && !j.chars().any(|c| c.is_ascii_digit()) {
-            start -= 1;
-        } else {
-            break;
-        }
-    }
-    Some(start)
+    table_start(
+        joined,
+        (from, to),
+        |j| j.contains("结果维持") && (j.contains("结果纠正") || j.contains("尚未审结")),
+        |j| j.contains("行政复议") || j.contains("行政诉讼"),
+        40,
+    )
 }
 
 impl Sections {
@@ -298,12 +305,11 @@ impl Sections {
             let to = (3..6).find_map(|j| starts[j]).unwrap_or(s.lines.len());
             s.t3_from = table3_start(|n| s.joined(n, n + 1), from, to);
         }
-        if let (Some(three), None) = (
-            starts[2].or(s.t3_from.map(|t| t.saturating_sub(1))),
-            starts[3],
-        ) {
+        // (Table 三's region starts after its heading, or where the table was found.)
+        let three = starts[2].map(|h| h + 1).or(s.t3_from);
+        if let (Some(from), None) = (three, starts[3]) {
             let to = (4..6).find_map(|j| starts[j]).unwrap_or(s.lines.len());
-            s.t4_from = table4_start(|n| s.joined(n, n + 1), three + 1, to);
+            s.t4_from = table4_start(|n| s.joined(n, n + 1), from, to);
         }
         s
     }

@@ -399,14 +399,16 @@ pub(super) fn t3_keys(single_other: bool) -> Vec<(&'static str, std::ops::Range<
     t3_order(single_other)
         .iter()
         .enumerate()
-        .map(|(k, r)| {
-            let key = match r {
-                T3Row::Outcome(Outcome::OtherOther) if single_other => "other_processing",
-                r => r.code(),
-            };
-            (key, k * T3_COLS..(k + 1) * T3_COLS)
-        })
+        .map(|(k, r)| (t3_key(*r, single_other), k * T3_COLS..(k + 1) * T3_COLS))
         .collect()
+}
+
+/// The JSON key of a row of table 三 (`other_processing` for （六） as one row).
+fn t3_key(row: T3Row, single_other: bool) -> &'static str {
+    match row {
+        T3Row::Outcome(Outcome::OtherOther) if single_other => "other_processing",
+        r => r.code(),
+    }
 }
 
 /// The keys of table 四's JSON with the slots each holds.
@@ -649,16 +651,8 @@ fn loosely_contains(h: &[char], needle: &str) -> bool {
 /// with its 7 columns by code.
 pub(super) fn t3_json(t: &Table3, single_other: bool) -> Value {
     let mut m = Map::new();
-    for row in T3Row::all() {
-        let key = match row {
-            T3Row::Outcome(Outcome::OtherNoCorrection | Outcome::OtherFeeUnpaid)
-                if single_other =>
-            {
-                continue;
-            }
-            T3Row::Outcome(Outcome::OtherOther) if single_other => "other_processing",
-            r => r.code(),
-        };
+    for row in t3_order(single_other) {
+        let key = t3_key(row, single_other);
         let cols: Map<String, Value> = (0..T3_COLS)
             .map(|c| {
                 (
